@@ -1,0 +1,53 @@
+"""xlsproc — reads, scores and checks budget-performance self-evaluation workbooks (绩效自评表).
+
+Library use::
+
+    import xlsproc
+    for entry in xlsproc.check("某街道_青少年服务_2024.xlsx"):
+        for ev in entry["evaluations"]:
+            print(ev["sheet"], ev["total_score"], ev["grade"], len(ev["flags"]))
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .model import Evaluation, Flag, XlsprocError
+from .rules import Rules, RulesError, load_rules
+
+__version__ = "0.1.0"
+
+
+def evaluate(path: str | Path, rules: Rules | None = None):
+    """Read and score one workbook: a list of scoring.EvaluationResult (raises XlsprocError)."""
+    from .reader import read_workbook
+    from .scoring import score
+    return score(read_workbook(path), rules or load_rules())
+
+
+def check_file(path: str | Path, rules: Rules | None = None) -> dict:
+    """One workbook → its results-json entry; never raises for a bad workbook."""
+    from .grid import is_lock_file
+    from .results import file_json
+    path = Path(path)
+    if is_lock_file(path):
+        return file_json(path, status="skipped")
+    try:
+        results = evaluate(path, rules)
+    except XlsprocError as exc:
+        return file_json(path, error=exc)
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        from .errors import file_error
+        return file_json(path, error=file_error("file-corrupt", detail=f"无法读取：{exc.strerror}"),
+                         digest=None if not path.is_file() else None)
+    return file_json(path, results)
+
+
+def check(*paths: str | Path, rules: str | Path | Rules | None = None) -> list[dict]:
+    """Check workbooks; one results-json entry per file, in order."""
+    if not isinstance(rules, Rules):
+        rules = load_rules(rules)
+    return [check_file(p, rules) for p in paths]
+
+
+__all__ = ["check", "check_file", "evaluate", "load_rules", "Rules", "RulesError",
+           "Evaluation", "Flag", "XlsprocError"]

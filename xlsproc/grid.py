@@ -1,0 +1,261 @@
+"""Workbook file → one Grid per sheet: values, merged ranges, formula cells. Format-agnostic.
+
+Everything file-level happens here: sniffing what the file really is, refusing zip bombs before
+parsing, recognising encryption. Values come from python-calamine (fast, reads .xls too);
+for .xlsx/.xlsm the sheet XML is scanned once more for formulas, which calamine does not expose.
+"""
+from __future__ import annotations
+
+import math
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import python_calamine as calamine
+
+from .errors import file_error
+from .model import XlsprocError
+
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+@dataclass
+class Grid:
+    """One sheet: a dense 0-based matrix of values ('' for empty) plus what calamine knows."""
+
+    file: str
+    sheet: str
+    values: list[list[Any]]
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)   # r0, c0, r1, c1
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)       # cell → formula text
+    no_cache: set[tuple[int, int]] = field(default_factory=set)              # formulas without value
+
+
+def is_lock_file(path: Path) -> bool:
+    """Excel/WPS owner files (~$name.xlsx) and Office temp files are not workbooks."""
+    return path.name.startswith("~$") or path.name.startswith(".~")
+
+
+def read_grids(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Grid]:
+    """All worksheets of a workbook, or XlsprocError with a file-level code."""
+    head = _head(path)
+    if not head:
+        raise file_error("file-corrupt", detail="文件为空（0 字节）")
+    if head.startswith(ZIP_MAGIC):
+        formulas = _check_zip(path, max_bytes)
+        return _read_calamine(path, formulas)
+    if head.startswith(OLE_MAGIC):
+        if _ole_is_encrypted_package(path):
+            raise file_error("file-encrypted")
+        return _read_calamine(path, {})
+    raise file_error("file-unsupported", what=_describe_text(head))
+
+
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(4096)
+
+
+def _describe_text(head: bytes) -> str:
+    low = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if low.startswith((b"<!doctype html", b"<html", b"<table", b"<meta")) or b"<html" in low[:1024]:
+        return "网页文件（HTML，常见于从系统“导出为 Excel”）"
+    if low.startswith(b"mime-version"):
+        return "网页存档文件（MHT）"
+    if low.startswith(b"<?xml"):
+        return "XML 文件（可能是“XML 电子表格 2003”格式）"
+    if low.startswith(b"%pdf"):
+        return "PDF 文件"
+    if _looks_like_text(head):
+        return "文本文件（CSV/制表符分隔）"
+    return "无法识别的文件"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    for enc in ("utf-8", "gb18030", "utf-16"):
+        try:
+            text = head.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        return all(ch.isprintable() or ch in "\r\n\t" for ch in text[:2000])
+    return False
+
+
+def _check_zip(path: Path, max_bytes: int) -> dict[str, dict[tuple[int, int], tuple[str, bool]]]:
+    """Refuse corrupt packages and zip bombs (declared sizes, before any decompression)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            total = sum(i.file_size for i in infos)
+            if total > max_bytes:
+                raise file_error("file-too-large", size=_mib(total), limit=_mib(max_bytes))
+            names = {i.filename for i in infos}
+            if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+                raise file_error("file-unsupported", what=_zip_kind(names))
+            return _scan_formulas(zf, max_bytes)
+    except zipfile.BadZipFile as exc:
+        raise file_error("file-corrupt", detail=f"压缩包结构错误：{exc}") from None
+    except (OSError, EOFError, zipfile.LargeZipFile, ValueError) as exc:
+        raise file_error("file-corrupt", detail=str(exc) or type(exc).__name__) from None
+
+
+def _mib(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MiB"
+
+
+def _zip_kind(names: set[str]) -> str:
+    if "word/document.xml" in names:
+        return "Word 文档（.docx）"
+    if "ppt/presentation.xml" in names:
+        return "PowerPoint 演示文稿"
+    if "content.xml" in names:
+        return "OpenDocument 文件（.ods/.odt）"
+    return "压缩包（zip）"
+
+
+def _ole_is_encrypted_package(path: Path) -> bool:
+    """An encrypted .xlsx is an OLE container holding an 'EncryptedPackage' stream."""
+    with open(path, "rb") as fh:
+        data = fh.read(1024 * 1024)
+    return "EncryptedPackage".encode("utf-16-le") in data
+
+
+# --- formulas in .xlsx sheet XML ---------------------------------------------------------
+
+_REL = re.compile(r'<Relationship\b[^>]*>')
+_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+_SHEET = re.compile(r'<(?:\w+:)?sheet\b[^>]*/?>')
+_CELL = re.compile(r'<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
+_F = re.compile(r'<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)', re.S)
+_V = re.compile(r'<(?:\w+:)?v>(.*?)</(?:\w+:)?v>', re.S)
+_IS = re.compile(r'<(?:\w+:)?is>', re.S)
+
+
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → part name (xl/worksheets/sheet1.xml), from workbook.xml and its rels."""
+    wb = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    targets = {}
+    for rel in _REL.findall(rels):
+        attrs = dict(_ATTR.findall(rel))
+        target = attrs.get("Target", "")
+        part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        targets[attrs.get("Id")] = _normpath(part)
+    out = {}
+    for tag in _SHEET.findall(wb):
+        attrs = dict(_ATTR.findall(tag))
+        rid = next((v for k, v in attrs.items() if k.endswith(":id")), None)
+        if rid in targets:
+            out[_unescape(attrs.get("name", ""))] = targets[rid]
+    return out
+
+
+def _normpath(part: str) -> str:
+    out: list[str] = []
+    for piece in part.split("/"):
+        if piece == "..":
+            out and out.pop()
+        elif piece not in ("", "."):
+            out.append(piece)
+    return "/".join(out)
+
+
+def _unescape(text: str) -> str:
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            .replace("&apos;", "'").replace("&amp;", "&"))
+
+
+def _scan_formulas(zf: zipfile.ZipFile, max_bytes: int) -> dict:
+    """Per sheet name: {(row, col): (formula, has_cached_value)}."""
+    try:
+        parts = sheet_parts(zf)
+    except KeyError:
+        return {}
+    out = {}
+    for name, part in parts.items():
+        try:
+            with zf.open(part) as fh:
+                xml = fh.read(max_bytes + 1).decode("utf-8", "replace")
+        except KeyError:
+            continue
+        if len(xml) > max_bytes:
+            raise file_error("file-too-large", size=f"超过 {_mib(max_bytes)}", limit=_mib(max_bytes))
+        if "<f" not in xml and ":f" not in xml:
+            continue
+        out[name] = _formula_cells(xml)
+    return out
+
+
+def _formula_cells(xml: str) -> dict[tuple[int, int], tuple[str, bool]]:
+    from .model import parse_cell_name
+    cells = {}
+    for attrs, body in _CELL.findall(xml):
+        if not body or not _F.search(body):
+            continue
+        ref = dict(_ATTR.findall(attrs)).get("r")
+        if not ref:
+            continue
+        f = _F.search(body)
+        text = "=" + _unescape(f.group(2) or "") if f.group(2) else "（共享公式）"
+        v = _V.search(body)
+        cached = bool((v and v.group(1) != "") or _IS.search(body))
+        cells[parse_cell_name(ref)] = (text, cached)
+    return cells
+
+
+# --- calamine ----------------------------------------------------------------------------
+
+def _read_calamine(path: Path, formulas: dict) -> list[Grid]:
+    try:
+        wb = calamine.load_workbook(str(path))
+    except calamine.PasswordError:
+        raise file_error("file-encrypted") from None
+    except Exception as exc:  # calamine raises several types for broken files
+        raise _calamine_error(exc) from None
+    grids = []
+    try:
+        for meta in wb.sheets_metadata:
+            if str(meta.typ) != "SheetTypeEnum.WorkSheet":
+                continue
+            grids.append(_grid(wb, meta.name, str(path), formulas.get(meta.name, {})))
+    except XlsprocError:
+        raise
+    except Exception as exc:
+        raise _calamine_error(exc) from None
+    finally:
+        wb.close()
+    return grids
+
+
+def _calamine_error(exc: Exception) -> XlsprocError:
+    text = str(exc)
+    if "password" in text.lower() or "encrypt" in text.lower():
+        return file_error("file-encrypted")
+    return file_error("file-corrupt", detail=f"{type(exc).__name__}: {text[:200]}")
+
+
+def _grid(wb, name: str, file: str, formulas: dict) -> Grid:
+    sheet = wb.get_sheet_by_name(name)
+    values = sheet.to_python(skip_empty_area=False)
+    values = [[_clean(v) for v in row] for row in values]
+    merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
+    grid = Grid(file=file, sheet=name, values=values, merged=merged)
+    for cell, (text, cached) in formulas.items():
+        grid.formulas[cell] = text
+        if not cached:
+            grid.no_cache.add(cell)
+    return grid
+
+
+def _clean(value: Any) -> Any:
+    """Floating-point noise from Excel (274.65999999999997 → 274.66); '' stays ''."""
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return ""
+        rounded = round(value, 10)
+        return rounded
+    return value

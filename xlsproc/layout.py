@@ -1,0 +1,88 @@
+"""Label normalisation and matching, driven by labels.toml.
+
+The reader asks questions such as "which role does this header cell play in the indicator
+block?"; the answers come from the synonym lists in labels.toml, never from literals in code.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+_WS = re.compile(r"[\s\u3000\u00a0]+")
+# (A) (B/A) (A-B) (%) (万元) (元) and similar notes inside brackets
+_NOTE = re.compile(r"\((?:[A-Za-z](?:\s*[/+\-*×÷]\s*[A-Za-z])*|%|万元|元|单位:?万元|金额单位:?万元|\d+%?)\)")
+_WEIGHT = re.compile(r"\((\d+(?:\.\d+)?)分\)")
+_TRAIL = re.compile(r"[:：]+$")
+
+
+@dataclass(frozen=True)
+class Label:
+    """A normalised label and the weight it carried, e.g. 产出指标(50分) → ('产出指标', 50.0)."""
+
+    text: str
+    weight: float | None
+
+
+def normalize(raw: object) -> Label:
+    """Normalise a label cell: width, whitespace, letter markers, weight note, trailing colon."""
+    if raw is None:
+        return Label("", None)
+    text = unicodedata.normalize("NFKC", str(raw))
+    text = _WS.sub("", text).replace("【", "(").replace("】", ")")
+    weight = None
+    found = _WEIGHT.search(text)
+    if found:
+        weight = float(found.group(1))
+        text = _WEIGHT.sub("", text)
+    text = _NOTE.sub("", text)
+    text = _TRAIL.sub("", text)
+    return Label(text, weight)
+
+
+@lru_cache(maxsize=None)
+def labels() -> dict:
+    """The synonym tables, with every synonym normalised the same way as cells are."""
+    raw = tomllib.loads(resources.files("xlsproc").joinpath("labels.toml").read_text("utf-8"))
+    out: dict = {}
+    for section, roles in raw.items():
+        if section == "placeholder":
+            out[section] = [re.compile(p) for p in roles["patterns"]]
+            continue
+        out[section] = {role: tuple(normalize(s).text for s in syns) for role, syns in roles.items()}
+    return out
+
+
+def role_of(text: str, section: str, allow_contains: bool = True) -> str | None:
+    """The role a normalised label plays in a section: exact synonym first, then longest contained."""
+    if not text:
+        return None
+    roles = labels()[section]
+    for role, syns in roles.items():
+        if text in syns:
+            return role
+    if not allow_contains:
+        return None
+    best, best_len = None, 0
+    for role, syns in roles.items():
+        for syn in syns:
+            if len(syn) > best_len and syn in text:
+                best, best_len = role, len(syn)
+    return best
+
+
+def matches(text: str, section: str, role: str, allow_contains: bool = False) -> bool:
+    """Does a normalised label equal (or contain) one of a role's synonyms?"""
+    syns = labels()[section][role]
+    if text in syns:
+        return True
+    return allow_contains and any(s in text for s in syns)
+
+
+def is_placeholder(text: str) -> bool:
+    """A template's placeholder indicator name: 指标1:, ……, /, blank."""
+    text = normalize(text).text
+    return not text or any(p.search(text) for p in labels()["placeholder"])

@@ -1,0 +1,407 @@
+"""Grid → Evaluation: find one evaluation table per sheet by its labels, wherever it sits.
+
+Nothing here knows a cell address in advance. A sheet is searched for the indicator header row
+(年度指标值 + 实际完成值 + 一级指标/三级指标), the funds header row (全年预算数 + 全年执行数),
+the meta labels (项目名称, 部门名称 …) and the 总分 row; every synonym comes from labels.toml.
+Merged cells are forward-filled; every value keeps the address of its top-left cell.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import layout
+from .grid import Grid, read_grids
+from .layout import Label
+from .model import (EMPTY, Cell, CellRef, Evaluation, FundRow, Funds, IndicatorRow,
+                    XlsprocError)
+
+MAX_LABEL_LEN = 24          # longer text is prose, not a header label
+_YEAR = re.compile(r"(20\d{2})\s*年")
+_YEAR_ANY = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+
+
+class Sheet:
+    """A grid with merged cells filled, normalised labels cached, and Cell construction."""
+
+    def __init__(self, grid: Grid):
+        self.grid = grid
+        self.rows = len(grid.values)
+        self.cols = max((len(r) for r in grid.values), default=0)
+        self.origin: dict[tuple[int, int], tuple[int, int]] = {}
+        for r0, c0, r1, c1 in grid.merged:
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    if (r, c) != (r0, c0):
+                        self.origin[(r, c)] = (r0, c0)
+        self._labels: dict[tuple[int, int], Label] = {}
+
+    def raw(self, r: int, c: int) -> Any:
+        r, c = self.origin.get((r, c), (r, c))
+        if r < self.rows and c < len(self.grid.values[r]):
+            return self.grid.values[r][c]
+        return ""
+
+    def label(self, r: int, c: int) -> Label:
+        key = self.origin.get((r, c), (r, c))
+        if key not in self._labels:
+            value = self.raw(r, c)
+            text = value if isinstance(value, str) and len(value) <= 4 * MAX_LABEL_LEN else ""
+            self._labels[key] = layout.normalize(text) if text else Label("", None)
+        return self._labels[key]
+
+    def cell(self, r: int, c: int | None) -> Cell:
+        if c is None or r is None:
+            return EMPTY
+        orow, ocol = self.origin.get((r, c), (r, c))
+        value = self.raw(orow, ocol)
+        formula = (orow, ocol) in self.grid.formulas
+        cached = (orow, ocol) not in self.grid.no_cache
+        ref = CellRef(Path(self.grid.file).name, self.grid.sheet, orow, ocol)
+        return Cell(None if value == "" else value, ref, formula, cached)
+
+    def is_continuation(self, r: int, c: int) -> bool:
+        """True when (r, c) lies in a merged range that starts on an earlier row."""
+        origin = self.origin.get((r, c))
+        return origin is not None and origin[0] < r
+
+    def text_cells(self, r: int):
+        """(col, Label) for each non-blank label cell of a row, left to right."""
+        for c in range(self.cols):
+            lab = self.label(r, c)
+            if lab.text:
+                yield c, lab
+
+
+# --- header rows ---------------------------------------------------------------------------
+
+def _roles(sheet: Sheet, r: int, section: str) -> dict[str, int]:
+    """Role → leftmost column for the header labels of one row."""
+    found: dict[str, int] = {}
+    for c, lab in sheet.text_cells(r):
+        if len(lab.text) > MAX_LABEL_LEN:
+            continue
+        role = layout.role_of(lab.text, section)
+        if role and role not in found:
+            found[role] = c
+    return found
+
+
+def _indicator_header(sheet: Sheet) -> tuple[int, dict[str, int]] | None:
+    for r in range(sheet.rows):
+        roles = _roles(sheet, r, "indicators")
+        if "target" in roles and "actual" in roles and ("level1" in roles or "name" in roles):
+            roles.pop("block", None)
+            return r, roles
+    return None
+
+
+def _merge_second_header_row(sheet: Sheet, r: int, roles: dict[str, int]) -> int:
+    """Two-row headers (年度指标值 over 指标性质|指标值|度量单位): take the sub-labels too."""
+    if r + 1 >= sheet.rows:
+        return r + 1
+    below = _roles(sheet, r + 1, "indicators")
+    below.pop("block", None)
+    fresh = {k: v for k, v in below.items() if k not in roles or v != roles[k]}
+    if len(below) >= 2 and not _has_number(sheet, r + 1):
+        roles.update(fresh)
+        return r + 2
+    return r + 1
+
+
+def _has_number(sheet: Sheet, r: int) -> bool:
+    return any(isinstance(sheet.raw(r, c), (int, float)) for c in range(sheet.cols))
+
+
+def _funds_header(sheet: Sheet, stop: int) -> tuple[int, dict[str, int]] | None:
+    for r in range(stop):
+        roles = _roles(sheet, r, "funds")
+        if "annual" in roles and "executed" in roles:
+            return r, roles
+    return None
+
+
+# --- funds ---------------------------------------------------------------------------------
+
+def _read_funds(sheet: Sheet, header: int, roles: dict[str, int], stop: int) -> Funds:
+    first_amount = min(roles[k] for k in ("initial", "annual", "executed") if k in roles)
+    block_texts = {lab.text for _, lab in sheet.text_cells(header) if _is_fund_block(lab.text)}
+    block_weight = next((lab.weight for _, lab in sheet.text_cells(header)
+                         if _is_fund_block(lab.text) and lab.weight), None)
+    rows: list[FundRow] = []
+    group = 0
+    for r in range(header + 1, stop):
+        label_col, label = _row_label(sheet, r, first_amount, block_texts)
+        if _ends_funds(label):
+            break
+        if label and layout.role_of(label, "funds", allow_contains=False) in ("annual", "executed"):
+            continue                     # a repeated header row
+        if label and layout.matches(label, "funds", "group_row", allow_contains=True):
+            group += 1
+            continue
+        amounts = [sheet.cell(r, roles.get(k)) for k in ("initial", "annual", "executed")]
+        if not label and all(a.blank for a in amounts):
+            if rows:
+                break
+            continue
+        is_total = bool(label) and layout.matches(label, "funds", "total_row", allow_contains=True) \
+            and not label.startswith("其中")
+        rows.append(FundRow(sheet.cell(r, label_col), *amounts, is_total=is_total, group=group))
+    if rows and not any(x.is_total for x in rows) and not rows[0].label.text.startswith("其中"):
+        first = rows[0]
+        rows[0] = FundRow(first.label, first.initial, first.annual, first.executed, True, first.group)
+    total_row = next((x for x in rows if x.is_total), None)
+    tr = total_row.annual.ref.row if total_row and total_row.annual.ref else header + 1
+    return Funds(rows=tuple(rows),
+                 weight=sheet.cell(tr, roles.get("weight")),
+                 rate=sheet.cell(tr, roles.get("rate")),
+                 score=sheet.cell(tr, roles.get("score")),
+                 reason=sheet.cell(tr, roles.get("reason")),
+                 block_weight=block_weight)
+
+
+def _is_fund_block(text: str) -> bool:
+    return layout.matches(text, "funds", "block", allow_contains=True)
+
+
+def _row_label(sheet: Sheet, r: int, first_amount: int, block_texts: set[str]):
+    """The rightmost label cell left of the amounts that is not the block's own label."""
+    found = (None, "")
+    for c in range(first_amount):
+        lab = sheet.label(r, c)
+        if lab.text and lab.text not in block_texts and not _is_fund_block(lab.text):
+            found = (c, lab.text)
+    return found
+
+
+def _ends_funds(label: str) -> bool:
+    return bool(label) and (
+        layout.matches(label, "anchors", "goals", allow_contains=False)
+        or layout.role_of(label, "indicators", allow_contains=False) in ("level1", "name", "block")
+        or layout.matches(label, "anchors", "total", allow_contains=False))
+
+
+# --- indicators ----------------------------------------------------------------------------
+
+@dataclass
+class _Block:
+    header: int
+    start: int
+    end: int
+    roles: dict[str, int]
+
+
+def _indicator_end(sheet: Sheet, start: int, name_col: int) -> tuple[int, int | None]:
+    """(first row after the indicators, the 总分 row or None)."""
+    for r in range(start, sheet.rows):
+        for c, lab in sheet.text_cells(r):
+            if c > name_col + 1 or len(lab.text) > MAX_LABEL_LEN:
+                continue
+            if layout.matches(lab.text, "anchors", "total"):
+                return r, r
+            if layout.matches(lab.text, "anchors", "closing", allow_contains=False):
+                return r, None
+    return sheet.rows, None
+
+
+def _read_indicators(sheet: Sheet, block: _Block) -> tuple[tuple[IndicatorRow, ...], dict]:
+    roles = block.roles
+    name_col = roles.get("name", roles.get("level2", roles.get("level1")))
+    out: list[IndicatorRow] = []
+    level1_weights: dict[str, tuple[float, Cell]] = {}
+    last1, last2 = EMPTY, EMPTY
+    for r in range(block.start, block.end):
+        get = {k: sheet.cell(r, c) for k, c in roles.items()}
+        name = get.get("name", EMPTY)
+        if name_col is not None and sheet.is_continuation(r, name_col):
+            continue
+        keys = ("name", "target", "actual", "weight", "score")
+        if all(get.get(k, EMPTY).blank for k in keys):
+            continue
+        if _is_header_again(name):
+            continue
+        l1 = get.get("level1", EMPTY)
+        l2 = get.get("level2", EMPTY)
+        last1 = l1 if not l1.blank else last1
+        last2 = l2 if not l2.blank else (EMPTY if not l1.blank else last2)
+        lab1 = layout.normalize(last1.text)
+        if lab1.weight is not None and lab1.text not in level1_weights:
+            level1_weights[lab1.text] = (lab1.weight, last1)
+        placeholder = layout.is_placeholder(name.text) and get.get("target", EMPTY).blank \
+            and get.get("actual", EMPTY).blank or _is_named_placeholder(name)
+        out.append(IndicatorRow(
+            level1=last1, level2=last2, name=name,
+            target=get.get("target", EMPTY), actual=get.get("actual", EMPTY),
+            weight=get.get("weight", EMPTY), score=get.get("score", EMPTY),
+            reason=get.get("reason", EMPTY), row=r,
+            op_hint=_text_or_none(get.get("op", EMPTY)), unit_hint=_text_or_none(get.get("unit", EMPTY)),
+            placeholder=placeholder))
+    return tuple(out), level1_weights
+
+
+def _is_named_placeholder(name: Cell) -> bool:
+    text = layout.normalize(name.text).text
+    return bool(text) and layout.is_placeholder(text)
+
+
+def _is_header_again(name: Cell) -> bool:
+    text = layout.normalize(name.text).text
+    return bool(text) and layout.role_of(text, "indicators", allow_contains=False) == "name"
+
+
+def _text_or_none(cell: Cell) -> str | None:
+    return cell.text or None
+
+
+# --- meta ----------------------------------------------------------------------------------
+
+def _meta(sheet: Sheet, stop: int) -> dict[str, Cell]:
+    """项目名称 / 部门名称 / 主管部门 / 实施单位 / 年度: the value right of each label."""
+    found: dict[str, Cell] = {}
+    for r in range(min(stop, sheet.rows)):
+        for c, lab in sheet.text_cells(r):
+            role, inline = _meta_role(lab.text)
+            if not role or role in found:
+                continue
+            if inline:
+                found[role] = Cell(inline, sheet.cell(r, c).ref)
+            else:
+                value = _value_right_of(sheet, r, c)
+                if value is not None:
+                    found[role] = value
+    return found
+
+
+def _meta_role(text: str) -> tuple[str | None, str]:
+    role = layout.role_of(text, "meta", allow_contains=False)
+    if role:
+        return role, ""
+    for role, syns in layout.labels()["meta"].items():
+        for syn in syns:
+            if text.startswith(syn + ":") and len(text) > len(syn) + 1:
+                return role, text[len(syn) + 1:]
+    return None, ""
+
+
+def _value_right_of(sheet: Sheet, r: int, c: int) -> Cell | None:
+    here = sheet.origin.get((r, c), (r, c))
+    for cc in range(c + 1, sheet.cols):
+        if sheet.origin.get((r, cc), (r, cc)) == here:
+            continue
+        cell = sheet.cell(r, cc)
+        if cell.blank:
+            continue
+        if _meta_role(layout.normalize(cell.text).text)[0]:
+            return None
+        return cell
+    return None
+
+
+def _title_kind(sheet: Sheet, stop: int) -> tuple[str | None, str]:
+    for r in range(min(stop, sheet.rows)):
+        for _, lab in sheet.text_cells(r):
+            for kind in ("department", "project"):
+                if layout.matches(lab.text, "title", kind, allow_contains=True):
+                    return kind, sheet.raw(*_origin_of(sheet, r, lab))
+    return None, ""
+
+
+def _origin_of(sheet: Sheet, r: int, lab: Label) -> tuple[int, int]:
+    for c, other in sheet.text_cells(r):
+        if other is lab:
+            return sheet.origin.get((r, c), (r, c))
+    return r, 0
+
+
+def _year(sheet: Sheet, stop: int, meta: dict[str, Cell], title: str) -> int | None:
+    if "year" in meta:
+        found = _YEAR_ANY.search(meta["year"].text)
+        if found:
+            return int(found.group(1))
+    for r in range(min(stop, sheet.rows)):
+        for c in range(sheet.cols):
+            value = sheet.raw(r, c)
+            if isinstance(value, str) and len(value) < 60:
+                found = _YEAR.search(value)
+                if found and ("年度" in value or value.strip().startswith(("(", "（"))):
+                    return int(found.group(1))
+    found = _YEAR_ANY.search(title) or _YEAR_ANY.search(Path(sheet.grid.file).name)
+    return int(found.group(1)) if found else None
+
+
+def _goals(sheet: Sheet, stop: int) -> tuple[Cell, Cell]:
+    for r in range(min(stop, sheet.rows)):
+        for c, lab in sheet.text_cells(r):
+            if layout.matches(lab.text, "anchors", "goals", allow_contains=False):
+                return _goal_texts(sheet, r, c)
+    return EMPTY, EMPTY
+
+
+def _goal_texts(sheet: Sheet, r: int, c: int) -> tuple[Cell, Cell]:
+    heads = {}
+    for cc, lab in sheet.text_cells(r):
+        for role in ("goals_expected", "goals_actual"):
+            if cc > c and role not in heads and layout.matches(lab.text, "anchors", role):
+                heads[role] = cc
+    if len(heads) == 2 and r + 1 < sheet.rows:
+        return sheet.cell(r + 1, heads["goals_expected"]), sheet.cell(r + 1, heads["goals_actual"])
+    seen, texts = set(), []
+    for cc in range(c + 1, sheet.cols):
+        key = sheet.origin.get((r, cc), (r, cc))
+        cell = sheet.cell(r, cc)
+        if key in seen or cell.blank:
+            continue
+        seen.add(key)
+        texts.append(cell)
+    texts += [EMPTY, EMPTY]
+    return texts[0], texts[1]
+
+
+# --- one sheet, one file -------------------------------------------------------------------
+
+def read_sheet(grid: Grid) -> Evaluation | None:
+    """The evaluation table of one sheet, or None when the sheet holds none."""
+    sheet = Sheet(grid)
+    found = _indicator_header(sheet)
+    if found is None:
+        return None
+    header, roles = found
+    start = _merge_second_header_row(sheet, header, roles)
+    name_col = roles.get("name", roles.get("level2", roles.get("level1", 0)))
+    end, total_row = _indicator_end(sheet, start, name_col)
+    indicators, level1_weights = _read_indicators(sheet, _Block(header, start, end, roles))
+    fund_header = _funds_header(sheet, header)
+    funds = _read_funds(sheet, *fund_header, stop=header) if fund_header else None
+    meta = _meta(sheet, header)
+    kind, title = _title_kind(sheet, header)
+    kind = kind or ("project" if "project" in meta else "department" if "department" in meta
+                    else "project")
+    unit = meta.get("department") or meta.get("supervisor") or meta.get("implementer") or EMPTY
+    expected, actual = _goals(sheet, header)
+    total = sheet.cell(total_row, roles.get("score")) if total_row is not None else EMPTY
+    no_cache = tuple((CellRef(Path(grid.file).name, grid.sheet, r, c), grid.formulas.get((r, c), ""))
+                     for r, c in sorted(grid.no_cache))
+    return Evaluation(
+        file=Path(grid.file).name, sheet=grid.sheet, kind=kind, title=str(title or ""),
+        unit=unit, project=meta.get("project", EMPTY), year=_year(sheet, header, meta, str(title)),
+        funds=funds, indicators=indicators, total=total, level1_weights=level1_weights,
+        formula_no_cache=no_cache, goal_expected=expected, goal_actual=actual,
+        supervisor=meta.get("supervisor", EMPTY), implementer=meta.get("implementer", EMPTY),
+        header_cell=sheet.cell(header, roles.get("level1", name_col)).ref)
+
+
+def read_workbook(path: str | Path) -> list[Evaluation]:
+    """Every evaluation table in a workbook; XlsprocError when the file yields none."""
+    path = Path(path)
+    grids = read_grids(path)
+    evaluations = [e for e in (read_sheet(g) for g in grids) if e is not None]
+    if not evaluations:
+        from .errors import file_error
+        names = "、".join(g.sheet for g in grids) or "无工作表"
+        raise file_error("no-evaluation-found", sheets=names)
+    return evaluations
+
+
+__all__ = ["read_workbook", "read_sheet", "XlsprocError"]

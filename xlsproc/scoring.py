@@ -1,0 +1,584 @@
+"""Model → scores and flags, driven by a rule profile (rules/default.toml, shared/spec/scoring.md).
+
+Indicators of every evaluation handed in are scored together in one pandas frame (one row per
+indicator, one more frame for the parts of compound targets); the per-table figures (budget
+execution, totals, weights) are small and computed per table. Scores are rounded half-up to two
+decimals only when a score is produced.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+
+from . import layout
+from .errors import make_flag
+from .model import Cell, Evaluation, Flag, IndicatorRow
+from .rules import Rules, load_rules
+from .values import Value, parse_value, units_compatible
+
+OPERATORS = {"≥": ">=", ">=": ">=", ">": ">", "≤": "<=", "<=": "<=", "<": "<", "=": "="}
+QUALITATIVE_HINTS = ("定性",)
+
+
+# --- numbers -------------------------------------------------------------------------------
+
+def round_half_up(x: float | None, places: int = 2) -> float | None:
+    """19.875 → 19.88, 2.805 → 2.81 (binary noise is cut at 9 decimals first)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    exact = Decimal(repr(round(float(x), 9)))
+    return float(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def fmt(x: float | None, places: int = 2) -> str:
+    """A number as a finance officer writes it: 10, 9.44, 344.18 (no trailing zeros)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    text = f"{round_half_up(x, places):.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def pct(rate: float | None, places: int = 2) -> str:
+    return "—" if rate is None else f"{fmt(rate * 100, places)}%"
+
+
+def as_number(cell: Cell) -> float | None:
+    """A cell's numeric value (numbers typed as text included), or None."""
+    if cell.blank:
+        return None
+    if isinstance(cell.value, bool):
+        return None
+    if isinstance(cell.value, (int, float)):
+        return float(cell.value)
+    value = parse_value(cell.value)
+    if value.kind == "number" and value.op is None:
+        return value.number
+    return None
+
+
+# --- results -------------------------------------------------------------------------------
+
+@dataclass
+class BudgetResult:
+    initial: float | None
+    annual: float | None
+    executed: float | None
+    rate: float | None
+    reported_rate: float | None
+    weight: float
+    score: float
+    reported_score: float | None
+    cell: str | None
+    formula: str = ""
+    used_components: bool = False
+
+
+@dataclass
+class IndicatorResult:
+    row: IndicatorRow
+    kind: str
+    completion: float | None
+    weight: float | None
+    score: float
+    reported_score: float | None
+    formula: str
+    grade: str | None = None          # qualitative grade, when scored as such
+
+    @property
+    def name(self) -> str:
+        return self.row.name.text
+
+
+@dataclass
+class EvaluationResult:
+    evaluation: Evaluation
+    budget: BudgetResult | None
+    indicators: list[IndicatorResult]
+    indicator_score: float
+    total_score: float
+    reported_total: float | None
+    grade: str
+    flags: list[Flag] = field(default_factory=list)
+
+
+# --- the indicator frame -------------------------------------------------------------------
+
+def _target_value(row: IndicatorRow) -> Value:
+    value = parse_value(row.target.value)
+    hint = (row.op_hint or "").strip()
+    if hint in QUALITATIVE_HINTS:
+        return Value(value.text, "qualitative", None, ())
+    op = OPERATORS.get(hint)
+    if op and value.kind in ("number", "compound") and value.op is None:
+        value = Value(value.text, value.kind, op, value.parts)
+    return _with_unit(value, row.unit_hint)
+
+
+def _with_unit(value: Value, unit: str | None) -> Value:
+    if not unit or value.kind != "number" or value.unit:
+        return value
+    hinted = parse_value(f"1{unit}").unit
+    part = type(value.parts[0])(value.parts[0].number, hinted)
+    return Value(value.text, value.kind, value.op, (part,))
+
+
+def _kind(t: Value, a: Value) -> str:
+    """How an indicator is scored (the JSON `kind`)."""
+    if t.kind == "relative":
+        return "manual"
+    if t.kind in ("qualitative", "deadline", "blank"):
+        return "qualitative"
+    if a.kind not in ("number", "compound", "blank"):
+        return "qualitative"        # actual-not-numeric: scored on the text
+    if t.kind == "compound":
+        return "compound"
+    return {"<=": "reverse", "<": "reverse", "=": "equal"}.get(t.op, "positive")
+
+
+def unit_or_none(x) -> str | None:
+    """Units travel through pandas, where a missing one may come back as NaN."""
+    return x if isinstance(x, str) and x else None
+
+
+def _scale_percent(t_num: float, t_unit, a_num: float, a_unit) -> float:
+    """An actual of 0.98 against a target of ≥95% means 98%."""
+    if unit_or_none(t_unit) == "%" and unit_or_none(a_unit) is None and abs(a_num) <= 1.5 < abs(t_num):
+        return a_num * 100
+    return a_num
+
+
+def indicator_frame(evaluations: list[Evaluation]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per scored indicator of every evaluation, and one row per compound part."""
+    rows, parts = [], []
+    for e_id, ev in enumerate(evaluations):
+        for i_id, ind in enumerate(ev.indicators):
+            if ind.placeholder:
+                continue
+            t, a = _target_value(ind), _with_unit(parse_value(ind.actual.value), ind.unit_hint)
+            kind = _kind(t, a)
+            key = (e_id, i_id)
+            rows.append({
+                "e": e_id, "i": i_id, "kind": kind, "t_kind": t.kind, "a_kind": a.kind,
+                "t": t.number if t.kind == "number" else np.nan,
+                "a": a.number if a.kind == "number" else np.nan,
+                "t_unit": t.unit, "a_unit": a.unit,
+                "w": _num_or_nan(ind.weight), "rep": _num_or_nan(ind.score),
+                "actual_text": a.text, "reason_blank": ind.reason.blank,
+                "target_text": t.text,
+            })
+            if kind == "compound":
+                parts.extend(_compound_parts(key, t, a))
+    frame = pd.DataFrame(rows, columns=[
+        "e", "i", "kind", "t_kind", "a_kind", "t", "a", "t_unit", "a_unit", "w", "rep",
+        "actual_text", "reason_blank", "target_text"])
+    return frame, pd.DataFrame(parts, columns=["e", "i", "t", "a", "unit_ok"])
+
+
+def _num_or_nan(cell: Cell) -> float:
+    n = as_number(cell)
+    return np.nan if n is None else n
+
+
+def _compound_parts(key, t: Value, a: Value) -> list[dict]:
+    actual_parts = a.parts if a.parts else ()
+    out = []
+    for n, tp in enumerate(t.parts):
+        ap = actual_parts[n] if n < len(actual_parts) else None
+        out.append({"e": key[0], "i": key[1], "t": tp.number,
+                    "a": ap.number if ap else 0.0,
+                    "unit_ok": ap is None or units_compatible(tp.unit, ap.unit)})
+    return out
+
+
+def _completion(frame: pd.DataFrame, parts: pd.DataFrame) -> pd.Series:
+    """Completion ratio for quantitative kinds (NaN elsewhere), vectorised."""
+    t, a = frame["t"], frame["a"]
+    a = pd.Series([_scale_percent(tv, tu, av, au) if not (np.isnan(tv) or np.isnan(av)) else av
+                   for tv, tu, av, au in zip(t, frame["t_unit"], a, frame["a_unit"])],
+                  index=frame.index, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        positive = np.where(t == 0, np.where(a >= 0, 1.0, 0.0), a / t)
+        reverse = np.where(a <= t, 1.0, np.where(a == 0, 1.0, t / a))
+    kind = frame["kind"]
+    out = pd.Series(np.nan, index=frame.index)
+    out = out.mask(kind.isin(["positive", "equal"]), positive)
+    out = out.mask(kind == "reverse", reverse)
+    if len(parts):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pc = np.where(parts["t"] == 0, 1.0, parts["a"] / parts["t"])
+        per = parts.assign(c=pc).groupby(["e", "i"])["c"].min()
+        idx = pd.MultiIndex.from_frame(frame[["e", "i"]])
+        out = out.mask(kind == "compound", pd.Series(per.reindex(idx).to_numpy(), index=frame.index))
+    out = out.mask(frame["a_kind"] == "blank")
+    return out
+
+
+# --- qualitative grades --------------------------------------------------------------------
+
+def _grades(texts: pd.Series, rules: Rules) -> pd.Series:
+    q = rules["qualitative"]
+    unmet = texts.str.contains("|".join(q["unmet_words"]), regex=True)
+    partial = texts.str.contains("|".join(q["partial_words"]), regex=True)
+    return pd.Series(np.select([unmet, partial], ["未达成", "部分达成"], "达成"), index=texts.index)
+
+
+def _band(grade: str, w: float, rules: Rules) -> tuple[float, float, float]:
+    """(low, high, default) in points for a grade; the top of a lower band is 0.01 below the next."""
+    q = rules["qualitative"]
+    key = {"达成": "met", "部分达成": "partial", "未达成": "unmet"}[grade]
+    low, high = q[f"band_{key}"]
+    top = w * high if key == "met" else w * high - 0.01
+    return w * low, top, w * q[f"default_{key}"]
+
+
+# --- scoring one indicator frame -----------------------------------------------------------
+
+def score_indicators(frame: pd.DataFrame, parts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Adds completion, grade, score (rounded) and band/missing marks to the frame."""
+    frame = frame.copy()
+    frame["completion"] = _completion(frame, parts)
+    w = frame["w"].fillna(0.0)
+    frame["grade"] = _grades(frame["actual_text"], rules).where(frame["kind"] == "qualitative")
+    quant = w * frame["completion"].clip(upper=1.0)
+    qual = [_qualitative_score(g, wv, r, rules) if isinstance(g, str) else (np.nan, False)
+            for g, wv, r in zip(frame["grade"], w, frame["rep"])]
+    frame["band_out"] = [b for _, b in qual]
+    manual = np.minimum(frame["rep"].fillna(0.0), w)
+    raw = np.select([frame["a_kind"] == "blank", frame["kind"] == "manual",
+                     frame["kind"] == "qualitative"],
+                    [0.0, manual, [s for s, _ in qual]], quant.fillna(0.0))
+    frame["score"] = [round_half_up(x) for x in raw]
+    return frame
+
+
+def _qualitative_score(grade: str, w: float, reported: float, rules: Rules) -> tuple[float, bool]:
+    low, high, default = _band(grade, w, rules)
+    if np.isnan(reported):
+        return default, False
+    if low - 1e-9 <= reported <= high + 1e-9:
+        return reported, False
+    return (high if reported > high else low), True
+
+
+# --- explanations --------------------------------------------------------------------------
+
+def _formula(row, ind: IndicatorRow) -> str:
+    w, kind, score = fmt(row.w), row.kind, fmt(row.score)
+    if row.a_kind == "blank":
+        return "实际完成值未填，得分 = 0"
+    if kind == "manual":
+        return f"相对目标需人工复核，保留填报得分（不超过分值 {w}）= {score}"
+    if kind == "qualitative":
+        return f"定性指标，实际完成情况判定为“{row.grade}”，得分 = {score}"
+    if kind == "compound":
+        return f"复合指标取各分项完成率的最小值 {fmt(row.completion, 4)}，得分 = {w} × {fmt(min(row.completion, 1), 4)} = {score}"
+    t, a = fmt(row.t, 4), fmt(row.a, 4)
+    if kind == "reverse":
+        if row.completion >= 1:
+            return f"反向指标，实际完成值 {a} 未超过年度指标值 {t}，得满分 {w}"
+        return f"得分 = 分值 × 年度指标值 ÷ 实际完成值 = {w} × {t} ÷ {a} = {score}"
+    if row.t == 0:
+        return f"年度指标值为 0，按完成计，得分 = {score}"
+    if row.completion >= 1:
+        return f"实际完成值 {a} 达到年度指标值 {t}，得满分 {w}"
+    return f"得分 = 分值 × 实际完成值 ÷ 年度指标值 = {w} × {a} ÷ {t} = {score}"
+
+
+# --- flags ---------------------------------------------------------------------------------
+
+class FlagSink:
+    """Collects flags for one evaluation with the rule profile's severities."""
+
+    def __init__(self, ev: Evaluation, rules: Rules):
+        self.ev, self.rules, self.flags = ev, rules, []
+
+    def add(self, code: str, cell: Cell | None, indicator: str | None = None,
+            severity: str | None = None, **fields) -> None:
+        ref = cell.ref if cell is not None else None
+        self.flags.append(make_flag(
+            code, severity or self.rules.severity(code), self.ev.sheet,
+            ref.cell if ref else (self.ev.header_cell.cell if self.ev.header_cell else None),
+            indicator, **fields))
+
+
+def _indicator_flags(sink: FlagSink, row, ind: IndicatorRow, rules: Rules) -> None:
+    name = ind.name.text or None
+    ir = rules["indicators"]
+    if row.a_kind == "blank":
+        sink.add("actual-missing", ind.actual, name)
+    elif row.t_kind in ("number", "compound") and row.kind == "qualitative":
+        sink.add("actual-not-numeric", ind.actual, name, target=row.target_text, actual=row.actual_text)
+    if row.kind in ("positive", "equal") and row.t == 0:
+        sink.add("target-zero", ind.target, name)
+    if row.kind in ("positive", "equal") and row.completion >= ir["over_completion"] and row.t != 0:
+        sink.add("over-completion", ind.actual, name, ratio=fmt(row.completion))
+    if _unit_clash(row):
+        sink.add("unit-mismatch", ind.actual, name, target_unit=unit_or_none(row.t_unit),
+                 actual_unit=unit_or_none(row.a_unit))
+    if row.kind == "manual":
+        sink.add("manual-review", ind.target, name, target=row.target_text, score=fmt(row.score))
+    _score_flags(sink, row, ind, name, rules)
+
+
+def _unit_clash(row) -> bool:
+    if row.kind not in ("positive", "equal", "reverse"):
+        return False
+    t, a = unit_or_none(row.t_unit), unit_or_none(row.a_unit)
+    return bool(t and a) and not units_compatible(t, a)
+
+
+def _score_flags(sink: FlagSink, row, ind: IndicatorRow, name: str | None, rules: Rules) -> None:
+    w, rep, score = row.w, row.rep, row.score
+    formula = _formula(row, ind)
+    if not np.isnan(rep) and not np.isnan(w) and rep > w + 1e-9:
+        sink.add("score-over-weight", ind.score, name, reported=fmt(rep), weight=fmt(w))
+    if row.band_out:
+        low, high, _ = _band(row.grade, w, rules)
+        sink.add("qualitative-band", ind.score, name, grade=row.grade, low=fmt(low), high=fmt(high),
+                 reported=fmt(rep), computed=fmt(score))
+    elif not np.isnan(rep) and abs(rep - score) > rules["indicators"]["score_tolerance"] + 1e-9 \
+            and not (rep > w and score == w):
+        sink.add("score-mismatch", ind.score, name, reported=fmt(rep), computed=fmt(score),
+                 formula=formula)
+    if np.isnan(rep) and not np.isnan(w) and not _no_cache(ind.score):
+        sink.add("score-missing", ind.score, name, computed=fmt(score), formula=formula)
+    if not np.isnan(w) and score < w - 0.005 and ind.reason.blank:
+        sink.add("deviation-reason-missing", ind.reason if ind.reason.ref else ind.score, name,
+                 score=fmt(score), weight=fmt(w))
+
+
+def _no_cache(cell: Cell) -> bool:
+    return cell.formula and not cell.cached
+
+
+# --- budget execution ----------------------------------------------------------------------
+
+def _sum_cells(cells: list[Cell]) -> float | None:
+    nums = [as_number(c) for c in cells]
+    nums = [n for n in nums if n is not None]
+    return sum(nums) if nums else None
+
+
+def score_budget(ev: Evaluation, sink: FlagSink, rules: Rules) -> BudgetResult | None:
+    funds = ev.funds
+    if funds is None or funds.total is None:
+        return None
+    er = rules["execution"]
+    total = funds.total
+    annual, executed = as_number(total.annual), as_number(total.executed)
+    used_components = False
+    for col in ("annual", "executed", "initial"):
+        comp_total, problem = _components_check(funds, col, er["fund_tolerance"])
+        if problem:
+            sink.add("fund-rows-sum", getattr(total, col), None, **problem)
+        if comp_total is not None and not as_number(getattr(total, col)):
+            used_components = True
+            if col == "annual":
+                annual = comp_total
+            elif col == "executed":
+                executed = comp_total
+    weight = as_number(funds.weight)
+    if weight is None:
+        weight = funds.block_weight or er[f"default_weight_{ev.kind}"]
+    rate = executed / annual if annual and executed is not None else None
+    if not annual:
+        sink.add("budget-missing", total.annual)
+    score = round_half_up(weight * min(rate, 1.0)) if rate is not None else 0.0
+    result = BudgetResult(
+        initial=as_number(total.initial), annual=annual, executed=executed, rate=rate,
+        reported_rate=None, weight=weight, score=score, reported_score=as_number(funds.score),
+        cell=total.executed.ref.cell if total.executed.ref else None,
+        formula=(f"得分 = 分值 × 执行率 = {fmt(weight)} × {fmt(executed)} ÷ {fmt(annual)} = {fmt(score)}"
+                 if rate is not None else "全年预算数缺失，无法计算执行率"),
+        used_components=used_components)
+    _rate_flags(ev, sink, result, rules)
+    _budget_score_flags(ev, sink, result, rules)
+    return result
+
+
+def _components_check(funds, col: str, tol: float) -> tuple[float | None, dict | None]:
+    """Sum of the first component group, and a problem description if it disagrees."""
+    total_cell = getattr(funds.total, col)
+    total = as_number(total_cell)
+    groups: dict[int, list[Cell]] = {}
+    for row in funds.components:
+        groups.setdefault(row.group, []).append(getattr(row, col))
+    first_sum = None
+    for g, cells in sorted(groups.items()):
+        s = _sum_cells(cells)
+        if s is None:
+            continue
+        first_sum = s if first_sum is None else first_sum
+        label = {"annual": "全年预算数", "executed": "全年执行数", "initial": "年初预算数"}[col]
+        if not total and s:
+            return first_sum, {"detail": f"{label}", "what": f"总额行为空而分项合计为 {fmt(s)} 万元，已按分项合计计算"}
+        if total is not None and abs(total - s) > tol + 1e-9:
+            return first_sum, {"detail": f"{label}", "what": f"总额 {fmt(total)} 万元，分项合计 {fmt(s)} 万元，相差 {fmt(total - s)} 万元"}
+    return first_sum, None
+
+
+def parse_reported_rate(cell: Cell, max_decimals: int) -> tuple[float | None, int]:
+    """(fraction, decimals in percent) of a reported 执行率: '99.38%', 0.9938 or 99.38."""
+    if cell.blank:
+        return None, 0
+    if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+        number, text, percent = float(cell.value), repr(round(float(cell.value), 10)), False
+    else:
+        value = parse_value(cell.value)
+        if value.kind != "number":
+            return None, 0
+        number, text, percent = value.number, _digits_text(cell.text), value.unit == "%"
+    decimals = len(text.split(".")[1].rstrip("0")) if "." in text and "e" not in text else 0
+    if percent or abs(number) > 1.5:
+        return number / 100, min(decimals, max_decimals)
+    return number, min(max(decimals - 2, 0), max_decimals)
+
+
+def _digits_text(text: str) -> str:
+    import unicodedata
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if ch.isdigit() or ch == ".")
+
+
+def _rate_flags(ev: Evaluation, sink: FlagSink, b: BudgetResult, rules: Rules) -> None:
+    er = rules["execution"]
+    funds = ev.funds
+    rate_cell = funds.rate if funds.rate.ref else funds.total.executed
+    reported, decimals = parse_reported_rate(funds.rate, er["rate_max_decimals"])
+    b.reported_rate = reported
+    if b.rate is None:
+        return
+    if reported is not None:
+        ours = round_half_up(b.rate * 100, decimals)
+        theirs = round_half_up(reported * 100, decimals)
+        if ours != theirs:
+            sink.add("execution-rate-mismatch", funds.rate, reported=funds.rate.text,
+                     executed=fmt(b.executed), annual=fmt(b.annual), computed=pct(b.rate))
+    if b.rate < er["low_rate"]:
+        has_reason = not funds.reason.blank
+        sink.add("low-execution-rate", rate_cell,
+                 severity=rules.severity("low-execution-rate-with-reason") if has_reason else None,
+                 rate=pct(b.rate), threshold=pct(er["low_rate"], 0),
+                 advice="已填写原因，请确认原因充分。" if has_reason else "请在原因栏说明预算执行偏低的原因及改进措施。")
+    if b.rate > er["max_rate"]:
+        sink.add("over-execution", funds.total.executed, executed=fmt(b.executed),
+                 annual=fmt(b.annual), rate=pct(b.rate))
+
+
+def _budget_score_flags(ev: Evaluation, sink: FlagSink, b: BudgetResult, rules: Rules) -> None:
+    cell = ev.funds.score
+    if cell.ref is None:
+        return
+    rep = b.reported_score
+    if rep is None:
+        if not _no_cache(cell):
+            sink.add("score-missing", cell, computed=fmt(b.score), formula=b.formula)
+        return
+    if rep > b.weight + 1e-9:
+        sink.add("score-over-weight", cell, reported=fmt(rep), weight=fmt(b.weight))
+    if abs(rep - b.score) > rules["indicators"]["score_tolerance"] + 1e-9 \
+            and not (rep > b.weight and b.score == b.weight):
+        sink.add("score-mismatch", cell, reported=fmt(rep), computed=fmt(b.score), formula=b.formula)
+
+
+# --- table-level checks --------------------------------------------------------------------
+
+def _table_flags(ev: Evaluation, sink: FlagSink, budget: BudgetResult | None,
+                 results: list[IndicatorResult], rules: Rules) -> None:
+    ir = rules["indicators"]
+    for ind in ev.indicators:
+        w = as_number(ind.weight)
+        if ind.placeholder and w:
+            sink.add("placeholder-left", ind.name if ind.name.ref else ind.weight,
+                     ind.name.text or None, name=ind.name.text or "（空白）", weight=fmt(w))
+    ind_weights = sum(as_number(i.weight) or 0.0 for i in ev.indicators)
+    exec_weight = budget.weight if budget else 0.0
+    total_w = exec_weight + ind_weights
+    if abs(total_w - ir["weights_total"]) > ir["weights_tolerance"]:
+        where = ev.funds.weight if ev.funds and ev.funds.weight.ref else None
+        sink.add("weights-sum", where, execution=fmt(exec_weight), indicators=fmt(ind_weights),
+                 total=fmt(total_w), expected=fmt(ir["weights_total"]))
+    _level1_flags(ev, sink)
+    if ev.kind == "project":
+        _category_flags(ev, sink, rules)
+    for ref, formula in ev.formula_no_cache:
+        sink.flags.append(make_flag("formula-no-cache", rules.severity("formula-no-cache"),
+                                    ev.sheet, ref.cell, None, formula=formula or "（公式）"))
+
+
+def _level1_flags(ev: Evaluation, sink: FlagSink) -> None:
+    sums: dict[str, float] = {}
+    for ind in ev.indicators:
+        key = layout.normalize(ind.level1.text).text
+        sums[key] = sums.get(key, 0.0) + (as_number(ind.weight) or 0.0)
+    for key, (declared, cell) in ev.level1_weights.items():
+        if abs(sums.get(key, 0.0) - declared) > 0.01:
+            sink.add("level1-weight-mismatch", cell, level1=key, declared=fmt(declared),
+                     actual=fmt(sums.get(key, 0.0)))
+
+
+def _category_flags(ev: Evaluation, sink: FlagSink, rules: Rules) -> None:
+    level1 = {layout.normalize(i.level1.text).text for i in ev.indicators if not i.placeholder}
+    for category in rules["indicators"]["required_categories"]:
+        if not any(category in text for text in level1):
+            sink.add("category-missing", None, category=f"{category}指标")
+
+
+# --- everything together -------------------------------------------------------------------
+
+def score(evaluations: list[Evaluation], rules: Rules | None = None) -> list[EvaluationResult]:
+    """Score every evaluation (of one workbook or a whole batch) in one indicator frame."""
+    rules = rules or load_rules()
+    frame, parts = indicator_frame(evaluations)
+    scored = score_indicators(frame, parts, rules)
+    by_eval = {e: g for e, g in scored.groupby("e")} if len(scored) else {}
+    return [_evaluation_result(ev, by_eval.get(n), rules) for n, ev in enumerate(evaluations)]
+
+
+def _evaluation_result(ev: Evaluation, rows: pd.DataFrame | None, rules: Rules) -> EvaluationResult:
+    sink = FlagSink(ev, rules)
+    budget = score_budget(ev, sink, rules)
+    results = []
+    for row in (rows.itertuples(index=False) if rows is not None else ()):
+        ind = ev.indicators[row.i]
+        _indicator_flags(sink, row, ind, rules)
+        results.append(IndicatorResult(
+            row=ind, kind=row.kind, weight=None if np.isnan(row.w) else row.w,
+            completion=None if np.isnan(row.completion) else float(row.completion),
+            score=row.score, reported_score=None if np.isnan(row.rep) else row.rep,
+            formula=_formula(row, ind), grade=row.grade if isinstance(row.grade, str) else None))
+    _table_flags(ev, sink, budget, results, rules)
+    indicator_score = round_half_up(sum(r.score for r in results)) or 0.0
+    total = round_half_up((budget.score if budget else 0.0) + indicator_score)
+    reported_total = as_number(ev.total)
+    _total_flags(ev, sink, budget, indicator_score, total, reported_total, rules)
+    return EvaluationResult(ev, budget, results, indicator_score, total, reported_total,
+                            rules.grade(total), _ordered(sink.flags))
+
+
+def _total_flags(ev, sink, budget, indicator_score, total, reported_total, rules) -> None:
+    if ev.total.ref is None:
+        return
+    execution = budget.score if budget else 0.0
+    if reported_total is None:
+        if not _no_cache(ev.total):
+            sink.add("score-missing", ev.total, computed=fmt(total),
+                     formula=f"总分 = 执行得分 {fmt(execution)} + 指标得分 {fmt(indicator_score)}")
+    elif abs(reported_total - total) > rules["indicators"]["total_tolerance"] + 1e-9:
+        sink.add("total-mismatch", ev.total, reported=fmt(reported_total), execution=fmt(execution),
+                 indicators=fmt(indicator_score), computed=fmt(total))
+
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _ordered(flags: list[Flag]) -> list[Flag]:
+    from .model import parse_cell_name
+    def key(f: Flag):
+        pos = parse_cell_name(f.cell) if f.cell else (-1, -1)
+        return (SEVERITY_ORDER[f.severity], pos)
+    return sorted(flags, key=key)

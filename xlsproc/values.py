@@ -1,0 +1,345 @@
+"""Indicator targets (年度指标值) and actuals (实际完成值) as officers type them.
+
+'≥300个' → Value(kind='number', op='>=', parts=(Quantity(300.0, '个'),)). Pure functions,
+stdlib only; the vocabulary (operator words, blank tokens, cue words, units) is data in
+values.toml.
+parse_value never raises: what it cannot read becomes 'qualitative', and the caller, which knows
+the cell, decides what that means.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import math
+import numbers
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+KINDS = ("blank", "number", "compound", "qualitative", "deadline", "relative")
+OPS = (">=", ">", "<=", "<", "=")
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def _load_vocabulary() -> dict:
+    with open(Path(__file__).with_name("values.toml"), "rb") as fh:
+        return tomllib.load(fh)
+
+
+_VOCAB = _load_vocabulary()
+
+BLANK_TOKENS = frozenset(_nfkc(t).casefold() for t in _VOCAB["blank"]["tokens"])
+BLANK_CHARS = frozenset(_nfkc(_VOCAB["blank"]["chars"]))
+OPERATOR_WORDS = {_nfkc(w): op for op, words in _VOCAB["operators"].items() for w in words}
+MULTIPLIERS = {_nfkc(k): float(v) for k, v in _VOCAB["numbers"]["multipliers"].items()}
+APPROX_WORDS = tuple(_nfkc(w) for w in _VOCAB["numbers"]["approx"])
+RANGE_CONNECTORS = frozenset(_nfkc(w) for w in _VOCAB["numbers"]["range_connectors"])
+RELATIVE_WORDS = tuple(_nfkc(w) for w in _VOCAB["relative"]["words"])
+RELATIVE_PATTERNS = tuple(re.compile(p) for p in _VOCAB["relative"]["patterns"])
+DEADLINE_WORDS = tuple(_nfkc(w) for w in _VOCAB["deadline"]["words"])
+# Longest first, so that a prefix match prefers '人次' to '人' and '个月' to '个'.
+KNOWN_UNITS = tuple(sorted({_nfkc(u) for u in _VOCAB["units"]["known"]}, key=len, reverse=True))
+UNIT_ALIASES = {_nfkc(k): _nfkc(v) for k, v in _VOCAB["units"]["aliases"].items()}
+UNIT_STOP_WORDS = tuple(_nfkc(w) for w in _VOCAB["units"]["stop_words"])
+MAX_UNIT_LENGTH = int(_VOCAB["units"]["max_length"])
+
+if not set(OPERATOR_WORDS.values()) <= set(OPS):
+    raise ValueError("values.toml: an operator outside OPS")
+
+
+def _alternation(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_OP_RE = re.compile(_alternation(OPERATOR_WORDS))
+_STOP_RE = re.compile(_alternation(set(UNIT_STOP_WORDS) | set(OPERATOR_WORDS)))
+_QUANTITY_RE = re.compile(
+    r"(?P<sign>(?<![\w.])-(?=\.?\d))?"
+    r"(?<![\d.A-Za-z])(?P<num>\d+(?:,\d{3}(?!\d))*(?:\.\d+)?|\.\d+)(?P<exp>[eE][-+]?\d+)?"
+    rf"\s*(?P<mult>{_alternation(MULTIPLIERS)})?(?P<approx>{_alternation(APPROX_WORDS)})?\s*"
+    rf"(?P<unit>(?:[%‰]|[A-Za-z]+[23]?(?:/[A-Za-z]+[23]?)?|[{_CJK}]+(?:/[{_CJK}]+)*)?)"
+)
+_DATE_RE = re.compile(
+    r"(?<!\d)(?:19|20)\d{2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?!\d)"
+    r"|(?<!\d)(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?"
+    r"|(?<![\d.])\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?"
+    r"|(?<!\d)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+)
+# Control characters separate like spaces; format characters (zero-width space, BOM) vanish.
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_FORMAT_RE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# '99。38%': the Chinese full stop typed as a decimal point.
+_IDEOGRAPHIC_POINT_RE = re.compile(r"(?<=\d)。(?=\d)")
+
+
+class _NotFinite(ValueError):
+    """A number overflowed to infinity ('1e400'): the value is not a quantity."""
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One number with its normalised unit: '8万小时' → Quantity(80000.0, '小时')."""
+
+    number: float
+    unit: str | None
+
+
+@dataclass(frozen=True)
+class Value:
+    """A parsed target or actual. `parts` holds its quantities, in the order written."""
+
+    text: str
+    kind: str
+    op: str | None
+    parts: tuple[Quantity, ...]
+
+    @property
+    def number(self) -> float | None:
+        return self.parts[0].number if self.parts else None
+
+    @property
+    def unit(self) -> str | None:
+        return self.parts[0].unit if self.parts else None
+
+
+@dataclass(frozen=True)
+class _Token:
+    """A quantity found in the text, with where it sits and what it looked like before 万."""
+
+    quantity: Quantity
+    start: int
+    end: int
+    base: float
+    mult: str | None
+
+
+# ---------------------------------------------------------------------------- public API
+
+
+def parse_value(raw: object) -> Value:
+    """Parse one cell value. Never raises: the last resort is a 'qualitative' Value."""
+    try:
+        return _parse(raw)
+    except Exception:  # noqa: BLE001 - the contract is total; an odd object must not stop a batch
+        return Value(_safe_text(raw), "qualitative", None, ())
+
+
+def is_blank(raw: object) -> bool:
+    """True for None, '', '/', '—', '无', NULL, NaN and the like."""
+    return parse_value(raw).kind == "blank"
+
+
+def units_compatible(a: str | None, b: str | None) -> bool:
+    """Whether a target and an actual measure the same thing. A missing unit is no mismatch."""
+    ua, ub = _normalise_unit(a), _normalise_unit(b)
+    return ua is None or ub is None or ua.casefold() == ub.casefold()
+
+
+# ---------------------------------------------------------------------------- dispatch
+
+
+def _parse(raw: object) -> Value:
+    if raw is None:
+        return Value("", "blank", None, ())
+    if isinstance(raw, bool):
+        return Value(str(raw), "qualitative", None, ())
+    if isinstance(raw, (_dt.date, _dt.time)):
+        return _parse_date(raw)
+    if isinstance(raw, (numbers.Real, decimal.Decimal)):
+        return _parse_number(raw)
+    if isinstance(raw, (bytes, bytearray, memoryview)):
+        return _parse_text(bytes(raw).decode("utf-8", "replace"))
+    if isinstance(raw, str):
+        return _parse_text(raw)
+    return _parse_other(raw)
+
+
+def _safe_text(raw: object) -> str:
+    try:
+        return "" if raw is None else str(raw).strip()
+    except Exception:  # noqa: BLE001 - a __str__ that raises
+        return ""
+
+
+def _parse_date(raw: object) -> Value:
+    text = _safe_text(raw)
+    if _is_blank_text(text):  # pandas NaT is a datetime whose str() is 'NaT'
+        return Value("", "blank", None, ())
+    return Value(text, "deadline", None, ())
+
+
+def _parse_other(raw: object) -> Value:
+    """An object of no cell type (a list, pandas.NA, numpy.bool_): blank or qualitative, never a
+    quantity, since its str() is not something an officer typed."""
+    text = _safe_text(raw)
+    return Value(text, "blank" if _is_blank_text(_normalise(text)) else "qualitative", None, ())
+
+
+def _parse_number(raw: numbers.Real | decimal.Decimal) -> Value:
+    try:
+        number = float(raw)
+    except (OverflowError, ValueError, TypeError, ArithmeticError):
+        return Value(_safe_text(raw), "qualitative", None, ())
+    if math.isnan(number):
+        return Value("", "blank", None, ())
+    if math.isinf(number):
+        return Value(_safe_text(raw), "qualitative", None, ())
+    text = str(int(number)) if isinstance(raw, float) and number.is_integer() else _safe_text(raw)
+    return Value(text, "number", None, (Quantity(number, None),))
+
+
+# ---------------------------------------------------------------------------- text
+
+
+def _parse_text(raw: str) -> Value:
+    text = raw.strip()
+    norm = _normalise(text)
+    if _is_blank_text(norm):
+        return Value(text, "blank", None, ())
+    try:
+        return _classify(text, norm)
+    except _NotFinite:
+        return Value(text, "qualitative", None, ())
+
+
+def _classify(text: str, norm: str) -> Value:
+    op = _find_op(norm)
+    rest, dated = _remove_dates(norm)
+    parts, ranged = _quantities(rest)
+    if ranged:
+        op = ">="
+    if _has_relative_cue(norm):
+        return Value(text, "relative", op, parts)
+    if not parts:
+        if dated or any(w in norm for w in DEADLINE_WORDS):
+            return Value(text, "deadline", None, ())
+        # A cell holding only an operator ('≥' in a 指标性质 column) keeps it.
+        only_op = op is not None and not _OP_RE.sub("", norm).strip()
+        return Value(text, "qualitative", op if only_op else None, ())
+    return Value(text, "number" if len(parts) == 1 else "compound", op, parts)
+
+
+def _normalise(text: str) -> str:
+    text = _nfkc(text).replace("\u2212", "-")
+    text = _FORMAT_RE.sub("", _CONTROL_RE.sub(" ", text))
+    return _IDEOGRAPHIC_POINT_RE.sub(".", text)
+
+
+def _is_blank_text(norm: str) -> bool:
+    s = norm.strip()
+    if not s or s.casefold() in BLANK_TOKENS:
+        return True
+    return all(c in BLANK_CHARS or c.isspace() for c in s)
+
+
+def _find_op(norm: str) -> str | None:
+    """The first operator written; with several ('≥5场、≤3次') the first one governs."""
+    m = _OP_RE.search(norm)
+    return OPERATOR_WORDS[m.group()] if m else None
+
+
+def _has_relative_cue(norm: str) -> bool:
+    return any(w in norm for w in RELATIVE_WORDS) or any(p.search(norm) for p in RELATIVE_PATTERNS)
+
+
+def _remove_dates(norm: str) -> tuple[str, bool]:
+    """Blank out dates ('2024年12月31日') so that their digits are not taken as quantities."""
+    rest, count = _DATE_RE.subn(" ", norm)
+    return rest, count > 0
+
+
+# ---------------------------------------------------------------------------- quantities
+
+
+def _quantities(norm: str) -> tuple[tuple[Quantity, ...], bool]:
+    """The quantities in order, a range merged to its lower bound; and whether one was seen."""
+    tokens = [_token(m) for m in _QUANTITY_RE.finditer(norm)]
+    merged: list[_Token] = []
+    ranged = False
+    for tok in tokens:
+        if merged and _is_range(norm, merged[-1], tok):
+            merged[-1] = _range_lower(merged[-1], tok)
+            ranged = True
+        else:
+            merged.append(tok)
+    return tuple(t.quantity for t in merged), ranged
+
+
+def _token(m: re.Match) -> _Token:
+    base = _to_float(m["num"].replace(",", "") + (m["exp"] or ""))
+    if m["sign"]:
+        base = -base
+    run, mult = m["unit"], m["mult"]
+    money = _money_unit(mult + run) if mult else None
+    if money:  # '90万元': 万 belongs to the unit, the number stays
+        unit_raw, number, unit = money[len(mult):], base, money
+    else:
+        unit_raw = _unit_prefix(run)
+        number = _to_float(base * MULTIPLIERS[mult]) if mult else base
+        unit = unit_raw
+    # The token ends after its unit, so that the text up to the next number ('至', '、') shows.
+    end = m.start("unit") + len(unit_raw)
+    return _Token(Quantity(number, _normalise_unit(unit)), m.start(), end, base, mult)
+
+
+def _to_float(value) -> float:
+    number = float(value)
+    if not math.isfinite(number):
+        raise _NotFinite(value)
+    return number
+
+
+def _money_unit(text: str) -> str | None:
+    """A known unit starting with a multiplier that prefixes the text ('万元', '亿元')."""
+    for unit in KNOWN_UNITS:
+        if unit[0] in MULTIPLIERS and text.startswith(unit):
+            return unit
+    return None
+
+
+def _unit_prefix(run: str) -> str:
+    """The unit at the start of the text after a number, as written ('' for none)."""
+    if not run:
+        return ""
+    if not _is_cjk(run[0]):  # '%', 'km', 'm2': the regex already cut it
+        return run if len(run) <= MAX_UNIT_LENGTH else ""
+    for unit in KNOWN_UNITS:
+        if run.startswith(unit):
+            return unit
+    stop = _STOP_RE.search(run)
+    run = run[: stop.start()] if stop else run
+    # An unknown long run is prose; its first character is the measure word ('5所高校').
+    return run if len(run) <= MAX_UNIT_LENGTH else run[:1]
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+def _normalise_unit(unit: str | None) -> str | None:
+    if unit is None:
+        return None
+    u = _nfkc(str(unit)).strip()
+    return UNIT_ALIASES.get(u, u) or None
+
+
+def _is_range(norm: str, lower: _Token, upper: _Token) -> bool:
+    """'30-500万元', '30~500', '30至500': a connector alone between two numbers of one unit."""
+    between = norm[lower.end : upper.start].strip()
+    units_agree = lower.quantity.unit is None or lower.quantity.unit == upper.quantity.unit
+    return between in RANGE_CONNECTORS and units_agree
+
+
+def _range_lower(lower: _Token, upper: _Token) -> _Token:
+    """The lower bound, taking the upper bound's unit ('30万-500万元' is 30 万元)."""
+    unit = lower.quantity.unit or upper.quantity.unit
+    number = lower.quantity.number
+    if lower.quantity.unit is None and lower.mult and unit and unit.startswith(lower.mult):
+        number = lower.base
+    return _Token(Quantity(number, unit), lower.start, upper.end, number, None)
