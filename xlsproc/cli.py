@@ -69,7 +69,63 @@ def check(
     raise typer.Exit(1 if any(e["status"] == "error" for e in entries) else 0)
 
 
-def print_entry(entry: dict) -> None:
+@app.command()
+def process(
+    inbox: Annotated[Path, typer.Argument(help="收件目录（含各单位工作簿，递归查找）或单个工作簿。",
+                                          show_default=False)],
+    outbox: Annotated[Path, typer.Option("-o", "--output", help="输出目录：批注副本与 results.json。",
+                                         show_default=False)],
+    rules: RulesOption = None,
+) -> None:
+    """逐个检查工作簿，在输出目录写入批注副本（审核结果、自评报告）和 results.json。
+
+    示例：xlsproc process 收件箱 -o 审核结果
+    """
+    from .model import XlsprocError
+    from .process import process as run_process
+    profile = _load_rules(rules)
+    if not inbox.exists():
+        err.print(f"[bold red]错误：[/]找不到 {inbox}，请检查路径。")
+        raise typer.Exit(2)
+    try:
+        entries = run_process(inbox, outbox, profile)
+    except XlsprocError as exc:
+        err.print(f"[bold red]错误：[/]{exc.message}")
+        raise typer.Exit(2)
+    for entry in entries:
+        print_entry(entry, show_flags=False)
+        if entry.get("output"):
+            out.print(f"  → 批注副本：{outbox / entry['output']}")
+    print_totals(entries)
+    out.print(f"结果：{outbox / 'results.json'}")
+    raise typer.Exit(1 if any(e["status"] == "error" for e in entries) else 0)
+
+
+@app.command()
+def report(
+    file: Annotated[Path, typer.Argument(help="一个工作簿。", show_default=False)],
+    rules: RulesOption = None,
+) -> None:
+    """按计算结果起草自评报告（自评报告），输出纯文本。
+
+    示例：xlsproc report 洪山区团委_2024_部门整体.xlsx > 自评报告.txt
+    """
+    from . import evaluate
+    from . import report as reports
+    from .model import XlsprocError
+    profile = _load_rules(rules)
+    if not file.exists():
+        err.print(f"[bold red]错误：[/]找不到文件 {file}，请检查路径。")
+        raise typer.Exit(2)
+    try:
+        results = evaluate(file, profile)
+    except XlsprocError as exc:
+        err.print(f"[bold red]错误：[/]{file.name}：{exc.message}")
+        raise typer.Exit(1)
+    sys.stdout.write("\n".join(reports.text(r) for r in results))
+
+
+def print_entry(entry: dict, show_flags: bool = True) -> None:
     name = entry["file"]
     if entry["status"] == "skipped":
         out.print(f"[dim]跳过：{name}（Excel/WPS 临时锁定文件，不是自评表）[/]")
@@ -80,10 +136,10 @@ def print_entry(entry: dict) -> None:
         return
     out.print(f"\n[bold]{name}[/]")
     for ev in entry["evaluations"]:
-        print_evaluation(name, ev)
+        print_evaluation(name, ev, show_flags)
 
 
-def print_evaluation(file: str, ev: dict) -> None:
+def print_evaluation(file: str, ev: dict, show_flags: bool = True) -> None:
     who = ev["project"] or ev["unit"] or ""
     year = f" · {ev['year']}年度" if ev["year"] else ""
     out.print(f"  [bold]{ev['sheet']}[/]（{KIND_CN[ev['kind']]}{' · ' + who if who else ''}{year}）")
@@ -99,7 +155,7 @@ def print_evaluation(file: str, ev: dict) -> None:
     out.print(table)
     c = ev["flag_counts"]
     out.print(f"  问题：[red]错误 {c['error']}[/] · [yellow]警告 {c['warning']}[/] · [cyan]提示 {c['info']}[/]")
-    for f in ev["flags"]:
+    for f in ev["flags"] if show_flags else ():
         sev = f["severity"]
         out.print(f"  [{SEVERITY_STYLE[sev]}]{SEVERITY_CN[sev]}[/]：{file} › {f['message']}"
                   f"  [dim]({f['code']})[/]")

@@ -8,7 +8,7 @@ Merged cells are forward-filled; every value keeps the address of its top-left c
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -131,27 +131,26 @@ def _read_funds(sheet: Sheet, header: int, roles: dict[str, int], stop: int) -> 
     block_weight = next((lab.weight for _, lab in sheet.text_cells(header)
                          if _is_fund_block(lab.text) and lab.weight), None)
     rows: list[FundRow] = []
-    group = 0
+    group, group_text = 0, None
     for r in range(header + 1, stop):
-        label_col, label = _row_label(sheet, r, first_amount, block_texts)
-        if _ends_funds(label):
+        if any(_ends_funds(lab.text) for _, lab in sheet.text_cells(r)):
             break
+        label_col, label, row_group = _row_label(sheet, r, first_amount, block_texts)
         if label and layout.role_of(label, "funds", allow_contains=False) in ("annual", "executed"):
             continue                     # a repeated header row
-        if label and layout.matches(label, "funds", "group_row", allow_contains=True):
-            group += 1
-            continue
+        if row_group and row_group != group_text:
+            group, group_text = group + 1, row_group
         amounts = [sheet.cell(r, roles.get(k)) for k in ("initial", "annual", "executed")]
-        if not label and all(a.blank for a in amounts):
-            if rows:
-                break
-            continue
+        if not label or label == row_group:
+            if all(a.blank for a in amounts):
+                if rows and not row_group:
+                    break
+                continue
         is_total = bool(label) and layout.matches(label, "funds", "total_row", allow_contains=True) \
             and not label.startswith("其中")
-        rows.append(FundRow(sheet.cell(r, label_col), *amounts, is_total=is_total, group=group))
-    if rows and not any(x.is_total for x in rows) and not rows[0].label.text.startswith("其中"):
-        first = rows[0]
-        rows[0] = FundRow(first.label, first.initial, first.annual, first.executed, True, first.group)
+        rows.append(FundRow(sheet.cell(r, label_col), *amounts, is_total=is_total,
+                            group=_component_group(rows, label, group)))
+    rows = _ensure_total(rows)
     total_row = next((x for x in rows if x.is_total), None)
     tr = total_row.annual.ref.row if total_row and total_row.annual.ref else header + 1
     return Funds(rows=tuple(rows),
@@ -162,18 +161,42 @@ def _read_funds(sheet: Sheet, header: int, roles: dict[str, int], stop: int) -> 
                  block_weight=block_weight)
 
 
+def _component_group(rows: list[FundRow], label: str, group: int) -> int:
+    """A 其中 row after another component is that component's part, not the total's: group -1."""
+    if label.startswith("其中") and rows:
+        prev = rows[-1]
+        if not prev.is_total and prev.group == group:
+            return -1
+    return group
+
+
+def _ensure_total(rows: list[FundRow]) -> list[FundRow]:
+    """With no 年度资金总额 label, the first row (unless a 其中 row) is the total."""
+    if rows and not any(x.is_total for x in rows) and not rows[0].label.text.startswith("其中"):
+        first = rows[0]
+        rows[0] = FundRow(first.label, first.initial, first.annual, first.executed, True, first.group)
+    return rows
+
+
 def _is_fund_block(text: str) -> bool:
-    return layout.matches(text, "funds", "block", allow_contains=True)
+    return (layout.matches(text, "funds", "block", allow_contains=True)
+            and not layout.matches(text, "funds", "total_row", allow_contains=True))
 
 
 def _row_label(sheet: Sheet, r: int, first_amount: int, block_texts: set[str]):
-    """The rightmost label cell left of the amounts that is not the block's own label."""
-    found = (None, "")
+    """(col, label, group label) of a funds row: the rightmost label left of the amounts that is
+    not the block's own label, and any 按收入性质分-style group label on the row."""
+    col, label, group = None, "", None
     for c in range(first_amount):
         lab = sheet.label(r, c)
-        if lab.text and lab.text not in block_texts and not _is_fund_block(lab.text):
-            found = (c, lab.text)
-    return found
+        if not lab.text or lab.text in block_texts or _is_fund_block(lab.text):
+            continue
+        if layout.matches(lab.text, "funds", "group_row", allow_contains=True):
+            group = lab.text
+            if label:
+                continue
+        col, label = c, lab.text
+    return col, label, group
 
 
 def _ends_funds(label: str) -> bool:
@@ -206,8 +229,23 @@ def _indicator_end(sheet: Sheet, start: int, name_col: int) -> tuple[int, int | 
     return sheet.rows, None
 
 
-def _read_indicators(sheet: Sheet, block: _Block) -> tuple[tuple[IndicatorRow, ...], dict]:
+def _special_row(get: dict[str, Cell]) -> str | None:
+    """'execution' for a 预算执行率 row inside the indicator table, 'subtotal' for 小计 rows."""
+    for key in ("name", "level2", "level1"):
+        text = layout.normalize(get.get(key, EMPTY).text).text
+        if not text:
+            continue
+        if layout.matches(text, "indicators", "execution_row"):
+            return "execution"
+        if layout.matches(text, "indicators", "subtotal"):
+            return "subtotal"
+    return None
+
+
+def _read_indicators(sheet: Sheet, block: _Block):
+    """(indicators, 一级 weights, the 预算执行率 row's cells if the table lists it as a row)."""
     roles = block.roles
+    execution: dict[str, Cell] = {}
     name_col = roles.get("name", roles.get("level2", roles.get("level1")))
     out: list[IndicatorRow] = []
     level1_weights: dict[str, tuple[float, Cell]] = {}
@@ -222,10 +260,17 @@ def _read_indicators(sheet: Sheet, block: _Block) -> tuple[tuple[IndicatorRow, .
             continue
         if _is_header_again(name):
             continue
+        special = _special_row(get)
+        if special == "execution":
+            execution = get
+            continue
+        if special == "subtotal":
+            continue
         l1 = get.get("level1", EMPTY)
         l2 = get.get("level2", EMPTY)
+        new_group = not l1.blank and l1.text != last1.text
         last1 = l1 if not l1.blank else last1
-        last2 = l2 if not l2.blank else (EMPTY if not l1.blank else last2)
+        last2 = l2 if not l2.blank else (EMPTY if new_group else last2)
         lab1 = layout.normalize(last1.text)
         if lab1.weight is not None and lab1.text not in level1_weights:
             level1_weights[lab1.text] = (lab1.weight, last1)
@@ -238,7 +283,7 @@ def _read_indicators(sheet: Sheet, block: _Block) -> tuple[tuple[IndicatorRow, .
             reason=get.get("reason", EMPTY), row=r,
             op_hint=_text_or_none(get.get("op", EMPTY)), unit_hint=_text_or_none(get.get("unit", EMPTY)),
             placeholder=placeholder))
-    return tuple(out), level1_weights
+    return tuple(out), level1_weights, execution
 
 
 def _is_named_placeholder(name: Cell) -> bool:
@@ -371,9 +416,12 @@ def read_sheet(grid: Grid) -> Evaluation | None:
     start = _merge_second_header_row(sheet, header, roles)
     name_col = roles.get("name", roles.get("level2", roles.get("level1", 0)))
     end, total_row = _indicator_end(sheet, start, name_col)
-    indicators, level1_weights = _read_indicators(sheet, _Block(header, start, end, roles))
+    indicators, level1_weights, execution = _read_indicators(sheet, _Block(header, start, end, roles))
     fund_header = _funds_header(sheet, header)
     funds = _read_funds(sheet, *fund_header, stop=header) if fund_header else None
+    if funds is not None and execution and funds.weight.blank:
+        funds = replace(funds, weight=execution.get("weight", EMPTY),
+                        score=execution.get("score", EMPTY) if funds.score.blank else funds.score)
     meta = _meta(sheet, header)
     kind, title = _title_kind(sheet, header)
     kind = kind or ("project" if "project" in meta else "department" if "department" in meta

@@ -156,8 +156,8 @@ def indicator_frame(evaluations: list[Evaluation]) -> tuple[pd.DataFrame, pd.Dat
     rows, parts = [], []
     for e_id, ev in enumerate(evaluations):
         for i_id, ind in enumerate(ev.indicators):
-            if ind.placeholder:
-                continue
+            if ind.placeholder and as_number(ind.weight) is None:
+                continue        # a template's empty row; with a weight it counts (and is flagged)
             t, a = _target_value(ind), _with_unit(parse_value(ind.actual.value), ind.unit_hint)
             kind = _kind(t, a)
             key = (e_id, i_id)
@@ -409,6 +409,8 @@ def _components_check(funds, col: str, tol: float) -> tuple[float | None, dict |
         groups.setdefault(row.group, []).append(getattr(row, col))
     first_sum = None
     for g, cells in sorted(groups.items()):
+        if g < 0:                # a 其中 row under a component: part of that component
+            continue
         s = _sum_cells(cells)
         if s is None:
             continue
@@ -522,7 +524,8 @@ def _level1_flags(ev: Evaluation, sink: FlagSink) -> None:
 
 
 def _category_flags(ev: Evaluation, sink: FlagSink, rules: Rules) -> None:
-    level1 = {layout.normalize(i.level1.text).text for i in ev.indicators if not i.placeholder}
+    level1 = {layout.normalize(i.level1.text).text for i in ev.indicators
+              if not i.placeholder or as_number(i.weight) is not None}
     for category in rules["indicators"]["required_categories"]:
         if not any(category in text for text in level1):
             sink.add("category-missing", None, category=f"{category}指标")

@@ -1,0 +1,77 @@
+"""Every code of the flag catalogue is produced by a real workbook, with its Chinese message."""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import xlsproc
+from builders import Ind, Layout, build, standard_table
+from conftest import SAMPLES
+
+CATALOGUE = tomllib.loads((Path(xlsproc.__file__).parent / "catalogue.toml").read_text("utf-8"))
+
+
+def _codes(entry: dict) -> set[str]:
+    if entry["status"] == "error":
+        return {entry["error"]["code"]}
+    return {f["code"] for ev in entry["evaluations"] for f in ev["flags"]}
+
+
+def _flags(path: Path) -> list[dict]:
+    [entry] = xlsproc.check(path)
+    return [f for ev in entry["evaluations"] for f in ev["flags"]]
+
+
+SYNTHETIC = {
+    "over-execution": standard_table(executed=105.0, components=[("其中：当年财政拨款", 100.0, 105.0)],
+                                     reported_rate="105%", exec_score=10, total=98),
+    "budget-missing": standard_table(annual=None, initial=None, components=[], reported_rate=None,
+                                     exec_score=None),
+    "category-missing": standard_table(indicators=[
+        Ind("产出指标", "数量指标", "开展活动场次", "≥20场", "20场", 50, 50),
+        Ind("效益指标", "社会效益指标", "青少年参与度", "有效提升", "有效提升", 40, 40)], total=99.5),
+    "fund-rows-sum": standard_table(annual=None, executed=None,
+                                    components=[("其中：当年财政拨款", 60.0, 57.0), ("上年结转资金", 40.0, 38.0)]),
+}
+
+
+@pytest.mark.parametrize("code", sorted(SYNTHETIC))
+def test_synthetic_case_produces_its_code(tmp_path, code):
+    path = build(SYNTHETIC[code], Layout(), tmp_path / f"{code}.xlsx")
+    flags = _flags(path)
+    assert code in {f["code"] for f in flags}
+    flag = next(f for f in flags if f["code"] == code)
+    assert flag["severity"] in ("error", "warning", "info")
+    assert flag["message"] and flag["sheet"] == "项目支出绩效自评表"
+
+
+def test_budget_from_components_when_total_row_is_empty(tmp_path):
+    path = build(SYNTHETIC["fund-rows-sum"], Layout(), tmp_path / "a.xlsx")
+    [ev] = xlsproc.check(path)[0]["evaluations"]
+    assert (ev["budget"]["annual"], ev["budget"]["executed"]) == (100, 95)
+    assert ev["budget"]["from_components"] is True
+
+
+def test_low_execution_with_a_reason_is_only_info(tmp_path):
+    table = standard_table(executed=80.0, components=[("其中：当年财政拨款", 100.0, 80.0)],
+                           reported_rate="80%", exec_score=8, total=96)
+    path = build(table, Layout(op_unit_columns=True), tmp_path / "a.xlsx")
+    import openpyxl
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws.cell(5, 10, "原因")                  # a 原因 column on the funds block, Sichuan style
+    ws.cell(6, 10, "项目结余资金收回")
+    wb.save(path)
+    low = [f for f in _flags(path) if f["code"] == "low-execution-rate"]
+    assert [f["severity"] for f in low] == ["info"]
+
+
+def test_every_catalogue_code_is_produced(tmp_path):
+    produced = set()
+    for path in sorted(SAMPLES.rglob("*.xls*")):
+        produced |= _codes(xlsproc.check(path)[0])
+    for code, table in SYNTHETIC.items():
+        produced |= _codes(xlsproc.check(build(table, Layout(), tmp_path / f"{code}.xlsx"))[0])
+    assert set(CATALOGUE) - produced == set()

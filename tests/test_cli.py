@@ -1,0 +1,86 @@
+"""The command line, run in-process: output, JSON shape and exit codes."""
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from builders import Layout, build, standard_table
+from xlsproc.cli import app
+
+runner = CliRunner()
+
+SPEC_FILE_KEYS = {"file", "sha256", "status", "error", "evaluations"}
+SPEC_EVAL_KEYS = {"sheet", "kind", "unit", "project", "year", "budget", "indicators",
+                  "indicator_score", "total_score", "reported_total", "grade", "flags"}
+SPEC_BUDGET_KEYS = {"initial", "annual", "executed", "rate", "reported_rate", "weight", "score",
+                    "reported_score", "cell"}
+SPEC_INDICATOR_KEYS = {"level1", "level2", "name", "target", "actual", "kind", "completion",
+                       "weight", "score", "reported_score", "reason", "row"}
+SPEC_FLAG_KEYS = {"code", "severity", "sheet", "cell", "indicator", "message"}
+
+
+def test_every_command_has_help():
+    for command in ("check", "process", "report"):
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0
+        assert "示例" in result.output
+
+
+def test_check_json_has_the_spec_keys(tmp_path):
+    wb = build(standard_table(), Layout(), tmp_path / "a.xlsx")
+    result = runner.invoke(app, ["check", "--json", str(wb)])
+    assert result.exit_code == 0, result.output
+    [entry] = json.loads(result.stdout)
+    assert SPEC_FILE_KEYS <= entry.keys()
+    [ev] = entry["evaluations"]
+    assert SPEC_EVAL_KEYS <= ev.keys()
+    assert SPEC_BUDGET_KEYS <= ev["budget"].keys()
+    assert all(SPEC_INDICATOR_KEYS <= i.keys() for i in ev["indicators"])
+    assert ev["budget"]["cell"] == "E6"          # the total row's 全年执行数
+
+
+def test_check_human_output_names_cells(tmp_path):
+    table = standard_table(total=90)
+    wb = build(table, Layout(), tmp_path / "某街道_青少年服务_2024.xlsx")
+    result = runner.invoke(app, ["check", str(wb)])
+    assert result.exit_code == 0
+    assert "执行率" in result.output and "97.5" in result.output and "优" in result.output
+    assert "警告：某街道_青少年服务_2024.xlsx › 项目支出绩效自评表 › H18：填报总分 90" in result.output
+
+
+def test_bad_file_exit_1_and_batch_goes_on(tmp_path):
+    good = build(standard_table(), Layout(), tmp_path / "good.xlsx")
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"PK\x03\x04 truncated")
+    result = runner.invoke(app, ["check", "--json", str(bad), str(good)])
+    assert result.exit_code == 1
+    entries = json.loads(result.stdout)
+    assert [e["status"] for e in entries] == ["error", "ok"]
+    assert entries[0]["error"]["code"] == "file-corrupt"
+    assert "损坏" in entries[0]["error"]["message"]
+
+
+def test_missing_file_is_a_usage_error(tmp_path):
+    result = runner.invoke(app, ["check", str(tmp_path / "没有这个文件.xlsx")])
+    assert result.exit_code == 2
+    assert "找不到文件" in result.output
+
+
+def test_bad_rules_is_a_usage_error(tmp_path):
+    wb = build(standard_table(), Layout(), tmp_path / "a.xlsx")
+    rules = tmp_path / "r.toml"
+    rules.write_text("[profile]\nname = 'x'\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", "--rules", str(rules), str(wb)])
+    assert result.exit_code == 2
+    assert "规则错误" in result.output and "description" in result.output
+
+
+def test_report_prints_the_narrative(tmp_path):
+    wb = build(standard_table(), Layout(), tmp_path / "a.xlsx")
+    result = runner.invoke(app, ["report", str(wb)])
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "综合得分 97.5 分" in out and "执行情况得分 9.5 分" in out and "年度绩效指标得分 88 分" in out
+    assert "全年预算数 100 万元，实际执行数 95 万元，执行率 95%" in out
+    assert "服务青少年人次" in out.split("3. 未完成的绩效目标")[1]

@@ -1,0 +1,1700 @@
+"""Surgical edits of .xlsx / .xlsm packages.
+
+An openpyxl load-modify-save rewrites the whole package and silently drops text
+boxes, sparklines, cached formula results and (without Pillow) images.  This
+module changes only the parts it must — the patched sheets' XML, styles.xml, the
+comments / VML parts, relationship parts, [Content_Types].xml and workbook.xml —
+and copies every other zip member byte for byte (the raw compressed stream, so
+the same bytes and the same compression).
+
+Sheet XML is edited at string level (regex + slicing) and never re-serialised:
+namespace prefixes, mc:Ignorable, shared formulas, rich text, x14 extensions
+and unknown elements survive untouched.  ElementTree is used only for reading
+(in verify_preserved).
+
+Choices:
+* strings are written as inline strings (t="inlineStr"), so sharedStrings.xml
+  stays byte-identical; a string is always text, never a formula;
+* a patch aimed at a hidden cell of a merged range goes to the range's
+  top-left cell (the only one Excel shows);
+* a NewSheet whose name already exists replaces that sheet's content in place
+  (same position, same sheetId), so re-annotating an annotated copy is
+  idempotent; comments already containing our text are not appended twice;
+* overwriting a formula cell drops xl/calcChain.xml (Excel rebuilds it);
+  overwriting the master cell of a shared formula turns that group into plain
+  formulas first, so the other cells keep theirs;
+* docProps/app.xml (sheet titles list) is left alone when a sheet is added:
+  Excel and LibreOffice do not need it to match.
+
+Known limits:
+* values are numbers, booleans or text (no dates: convert to a serial number
+  and keep a date-formatted cell); text is limited to Excel's 32767 characters;
+* overwriting part of an array formula drops only that cell's formula; a shared
+  formula master whose formula has whole-row/column or structured references
+  is refused (ValueError) rather than translated wrongly;
+* a note appended to a cell that also has an Excel 365 threaded comment shows
+  in LibreOffice / older Excel, while Excel 365 shows the thread;
+* replacing an existing sheet by a NewSheet drops that sheet's relationships
+  (its old drawings / comments parts stay in the package, unreferenced);
+* parts must be UTF-8; zip64 packages (> 4 GiB) and Strict OOXML namespaces
+  for newly created parts are not supported.
+"""
+from __future__ import annotations
+
+import html
+import math
+import numbers
+import os
+import posixpath
+import re
+import stat
+import struct
+import tempfile
+import zipfile
+import zlib
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import unquote
+from xml.etree import ElementTree as ET
+
+__all__ = ["CellPatch", "NewSheet", "patch_xlsx", "verify_preserved", "internal_location"]
+
+
+# ---------------------------------------------------------------------------
+# Public API types
+
+
+@dataclass
+class CellPatch:
+    """One change to one cell of an existing sheet."""
+
+    sheet: str
+    ref: str
+    value: float | int | str | None = None  # None: keep the cell's value
+    fill: str | None = None  # ARGB, e.g. 'FFFFC7CE'
+    comment: str | None = None  # appended after the officer's note if one exists
+    author: str = "xlsproc"
+
+
+@dataclass
+class NewSheet:
+    """A sheet written from scratch (e.g. the audit report)."""
+
+    name: str
+    rows: list[list[object]]
+    col_widths: dict[int, float] = field(default_factory=dict)
+    freeze: str | None = None
+    autofilter: str | None = None
+    links: dict[str, str] = field(default_factory=dict)
+    styles: dict[str, str] = field(default_factory=dict)
+    merges: list[str] = field(default_factory=list)
+    print_fit_width: bool = True
+    landscape: bool = False
+
+
+def internal_location(sheet: str, ref: str) -> str:
+    """"'Sheet name'!H22" — the quoted form hyperlinks and defined names need."""
+    return "'" + sheet.replace("'", "''") + "'!" + ref
+
+
+# ---------------------------------------------------------------------------
+# Constants
+
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_WORKSHEET = NS_REL + "/worksheet"
+REL_COMMENTS = NS_REL + "/comments"
+REL_VML = NS_REL + "/vmlDrawing"
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+# Child element order of CT_Worksheet / CT_Workbook / CT_Stylesheet.
+WORKSHEET_ORDER = (
+    "sheetPr dimension sheetViews sheetFormatPr cols sheetData sheetCalcPr sheetProtection "
+    "protectedRanges scenarios autoFilter sortState dataConsolidate customSheetViews mergeCells "
+    "phoneticPr conditionalFormatting dataValidations hyperlinks printOptions pageMargins "
+    "pageSetup headerFooter rowBreaks colBreaks customProperties cellWatches ignoredErrors "
+    "smartTags drawing legacyDrawing legacyDrawingHF drawingHF picture oleObjects controls "
+    "webPublishItems tableParts extLst"
+).split()
+WORKBOOK_ORDER = (
+    "fileVersion fileSharing workbookPr workbookProtection bookViews sheets functionGroups "
+    "externalReferences definedNames calcPr oleSize customWorkbookViews pivotCaches smartTagPr "
+    "smartTagTypes webPublishing fileRecoveryPr webPublishObjects extLst"
+).split()
+STYLES_ORDER = (
+    "numFmts fonts fills borders cellStyleXfs cellXfs cellStyles dxfs tableStyles colors extLst"
+).split()
+
+MAX_ROW, MAX_COL, MAX_TEXT = 1_048_576, 16_384, 32_767
+
+
+# ---------------------------------------------------------------------------
+# Cell references
+
+
+_REF_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]+)$")
+
+
+def _parse_ref(ref: str) -> tuple[int, int]:
+    """'H22' → 0-based (row, col)."""
+    m = _REF_RE.match(ref.strip())
+    if not m:
+        raise ValueError(f"不是有效的单元格地址：{ref!r}")
+    col = 0
+    for ch in m.group(1).upper():
+        col = col * 26 + ord(ch) - 64
+    row = int(m.group(2))
+    if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
+        raise ValueError(f"单元格地址超出范围：{ref!r}")
+    return row - 1, col - 1
+
+
+def _col_letters(col: int) -> str:
+    letters, col = "", col + 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _ref(row: int, col: int) -> str:
+    return f"{_col_letters(col)}{row + 1}"
+
+
+def _parse_range(rng: str) -> tuple[int, int, int, int]:
+    first, _, last = rng.partition(":")
+    r1, c1 = _parse_ref(first)
+    r2, c2 = _parse_ref(last) if last else (r1, c1)
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+def _range(r1: int, c1: int, r2: int, c2: int) -> str:
+    return f"{_ref(r1, c1)}:{_ref(r2, c2)}"
+
+
+# ---------------------------------------------------------------------------
+# Small XML string helpers (no re-serialisation)
+
+_Q = r"""(?:[^>"']|"[^"]*"|'[^']*')*?"""  # attribute text that may hold quoted '>'
+_TAG = re.compile(
+    r"<(/?)([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)(" + _Q + r")(/?)>"
+    r"|<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>",
+    re.S,
+)
+_BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ESCAPE_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+
+
+def _esc(text: str) -> str:
+    """Escape element text; Excel's _xHHHH_ escapes for characters XML can't hold."""
+    text = _ESCAPE_LOOKALIKE.sub(r"_x005F_\1", text)
+    text = _BAD_XML_CHARS.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _esc_attr(text: str) -> str:
+    text = _BAD_XML_CHARS.sub("", text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+
+
+def _attr(tag: str, name: str) -> str | None:
+    m = re.search(r"\s" + re.escape(name) + r"""\s*=\s*("([^"]*)"|'([^']*)')""", tag)
+    if not m:
+        return None
+    return html.unescape(m.group(2) if m.group(2) is not None else m.group(3))
+
+
+def _set_attr(tag: str, name: str, value: str) -> str:
+    """Set an attribute in an opening tag ('<c r="A1">' or '<c r="A1"/>')."""
+    pat = re.compile(r"(\s" + re.escape(name) + r"""\s*=\s*)("[^"]*"|'[^']*')""")
+    new = f'"{_esc_attr(value)}"'
+    if pat.search(tag):
+        return pat.sub(lambda m: m.group(1) + new, tag, count=1)
+    end = len(tag) - (2 if tag.endswith("/>") else 1)
+    return f"{tag[:end].rstrip()} {name}={new}{tag[end:]}"
+
+
+def _prefix(xml: str, root: str) -> str:
+    """The namespace prefix ('' or 'x:') the document uses for its root element."""
+    m = re.search(r"<([A-Za-z_][\w.\-]*:)?" + root + r"[\s>/]", xml)
+    if not m:
+        raise ValueError(f"XML 中找不到根元素 <{root}>")
+    return m.group(1) or ""
+
+
+def _ns_prefix(xml: str, uri: str) -> str | None:
+    m = re.search(r'xmlns:([\w.\-]+)\s*=\s*["\']' + re.escape(uri) + r'["\']', xml)
+    return m.group(1) if m else None
+
+
+def _open_tag(xml: str, p: str, local: str, start: int = 0) -> re.Match | None:
+    return re.compile(rf"<{p}{local}(?=[\s/>]){_Q}(/?)>", re.S).search(xml, start)
+
+
+def _element_span(xml: str, p: str, local: str, start: int = 0) -> tuple[int, int, int, int] | None:
+    """(start, content_start, content_end, end) of the first <p:local> element, or None."""
+    m = _open_tag(xml, p, local, start)
+    if not m:
+        return None
+    if m.group(1):
+        return m.start(), m.end(), m.end(), m.end()
+    close = f"</{p}{local}>"
+    end = xml.index(close, m.end())
+    return m.start(), m.end(), end, end + len(close)
+
+
+def _children(xml: str, start: int, end: int) -> list[tuple[str, int, int]]:
+    """Top-level elements in xml[start:end] as (local name, start, end)."""
+    out, depth, cur = [], 0, None
+    for m in _TAG.finditer(xml, start, end):
+        closing, name, _, selfclose = m.groups()
+        if name is None:
+            continue
+        if closing:
+            depth -= 1
+            if depth == 0:
+                out.append((cur[0], cur[1], m.end()))
+        elif depth == 0:
+            local = name.rsplit(":", 1)[-1]
+            if selfclose:
+                out.append((local, m.start(), m.end()))
+            else:
+                cur, depth = (local, m.start()), 1
+        elif not selfclose:
+            depth += 1
+    return out
+
+
+def _order_name(xml: str, local: str, start: int, end: int, order: list[str]) -> str:
+    """For mc:AlternateContent the order is that of the first known element inside."""
+    if local != "AlternateContent":
+        return local
+    for m in _TAG.finditer(xml, start + 1, end):
+        if m.group(2) and m.group(2).rsplit(":", 1)[-1] in order:
+            return m.group(2).rsplit(":", 1)[-1]
+    return local
+
+
+def _insert_in_order(xml: str, start: int, end: int, order: list[str], local: str, element: str) -> str:
+    """Insert element among the children in xml[start:end] at the place the schema wants."""
+    later = set(order[order.index(local) + 1:])
+    for name, s, e in _children(xml, start, end):
+        if _order_name(xml, name, s, e, order) in later:
+            return xml[:s] + element + xml[s:]
+    return xml[:end] + element + xml[end:]
+
+
+def _root_content(xml: str, p: str, root: str) -> tuple[int, int]:
+    """(content start, content end) of the root element."""
+    m = _open_tag(xml, p, root)
+    return m.end(), xml.rindex(f"</{p}{root}>")
+
+
+def _ensure_ns(xml: str, root: str, prefix: str, uri: str) -> tuple[str, str]:
+    """Make sure the root declares uri; returns (xml, prefix actually bound to it)."""
+    m = _open_tag(xml, _prefix(xml, root), root)
+    tag = m.group(0)
+    bound = _ns_prefix(tag, uri)  # only a declaration on the root is in scope everywhere
+    if bound:
+        return xml, bound
+    cut = len(tag) - (2 if tag.endswith("/>") else 1)
+    return xml[:m.start()] + f'{tag[:cut]} xmlns:{prefix}="{uri}"{tag[cut:]}' + xml[m.end():], prefix
+
+
+def _plain_text(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]*>", "", fragment))
+
+
+# ---------------------------------------------------------------------------
+# The package: members, relationships, content types
+
+
+def _rels_path(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def _resolve(base_part: str, target: str) -> str:
+    target = unquote(target)
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(base_part), target))
+
+
+def _relative(from_part: str, to_part: str) -> str:
+    return posixpath.relpath(to_part, posixpath.dirname(from_part) or ".")
+
+
+class _Package:
+    """Read access to the source zip plus the set of changed / added / removed members."""
+
+    def __init__(self, zf: zipfile.ZipFile):
+        self.zf = zf
+        self.infos = zf.infolist()
+        self._names = {i.filename.lower(): i.filename for i in self.infos}
+        self.changed: dict[str, bytes] = {}
+        self.removed: set[str] = set()
+
+    def name(self, part: str) -> str | None:
+        """The member name for a part name (OPC part names are case-insensitive)."""
+        found = self._names.get(part.lower())
+        return None if found is None or found in self.removed else found
+
+    def has(self, part: str) -> bool:
+        return self.name(part) is not None
+
+    def read(self, part: str) -> bytes:
+        name = self.name(part)
+        if name is None:
+            raise KeyError(part)
+        return self.changed[name] if name in self.changed else self.zf.read(name)
+
+    def text(self, part: str) -> str:
+        return self.read(part).decode("utf-8")
+
+    def put(self, part: str, data: str | bytes) -> None:
+        name = self.name(part) or part
+        self._names[name.lower()] = name
+        self.removed.discard(name)
+        self.changed[name] = data.encode("utf-8") if isinstance(data, str) else data
+
+    def remove(self, part: str) -> None:
+        name = self.name(part)
+        if name:
+            self.removed.add(name)
+            self.changed.pop(name, None)
+
+    def free_name(self, pattern: str) -> str:
+        """First unused name of the form pattern.format(n), n = 1, 2, …"""
+        n = 1
+        while pattern.format(n).lower() in self._names:
+            n += 1
+        return pattern.format(n)
+
+    def names(self) -> list[str]:
+        return [n for n in self._names.values() if n not in self.removed]
+
+
+_REL_RE = re.compile(r"<(?:\w+:)?Relationship(?=[\s/>])" + _Q + r"/?>", re.S)
+
+
+class _Rels:
+    """A relationship part, edited by appending <Relationship> elements."""
+
+    def __init__(self, pkg: _Package, owner: str):
+        self.pkg, self.owner, self.path = pkg, owner, _rels_path(owner) if owner else "_rels/.rels"
+        self.xml = pkg.text(self.path) if pkg.has(self.path) else None
+        self.items = [self._parse(m.group(0)) for m in _REL_RE.finditer(self.xml or "")]
+        self.dirty = False
+
+    def _parse(self, tag: str) -> dict:
+        rel = {k: _attr(tag, k) for k in ("Id", "Type", "Target", "TargetMode")}
+        if rel["TargetMode"] != "External" and rel["Target"] is not None:
+            rel["part"] = _resolve(self.owner, rel["Target"])
+        return rel
+
+    def by_type(self, suffix: str) -> list[dict]:
+        return [r for r in self.items if (r["Type"] or "").endswith(suffix)]
+
+    def part(self, rid: str) -> str | None:
+        return next((r.get("part") for r in self.items if r["Id"] == rid), None)
+
+    def add(self, rtype: str, part: str) -> str:
+        ids = {r["Id"] for r in self.items}
+        n = len(ids) + 1
+        while f"rId{n}" in ids:
+            n += 1
+        rid, target = f"rId{n}", _relative(self.owner, part)
+        self.items.append({"Id": rid, "Type": rtype, "Target": target, "part": part})
+        element = f'<Relationship Id="{rid}" Type="{rtype}" Target="{_esc_attr(target)}"/>'
+        if self.xml is None:
+            self.xml = f'{XML_DECL}<Relationships xmlns="{NS_PKG_REL}"></Relationships>'
+        cut = self.xml.rindex("</")
+        self.xml = self.xml[:cut] + element + self.xml[cut:]
+        self.dirty = True
+        return rid
+
+    def remove(self, rid: str) -> None:
+        self.items = [r for r in self.items if r["Id"] != rid]
+        self.xml = _REL_RE.sub(lambda m: "" if _attr(m.group(0), "Id") == rid else m.group(0), self.xml)
+        self.dirty = True
+
+    def save(self) -> None:
+        if self.dirty:
+            self.pkg.put(self.path, self.xml)
+
+
+class _ContentTypes:
+    PATH = "[Content_Types].xml"
+
+    def __init__(self, pkg: _Package):
+        self.pkg, self.xml, self.dirty = pkg, pkg.text(self.PATH), False
+
+    def _entries(self, kind: str, key: str) -> dict[str, str]:
+        tags = re.finditer(rf"<(?:\w+:)?{kind}(?=[\s/>]){_Q}/?>", self.xml, re.S)
+        return {(_attr(m.group(0), key) or "").lower(): _attr(m.group(0), "ContentType") for m in tags}
+
+    def of(self, part: str) -> str | None:
+        override = self._entries("Override", "PartName").get("/" + part.lower())
+        ext = part.rsplit(".", 1)[-1].lower()
+        return override or self._entries("Default", "Extension").get(ext)
+
+    def _append(self, element: str) -> None:
+        cut = self.xml.rindex("</")
+        self.xml, self.dirty = self.xml[:cut] + element + self.xml[cut:], True
+
+    def ensure_default(self, ext: str, ctype: str) -> None:
+        if ext.lower() not in self._entries("Default", "Extension"):
+            self._append(f'<Default Extension="{ext}" ContentType="{ctype}"/>')
+
+    def ensure_override(self, part: str, ctype: str) -> None:
+        if self.of(part) != ctype:
+            self._append(f'<Override PartName="/{_esc_attr(part)}" ContentType="{ctype}"/>')
+
+    def remove_override(self, part: str) -> None:
+        pat = re.compile(rf"<(?:\w+:)?Override(?=[\s/>]){_Q}/?>", re.S)
+        key = "/" + part.lower()
+        self.xml = pat.sub(lambda m: "" if (_attr(m.group(0), "PartName") or "").lower() == key
+                           else m.group(0), self.xml)
+        self.dirty = True
+
+    def save(self) -> None:
+        if self.dirty:
+            self.pkg.put(self.PATH, self.xml)
+
+
+# ---------------------------------------------------------------------------
+# Zip writing: raw copies of untouched members, deflated new data for the rest
+
+
+def _dos_datetime(dt: tuple) -> tuple[int, int]:
+    y, mo, d, h, mi, s = dt
+    return (h << 11) | (mi << 5) | (s // 2), ((max(y, 1980) - 1980) << 9) | (mo << 5) | d
+
+
+def _encode_name(name: str, flags: int) -> tuple[bytes, int]:
+    if not flags & 0x800:
+        try:
+            return name.encode("cp437"), flags
+        except UnicodeEncodeError:
+            pass
+    return name.encode("utf-8"), flags | 0x800
+
+
+def _raw_member(fp, info: zipfile.ZipInfo) -> bytes:
+    """The compressed bytes of a member exactly as stored in the source."""
+    fp.seek(info.header_offset)
+    head = fp.read(30)
+    if head[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+    name_len, extra_len = struct.unpack("<HH", head[26:30])
+    fp.seek(info.header_offset + 30 + name_len + extra_len)
+    return fp.read(info.compress_size)
+
+
+def _compress(data: bytes, method: int) -> bytes:
+    if method == zipfile.ZIP_STORED:
+        return data
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush()
+
+
+class _ZipWriter:
+    """Minimal zip writer (no zip64: workbooks are far below 4 GiB / 65535 members)."""
+
+    def __init__(self, out):
+        self.out, self.central, self.count = out, [], 0
+
+    def add(self, name: str, payload: bytes, *, method: int, crc: int, size: int,
+            date_time: tuple, flags: int = 0, ext_attr: int = 0, made_by: int = 20) -> None:
+        offset = self.out.tell()
+        if max(offset, size, len(payload)) >= 0xFFFFFFFF or self.count >= 0xFFFF:
+            raise ValueError("zip64 packages are not supported")
+        raw_name, flags = _encode_name(name, flags & ~0x08)  # sizes are known: no data descriptor
+        t, d = _dos_datetime(date_time)
+        fields = (20, flags, method, t, d, crc, len(payload), size, len(raw_name))
+        self.out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields, 0) + raw_name + payload)
+        self.central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, made_by, *fields,
+                                        0, 0, 0, 0, ext_attr, offset) + raw_name)
+        self.count += 1
+
+    def close(self) -> None:
+        start = self.out.tell()
+        directory = b"".join(self.central)
+        self.out.write(directory)
+        self.out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, self.count, self.count,
+                                   len(directory), start, 0))
+
+
+def _write_package(out, src: Path, pkg: _Package) -> None:
+    writer = _ZipWriter(out)
+    originals = {i.filename for i in pkg.infos}
+    with open(src, "rb") as fp:
+        for info in pkg.infos:
+            name = info.filename
+            if name in pkg.removed:
+                continue
+            made_by = (info.create_system << 8) | info.create_version
+            if name in pkg.changed:
+                method = info.compress_type if info.compress_type in (0, 8) else 8
+                _add_data(writer, name, pkg.changed[name], method, info.date_time, made_by, info.external_attr)
+            else:
+                writer.add(name, _raw_member(fp, info), method=info.compress_type, crc=info.CRC,
+                           size=info.file_size, date_time=info.date_time, flags=info.flag_bits,
+                           ext_attr=info.external_attr, made_by=made_by)
+    stamp = pkg.infos[0].date_time if pkg.infos else (1980, 1, 1, 0, 0, 0)
+    for name, data in pkg.changed.items():
+        if name not in originals:
+            _add_data(writer, name, data, zipfile.ZIP_DEFLATED, stamp, 20, 0)
+    writer.close()
+
+
+def _add_data(writer: _ZipWriter, name: str, data: bytes, method: int, stamp: tuple,
+              made_by: int, ext_attr: int) -> None:
+    writer.add(name, _compress(data, method), method=method, crc=zlib.crc32(data), size=len(data),
+               date_time=stamp, made_by=made_by, ext_attr=ext_attr)
+
+
+def _write_atomic(dst: Path, src: Path, pkg: _Package) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            _write_package(out, src, pkg)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, stat.S_IMODE(os.stat(src).st_mode))
+        os.replace(tmp, dst)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+# ---------------------------------------------------------------------------
+# Workbook: sheet list, adding / replacing sheets, defined names
+
+
+@dataclass
+class _SheetInfo:
+    name: str
+    sheet_id: int
+    rid: str
+    part: str | None
+    index: int
+    is_worksheet: bool
+
+
+class _Workbook:
+    def __init__(self, pkg: _Package):
+        self.pkg = pkg
+        office = _Rels(pkg, "").by_type("/officeDocument")
+        if not office:
+            raise ValueError("不是 Excel 工作簿：缺少 officeDocument 关系")
+        self.part = office[0]["part"]
+        self.xml = pkg.text(self.part)
+        self.p = _prefix(self.xml, "workbook")
+        self.rels = _Rels(pkg, self.part)
+        self.dirty = False
+        self.sheets = self._read_sheets()
+
+    def _read_sheets(self) -> list[_SheetInfo]:
+        r = _ns_prefix(self.xml, NS_REL) or "r"
+        sheets = []
+        for i, m in enumerate(re.finditer(rf"<{self.p}sheet(?=[\s/>]){_Q}/?>", self.xml, re.S)):
+            tag, rid = m.group(0), _attr(m.group(0), f"{r}:id")
+            rel = next((x for x in self.rels.items if x["Id"] == rid), {})
+            sheets.append(_SheetInfo(_attr(tag, "name"), int(_attr(tag, "sheetId") or 0), rid,
+                                     rel.get("part"), i, (rel.get("Type") or "").endswith("/worksheet")))
+        return sheets
+
+    def sheet(self, name: str) -> _SheetInfo | None:
+        return next((s for s in self.sheets if s.name.lower() == name.lower()), None)
+
+    def worksheet(self, name: str) -> _SheetInfo:
+        info = self.sheet(name)
+        if info is None:
+            names = "、".join(s.name for s in self.sheets)
+            raise KeyError(f"工作簿中没有工作表“{name}”（现有：{names}）")
+        if not info.is_worksheet or not info.part or not self.pkg.has(info.part):
+            raise ValueError(f"“{name}”不是普通工作表，不能修改")
+        return info
+
+    def add_sheet(self, name: str, part: str) -> _SheetInfo:
+        rid = self.rels.add(REL_WORKSHEET, part)
+        self.xml, r = _ensure_ns(self.xml, "workbook", "r", NS_REL)
+        sheet_id = max((s.sheet_id for s in self.sheets), default=0) + 1
+        element = f'<{self.p}sheet name="{_esc_attr(name)}" sheetId="{sheet_id}" {r}:id="{rid}"/>'
+        cut = self.xml.index(f"</{self.p}sheets>")
+        self.xml, self.dirty = self.xml[:cut] + element + self.xml[cut:], True
+        info = _SheetInfo(name, sheet_id, rid, part, len(self.sheets), True)
+        self.sheets.append(info)
+        return info
+
+    def set_filter_name(self, info: _SheetInfo, ref: str | None) -> None:
+        """Keep the hidden _xlnm._FilterDatabase name in step with a sheet's autofilter."""
+        p = self.p
+        pat = re.compile(rf"<{p}definedName(?=[\s>]){_Q}>.*?</{p}definedName>|<{p}definedName(?=[\s/]){_Q}/>", re.S)
+
+        def is_ours(tag: str) -> bool:
+            return _attr(tag, "name") == "_xlnm._FilterDatabase" and _attr(tag, "localSheetId") == str(info.index)
+
+        xml = pat.sub(lambda m: "" if is_ours(m.group(0)) else m.group(0), self.xml)
+        if ref:
+            r1, c1, r2, c2 = _parse_range(ref)
+            text = internal_location(info.name, f"${_col_letters(c1)}${r1 + 1}:${_col_letters(c2)}${r2 + 1}")
+            element = (f'<{p}definedName name="_xlnm._FilterDatabase" localSheetId="{info.index}" '
+                       f'hidden="1">{_esc(text)}</{p}definedName>')
+            xml = self._add_defined_name(xml, element)
+        self.xml, self.dirty = xml, self.dirty or xml != self.xml
+
+    def _add_defined_name(self, xml: str, element: str) -> str:
+        span = _element_span(xml, self.p, "definedNames")
+        if span and span[1] != span[3]:
+            return xml[:span[2]] + element + xml[span[2]:]
+        if span:  # <definedNames/>
+            return xml[:span[0]] + f"<{self.p}definedNames>{element}</{self.p}definedNames>" + xml[span[3]:]
+        start, end = _root_content(xml, self.p, "workbook")
+        block = f"<{self.p}definedNames>{element}</{self.p}definedNames>"
+        return _insert_in_order(xml, start, end, WORKBOOK_ORDER, "definedNames", block)
+
+    def drop_calc_chain(self, ct: _ContentTypes) -> None:
+        for rel in self.rels.by_type("/calcChain"):
+            self.rels.remove(rel["Id"])
+            if rel.get("part"):
+                self.pkg.remove(rel["part"])
+                ct.remove_override(rel["part"])
+
+    def save(self) -> None:
+        if self.dirty:
+            self.pkg.put(self.part, self.xml)
+        self.rels.save()
+
+
+# ---------------------------------------------------------------------------
+# styles.xml: append fonts / fills / borders / xfs, reusing identical ones
+
+
+_THIN = '<{p}{side} style="thin"><{p}color indexed="64"/></{p}{side}>'
+
+
+class _Styles:
+    def __init__(self, pkg: _Package, wb: _Workbook):
+        rel = wb.rels.by_type("/styles")
+        if not rel:
+            raise ValueError("工作簿缺少 styles.xml，无法设置填充色")
+        self.pkg, self.part = pkg, rel[0]["part"]
+        self.xml = pkg.text(self.part)
+        self.p = _prefix(self.xml, "styleSheet")
+        self.dirty = False
+        self._cache: dict[tuple, int] = {}
+
+    def _section(self, local: str) -> tuple[int, int, int, int]:
+        span = _element_span(self.xml, self.p, local)
+        if span is None:
+            start, end = _root_content(self.xml, self.p, "styleSheet")
+            block = f'<{self.p}{local} count="0"></{self.p}{local}>'
+            self.xml = _insert_in_order(self.xml, start, end, STYLES_ORDER, local, block)
+        elif span[1] == span[3]:  # self-closing
+            tag = self.xml[span[0]:span[3]]
+            self.xml = self.xml[:span[0]] + tag[:-2] + f"></{self.p}{local}>" + self.xml[span[3]:]
+        return _element_span(self.xml, self.p, local)
+
+    def items(self, local: str) -> list[str]:
+        _, start, end, _ = self._section(local)
+        return [self.xml[s:e] for _, s, e in _children(self.xml, start, end)]
+
+    def append(self, local: str, item: str) -> int:
+        """Index of item in the section, appending it unless an identical one exists."""
+        start, content, end, _ = self._section(local)
+        children = _children(self.xml, content, end)
+        for i, (_, s, e) in enumerate(children):
+            if self.xml[s:e] == item:
+                return i
+        tag_end = content
+        tag = _set_attr(self.xml[start:tag_end], "count", str(len(children) + 1))
+        self.xml = self.xml[:start] + tag + self.xml[tag_end:end] + item + self.xml[end:]
+        self.dirty = True
+        return len(children)
+
+    def fill_xml(self, argb: str) -> str:
+        p = self.p
+        return (f'<{p}fill><{p}patternFill patternType="solid"><{p}fgColor rgb="{argb}"/>'
+                f'<{p}bgColor indexed="64"/></{p}patternFill></{p}fill>')
+
+    def with_fill(self, xf_index: int, argb: str) -> int:
+        """Index of a cellXfs entry equal to xf_index but with a solid argb fill."""
+        key = ("fill", xf_index, argb)
+        if key not in self._cache:
+            fill_id = self.append("fills", self.fill_xml(argb))
+            xfs = self.items("cellXfs")
+            default = f'<{self.p}xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+            xf = xfs[xf_index] if xf_index < len(xfs) else (xfs[0] if xfs else default)
+            head = _TAG.match(xf).group(0)
+            new_head = _set_attr(_set_attr(head, "fillId", str(fill_id)), "applyFill", "1")
+            self._cache[key] = self.append("cellXfs", new_head + xf[len(head):])
+        return self._cache[key]
+
+    def _font(self, bold: bool = False, size: float | None = None, color: str | None = None,
+              underline: bool = False) -> int:
+        p = self.p
+        fonts = self.items("fonts")
+        base = fonts[0] if fonts else f"<{p}font><{p}sz val=\"11\"/><{p}name val=\"宋体\"/></{p}font>"
+        head = _TAG.match(base).group(0)
+        inner = "" if head.endswith("/>") else base[len(head):base.rindex("</")]
+        drop = ["b", "u"] + (["sz"] if size else []) + (["color"] if color else [])
+        inner = re.sub(rf"<{p}(?:{'|'.join(drop)})(?=[\s/>])[^>]*?(?:/>|>[^<]*</{p}\w+>)", "", inner)
+        extra = (f"<{p}b/>" if bold else "") + (f"<{p}u/>" if underline else "")
+        extra += (f'<{p}sz val="{size:g}"/>' if size else "") + (f'<{p}color rgb="{color}"/>' if color else "")
+        return self.append("fonts", f"<{p}font>{extra}{inner}</{p}font>")
+
+    def named(self, key: str) -> int:
+        """cellXfs index for one of the NewSheet style keys."""
+        if ("named", key) not in self._cache:
+            self._cache[("named", key)] = self._make_named(key)
+        return self._cache[("named", key)]
+
+    def _make_named(self, key: str) -> int:
+        fills = {"header": "FFD9D9D9", "error": "FFFFC7CE", "warning": "FFFFEB9C", "info": "FFDDEBF7"}
+        if key not in {*fills, "wrap", "title", "link"}:
+            raise ValueError(f"未知的样式名：{key!r}")
+        font = {"header": self._font(bold=True), "title": self._font(bold=True, size=14),
+                "link": self._font(color="FF0563C1", underline=True)}.get(key, 0)
+        fill = self.append("fills", self.fill_xml(fills[key])) if key in fills else 0
+        border = self._thin_border() if key == "header" else 0
+        wrap = key in fills or key == "wrap"
+        return self.append("cellXfs", self._xf(font, fill, border, wrap, center=key == "header"))
+
+    def _thin_border(self) -> int:
+        p = self.p
+        sides = "".join(_THIN.format(p=p, side=s) for s in ("left", "right", "top", "bottom"))
+        return self.append("borders", f"<{p}border>{sides}<{p}diagonal/></{p}border>")
+
+    def _xf(self, font: int, fill: int, border: int, wrap: bool, center: bool) -> str:
+        p = self.p
+        applies = "".join(f' apply{n}="1"' for n, v in (("Font", font), ("Fill", fill), ("Border", border)) if v)
+        align = ""
+        if wrap:
+            horizontal = ' horizontal="center"' if center else ""
+            align = f'<{p}alignment{horizontal} vertical="{"center" if center else "top"}" wrapText="1"/>'
+            applies += ' applyAlignment="1"'
+        head = f'<{p}xf numFmtId="0" fontId="{font}" fillId="{fill}" borderId="{border}" xfId="0"{applies}'
+        return f"{head}>{align}</{p}xf>" if align else f"{head}/>"
+
+    def save(self) -> None:
+        if self.dirty:
+            self.pkg.put(self.part, self.xml)
+
+
+# ---------------------------------------------------------------------------
+# Sheet XML: cell values and fills
+
+
+class _Keep:
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = _Keep()
+
+
+@dataclass
+class _Edit:
+    value: object = KEEP
+    fill: str | None = None
+
+
+def _argb(color: str) -> str:
+    color = color.strip().lstrip("#").upper()
+    if len(color) == 6:
+        color = "FF" + color
+    if not re.fullmatch(r"[0-9A-F]{8}", color):
+        raise ValueError(f"填充色应为 ARGB 十六进制，如 FFFFC7CE：{color!r}")
+    return color
+
+
+def _value_xml(p: str, value: object) -> tuple[str, str]:
+    """(t attribute, child elements) for a cell value; strings are always text."""
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise ValueError(f"单元格文字超过 {MAX_TEXT} 个字符")
+        return ' t="inlineStr"', f'<{p}is><{p}t xml:space="preserve">{_esc(value)}</{p}t></{p}is>'
+    if isinstance(value, bool):
+        return ' t="b"', f"<{p}v>{int(value)}</{p}v>"
+    if isinstance(value, numbers.Integral):
+        return "", f"<{p}v>{int(value)}</{p}v>"
+    if isinstance(value, (numbers.Real, Decimal)):
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(f"不能写入非有限数值：{value!r}")
+        return "", f"<{p}v>{int(number) if number.is_integer() and abs(number) < 1e15 else repr(number)}</{p}v>"
+    raise TypeError(f"不支持的单元格值类型：{type(value).__name__}")
+
+
+def _cell_xml(p: str, ref: str, style: int, value: object) -> str:
+    s = f' s="{style}"' if style else ""
+    if value is KEEP or value is None:
+        return f'<{p}c r="{ref}"{s}/>'
+    t, body = _value_xml(p, value)
+    return f'<{p}c r="{ref}"{s}{t}>{body}</{p}c>'
+
+
+@dataclass
+class _Row:
+    num: int  # 1-based
+    start: int
+    end: int
+
+
+class _SheetXml:
+    """String-level editor for one worksheet part."""
+
+    def __init__(self, xml: str):
+        self.xml = xml
+        self.p = p = _prefix(xml, "worksheet")
+        self.row_open = re.compile(rf"<{p}row(?=[\s/>])[^>]*?(/?)>")
+        self.cell_re = re.compile(rf"<{p}c(?=[\s/>])[^>]*?(?:/>|>.*?</{p}c>)", re.S)
+        self.f_re = re.compile(rf"<{p}f(?=[\s/>])([^>]*?)(?:/>|>(.*?)</{p}f>)", re.S)
+        self.removed_formula = False
+
+    # -- locating things ------------------------------------------------------
+
+    def data_span(self) -> tuple[int, int]:
+        span = _element_span(self.xml, self.p, "sheetData")
+        if span is None:
+            raise ValueError("工作表 XML 缺少 sheetData")
+        if span[1] == span[3]:  # <sheetData/>
+            self.xml = self.xml[:span[0]] + f"<{self.p}sheetData></{self.p}sheetData>" + self.xml[span[3]:]
+            span = _element_span(self.xml, self.p, "sheetData")
+        return span[1], span[2]
+
+    def tail_span(self) -> tuple[int, int]:
+        """The region after </sheetData> up to the root's closing tag."""
+        _, end = self.data_span()
+        return self.xml.index(">", end) + 1, self.xml.rindex(f"</{self.p}worksheet>")
+
+    def merges(self) -> list[tuple[int, int, int, int]]:
+        start, end = self.tail_span()
+        tags = re.compile(rf"<{self.p}mergeCell(?=[\s/>])[^>]*>").finditer(self.xml, start, end)
+        return [_parse_range(_attr(m.group(0), "ref")) for m in tags if _attr(m.group(0), "ref")]
+
+    def col_styles(self) -> list[tuple[int, int, int]]:
+        """(min, max, style) of <col> elements, 1-based columns."""
+        out = []
+        for m in re.finditer(rf"<{self.p}col(?=[\s/>])[^>]*>", self.xml[:self.data_span()[0]]):
+            tag = m.group(0)
+            if _attr(tag, "style"):
+                out.append((int(_attr(tag, "min")), int(_attr(tag, "max")), int(_attr(tag, "style"))))
+        return out
+
+    def _rows(self, data: str) -> list[_Row]:
+        rows, pos, last = [], 0, 0
+        while (m := self.row_open.search(data, pos)) is not None:
+            end = m.end() if m.group(1) else data.index(f"</{self.p}row>", m.end()) + len(f"</{self.p}row>")
+            num = int(_attr(m.group(0), "r") or last + 1)
+            rows.append(_Row(num, m.start(), end))
+            last, pos = num, end
+        return rows
+
+    def _number_rows(self, data: str) -> str:
+        """Give every <row> an explicit r (only needed for rare writers that omit it)."""
+        if all(_attr(m.group(0), "r") for m in self.row_open.finditer(data)):
+            return data
+        last = [0]
+
+        def fix(m: re.Match) -> str:
+            r = _attr(m.group(0), "r")
+            last[0] = int(r) if r else last[0] + 1
+            return m.group(0) if r else _set_attr(m.group(0), "r", str(last[0]))
+
+        return self.row_open.sub(fix, data)
+
+    # -- editing ----------------------------------------------------------------
+
+    def edit_cells(self, edits: dict[tuple[int, int], _Edit], styles: "_LazyStyles") -> None:
+        start, end = self.data_span()
+        data = self._number_rows(self.xml[start:end])
+        data = self._unshare_overwritten(data, edits)
+        rows = self._rows(data)
+        nums = [r.num for r in rows]
+        col_styles = self.col_styles()
+        pieces, pos = [], 0
+        by_row: dict[int, dict[int, _Edit]] = {}
+        for (row, col), edit in sorted(edits.items()):
+            by_row.setdefault(row + 1, {})[col] = edit
+        for num, row_edits in by_row.items():
+            i = bisect_left(nums, num)
+            if i < len(rows) and rows[i].num == num:  # edit the existing row in place
+                row = rows[i]
+                edited = self._edit_row(data[row.start:row.end], num, row_edits, styles, col_styles)
+                pieces += [data[pos:row.start], edited]
+                pos = row.end
+            else:  # a new row goes before the first row with a larger number
+                at = rows[i].start if i < len(rows) else len(data)
+                pieces += [data[pos:at], self._new_row(num, row_edits, styles, col_styles)]
+                pos = at
+        pieces.append(data[pos:])
+        self.xml = self.xml[:start] + "".join(pieces) + self.xml[end:]
+        self._widen_dimension(edits.keys())
+
+    def _edit_row(self, row_xml: str, num: int, edits: dict[int, _Edit], styles, col_styles) -> str:
+        head = self.row_open.match(row_xml)
+        if head.group(1):  # <row .../>
+            row_xml = head.group(0)[:-2] + f"></{self.p}row>"
+            head = self.row_open.match(row_xml)
+        default = self._row_default_style(head.group(0))
+        cells, prev_col = [], -1
+        for m in self.cell_re.finditer(row_xml, head.end()):
+            ref = _attr(m.group(0)[: m.group(0).index(">") + 1], "r")
+            col = _parse_ref(ref)[1] if ref else prev_col + 1
+            cells.append((col, m.start(), m.end(), ref))
+            prev_col = col
+        ops = []  # (start, end, replacement)
+        existing = {c[0]: c for c in cells}
+        for col, edit in sorted(edits.items()):
+            ref = _ref(num - 1, col)
+            if col in existing:
+                _, s, e, had_ref = existing[col]
+                text = row_xml[s:e] if had_ref else _set_attr_first(row_xml[s:e], "r", ref)
+                ops.append((s, e, self._edit_cell(text, ref, edit, styles)))
+            else:
+                after = next((c[1] for c in cells if c[0] > col), cells[-1][2] if cells else head.end())
+                style = default if default is not None else _col_default(col_styles, col)
+                ops.append((after, after, self._new_cell(ref, style, edit, styles)))
+        ops += [(s, e, _set_attr_first(row_xml[s:e], "r", _ref(num - 1, c)))
+                for c, s, e, had in cells if not had and c not in edits]
+        # Apply from the back; inserts at one spot go in reverse so they end up in column order.
+        for _, (s, e, text) in sorted(enumerate(ops), key=lambda o: (o[1][0], o[1][1], o[0]), reverse=True):
+            row_xml = row_xml[:s] + text + row_xml[e:]
+        return self._widen_spans(row_xml, edits.keys())
+
+    def _new_row(self, num: int, edits: dict[int, _Edit], styles, col_styles) -> str:
+        cells = "".join(self._new_cell(_ref(num - 1, col), _col_default(col_styles, col), edit, styles)
+                        for col, edit in sorted(edits.items()))
+        return f'<{self.p}row r="{num}">{cells}</{self.p}row>'
+
+    def _new_cell(self, ref: str, style: int, edit: _Edit, styles) -> str:
+        if edit.fill:
+            style = styles.get().with_fill(style, edit.fill)
+        return _cell_xml(self.p, ref, style, edit.value)
+
+    def _edit_cell(self, cell: str, ref: str, edit: _Edit, styles) -> str:
+        head = _TAG.match(cell).group(0)
+        style = int(_attr(head, "s") or 0)
+        if edit.fill:
+            style = styles.get().with_fill(style, edit.fill)
+        if edit.value is KEEP:
+            return _set_attr(head, "s", str(style)) + cell[len(head):] if edit.fill else cell
+        if self.f_re.search(cell):
+            self.removed_formula = True
+        return _cell_xml(self.p, ref, style, edit.value)
+
+    @staticmethod
+    def _row_default_style(row_head: str) -> int | None:
+        if _attr(row_head, "customFormat") in ("1", "true") and _attr(row_head, "s"):
+            return int(_attr(row_head, "s"))
+        return None
+
+    def _widen_spans(self, row_xml: str, cols) -> str:
+        head = self.row_open.match(row_xml).group(0)
+        spans = _attr(head, "spans")
+        if not spans or not re.fullmatch(r"[0-9: ]+", spans):
+            return row_xml
+        numbers_ = [int(n) for n in re.findall(r"\d+", spans)] + [c + 1 for c in cols]
+        new_head = _set_attr(head, "spans", f"{min(numbers_)}:{max(numbers_)}")
+        return new_head + row_xml[len(head):]
+
+    def _widen_dimension(self, cells) -> None:
+        m = re.search(rf"<{self.p}dimension(?=[\s/>])[^>]*>", self.xml)
+        ref = m and _attr(m.group(0), "ref")
+        if not ref or not re.fullmatch(r"[A-Za-z]+\d+(:[A-Za-z]+\d+)?", ref):
+            return
+        r1, c1, r2, c2 = _parse_range(ref)
+        rows, cols = [r for r, _ in cells], [c for _, c in cells]
+        new = _range(min(r1, *rows), min(c1, *cols), max(r2, *rows), max(c2, *cols))
+        if new != ref:
+            self.xml = self.xml[:m.start()] + _set_attr(m.group(0), "ref", new) + self.xml[m.end():]
+
+    # -- shared formulas --------------------------------------------------------
+
+    def _unshare_overwritten(self, data: str, edits: dict[tuple[int, int], _Edit]) -> str:
+        """Shared formulas whose master cell gets a value become plain formulas first."""
+        if not re.search(r"""t\s*=\s*["']shared""", data):
+            return data
+        groups = set()
+        for m in self.cell_re.finditer(data):
+            f = self.f_re.search(m.group(0))
+            if f and _attr(f.group(0), "t") == "shared" and _attr(f.group(0), "ref"):
+                ref = _attr(m.group(0)[: m.group(0).index(">") + 1], "r")
+                edit = edits.get(_parse_ref(ref)) if ref else None
+                if edit is not None and edit.value is not KEEP:
+                    groups.add(_attr(f.group(0), "si"))
+        return self._unshare(data, groups) if groups else data
+
+    def _unshare(self, data: str, groups: set[str]) -> str:
+        masters = {}
+        for m in self.cell_re.finditer(data):
+            f = self.f_re.search(m.group(0))
+            if f and _attr(f.group(0), "si") in groups and _attr(f.group(0), "ref"):
+                ref = _attr(m.group(0), "r")
+                masters[_attr(f.group(0), "si")] = (_parse_ref(ref), html.unescape(f.group(2) or ""), ref)
+
+        def fix(m: re.Match) -> str:
+            cell = m.group(0)
+            f = self.f_re.search(cell)
+            si = f and _attr(f.group(0), "si")
+            if not f or _attr(f.group(0), "t") != "shared" or si not in masters:
+                return cell
+            (mr, mc), formula, master_ref = masters[si]
+            r, c = _parse_ref(_attr(cell, "r"))
+            text = _translate_formula(formula, r - mr, c - mc, master_ref)
+            return cell[:f.start()] + f"<{self.p}f>{_esc_formula(text)}</{self.p}f>" + cell[f.end():]
+
+        return self.cell_re.sub(fix, data)
+
+    # -- legacy drawing reference (comments) -----------------------------------
+
+    def legacy_drawing_rid(self) -> str | None:
+        start, end = self.tail_span()
+        m = re.compile(rf"<{self.p}legacyDrawing(?=[\s/>])[^>]*>").search(self.xml, start, end)
+        if not m:
+            return None
+        found = re.search(r"""\s[\w.\-]+:id\s*=\s*(?:"([^"]*)"|'([^']*)')""", m.group(0))
+        return (found.group(1) if found.group(1) is not None else found.group(2)) if found else None
+
+    def add_legacy_drawing(self, rid: str) -> None:
+        self.xml, r = _ensure_ns(self.xml, "worksheet", "r", NS_REL)
+        start, end = self.tail_span()
+        element = f'<{self.p}legacyDrawing {r}:id="{rid}"/>'
+        self.xml = _insert_in_order(self.xml, start, end, WORKSHEET_ORDER, "legacyDrawing", element)
+
+
+def _set_attr_first(cell: str, name: str, value: str) -> str:
+    head = _TAG.match(cell).group(0)
+    return _set_attr(head, name, value) + cell[len(head):]
+
+
+def _col_default(col_styles: list[tuple[int, int, int]], col: int) -> int:
+    return next((s for lo, hi, s in col_styles if lo <= col + 1 <= hi), 0)
+
+
+def _esc_formula(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_FORMULA_REF = re.compile(
+    r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'|(?<![\w.$\]])(\$?)([A-Z]{1,3})(\$?)([0-9]+)(?![\w(\[!.])')
+_WHOLE_LINES = re.compile(r"(?<![\w.$])\$?(?:[A-Z]{1,3}:\$?[A-Z]{1,3}|[0-9]+:\$?[0-9]+)(?![\w(])")
+
+
+def _translate_formula(formula: str, drow: int, dcol: int, where: str) -> str:
+    """Shift the relative A1 references of a shared formula by (drow, dcol)."""
+    bare = re.sub(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'', "", formula)
+    if "[" in bare or _WHOLE_LINES.search(bare):
+        raise ValueError(f"单元格 {where} 是共享公式的主单元格，其公式无法安全平移，未改写")
+
+    def shift(m: re.Match) -> str:
+        if m.group(2) is None:
+            return m.group(0)
+        col_abs, letters, row_abs, digits = m.groups()
+        row, col = _parse_ref(letters + digits)
+        row += 0 if row_abs else drow
+        col += 0 if col_abs else dcol
+        if not (0 <= row < MAX_ROW and 0 <= col < MAX_COL):
+            return "#REF!"
+        return f"{col_abs}{_col_letters(col)}{row_abs}{row + 1}"
+
+    return _FORMULA_REF.sub(shift, formula)
+
+
+class _LazyStyles:
+    """styles.xml is parsed only when a fill or a NewSheet style is needed."""
+
+    def __init__(self, pkg: _Package, wb: _Workbook):
+        self.pkg, self.wb, self.styles = pkg, wb, None
+
+    def get(self) -> _Styles:
+        if self.styles is None:
+            self.styles = _Styles(self.pkg, self.wb)
+        return self.styles
+
+    def save(self) -> None:
+        if self.styles:
+            self.styles.save()
+
+
+# ---------------------------------------------------------------------------
+# Comments (legacy notes): xl/commentsN.xml + VML shapes + rels + legacyDrawing
+
+_RUN_PROPS = ('<{p}rPr><{p}sz val="9"/><{p}color indexed="81"/><{p}rFont val="宋体"/>'
+              '<{p}family val="3"/><{p}charset val="134"/></{p}rPr>')
+_VML_HEAD = (
+    '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+    'xmlns:x="urn:schemas-microsoft-com:office:excel">\n'
+    ' <o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{idmap}"/></o:shapelayout>\n'
+)
+_VML_SHAPETYPE = (
+    ' <v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
+    '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>\n'
+)
+_VML_SHAPE = (
+    ' <v:shape id="_x0000_s{sid}" type="#_x0000_t202" style="position:absolute;margin-left:80pt;'
+    'margin-top:2pt;width:{w}pt;height:{h}pt;z-index:{z};visibility:hidden" fillcolor="#ffffe1" '
+    'o:insetmode="auto"><v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
+    '<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'
+    '<div style="text-align:left"></div></v:textbox><x:ClientData ObjectType="Note">'
+    "<x:MoveWithCells/><x:SizeWithCells/><x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>"
+    "<x:Row>{row}</x:Row><x:Column>{col}</x:Column></x:ClientData></v:shape>\n"
+)
+
+
+@dataclass
+class _Note:
+    text: str
+    author: str
+
+
+def _apply_comments(pkg: _Package, ct: _ContentTypes, part: str, sheet: _SheetXml,
+                    notes: dict[tuple[int, int], _Note]) -> None:
+    rels = _Rels(pkg, part)
+    found = rels.by_type("/comments")
+    comments_part = found[0]["part"] if found else pkg.free_name("xl/comments{}.xml")
+    existing = pkg.text(comments_part) if found else None
+    xml, new_cells = _merge_comments(existing, notes)
+    pkg.put(comments_part, xml)
+    if not found:
+        rels.add(REL_COMMENTS, comments_part)
+    ct.ensure_override(comments_part, CT_COMMENTS)
+    if new_cells:
+        _add_vml_shapes(pkg, ct, rels, sheet, new_cells, notes)
+    rels.save()
+
+
+def _merge_comments(xml: str | None, notes: dict[tuple[int, int], _Note]) -> tuple[str, list]:
+    """Comments XML with our notes added; returns it and the cells that got a new comment."""
+    if xml is None:
+        xml = f'{XML_DECL}<comments xmlns="{NS_MAIN}"><authors></authors><commentList></commentList></comments>'
+    p = _prefix(xml, "comments")
+    xml = _expand_empty(xml, p, "authors")
+    xml = _expand_empty(xml, p, "commentList")
+    authors = [html.unescape(a) for a in re.findall(rf"<{p}author>(.*?)</{p}author>", xml, re.S)]
+    blocks = {}
+    _, start, end, _ = _element_span(xml, p, "commentList")
+    for name, s, e in _children(xml, start, end):
+        block = xml[s:e]
+        blocks[_parse_ref(_attr(block[: block.index(">") + 1], "ref"))] = block
+    new_cells = []
+    for cell, note in notes.items():
+        if cell in blocks:
+            blocks[cell] = _append_to_comment(blocks[cell], p, note.text)
+            continue
+        if note.author not in authors:
+            authors.append(note.author)
+        blocks[cell] = _new_comment(p, _ref(*cell), authors.index(note.author), note.text)
+        new_cells.append(cell)
+    author_xml = "".join(f"<{p}author>{_esc(a)}</{p}author>" for a in authors)
+    a_start, a_end = _element_span(xml, p, "authors")[1:3]
+    xml = xml[:a_start] + author_xml + xml[a_end:]
+    _, start, end, _ = _element_span(xml, p, "commentList")
+    xml = xml[:start] + "".join(blocks[c] for c in sorted(blocks)) + xml[end:]
+    return xml, new_cells
+
+
+def _expand_empty(xml: str, p: str, local: str) -> str:
+    span = _element_span(xml, p, local)
+    if span is None or span[1] != span[3]:
+        return xml
+    return xml[:span[0]] + f"<{p}{local}></{p}{local}>" + xml[span[3]:]
+
+
+def _new_comment(p: str, ref: str, author_id: int, text: str) -> str:
+    run = f'<{p}r>{_RUN_PROPS.format(p=p)}<{p}t xml:space="preserve">{_esc(text)}</{p}t></{p}r>'
+    return f'<{p}comment ref="{ref}" authorId="{author_id}"><{p}text>{run}</{p}text></{p}comment>'
+
+
+def _append_to_comment(block: str, p: str, text: str) -> str:
+    """Keep the officer's text; add ours after a blank line (once)."""
+    if text in _plain_text(block):
+        return block
+    run = f'<{p}r>{_RUN_PROPS.format(p=p)}<{p}t xml:space="preserve">\n\n{_esc(text)}</{p}t></{p}r>'
+    end = block.rindex(f"</{p}text>")
+    phonetic = re.compile(rf"<{p}(?:rPh|phoneticPr)(?=[\s/>])").search(block, 0, end)
+    cut = phonetic.start() if phonetic else end
+    return block[:cut] + run + block[cut:]
+
+
+def _add_vml_shapes(pkg: _Package, ct: _ContentTypes, rels: _Rels, sheet: _SheetXml,
+                    cells: list[tuple[int, int]], notes: dict[tuple[int, int], _Note]) -> None:
+    rid = sheet.legacy_drawing_rid()
+    vml_part = rels.part(rid) if rid else None
+    if vml_part and pkg.has(vml_part):
+        vml = pkg.text(vml_part)
+    else:
+        vml_part = pkg.free_name("xl/drawings/vmlDrawing{}.vml")
+        vml = _VML_HEAD.format(idmap=_free_idmap(pkg)) + "</xml>"
+        sheet.add_legacy_drawing(rels.add(REL_VML, vml_part))
+    pkg.put(vml_part, _vml_with_shapes(vml, cells, notes))
+    if ct.of(vml_part) != CT_VML:
+        ct.ensure_override(vml_part, CT_VML)
+
+
+def _free_idmap(pkg: _Package) -> int:
+    used = [0]
+    for name in pkg.names():
+        if name.lower().endswith(".vml"):
+            for data in re.findall(rb'<(?:[\w.\-]+:)?idmap[^>]*data="([\d,\s]*)"', pkg.read(name)):
+                used += [int(x) for x in re.findall(rb"\d+", data)]
+    return max(used) + 1
+
+
+_VML_NS = {"v": "urn:schemas-microsoft-com:vml", "o": "urn:schemas-microsoft-com:office:office",
+           "x": "urn:schemas-microsoft-com:office:excel"}
+
+
+def _vml_namespaces(vml: str) -> str:
+    """Declare v:, o: and x: on the root (other writers may use ns0:, ns1:, …)."""
+    root = re.search(r"<xml(?=[\s>])[^>]*>", vml)
+    if not root:
+        raise ValueError("VML 绘图部件缺少 <xml> 根元素")
+    missing = "".join(f' xmlns:{p}="{uri}"' for p, uri in _VML_NS.items() if f"xmlns:{p}=" not in root.group(0))
+    return vml[:root.start() + 4] + missing + vml[root.start() + 4:]
+
+
+def _vml_with_shapes(vml: str, cells: list[tuple[int, int]], notes) -> str:
+    vml = _vml_namespaces(vml)
+    if 'id="_x0000_t202"' not in vml:
+        at = vml.find("<v:shape ")
+        at = at if at >= 0 else vml.rindex("</xml>")
+        vml = vml[:at] + _VML_SHAPETYPE + vml[at:]
+    ids = [int(x) for x in re.findall(r'id="_x0000_s(\d+)"', vml)]
+    idmap = re.search(r'<(?:[\w.\-]+:)?idmap[^>]*data="(\d+)', vml)
+    next_id = max(ids) + 1 if ids else (int(idmap.group(1)) if idmap else 1) * 1024 + 1
+    shapes = []
+    for i, (row, col) in enumerate(cells):
+        lines = min(20, 3 + len(notes[(row, col)].text) // 18)
+        top = max(row - 1, 0)
+        anchor = f"{col + 1}, 15, {top}, 10, {col + 4}, 15, {top + lines}, 4"
+        shapes.append(_VML_SHAPE.format(sid=next_id + i, w=180, h=14 * lines, z=next_id + i,
+                                        anchor=anchor, row=row, col=col))
+    cut = vml.rindex("</xml>")
+    return vml[:cut] + "".join(shapes) + vml[cut:]
+
+
+# ---------------------------------------------------------------------------
+# New sheets
+
+
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def _check_sheet_name(name: str) -> None:
+    if not name or len(name) > 31 or _BAD_SHEET_CHARS.search(name) or name[0] == "'" or name[-1] == "'":
+        raise ValueError(f"工作表名称不合法（最多 31 字，不含 []:*?/\\，不以 ' 开头或结尾）：{name!r}")
+
+
+def _norm_location(location: str) -> str:
+    """Quote the sheet part of 'Sheet!A1' when the caller left it bare."""
+    if location.startswith("'") or "!" not in location:
+        return location
+    sheet, ref = location.rsplit("!", 1)
+    return internal_location(sheet, ref)
+
+
+def _text_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _estimate_height(texts: list[tuple[str, float]]) -> float | None:
+    """Row height (points) for wrapped cells: (text, column width in characters)."""
+    lines = 1
+    for text, width in texts:
+        per_line = max(int(width), 1)
+        count = sum(max(1, math.ceil(_text_width(part) / per_line)) for part in text.split("\n"))
+        lines = max(lines, count)
+    return min(409.0, 15.0 * lines) if lines > 1 else None
+
+
+_WRAPPING = {"header", "error", "warning", "info", "wrap"}
+
+
+def _render_sheet(ns: NewSheet, styles: _LazyStyles) -> str:
+    values = {(r, c): v for r, row in enumerate(ns.rows) for c, v in enumerate(row) if v is not None}
+    style_keys = {_parse_ref(ref): key for ref, key in ns.styles.items()}
+    for ref in ns.links:
+        style_keys.setdefault(_parse_ref(ref), "link")
+    xf = {cell: styles.get().named(key) for cell, key in style_keys.items()}
+    cells = sorted(set(values) | set(xf))
+    parts = [XML_DECL, f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">']
+    if ns.print_fit_width:
+        parts.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
+    if cells:
+        rows_, cols_ = [r for r, _ in cells], [c for _, c in cells]
+        parts.append(f'<dimension ref="{_range(min(rows_), min(cols_), max(rows_), max(cols_))}"/>')
+    parts.append(f'<sheetViews><sheetView workbookViewId="0">{_pane_xml(ns.freeze)}</sheetView></sheetViews>')
+    parts.append('<sheetFormatPr defaultRowHeight="15"/>')
+    if ns.col_widths:
+        cols = "".join(f'<col min="{c + 1}" max="{c + 1}" width="{w:g}" customWidth="1"/>'
+                       for c, w in sorted(ns.col_widths.items()))
+        parts.append(f"<cols>{cols}</cols>")
+    parts.append(_render_rows(ns, cells, values, xf, style_keys))
+    parts += _render_tail(ns, values)
+    parts.append("</worksheet>")
+    return "".join(parts)
+
+
+def _render_rows(ns: NewSheet, cells, values, xf, style_keys) -> str:
+    rows: dict[int, list[str]] = {}
+    wrapped: dict[int, list[tuple[str, float]]] = {}
+    for r, c in cells:
+        rows.setdefault(r, []).append(_cell_xml("", _ref(r, c), xf.get((r, c), 0), values.get((r, c), KEEP)))
+        if style_keys.get((r, c)) in _WRAPPING and isinstance(values.get((r, c)), str):
+            wrapped.setdefault(r, []).append((values[(r, c)], ns.col_widths.get(c, 9.0)))
+    out = []
+    for r, row_cells in rows.items():
+        height = _estimate_height(wrapped.get(r, []))
+        ht = f' ht="{height:g}"' if height else ""
+        out.append(f'<row r="{r + 1}"{ht}>{"".join(row_cells)}</row>')
+    return f"<sheetData>{''.join(out)}</sheetData>"
+
+
+def _render_tail(ns: NewSheet, values) -> list[str]:
+    parts = []
+    if ns.autofilter:
+        parts.append(f'<autoFilter ref="{_range(*_parse_range(ns.autofilter))}"/>')
+    if ns.merges:
+        merges = "".join(f'<mergeCell ref="{_range(*_parse_range(m))}"/>' for m in ns.merges)
+        parts.append(f'<mergeCells count="{len(ns.merges)}">{merges}</mergeCells>')
+    if ns.links:
+        links = []
+        for ref, location in ns.links.items():
+            cell = _parse_ref(ref)
+            display = values.get(cell)
+            display_attr = f' display="{_esc_attr(str(display))}"' if display is not None else ""
+            target = _esc_attr(_norm_location(location))
+            links.append(f'<hyperlink ref="{_ref(*cell)}" location="{target}"{display_attr}/>')
+        parts.append(f"<hyperlinks>{''.join(links)}</hyperlinks>")
+    parts.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+    orientation = "landscape" if ns.landscape else "portrait"
+    fit = ' fitToWidth="1" fitToHeight="0"' if ns.print_fit_width else ""
+    parts.append(f'<pageSetup paperSize="9" orientation="{orientation}"{fit}/>')
+    return parts
+
+
+def _pane_xml(freeze: str | None) -> str:
+    if not freeze:
+        return ""
+    row, col = _parse_ref(freeze)
+    if not row and not col:
+        return ""
+    ref = _ref(row, col)
+    pane = "bottomRight" if row and col else ("bottomLeft" if row else "topRight")
+    split = (f' xSplit="{col}"' if col else "") + (f' ySplit="{row}"' if row else "")
+    return (f'<pane{split} topLeftCell="{ref}" activePane="{pane}" state="frozen"/>'
+            f'<selection pane="{pane}" activeCell="{ref}" sqref="{ref}"/>')
+
+
+def _add_new_sheet(pkg: _Package, ct: _ContentTypes, wb: _Workbook, styles: _LazyStyles,
+                   ns: NewSheet) -> None:
+    _check_sheet_name(ns.name)
+    xml = _render_sheet(ns, styles)
+    info = wb.sheet(ns.name)
+    if info is not None:  # replace in place: same position, sheetId and part
+        if not info.is_worksheet or not info.part:
+            raise ValueError(f"已有同名的非普通工作表“{ns.name}”，无法替换")
+        pkg.remove(_rels_path(info.part))
+    else:
+        info = wb.add_sheet(ns.name, pkg.free_name("xl/worksheets/sheet{}.xml"))
+    pkg.put(info.part, xml)
+    ct.ensure_override(info.part, CT_WORKSHEET)
+    wb.set_filter_name(info, ns.autofilter)
+
+
+# ---------------------------------------------------------------------------
+# patch_xlsx
+
+
+def _collect(sheet: _SheetXml, patches: list[CellPatch]) -> tuple[dict, dict]:
+    """Group patches by cell (redirecting hidden merged cells to their anchor)."""
+    merges = sheet.merges()
+    edits: dict[tuple[int, int], _Edit] = {}
+    notes: dict[tuple[int, int], _Note] = {}
+    for patch in patches:
+        row, col = _parse_ref(patch.ref)
+        for r1, c1, r2, c2 in merges:
+            if r1 <= row <= r2 and c1 <= col <= c2:
+                row, col = r1, c1
+                break
+        if patch.value is not None or patch.fill:
+            edit = edits.setdefault((row, col), _Edit())
+            if patch.value is not None:
+                _value_xml("", patch.value)  # validate early
+                edit.value = patch.value
+            if patch.fill:
+                edit.fill = _argb(patch.fill)
+        if patch.comment:
+            note = notes.get((row, col))
+            notes[(row, col)] = _Note(note.text + "\n\n" + patch.comment, note.author) if note \
+                else _Note(patch.comment, patch.author)
+    return edits, notes
+
+
+def _patch_sheet(pkg: _Package, ct: _ContentTypes, info: _SheetInfo, patches: list[CellPatch],
+                 styles: _LazyStyles) -> bool:
+    sheet = _SheetXml(pkg.text(info.part))
+    edits, notes = _collect(sheet, patches)
+    if edits:
+        sheet.edit_cells(edits, styles)
+    if notes:
+        _apply_comments(pkg, ct, info.part, sheet, notes)
+    pkg.put(info.part, sheet.xml)
+    return sheet.removed_formula
+
+
+def patch_xlsx(src: Path, dst: Path, patches: list[CellPatch], new_sheets: list[NewSheet] = ()) -> None:
+    """Write dst = src with the patches applied and new_sheets added (or replaced).
+
+    Only the parts that need a change are rewritten; every other zip member is
+    copied byte for byte.  dst is written atomically; src is never modified.
+    """
+    src, dst = Path(src), Path(dst)
+    if dst.exists() and os.path.samefile(src, dst):
+        raise ValueError("输出文件不能与原文件相同")
+    new_names = {ns.name.lower() for ns in new_sheets}
+    if clash := sorted({p.sheet for p in patches if p.sheet.lower() in new_names}):
+        raise ValueError(f"同一工作表不能既被修改又被新表替换：{'、'.join(clash)}")
+    with zipfile.ZipFile(src) as zf:
+        pkg = _Package(zf)
+        wb, ct = _Workbook(pkg), _ContentTypes(pkg)
+        styles = _LazyStyles(pkg, wb)
+        by_sheet: dict[str, list[CellPatch]] = {}
+        for patch in patches:
+            by_sheet.setdefault(patch.sheet, []).append(patch)
+        removed_formula = False
+        for name, sheet_patches in by_sheet.items():
+            removed_formula |= _patch_sheet(pkg, ct, wb.worksheet(name), sheet_patches, styles)
+        for ns in new_sheets:
+            _add_new_sheet(pkg, ct, wb, styles, ns)
+        if removed_formula:
+            wb.drop_calc_chain(ct)
+        styles.save()
+        wb.save()
+        ct.save()
+        _write_atomic(dst, src, pkg)
+
+
+# ---------------------------------------------------------------------------
+# verify_preserved
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr_local(el: ET.Element, name: str) -> str | None:
+    for key, value in el.attrib.items():
+        if _local(key) == name:
+            return value
+    return None
+
+
+def _sqref(el: ET.Element) -> str:
+    """sqref attribute, or the xm:sqref child x14 extensions use."""
+    value = el.get("sqref")
+    if value is None:
+        value = next((c.text for c in el if _local(c.tag) == "sqref"), "") or ""
+    return " ".join(sorted(value.split()))
+
+
+_REL_KINDS = {
+    "drawing": "绘图（图片/图表/文本框）", "vmlDrawing": "VML 绘图（批注框/控件）", "comments": "批注",
+    "table": "表格", "printerSettings": "打印设置", "image": "图片", "oleObject": "OLE 对象",
+    "ctrlProp": "控件", "pivotTable": "数据透视表", "threadedComment": "线程批注", "slicer": "切片器",
+}
+_DRAWING_KINDS = (("pic", "图片"), ("graphicFrame", "图表"), ("sp", "文本框/形状"))
+
+
+@dataclass
+class _SheetFacts:
+    merges: set = field(default_factory=set)
+    validations: set = field(default_factory=set)
+    formats: set = field(default_factory=set)
+    hyperlinks: set = field(default_factory=set)
+    ext_uris: set = field(default_factory=set)
+    sparklines: int = 0
+    uncached: int = 0
+    rels: set = field(default_factory=set)
+    drawing_counts: dict = field(default_factory=dict)
+    comments: dict = field(default_factory=dict)
+
+
+class _Snapshot:
+    """What verify_preserved compares, read with ElementTree."""
+
+    def __init__(self, zf: zipfile.ZipFile):
+        self.zf = zf
+        self.pkg = _Package(zf)
+        self.wb = _Workbook(self.pkg)
+        self.ct = _ContentTypes(self.pkg)
+        self.sheets = {s.name: s for s in self.wb.sheets}
+        self.order = [s.name for s in self.wb.sheets]
+        self.defined_names = self._defined_names()
+        self.facts = {s.name: self._sheet_facts(s) for s in self.wb.sheets if s.part and self.pkg.has(s.part)}
+
+    def _defined_names(self) -> dict[tuple[str, str], str]:
+        root = ET.fromstring(self.pkg.read(self.wb.part))
+        names = {}
+        for el in root.iter():
+            if _local(el.tag) == "definedName":
+                scope = el.get("localSheetId")
+                sheet = self.order[int(scope)] if scope is not None and int(scope) < len(self.order) else ""
+                names[(el.get("name"), sheet)] = el.text or ""
+        return names
+
+    def _sheet_facts(self, info: _SheetInfo) -> _SheetFacts:
+        root = ET.fromstring(self.pkg.read(info.part))
+        rels = _Rels(self.pkg, info.part)
+        facts = _SheetFacts()
+        for el in root.iter():
+            self._note_element(facts, el, rels)
+        for rel in rels.items:
+            kind = (rel["Type"] or "").rsplit("/", 1)[-1]
+            if kind != "hyperlink":
+                facts.rels.add((kind, rel.get("part") or rel["Target"]))
+            if kind == "drawing" and rel.get("part") and self.pkg.has(rel["part"]):
+                self._count_drawing(facts, rel["part"])
+            if kind == "comments" and rel.get("part") and self.pkg.has(rel["part"]):
+                self._read_comments(facts, rel["part"])
+        return facts
+
+    @staticmethod
+    def _note_element(facts: _SheetFacts, el: ET.Element, rels: _Rels) -> None:
+        name = _local(el.tag)
+        if name == "mergeCell":
+            facts.merges.add(el.get("ref"))
+        elif name == "dataValidation":
+            facts.validations.add(_sqref(el))
+        elif name == "conditionalFormatting":
+            facts.formats.add(_sqref(el))
+        elif name == "hyperlink":
+            rid = _attr_local(el, "id")
+            target = next((r["Target"] for r in rels.items if rid and r["Id"] == rid), "")
+            facts.hyperlinks.add((el.get("ref"), el.get("location") or target))
+        elif name == "ext" and el.get("uri"):
+            facts.ext_uris.add(el.get("uri"))
+        elif name == "sparklineGroup":
+            facts.sparklines += 1
+        elif name == "c":
+            kids = {_local(k.tag): k for k in el}
+            facts.uncached += "f" in kids and not (kids.get("v") is not None and kids["v"].text)
+
+    def _count_drawing(self, facts: _SheetFacts, part: str) -> None:
+        root = ET.fromstring(self.pkg.read(part))
+        for el in root.iter():
+            for local, label in _DRAWING_KINDS:
+                if _local(el.tag) == local:
+                    facts.drawing_counts[label] = facts.drawing_counts.get(label, 0) + 1
+
+    def _read_comments(self, facts: _SheetFacts, part: str) -> None:
+        root = ET.fromstring(self.pkg.read(part))
+        for el in root.iter():
+            if _local(el.tag) == "comment":
+                text = "".join(t.text or "" for t in el.iter() if _local(t.tag) == "t")
+                facts.comments[el.get("ref")] = text
+
+    def may_change(self) -> set[str]:
+        """Members patch_xlsx is allowed to rewrite (checked semantically instead)."""
+        names = {_ContentTypes.PATH, self.wb.part, self.wb.rels.path}
+        names |= {r["part"] for r in self.wb.rels.items if r.get("part")
+                  and (r["Type"] or "").rsplit("/", 1)[-1] in ("styles", "calcChain", "worksheet")}
+        for info in self.wb.sheets:
+            if info.part:
+                names.add(_rels_path(info.part))
+                names |= {r["part"] for r in _Rels(self.pkg, info.part).items if r.get("part")
+                          and (r["Type"] or "").rsplit("/", 1)[-1] in ("comments", "vmlDrawing")}
+        return {self.pkg.name(n) or n for n in names}
+
+
+def verify_preserved(src: Path, dst: Path) -> list[str]:
+    """Chinese descriptions of what the copy dst lost compared with src ([] = nothing lost)."""
+    try:
+        with zipfile.ZipFile(src) as a, zipfile.ZipFile(dst) as b:
+            old, new = _Snapshot(a), _Snapshot(b)
+            problems = _compare_sheets(old, new) + _compare_names(old, new)
+            return problems + _compare_members(old, new)
+    except (zipfile.BadZipFile, ET.ParseError, KeyError, ValueError) as exc:
+        return [f"无法读取副本或原文件：{exc}"]
+
+
+def _compare_sheets(old: _Snapshot, new: _Snapshot) -> list[str]:
+    problems = [f"工作表“{n}”丢失" for n in old.order if n not in new.sheets]
+    kept = [n for n in new.order if n in old.sheets]
+    if kept != [n for n in old.order if n in new.sheets]:
+        problems.append(f"工作表顺序改变：原为 {'、'.join(old.order)}，现为 {'、'.join(new.order)}")
+    for name, facts in old.facts.items():
+        if name in new.facts:
+            problems += _compare_sheet(name, facts, new.facts[name])
+    return problems
+
+
+def _compare_sheet(name: str, a: _SheetFacts, b: _SheetFacts) -> list[str]:
+    where = f"工作表“{name}”的"
+    out = [f"{where}合并单元格 {r} 丢失" for r in sorted(a.merges - b.merges)]
+    out += [f"{where}数据验证 {r} 丢失" for r in sorted(a.validations - b.validations)]
+    out += [f"{where}条件格式 {r} 丢失" for r in sorted(a.formats - b.formats)]
+    out += [f"{where}超链接 {r}（{t}）丢失" for r, t in sorted(a.hyperlinks - b.hyperlinks)]
+    out += [f"{where}扩展内容 {u} 丢失" for u in sorted(a.ext_uris - b.ext_uris)]
+    if b.sparklines < a.sparklines:
+        lost = a.sparklines - b.sparklines
+        out.append(f"{where}迷你图组少了 {lost} 个（原 {a.sparklines} 个，现 {b.sparklines} 个）")
+    if b.uncached > a.uncached:
+        out.append(f"{where}公式缓存值丢失 {b.uncached - a.uncached} 个")
+    for kind, target in sorted(a.rels - b.rels):
+        out.append(f"{where}{_REL_KINDS.get(kind, kind)} {target} 丢失")
+    for label, count in a.drawing_counts.items():
+        now = b.drawing_counts.get(label, 0)
+        if now < count:
+            out.append(f"{where}{label}少了 {count - now} 个（原 {count} 个，现 {now} 个）")
+    for ref, text in sorted(a.comments.items()):
+        if ref not in b.comments:
+            out.append(f"{where}批注 {ref} 丢失")
+        elif not b.comments[ref].startswith(text):
+            out.append(f"{where}批注 {ref} 的原文被改动")
+    return out
+
+
+def _compare_names(old: _Snapshot, new: _Snapshot) -> list[str]:
+    out = []
+    for (name, sheet), text in sorted(old.defined_names.items()):
+        label = f"定义名称 {name}" + (f"（工作表“{sheet}”）" if sheet else "")
+        if (name, sheet) not in new.defined_names:
+            out.append(f"{label} 丢失")
+        elif new.defined_names[(name, sheet)] != text:
+            out.append(f"{label} 被改动：原为 {text}，现为 {new.defined_names[(name, sheet)]}")
+    return out
+
+
+def _compare_members(old: _Snapshot, new: _Snapshot) -> list[str]:
+    flexible = old.may_change()
+    out = []
+    for info in old.pkg.infos:
+        name = info.filename
+        if name.endswith("/"):
+            continue
+        if not new.pkg.has(name):
+            if name not in flexible:
+                out.append(f"文件部件 {name} 丢失")
+            continue
+        if name not in flexible and old.pkg.read(name) != new.pkg.read(name):
+            out.append(f"文件部件 {name} 的内容被改动")
+        if name != _ContentTypes.PATH and not name.lower().endswith(".rels") \
+                and old.ct.of(name) != new.ct.of(name):
+            out.append(f"文件部件 {name} 的内容类型改变：原为 {old.ct.of(name)}，现为 {new.ct.of(name)}")
+    return out
