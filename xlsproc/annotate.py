@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
@@ -77,30 +76,28 @@ def cell_patches(res: EvaluationResult) -> list[CellPatch]:
 
 # --- the 审核结果 sheet --------------------------------------------------------------------
 
-SUMMARY_HEAD = ["工作表", "类型", "单位", "项目", "执行率", "执行得分", "指标得分", "总分", "等级",
-                "错误", "警告", "提示"]
+SUMMARY_HEAD = ["执行率", "执行得分", "指标得分", "总分", "等级", "问题数", "原表"]
 FLAG_HEAD = ["严重程度", "问题", "工作表", "单元格", "指标", "说明", "代码"]
+COLUMN_WIDTHS = {0: 10, 1: 20, 2: 20, 3: 9, 4: 26, 5: 64, 6: 24}
 
 
 def review_sheet(file_name: str, results: list[EvaluationResult], profile: str) -> NewSheet:
+    """Per table a three-row summary, then every flag as a row (errors first) with a link."""
     rows: list[list] = [[f"审核结果 — {file_name}"],
                         [f"由 xlsproc {__version__} 按规则“{profile}”生成。红色为错误（需退回修改），"
                          "黄色为警告（需核实），蓝色为提示；绿色为 xlsproc 计算填入的空白单元格。"
-                         "点击“单元格”列可跳转到原表位置。"],
-                        [], SUMMARY_HEAD]
+                         "点击“单元格”列可跳转到原表位置。"]]
     sheet = NewSheet(name=REVIEW_SHEET, rows=rows, merges=["A1:G1", "A2:G2"],
-                     styles={"A1": "title", "A2": "wrap"}, landscape=True)
-    _style_row(sheet, 4, len(SUMMARY_HEAD), "header")
+                     styles={"A1": "title", "A2": "wrap"}, landscape=True,
+                     col_widths=dict(COLUMN_WIDTHS))
     for res in results:
-        rows.append(_summary_row(res))
-        sheet.links[f"A{len(rows)}"] = internal_location(res.evaluation.sheet, "A1")
+        _summary_block(sheet, res)
     rows.append([])
     rows.append(FLAG_HEAD)
     head = len(rows)
     _style_row(sheet, head, len(FLAG_HEAD), "header")
-    flags = sorted(((f, r) for r in results for f in r.flags),
-                   key=lambda fr: SEVERITY_RANK[fr[0].severity])
-    for flag, res in flags:
+    flags = sorted((f for r in results for f in r.flags), key=lambda f: SEVERITY_RANK[f.severity])
+    for flag in flags:
         rows.append(_flag_row(flag))
         n = len(rows)
         sheet.styles[f"A{n}"] = flag.severity
@@ -110,9 +107,27 @@ def review_sheet(file_name: str, results: list[EvaluationResult], profile: str) 
     if not flags:
         rows.append(["—", "未发现问题"])
     sheet.freeze = f"A{head + 1}"
-    sheet.autofilter = f"A{head}:{chr(64 + len(FLAG_HEAD))}{max(len(rows), head + 1)}"
-    sheet.col_widths = _widths(rows[3:], caps={5: 70})
+    sheet.autofilter = f"A{head}:G{max(len(rows), head + 1)}"
     return sheet
+
+
+def _summary_block(sheet: NewSheet, res: EvaluationResult) -> None:
+    ev, b, rows = res.evaluation, res.budget, sheet.rows
+    who = " · ".join(x for x in (KIND_CN[ev.kind], ev.unit.text,
+                                 ev.project.text if ev.kind == "project" else "",
+                                 f"{ev.year}年度" if ev.year else "") if x)
+    rows.append([])
+    rows.append([f"【{ev.sheet}】{who}"])
+    sheet.merges.append(f"A{len(rows)}:G{len(rows)}")
+    sheet.styles[f"A{len(rows)}"] = "wrap"
+    rows.append(SUMMARY_HEAD)
+    _style_row(sheet, len(rows), len(SUMMARY_HEAD), "header")
+    counts = {k: sum(1 for f in res.flags if f.severity == k) for k in SEVERITY_RANK}
+    rows.append([pct(b.rate) if b and b.rate is not None else "—",
+                 b.score if b else None, res.indicator_score, res.total_score, res.grade,
+                 f"错误 {counts['error']} · 警告 {counts['warning']} · 提示 {counts['info']}",
+                 "转到原表"])
+    sheet.links[f"G{len(rows)}"] = internal_location(ev.sheet, "A1")
 
 
 def _style_row(sheet: NewSheet, row: int, ncols: int, style: str) -> None:
@@ -120,36 +135,9 @@ def _style_row(sheet: NewSheet, row: int, ncols: int, style: str) -> None:
         sheet.styles[f"{chr(65 + c)}{row}"] = style
 
 
-def _summary_row(res: EvaluationResult) -> list:
-    ev, b = res.evaluation, res.budget
-    counts = {k: sum(1 for f in res.flags if f.severity == k) for k in SEVERITY_RANK}
-    return [ev.sheet, KIND_CN[ev.kind], ev.unit.text or None,
-            ev.project.text or None if ev.kind == "project" else None,
-            pct(b.rate) if b and b.rate is not None else "—",
-            b.score if b else None, res.indicator_score, res.total_score, res.grade,
-            counts["error"], counts["warning"], counts["info"]]
-
-
 def _flag_row(flag: Flag) -> list:
     return [SEVERITY_CN[flag.severity], flag.title, flag.sheet, flag.cell or "—",
             flag.indicator or "—", flag.detail, flag.code]
-
-
-def display_width(text: str) -> int:
-    """Columns a text needs: CJK and full-width characters count double."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _widths(rows: list[list], caps: dict[int, int] | None = None) -> dict[int, float]:
-    caps = caps or {}
-    widths: dict[int, float] = {}
-    for row in rows:
-        for c, value in enumerate(row):
-            if value is None:
-                continue
-            w = display_width(str(value)) + 2
-            widths[c] = min(max(widths.get(c, 8), w), caps.get(c, 40))
-    return widths
 
 
 # --- the 自评报告 sheet --------------------------------------------------------------------

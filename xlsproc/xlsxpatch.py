@@ -1353,16 +1353,29 @@ def _render_sheet(ns: NewSheet, styles: _LazyStyles) -> str:
 def _render_rows(ns: NewSheet, cells, values, xf, style_keys) -> str:
     rows: dict[int, list[str]] = {}
     wrapped: dict[int, list[tuple[str, float]]] = {}
+    spans = _merged_spans(ns.merges)
     for r, c in cells:
         rows.setdefault(r, []).append(_cell_xml("", _ref(r, c), xf.get((r, c), 0), values.get((r, c), KEEP)))
         if style_keys.get((r, c)) in _WRAPPING and isinstance(values.get((r, c)), str):
-            wrapped.setdefault(r, []).append((values[(r, c)], ns.col_widths.get(c, 9.0)))
+            last = spans.get((r, c), c)     # a merged cell wraps across its whole width
+            width = sum(ns.col_widths.get(cc, 9.0) for cc in range(c, last + 1))
+            wrapped.setdefault(r, []).append((values[(r, c)], width))
     out = []
     for r, row_cells in rows.items():
         height = _estimate_height(wrapped.get(r, []))
         ht = f' ht="{height:g}"' if height else ""
         out.append(f'<row r="{r + 1}"{ht}>{"".join(row_cells)}</row>')
     return f"<sheetData>{''.join(out)}</sheetData>"
+
+
+def _merged_spans(merges: list[str]) -> dict[tuple[int, int], int]:
+    """Top-left cell of each single-row merge → its last column."""
+    spans = {}
+    for m in merges:
+        r1, c1, r2, c2 = _parse_range(m)
+        if r1 == r2:
+            spans[(r1, c1)] = c2
+    return spans
 
 
 def _render_tail(ns: NewSheet, values) -> list[str]:

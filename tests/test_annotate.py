@@ -1,0 +1,116 @@
+"""The annotated copy: every flag on its cell and in 审核结果, scores filled, nothing of hers changed."""
+from __future__ import annotations
+
+import hashlib
+
+import openpyxl
+import pytest
+
+import xlsproc
+from conftest import GOLDEN, SAMPLES
+from xlsproc.annotate import COMPUTED_FILL, FILL, REPORT_SHEET, REVIEW_SHEET, annotate, computed_values
+from xlsproc.process import output_name
+
+GOOD = sorted(p for p in SAMPLES.glob("*") if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"))
+
+
+@pytest.fixture(scope="module")
+def copies(tmp_path_factory):
+    out = tmp_path_factory.mktemp("annotated")
+    made = {}
+    for src in GOOD:
+        before = hashlib.sha256(src.read_bytes()).hexdigest()
+        results = xlsproc.evaluate(src)
+        dst = out / output_name(src.relative_to(SAMPLES))
+        annotate(src, dst, results, "default")
+        assert hashlib.sha256(src.read_bytes()).hexdigest() == before, f"{src.name} was modified"
+        made[src.name] = (dst, results)
+    return made
+
+
+def _fill(cell) -> str | None:
+    fill = cell.fill
+    return fill.fgColor.rgb if fill is not None and fill.fill_type == "solid" else None
+
+
+@pytest.mark.parametrize("src", GOOD, ids=[p.name for p in GOOD])
+def test_every_flag_is_a_comment_and_a_review_row(copies, src):
+    dst, results = copies[src.name]
+    wb = openpyxl.load_workbook(dst)
+    review = [[c for c in row] for row in wb[REVIEW_SHEET].iter_rows(values_only=True)]
+    review_keys = {(r[6], r[2], r[3]) for r in review if r and len(r) > 6 and r[6]}
+    for res in results:
+        ws = wb[res.evaluation.sheet]
+        for flag in res.flags:
+            assert (flag.code, flag.sheet, flag.cell or "—") in review_keys, flag.message
+            if not flag.cell:
+                continue
+            cell = ws[flag.cell]
+            assert cell.comment is not None, f"{flag.cell} has no comment for {flag.code}"
+            assert flag.detail in cell.comment.text
+            assert _fill(cell) in (FILL["error"], FILL["warning"], FILL["info"])
+
+
+@pytest.mark.parametrize("src", GOOD, ids=[p.name for p in GOOD])
+def test_officer_values_kept_blank_scores_filled(copies, src):
+    dst, results = copies[src.name]
+    wb = openpyxl.load_workbook(dst, data_only=True)
+    for res in results:
+        ws = wb[res.evaluation.sheet]
+        for ind in res.indicators:
+            cell = ws[ind.row.score.ref.cell]
+            if ind.reported_score is None and ind.weight is not None and not ind.row.score.formula:
+                assert cell.value == pytest.approx(ind.score)
+                assert _fill(cell) in (COMPUTED_FILL, FILL["warning"])
+            elif ind.reported_score is not None and not ind.row.score.formula:
+                assert cell.value == pytest.approx(ind.reported_score)
+
+
+def test_xls_becomes_xlsx(copies):
+    dst, _ = copies["某区卫健委_2024_项目.xls"]
+    assert dst.suffix == ".xlsx"
+    assert REVIEW_SHEET in openpyxl.load_workbook(dst).sheetnames
+
+
+def test_seed_report_sheet_states_the_seed_figures(copies):
+    dst, _ = copies["洪山区团委_2024_部门整体.xlsx"]
+    text = "\n".join(str(r[0]) for r in openpyxl.load_workbook(dst)[REPORT_SHEET].iter_rows(values_only=True) if r[0])
+    for phrase in ("综合得分 99.88 分", "执行情况得分 19.88 分", "年度绩效指标得分 80 分",
+                   "全年预算数 344.18 万元", "实际执行数 342.03 万元", "执行率 99.38%"):
+        assert phrase in text
+    done = text.split("2. 完成的绩效目标")[1].split("3. 未完成的绩效目标")
+    assert "新增青创贷款申报数" in done[0]
+    assert done[1].split("三、")[0].strip() == "无"
+
+
+def _dump(dst, results) -> str:
+    """Every cell we touched (value | fill | comment) and the two new sheets' values."""
+    wb = openpyxl.load_workbook(dst)
+    touched = sorted({(r.evaluation.sheet, f.cell) for r in results for f in r.flags if f.cell}
+                     | {(r.evaluation.sheet, c.ref.cell) for r in results
+                        for c, _, _ in computed_values(r)})
+    lines = []
+    for sheet, ref in touched:
+        cell = wb[sheet][ref]
+        comment = cell.comment.text.replace("\n", " / ") if cell.comment else ""
+        lines.append(f"{sheet}!{ref} = {cell.value!r} | fill={_fill(cell)} | comment={comment}")
+    for name in (REVIEW_SHEET, REPORT_SHEET):
+        for row in wb[name].iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    link = f" | link={cell.hyperlink.location}" if cell.hyperlink else ""
+                    lines.append(f"{name}!{cell.coordinate} = {cell.value!r}{link}")
+    text = "\n".join(lines) + "\n"
+    return text.replace(f"xlsproc {xlsproc.__version__}", "xlsproc <version>")
+
+
+@pytest.mark.parametrize("src", GOOD, ids=[p.name for p in GOOD])
+def test_annotated_copy_matches_golden(copies, src, update_golden):
+    dst, results = copies[src.name]
+    text = _dump(dst, results)
+    golden = GOLDEN / "annotate" / (src.name + ".txt")
+    if update_golden or not golden.exists():
+        golden.write_text(text, encoding="utf-8")
+        if not update_golden:
+            pytest.fail(f"golden file {golden.name} was missing and has been written; review and commit it")
+    assert text == golden.read_text("utf-8")
