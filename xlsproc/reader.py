@@ -62,6 +62,13 @@ class Sheet:
         ref = CellRef(Path(self.grid.file).name, self.grid.sheet, orow, ocol)
         return Cell(None if value == "" else value, ref, formula, cached)
 
+    def span_end(self, r: int, c: int) -> int:
+        """The last column of the merged range holding (r, c), or c itself."""
+        for r0, c0, r1, c1 in self.grid.merged:
+            if r0 <= r <= r1 and c0 <= c <= c1:
+                return c1
+        return c
+
     def is_continuation(self, r: int, c: int) -> bool:
         """True when (r, c) lies in a merged range that starts on an earlier row."""
         origin = self.origin.get((r, c))
@@ -215,6 +222,33 @@ class _Block:
     end: int
     roles: dict[str, int]
 
+    def spans(self, sheet: Sheet) -> dict[str, int]:
+        """Roles whose header is merged across several columns: role → last column."""
+        out = {}
+        for role in ("name", "target", "actual"):
+            if role in self.roles:
+                c = self.roles[role]
+                end = max(sheet.span_end(r, c) for r in range(self.header, self.start))
+                if end > c:
+                    out[role] = end
+        return out
+
+
+def _joined(sheet: Sheet, r: int, c: int, end: int) -> Cell:
+    """Under a header merged across columns (年度指标值 over ≥ | 300 | 个), join the pieces."""
+    first = sheet.cell(r, c)
+    seen, texts = set(), []
+    for cc in range(c, end + 1):
+        key = sheet.origin.get((r, cc), (r, cc))
+        piece = sheet.cell(r, cc)
+        if key not in seen and not piece.blank:
+            seen.add(key)
+            texts.append(piece.text)
+    if len(texts) <= 1:
+        return first if not first.blank or not texts else sheet.cell(r, next(
+            cc for cc in range(c, end + 1) if not sheet.cell(r, cc).blank))
+    return Cell("".join(texts), first.ref, first.formula, first.cached)
+
 
 def _indicator_end(sheet: Sheet, start: int, name_col: int) -> tuple[int, int | None]:
     """(first row after the indicators, the 总分 row or None)."""
@@ -250,8 +284,11 @@ def _read_indicators(sheet: Sheet, block: _Block):
     out: list[IndicatorRow] = []
     level1_weights: dict[str, tuple[float, Cell]] = {}
     last1, last2 = EMPTY, EMPTY
+    spans = block.spans(sheet)
     for r in range(block.start, block.end):
         get = {k: sheet.cell(r, c) for k, c in roles.items()}
+        for role, end in spans.items():
+            get[role] = _joined(sheet, r, roles[role], end)
         name = get.get("name", EMPTY)
         if name_col is not None and sheet.is_continuation(r, name_col):
             continue
