@@ -84,3 +84,18 @@ def test_report_prints_the_narrative(tmp_path):
     assert "综合得分 97.5 分" in out and "执行情况得分 9.5 分" in out and "年度绩效指标得分 88 分" in out
     assert "全年预算数 100 万元，实际执行数 95 万元，执行率 95%" in out
     assert "服务青少年人次" in out.split("3. 未完成的绩效目标")[1]
+
+
+def test_evaluate_many_equals_one_by_one():
+    import xlsproc
+    from conftest import SAMPLES
+    paths = sorted(SAMPLES.rglob("*.xls*"))
+    together = xlsproc.evaluate_many(paths)
+    for path, got in zip(paths, together):
+        try:
+            alone = xlsproc.evaluate(path)
+        except xlsproc.XlsprocError as exc:
+            assert isinstance(got, xlsproc.XlsprocError) and got.code == exc.code
+            continue
+        assert [(r.total_score, r.grade, [f.message for f in r.flags]) for r in got] == \
+               [(r.total_score, r.grade, [f.message for f in r.flags]) for r in alone]

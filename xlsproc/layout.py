@@ -31,7 +31,12 @@ def normalize(raw: object) -> Label:
     """Normalise a label cell: width, whitespace, letter markers, weight note, trailing colon."""
     if raw is None:
         return Label("", None)
-    text = unicodedata.normalize("NFKC", str(raw))
+    return _normalize(str(raw))
+
+
+@lru_cache(maxsize=65536)
+def _normalize(text: str) -> Label:
+    text = unicodedata.normalize("NFKC", text)
     text = _WS.sub("", text).replace("【", "(").replace("】", ")")
     weight = None
     found = _WEIGHT.search(text)
@@ -56,6 +61,7 @@ def labels() -> dict:
     return out
 
 
+@lru_cache(maxsize=65536)
 def role_of(text: str, section: str, allow_contains: bool = True) -> str | None:
     """The role a normalised label plays in a section: exact synonym first, then longest contained."""
     if not text:
@@ -74,6 +80,7 @@ def role_of(text: str, section: str, allow_contains: bool = True) -> str | None:
     return best
 
 
+@lru_cache(maxsize=65536)
 def matches(text: str, section: str, role: str, allow_contains: bool = False) -> bool:
     """Does a normalised label equal (or contain) one of a role's synonyms?"""
     syns = labels()[section][role]

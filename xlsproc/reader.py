@@ -37,6 +37,8 @@ class Sheet:
                     if (r, c) != (r0, c0):
                         self.origin[(r, c)] = (r0, c0)
         self._labels: dict[tuple[int, int], Label] = {}
+        self._row_labels: dict[int, list[tuple[int, Label]]] = {}
+        self.file_name = Path(grid.file).name
 
     def raw(self, r: int, c: int) -> Any:
         r, c = self.origin.get((r, c), (r, c))
@@ -59,7 +61,7 @@ class Sheet:
         value = self.raw(orow, ocol)
         formula = (orow, ocol) in self.grid.formulas
         cached = (orow, ocol) not in self.grid.no_cache
-        ref = CellRef(Path(self.grid.file).name, self.grid.sheet, orow, ocol)
+        ref = CellRef(self.file_name, self.grid.sheet, orow, ocol)
         return Cell(None if value == "" else value, ref, formula, cached)
 
     def span_end(self, r: int, c: int) -> int:
@@ -74,12 +76,13 @@ class Sheet:
         origin = self.origin.get((r, c))
         return origin is not None and origin[0] < r
 
-    def text_cells(self, r: int):
-        """(col, Label) for each non-blank label cell of a row, left to right."""
-        for c in range(self.cols):
-            lab = self.label(r, c)
-            if lab.text:
-                yield c, lab
+    def text_cells(self, r: int) -> list[tuple[int, Label]]:
+        """(col, Label) for each non-blank label cell of a row, left to right (cached per row)."""
+        found = self._row_labels.get(r)
+        if found is None:
+            found = [(c, lab) for c in range(self.cols) if (lab := self.label(r, c)).text]
+            self._row_labels[r] = found
+        return found
 
 
 # --- header rows ---------------------------------------------------------------------------

@@ -305,7 +305,7 @@ class FlagSink:
             indicator, **fields))
 
 
-def _indicator_flags(sink: FlagSink, row, ind: IndicatorRow, rules: Rules) -> None:
+def _indicator_flags(sink: FlagSink, row, ind: IndicatorRow, rules: Rules, formula: str) -> None:
     name = ind.name.text or None
     ir = rules["indicators"]
     if row.a_kind == "blank":
@@ -321,7 +321,7 @@ def _indicator_flags(sink: FlagSink, row, ind: IndicatorRow, rules: Rules) -> No
                  actual_unit=unit_or_none(row.a_unit))
     if row.kind == "manual":
         sink.add("manual-review", ind.target, name, target=row.target_text, score=fmt(row.score))
-    _score_flags(sink, row, ind, name, rules)
+    _score_flags(sink, row, ind, name, rules, formula)
 
 
 def _unit_clash(row) -> bool:
@@ -331,9 +331,9 @@ def _unit_clash(row) -> bool:
     return bool(t and a) and not units_compatible(t, a)
 
 
-def _score_flags(sink: FlagSink, row, ind: IndicatorRow, name: str | None, rules: Rules) -> None:
+def _score_flags(sink: FlagSink, row, ind: IndicatorRow, name: str | None, rules: Rules,
+                 formula: str) -> None:
     w, rep, score = row.w, row.rep, row.score
-    formula = _formula(row, ind)
     if not np.isnan(rep) and not np.isnan(w) and rep > w + 1e-9:
         sink.add("score-over-weight", ind.score, name, reported=fmt(rep), weight=fmt(w))
     if row.band_out:
@@ -538,22 +538,25 @@ def score(evaluations: list[Evaluation], rules: Rules | None = None) -> list[Eva
     rules = rules or load_rules()
     frame, parts = indicator_frame(evaluations)
     scored = score_indicators(frame, parts, rules)
-    by_eval = {e: g for e, g in scored.groupby("e")} if len(scored) else {}
-    return [_evaluation_result(ev, by_eval.get(n), rules) for n, ev in enumerate(evaluations)]
+    by_eval: dict[int, list] = {}
+    for row in scored.itertuples(index=False):      # one pass; no per-table sub-frames
+        by_eval.setdefault(row.e, []).append(row)
+    return [_evaluation_result(ev, by_eval.get(n, ()), rules) for n, ev in enumerate(evaluations)]
 
 
-def _evaluation_result(ev: Evaluation, rows: pd.DataFrame | None, rules: Rules) -> EvaluationResult:
+def _evaluation_result(ev: Evaluation, rows, rules: Rules) -> EvaluationResult:
     sink = FlagSink(ev, rules)
     budget = score_budget(ev, sink, rules)
     results = []
-    for row in (rows.itertuples(index=False) if rows is not None else ()):
+    for row in rows:
         ind = ev.indicators[row.i]
-        _indicator_flags(sink, row, ind, rules)
+        formula = _formula(row, ind)
+        _indicator_flags(sink, row, ind, rules, formula)
         results.append(IndicatorResult(
             row=ind, kind=row.kind, weight=None if np.isnan(row.w) else row.w,
             completion=None if np.isnan(row.completion) else float(row.completion),
             score=row.score, reported_score=None if np.isnan(row.rep) else row.rep,
-            formula=_formula(row, ind), grade=row.grade if isinstance(row.grade, str) else None))
+            formula=formula, grade=row.grade if isinstance(row.grade, str) else None))
     _table_flags(ev, sink, budget, results, rules)
     indicator_score = round_half_up(sum(r.score for r in results)) or 0.0
     total = round_half_up((budget.score if budget else 0.0) + indicator_score)
