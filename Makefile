@@ -16,8 +16,13 @@ install-test: $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 
 demo: install
-	@echo "== xlsproc check：逐表显示执行率、得分、等级与问题 =="
-	-$(BIN)/xlsproc check samples/*.xls*
+	@echo "== xlsproc check：种子样例（洪山区团委 2024）=="
+	$(BIN)/xlsproc check samples/洪山区团委_2024_部门整体.xlsx
+	@echo
+	@echo "== xlsproc process：批注 samples/ 下全部工作簿（含 bad/ 中的坏文件）→ out/ =="
+	-$(BIN)/xlsproc process samples -o out
+	@echo
+	@echo "打开 out/ 中的批注副本查看“审核结果”和“自评报告”两张表；out/results.json 为机器可读结果。"
 
 test: install-test
 	$(BIN)/python -m pytest -q
