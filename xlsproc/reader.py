@@ -19,6 +19,8 @@ from .model import (EMPTY, Cell, CellRef, Evaluation, FundRow, Funds, IndicatorR
                     XlsprocError)
 
 MAX_LABEL_LEN = 24          # longer text is prose, not a header label
+MAX_HEADER_ROW = 300        # an evaluation table's header is near the top; a 50,000-row list is not one
+MAX_INDICATOR_ROWS = 1000   # indicators below the header, at most
 _YEAR = re.compile(r"(20\d{2})\s*年")
 _YEAR_ANY = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 
@@ -100,7 +102,7 @@ def _roles(sheet: Sheet, r: int, section: str) -> dict[str, int]:
 
 
 def _indicator_header(sheet: Sheet) -> tuple[int, dict[str, int]] | None:
-    for r in range(sheet.rows):
+    for r in range(min(sheet.rows, MAX_HEADER_ROW)):
         roles = _roles(sheet, r, "indicators")
         if "target" in roles and "actual" in roles and ("level1" in roles or "name" in roles):
             roles.pop("block", None)
@@ -255,7 +257,8 @@ def _joined(sheet: Sheet, r: int, c: int, end: int) -> Cell:
 
 def _indicator_end(sheet: Sheet, start: int, name_col: int) -> tuple[int, int | None]:
     """(first row after the indicators, the 总分 row or None)."""
-    for r in range(start, sheet.rows):
+    last = min(sheet.rows, start + MAX_INDICATOR_ROWS)
+    for r in range(start, last):
         for c, lab in sheet.text_cells(r):
             if c > name_col + 1 or len(lab.text) > MAX_LABEL_LEN:
                 continue
@@ -263,7 +266,7 @@ def _indicator_end(sheet: Sheet, start: int, name_col: int) -> tuple[int, int | 
                 return r, r
             if layout.matches(lab.text, "anchors", "closing", allow_contains=False):
                 return r, None
-    return sheet.rows, None
+    return last, None
 
 
 def _special_row(get: dict[str, Cell]) -> str | None:
