@@ -202,7 +202,9 @@ def _formula_cells(xml: str) -> dict[tuple[int, int], tuple[str, bool]]:
         f = _F.search(body)
         text = "=" + _unescape(f.group(2) or "") if f.group(2) else "（共享公式）"
         v = _V.search(body)
-        cached = bool((v and v.group(1) != "") or _IS.search(body))
+        cell_type = dict(_ATTR.findall(attrs)).get("t")
+        # An empty string result is written as t="str" with an empty <v>: that is a cached value.
+        cached = bool(v and (v.group(1) != "" or cell_type == "str")) or bool(_IS.search(body))
         cells[parse_cell_name(ref)] = (text, cached)
     return cells
 
