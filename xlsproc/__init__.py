@@ -17,14 +17,17 @@ from .rules import Rules, RulesError, load_rules
 __version__ = "0.1.0"
 
 
-def evaluate(path: str | Path, rules: Rules | None = None):
-    """Read and score one workbook: a list of scoring.EvaluationResult (raises XlsprocError)."""
+def evaluate(path: str | Path, rules: Rules | None = None, last_year=None):
+    """Read and score one workbook: a list of scoring.EvaluationResult (raises XlsprocError).
+
+    `last_year(evaluation, indicator) -> float | None` scores relative targets against last
+    year's actual (see scoring.score)."""
     from .reader import read_workbook
     from .scoring import score
-    return score(read_workbook(path), rules or load_rules())
+    return score(read_workbook(path), rules or load_rules(), last_year)
 
 
-def evaluate_many(paths, rules: Rules | None = None) -> list:
+def evaluate_many(paths, rules: Rules | None = None, last_year=None) -> list:
     """Read many workbooks, then score all their tables in one pass (much cheaper per file).
 
     Returns, in order, one item per path: its list of EvaluationResult, or the XlsprocError
@@ -39,7 +42,7 @@ def evaluate_many(paths, rules: Rules | None = None) -> list:
         except XlsprocError as exc:
             read.append(exc)
     flat = [ev for item in read if not isinstance(item, XlsprocError) for ev in item]
-    scored = iter(score(flat, rules or load_rules()))
+    scored = iter(score(flat, rules or load_rules(), last_year))
     return [item if isinstance(item, XlsprocError) else [next(scored) for _ in item]
             for item in read]
 

@@ -8,6 +8,7 @@ decimals only when a score is produced.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -18,6 +19,7 @@ from . import layout
 from .errors import make_flag
 from .model import Cell, Evaluation, Flag, IndicatorRow
 from .rules import Rules, load_rules
+from .history import relative_completion, relative_target
 from .values import Value, parse_value, units_compatible
 
 OPERATORS = {"≥": ">=", ">=": ">=", ">": ">", "≤": "<=", "<=": "<=", "<": "<", "=": "="}
@@ -151,7 +153,27 @@ def _scale_percent(t_num: float, t_unit, a_num: float, a_unit) -> float:
     return a_num
 
 
-def indicator_frame(evaluations: list[Evaluation]) -> tuple[pd.DataFrame, pd.DataFrame]:
+LastYear = Callable[[Evaluation, IndicatorRow], "float | None"]
+
+
+def _relative(ev: Evaluation, ind: IndicatorRow, t: Value, a: Value,
+              last_year: LastYear | None) -> tuple[str, float, float]:
+    """A relative target (不低于上一年度) scored against last year's actual when it is known:
+    (kind, completion, last year's figure); ('manual', nan, nan) when it is not."""
+    if last_year is None or a.kind != "number":
+        return "manual", np.nan, np.nan
+    last = last_year(ev, ind)
+    if last is None:
+        return "manual", np.nan, np.nan
+    completion = relative_completion(t.text, a.number, last, year=ev.year)
+    target = relative_target(t.text, last, ev.year)
+    if completion is None or target is None:
+        return "manual", np.nan, np.nan
+    return ("reverse" if target.direction == "down" else "positive"), completion, last
+
+
+def indicator_frame(evaluations: list[Evaluation],
+                    last_year: LastYear | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per scored indicator of every evaluation, and one row per compound part."""
     rows, parts = [], []
     for e_id, ev in enumerate(evaluations):
@@ -159,7 +181,9 @@ def indicator_frame(evaluations: list[Evaluation]) -> tuple[pd.DataFrame, pd.Dat
             if ind.placeholder and as_number(ind.weight) is None:
                 continue        # a template's empty row; with a weight it counts (and is flagged)
             t, a = _target_value(ind), _with_unit(parse_value(ind.actual.value), ind.unit_hint)
-            kind = _kind(t, a)
+            kind, rel_c, last = _kind(t, a), np.nan, np.nan
+            if kind == "manual":
+                kind, rel_c, last = _relative(ev, ind, t, a, last_year)
             key = (e_id, i_id)
             rows.append({
                 "e": e_id, "i": i_id, "kind": kind, "t_kind": t.kind, "a_kind": a.kind,
@@ -168,13 +192,13 @@ def indicator_frame(evaluations: list[Evaluation]) -> tuple[pd.DataFrame, pd.Dat
                 "t_unit": t.unit, "a_unit": a.unit,
                 "w": _num_or_nan(ind.weight), "rep": _num_or_nan(ind.score),
                 "actual_text": a.text, "reason_blank": ind.reason.blank,
-                "target_text": t.text,
+                "target_text": t.text, "rel_c": rel_c, "last": last,
             })
             if kind == "compound":
                 parts.extend(_compound_parts(key, t, a))
     frame = pd.DataFrame(rows, columns=[
         "e", "i", "kind", "t_kind", "a_kind", "t", "a", "t_unit", "a_unit", "w", "rep",
-        "actual_text", "reason_blank", "target_text"])
+        "actual_text", "reason_blank", "target_text", "rel_c", "last"])
     return frame, pd.DataFrame(parts, columns=["e", "i", "t", "a", "unit_ok"])
 
 
@@ -213,6 +237,7 @@ def _completion(frame: pd.DataFrame, parts: pd.DataFrame) -> pd.Series:
         per = parts.assign(c=pc).groupby(["e", "i"])["c"].min()
         idx = pd.MultiIndex.from_frame(frame[["e", "i"]])
         out = out.mask(kind == "compound", pd.Series(per.reindex(idx).to_numpy(), index=frame.index))
+    out = out.mask(frame["rel_c"].notna(), frame["rel_c"])      # relative targets, last year known
     out = out.mask(frame["a_kind"] == "blank")
     return out
 
@@ -274,6 +299,9 @@ def _formula(row, ind: IndicatorRow) -> str:
         return f"相对目标需人工复核，保留填报得分（不超过分值 {w}）= {score}"
     if kind == "qualitative":
         return f"定性指标，实际完成情况判定为“{row.grade}”，得分 = {score}"
+    if not np.isnan(row.last):
+        return (f"相对目标，按上年实际值 {fmt(row.last, 4)} 计算完成率 {fmt(row.completion, 4)}，"
+                f"得分 = {w} × {fmt(min(row.completion, 1), 4)} = {score}")
     if kind == "compound":
         return f"复合指标取各分项完成率的最小值 {fmt(row.completion, 4)}，得分 = {w} × {fmt(min(row.completion, 1), 4)} = {score}"
     t, a = fmt(row.t, 4), fmt(row.a, 4)
@@ -314,7 +342,8 @@ def _indicator_flags(sink: FlagSink, row, ind: IndicatorRow, rules: Rules, formu
         sink.add("actual-not-numeric", ind.actual, name, target=row.target_text, actual=row.actual_text)
     if row.kind in ("positive", "equal") and row.t == 0:
         sink.add("target-zero", ind.target, name)
-    if row.kind in ("positive", "equal") and row.completion >= ir["over_completion"] and row.t != 0:
+    if row.kind in ("positive", "equal") and row.completion >= ir["over_completion"] and row.t != 0 \
+            and np.isnan(row.last):
         sink.add("over-completion", ind.actual, name, ratio=fmt(row.completion))
     if _unit_clash(row):
         sink.add("unit-mismatch", ind.actual, name, target_unit=unit_or_none(row.t_unit),
@@ -533,10 +562,15 @@ def _category_flags(ev: Evaluation, sink: FlagSink, rules: Rules) -> None:
 
 # --- everything together -------------------------------------------------------------------
 
-def score(evaluations: list[Evaluation], rules: Rules | None = None) -> list[EvaluationResult]:
-    """Score every evaluation (of one workbook or a whole batch) in one indicator frame."""
+def score(evaluations: list[Evaluation], rules: Rules | None = None,
+          last_year: LastYear | None = None) -> list[EvaluationResult]:
+    """Score every evaluation (of one workbook or a whole batch) in one indicator frame.
+
+    `last_year(evaluation, indicator)` returns last year's actual for a relative target
+    (不低于上一年度), e.g. from the results store; without it those stay for manual review.
+    """
     rules = rules or load_rules()
-    frame, parts = indicator_frame(evaluations)
+    frame, parts = indicator_frame(evaluations, last_year)
     scored = score_indicators(frame, parts, rules)
     by_eval: dict[int, list] = {}
     for row in scored.itertuples(index=False):      # one pass; no per-table sub-frames
