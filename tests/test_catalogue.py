@@ -68,8 +68,28 @@ def test_low_execution_with_a_reason_is_only_info(tmp_path):
     assert [f["severity"] for f in low] == ["info"]
 
 
-def test_every_catalogue_code_is_produced(tmp_path):
-    produced = set()
+def test_a_bug_of_ours_costs_one_file_only(tmp_path, monkeypatch):
+    good = build(standard_table(), Layout(), tmp_path / "good.xlsx")
+    broken = build(standard_table(), Layout(), tmp_path / "broken.xlsx")
+    import xlsproc.reader as reader
+    real = reader.read_sheet
+
+    def explode(grid):
+        if "broken" in grid.file:
+            raise RuntimeError("simulated bug")
+        return real(grid)
+
+    monkeypatch.setattr(reader, "read_sheet", explode)
+    entries = xlsproc.check(broken, good)
+    assert [e["status"] for e in entries] == ["error", "ok"]
+    assert entries[0]["error"]["code"] == "internal-error"
+    assert "其余文件不受影响" in entries[0]["error"]["message"]
+    return entries[0]
+
+
+def test_every_catalogue_code_is_produced(tmp_path, monkeypatch):
+    produced = {test_a_bug_of_ours_costs_one_file_only(tmp_path, monkeypatch)["error"]["code"]}
+    monkeypatch.undo()
     for path in sorted(SAMPLES.rglob("*.xls*")):
         produced |= _codes(xlsproc.check(path)[0])
     for code, table in SYNTHETIC.items():

@@ -17,9 +17,31 @@ def test_formula_cache_states():
            '<c r="D1"><f>1+1</f></c>'                       # never calculated
            '</row></sheetData>')
     cells = _formula_cells(xml)
-    assert {ref: cached for ref, (_, cached) in cells.items()} == {
+    assert {ref: cached for ref, (_, cached, _) in cells.items()} == {
         (0, 0): True, (0, 1): True, (0, 2): False, (0, 3): False}
     assert cells[(0, 1)][0] == '=IF(C1>0,1,"")'
+    assert cells[(0, 0)][2] == 0.5
+
+
+def test_zero_caches_of_a_program_that_cannot_calculate_are_not_results():
+    from xlsproc.grid import _trusted_caches
+    zeros = {(0, 0): ("=A1", True, 0.0), (0, 1): ("=B1", True, 0.0)}
+    assert all(not c for _, c, _ in _trusted_caches(zeros, full_calc=True).values())
+    assert _trusted_caches(zeros, full_calc=False) == zeros          # Excel's own zeros are real
+    mixed = {(0, 0): ("=A1", True, 0.0), (0, 1): ("=B1", True, 3.0)}
+    assert _trusted_caches(mixed, full_calc=True) == mixed
+
+
+def test_percent_formatted_numbers_read_as_percent(tmp_path):
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"], ws["C1"] = 0.975, 0.975, 0.02
+    ws["A1"].number_format = "0.00%"
+    ws["C1"].number_format = "0%"
+    wb.save(tmp_path / "p.xlsx")
+    [grid] = read_grids(tmp_path / "p.xlsx")
+    assert grid.values[0] == ["97.5%", 0.975, "2%"]
 
 
 @pytest.mark.parametrize("name, lock", [("~$a.xlsx", True), (".~lock.a.xlsx#", True), ("a.xlsx", False)])

@@ -60,8 +60,10 @@ def check_file(path: str | Path, rules: Rules | None = None) -> dict:
         return file_json(path, error=exc)
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         from .errors import file_error
-        return file_json(path, error=file_error("file-corrupt", detail=f"无法读取：{exc.strerror}"),
-                         digest=None if not path.is_file() else None)
+        return file_json(path, error=file_error("file-corrupt", detail=f"无法读取：{exc.strerror}"))
+    except Exception as exc:           # a bug of ours must cost this file only, never the batch
+        from .errors import file_error
+        return file_json(path, error=file_error("internal-error", detail=f"{type(exc).__name__}: {exc}"))
     return file_json(path, results)
 
 

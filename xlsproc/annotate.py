@@ -14,7 +14,7 @@ from pathlib import Path
 from . import __version__, report
 from .model import Cell, Flag, XlsprocError
 from .scoring import EvaluationResult, fmt, pct
-from .xlsxpatch import CellPatch, NewSheet, internal_location, patch_xlsx, verify_preserved
+from .xlsxpatch import CellPatch, NewSheet, internal_location, patch_xlsx
 
 FILL = {"error": "FFFFC7CE", "warning": "FFFFEB9C", "info": "FFDDEBF7"}
 COMPUTED_FILL = "FFE2EFDA"          # light green: a value xlsproc wrote into a blank cell
@@ -160,8 +160,12 @@ def report_sheet(results: list[EvaluationResult]) -> NewSheet:
 
 # --- the whole copy ------------------------------------------------------------------------
 
-def annotate(src: Path, dst: Path, results: list[EvaluationResult], profile: str) -> None:
-    """Write the annotated copy of `src` to `dst` (atomically); never touches `src`."""
+def annotate(src: Path, dst: Path, results: list[EvaluationResult], profile: str,
+             fsync: bool = True) -> None:
+    """Write the annotated copy of `src` to `dst` (atomically); never touches `src`.
+
+    `fsync=False` skips forcing each copy to disk (a batch may sync once at its end); the copy is
+    still written to a temporary name and renamed, so no half-written file is ever visible."""
     patches = [p for res in results for p in cell_patches(res)]
     sheets = [review_sheet(src.name, results, profile), report_sheet(results)]
     dst.parent.mkdir(parents=True, exist_ok=True)
@@ -169,10 +173,9 @@ def annotate(src: Path, dst: Path, results: list[EvaluationResult], profile: str
         with tempfile.TemporaryDirectory(dir=dst.parent) as tmp:
             converted = Path(tmp) / (src.stem + ".xlsx")
             xls_to_xlsx(src, converted)
-            patch_xlsx(converted, dst, patches, sheets)
+            patch_xlsx(converted, dst, patches, sheets, fsync=fsync)
         return
-    patch_xlsx(src, dst, patches, sheets)
-    lost = verify_preserved(src, dst)
+    lost = patch_xlsx(src, dst, patches, sheets, verify=True, fsync=fsync)
     if lost:
         os.unlink(dst)
         raise XlsprocError("copy-incomplete", "批注副本未能完整保留原表内容，已放弃输出："

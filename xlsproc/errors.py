@@ -8,7 +8,7 @@ from importlib import resources
 from .model import Flag, XlsprocError
 
 FILE_CODES = ("file-corrupt", "file-encrypted", "file-unsupported", "file-too-large",
-              "no-evaluation-found")
+              "no-evaluation-found", "internal-error")
 
 
 @lru_cache(maxsize=None)

@@ -85,7 +85,7 @@ def _looks_like_text(head: bytes) -> bool:
     return False
 
 
-def _check_zip(path: Path, max_bytes: int) -> dict[str, dict[tuple[int, int], tuple[str, bool]]]:
+def _check_zip(path: Path, max_bytes: int) -> dict[str, "SheetXml"]:
     """Refuse corrupt packages and zip bombs (declared sizes, before any decompression)."""
     try:
         with zipfile.ZipFile(path) as zf:
@@ -96,7 +96,7 @@ def _check_zip(path: Path, max_bytes: int) -> dict[str, dict[tuple[int, int], tu
             names = {i.filename for i in infos}
             if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
                 raise file_error("file-unsupported", what=_zip_kind(names))
-            return _scan_formulas(zf, max_bytes)
+            return _scan_xml(zf, max_bytes)
     except zipfile.BadZipFile as exc:
         raise file_error("file-corrupt", detail=f"压缩包结构错误：{exc}") from None
     except (OSError, EOFError, zipfile.LargeZipFile, ValueError) as exc:
@@ -169,12 +169,52 @@ def _unescape(text: str) -> str:
             .replace("&apos;", "'").replace("&amp;", "&"))
 
 
-def _scan_formulas(zf: zipfile.ZipFile, max_bytes: int) -> dict:
-    """Per sheet name: {(row, col): (formula, has_cached_value)}."""
+@dataclass
+class SheetXml:
+    """What the sheet XML says that calamine does not: formulas and percent-formatted cells."""
+
+    formulas: dict[tuple[int, int], tuple[str, bool]] = field(default_factory=dict)
+    percent: set[tuple[int, int]] = field(default_factory=set)
+
+
+_CALC_PR = re.compile(r'<(?:\w+:)?calcPr\b[^>]*fullCalcOnLoad="(?:1|true)"')
+_XF_BLOCK = re.compile(r'<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>', re.S)
+_XF = re.compile(r'<(?:\w+:)?xf\b([^>]*)')
+_NUMFMT = re.compile(r'<(?:\w+:)?numFmt\b([^>]*)/?>')
+_STYLED = re.compile(r'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+\d+)"[^>]*?\bs="(\d+)"|'
+                     r'<(?:\w+:)?c\b[^>]*?\bs="(\d+)"[^>]*?\br="([A-Z]+\d+)"')
+PERCENT_BUILTIN = {9, 10}
+
+
+def _percent_styles(zf: zipfile.ZipFile) -> set[str]:
+    """Indexes (as text) of the cell formats that show numbers as percentages."""
+    try:
+        xml = zf.read("xl/styles.xml").decode("utf-8", "replace")
+    except KeyError:
+        return set()
+    custom = {}
+    for attrs in _NUMFMT.findall(xml):
+        a = dict(_ATTR.findall(attrs))
+        code = re.sub(r'"[^"]*"|\\.', "", _unescape(a.get("formatCode", "")))
+        custom[a.get("numFmtId")] = "%" in code
+    block = _XF_BLOCK.search(xml)
+    out = set()
+    for n, attrs in enumerate(_XF.findall(block.group(1)) if block else ()):
+        fmt = dict(_ATTR.findall(attrs)).get("numFmtId", "0")
+        if (fmt.isdigit() and int(fmt) in PERCENT_BUILTIN) or custom.get(fmt):
+            out.add(str(n))
+    return out
+
+
+def _scan_xml(zf: zipfile.ZipFile, max_bytes: int) -> dict[str, SheetXml]:
+    """Per sheet name: its formulas (with whether a result is cached) and percent cells."""
     try:
         parts = sheet_parts(zf)
+        workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
     except KeyError:
         return {}
+    percent_styles = _percent_styles(zf)
+    full_calc = bool(_CALC_PR.search(workbook))
     out = {}
     for name, part in parts.items():
         try:
@@ -184,13 +224,35 @@ def _scan_formulas(zf: zipfile.ZipFile, max_bytes: int) -> dict:
             continue
         if len(xml) > max_bytes:
             raise file_error("file-too-large", size=f"超过 {_mib(max_bytes)}", limit=_mib(max_bytes))
-        if "<f" not in xml and ":f" not in xml:
-            continue
-        out[name] = _formula_cells(xml)
+        found = SheetXml()
+        if "<f" in xml or ":f" in xml:
+            found.formulas = _trusted_caches(_formula_cells(xml), full_calc)
+        if percent_styles:
+            found.percent = _styled_cells(xml, percent_styles)
+        out[name] = found
     return out
 
 
-def _formula_cells(xml: str) -> dict[tuple[int, int], tuple[str, bool]]:
+def _trusted_caches(cells: dict, full_calc: bool) -> dict:
+    """A program that cannot calculate (xlsxwriter) caches 0 for every formula and asks Excel to
+    recalculate on load: such zeros are placeholders, not results."""
+    if full_calc and len(cells) >= 2 and all(c and v == 0 for _, c, v in cells.values()):
+        return {k: (text, False, None) for k, (text, _, _) in cells.items()}
+    return cells
+
+
+def _styled_cells(xml: str, styles: set[str]) -> set[tuple[int, int]]:
+    from .model import parse_cell_name
+    out = set()
+    for ref1, s1, s2, ref2 in _STYLED.findall(xml):
+        ref, style = (ref1, s1) if ref1 else (ref2, s2)
+        if style in styles:
+            out.add(parse_cell_name(ref))
+    return out
+
+
+def _formula_cells(xml: str) -> dict[tuple[int, int], tuple[str, bool, float | None]]:
+    """(row, col) → (formula text, has a cached result, the cached number if any)."""
     from .model import parse_cell_name
     cells = {}
     for attrs, body in _CELL.findall(xml):
@@ -205,8 +267,15 @@ def _formula_cells(xml: str) -> dict[tuple[int, int], tuple[str, bool]]:
         cell_type = dict(_ATTR.findall(attrs)).get("t")
         # An empty string result is written as t="str" with an empty <v>: that is a cached value.
         cached = bool(v and (v.group(1) != "" or cell_type == "str")) or bool(_IS.search(body))
-        cells[parse_cell_name(ref)] = (text, cached)
+        cells[parse_cell_name(ref)] = (text, cached, _number(v.group(1)) if v and not cell_type else None)
     return cells
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 # --- calamine ----------------------------------------------------------------------------
@@ -221,9 +290,9 @@ def _read_calamine(path: Path, formulas: dict) -> list[Grid]:
     grids = []
     try:
         for meta in wb.sheets_metadata:
-            if str(meta.typ) != "SheetTypeEnum.WorkSheet":
-                continue
-            grids.append(_grid(wb, meta.name, str(path), formulas.get(meta.name, {})))
+            if str(meta.typ) != "SheetTypeEnum.WorkSheet" or str(meta.visible) != "SheetVisibleEnum.Visible":
+                continue            # chart sheets, and hidden helper or template sheets
+            grids.append(_grid(wb, meta.name, str(path), formulas.get(meta.name)))
     except XlsprocError:
         raise
     except Exception as exc:
@@ -240,17 +309,31 @@ def _calamine_error(exc: Exception) -> XlsprocError:
     return file_error("file-corrupt", detail=f"{type(exc).__name__}: {text[:200]}")
 
 
-def _grid(wb, name: str, file: str, formulas: dict) -> Grid:
+def _grid(wb, name: str, file: str, xml: "SheetXml | None") -> Grid:
     sheet = wb.get_sheet_by_name(name)
     values = sheet.to_python(skip_empty_area=False)
     values = [[_clean(v) for v in row] for row in values]
     merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
     grid = Grid(file=file, sheet=name, values=values, merged=merged)
-    for cell, (text, cached) in formulas.items():
-        grid.formulas[cell] = text
+    if xml is None:
+        return grid
+    for (r, c), (text, cached, _) in xml.formulas.items():
+        grid.formulas[(r, c)] = text
         if not cached:
-            grid.no_cache.add(cell)
+            grid.no_cache.add((r, c))
+            if r < len(values) and c < len(values[r]):
+                values[r][c] = ""          # a placeholder, not a result
+    for r, c in xml.percent:
+        if r < len(values) and c < len(values[r]) and isinstance(values[r][c], (int, float)) \
+                and not isinstance(values[r][c], bool):
+            values[r][c] = _as_percent_text(values[r][c])
     return grid
+
+
+def _as_percent_text(value: float) -> str:
+    """0.975 shown as 97.5% is what the officer typed and saw: keep it that way."""
+    text = repr(round(value * 100, 8))
+    return (text[:-2] if text.endswith(".0") else text) + "%"
 
 
 def _clean(value: Any) -> Any:

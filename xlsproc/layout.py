@@ -14,7 +14,7 @@ from importlib import resources
 
 _WS = re.compile(r"[\s\u3000\u00a0]+")
 # (A) (B/A) (A-B) (%) (万元) (元) and similar notes inside brackets
-_NOTE = re.compile(r"\((?:[A-Za-z](?:\s*[/+\-*×÷]\s*[A-Za-z])*|%|万元|元|单位:?万元|金额单位:?万元|\d+%?)\)")
+_NOTE = re.compile(r"\((?:[A-Za-z](?:\s*[/+\-*×÷]\s*[A-Za-z])*|%|分|万元|元|盖章|公章|单位:?万元|金额单位:?万元|\d+%?)\)")
 _WEIGHT = re.compile(r"\((\d+(?:\.\d+)?)分\)")
 _TRAIL = re.compile(r"[:：]+$")
 

@@ -90,19 +90,24 @@ class Sheet:
 # --- header rows ---------------------------------------------------------------------------
 
 def _roles(sheet: Sheet, r: int, section: str) -> dict[str, int]:
-    """Role → leftmost column for the header labels of one row."""
+    """Role → leftmost column for the header labels of one row. An exact synonym anywhere in the
+    row beats a merely contained one (指标得分 is the score, not 得分系数)."""
+    cells = [(c, lab.text) for c, lab in sheet.text_cells(r) if len(lab.text) <= MAX_LABEL_LEN]
     found: dict[str, int] = {}
-    for c, lab in sheet.text_cells(r):
-        if len(lab.text) > MAX_LABEL_LEN:
-            continue
-        role = layout.role_of(lab.text, section)
-        if role and role not in found:
-            found[role] = c
+    for exact in (True, False):
+        taken = set(found.values())
+        for c, text in cells:
+            if c in taken:
+                continue
+            role = layout.role_of(text, section, allow_contains=not exact)
+            if role and role not in found:
+                found[role] = c
+    found.pop("ignore", None)
     return found
 
 
-def _indicator_header(sheet: Sheet) -> tuple[int, dict[str, int]] | None:
-    for r in range(min(sheet.rows, MAX_HEADER_ROW)):
+def _indicator_header(sheet: Sheet, start: int = 0) -> tuple[int, dict[str, int]] | None:
+    for r in range(start, min(sheet.rows, start + MAX_HEADER_ROW)):
         roles = _roles(sheet, r, "indicators")
         if "target" in roles and "actual" in roles and ("level1" in roles or "name" in roles):
             roles.pop("block", None)
@@ -127,12 +132,23 @@ def _has_number(sheet: Sheet, r: int) -> bool:
     return any(isinstance(sheet.raw(r, c), (int, float)) for c in range(sheet.cols))
 
 
-def _funds_header(sheet: Sheet, stop: int) -> tuple[int, dict[str, int]] | None:
-    for r in range(stop):
+def _funds_header(sheet: Sheet, stop: int, start: int = 0) -> tuple[int, dict[str, int]] | None:
+    """The header row of the money block above the indicators: the candidate with the most
+    funds roles (a 年度主要任务 block with 预算数 | 执行数 has fewer than the real one).
+    A sub-header row below it (预算数 merged over 年初预算 | 全年预算) refines the columns."""
+    best = None
+    for r in range(start, stop):
         roles = _roles(sheet, r, "funds")
-        if "annual" in roles and "executed" in roles:
-            return r, roles
-    return None
+        if "annual" in roles and "executed" in roles and (best is None or len(roles) > len(best[1])):
+            best = (r, roles)
+    if best is None:
+        return None
+    r, roles = best
+    below = _roles(sheet, r + 1, "funds") if r + 1 < stop else {}
+    if len(below) >= 2 and not _has_number(sheet, r + 1):
+        roles = {**roles, **below}
+        return r + 1, roles
+    return best
 
 
 # --- funds ---------------------------------------------------------------------------------
@@ -215,7 +231,8 @@ def _ends_funds(label: str) -> bool:
     return bool(label) and (
         layout.matches(label, "anchors", "goals", allow_contains=False)
         or layout.role_of(label, "indicators", allow_contains=False) in ("level1", "name", "block")
-        or layout.matches(label, "anchors", "total", allow_contains=False))
+        or (layout.matches(label, "anchors", "total", allow_contains=False)
+            and not layout.matches(label, "funds", "total_row")))     # 合计 in the block is its total
 
 
 # --- indicators ----------------------------------------------------------------------------
@@ -255,18 +272,30 @@ def _joined(sheet: Sheet, r: int, c: int, end: int) -> Cell:
     return Cell("".join(texts), first.ref, first.formula, first.cached)
 
 
-def _indicator_end(sheet: Sheet, start: int, name_col: int) -> tuple[int, int | None]:
-    """(first row after the indicators, the 总分 row or None)."""
+def _indicator_end(sheet: Sheet, start: int, roles: dict[str, int]) -> tuple[int, int | None]:
+    """(first row after the indicators, the 总分 row or None). A 总分/合计 label anywhere left of
+    the 分值/得分 columns closes the table; so does a closing row (评价结论, 填表人：王某)."""
+    numbers = [roles[k] for k in ("weight", "score") if k in roles]
+    limit = min(numbers) if numbers else sheet.cols
+    # Closing rows start at the left; a 偏差原因 text such as “改进措施：…” must not end the table.
+    label_cols = min(roles.get(k, sheet.cols) for k in ("name", "level2", "level1")) + 1
     last = min(sheet.rows, start + MAX_INDICATOR_ROWS)
     for r in range(start, last):
         for c, lab in sheet.text_cells(r):
-            if c > name_col + 1 or len(lab.text) > MAX_LABEL_LEN:
+            if len(lab.text) > 4 * MAX_LABEL_LEN:
                 continue
-            if layout.matches(lab.text, "anchors", "total"):
+            if c < limit and layout.matches(lab.text, "anchors", "total"):
                 return r, r
-            if layout.matches(lab.text, "anchors", "closing", allow_contains=False):
+            if c < label_cols and _is_closing(lab.text):
                 return r, None
     return last, None
+
+
+def _is_closing(text: str) -> bool:
+    if layout.matches(text, "anchors", "closing"):
+        return True
+    head = text.split(":", 1)[0]
+    return head != text and layout.matches(head, "anchors", "closing")
 
 
 def _special_row(get: dict[str, Cell]) -> str | None:
@@ -275,7 +304,8 @@ def _special_row(get: dict[str, Cell]) -> str | None:
         text = layout.normalize(get.get(key, EMPTY).text).text
         if not text:
             continue
-        if layout.matches(text, "indicators", "execution_row"):
+        if layout.matches(text, "indicators", "execution_row") or any(
+                w in text for w in layout.labels()["indicators"]["execution_row_contains"]):
             return "execution"
         if layout.matches(text, "indicators", "subtotal"):
             return "subtotal"
@@ -295,6 +325,11 @@ def _read_indicators(sheet: Sheet, block: _Block):
         get = {k: sheet.cell(r, c) for k, c in roles.items()}
         for role, end in spans.items():
             get[role] = _joined(sheet, r, roles[role], end)
+        if not get.get("target_adjusted", EMPTY).blank:     # 调整指标值 replaces 年初指标值
+            get["target"] = get["target_adjusted"]
+        for role in ("weight", "score"):      # merged down over two rows: counts on the first only
+            if role in roles and sheet.is_continuation(r, roles[role]):
+                get[role] = EMPTY
         name = get.get("name", EMPTY)
         if name_col is not None and sheet.is_continuation(r, name_col):
             continue
@@ -345,10 +380,10 @@ def _text_or_none(cell: Cell) -> str | None:
 
 # --- meta ----------------------------------------------------------------------------------
 
-def _meta(sheet: Sheet, stop: int) -> dict[str, Cell]:
+def _meta(sheet: Sheet, stop: int, start: int = 0) -> dict[str, Cell]:
     """项目名称 / 部门名称 / 主管部门 / 实施单位 / 年度: the value right of each label."""
     found: dict[str, Cell] = {}
-    for r in range(min(stop, sheet.rows)):
+    for r in range(start, min(stop, sheet.rows)):
         for c, lab in sheet.text_cells(r):
             role, inline = _meta_role(lab.text)
             if not role or role in found:
@@ -369,8 +404,15 @@ def _meta_role(text: str) -> tuple[str | None, str]:
     for role, syns in layout.labels()["meta"].items():
         for syn in syns:
             if text.startswith(syn + ":") and len(text) > len(syn) + 1:
-                return role, text[len(syn) + 1:]
+                return role, _cut_inline(text[len(syn) + 1:])
     return None, ""
+
+
+def _cut_inline(value: str) -> str:
+    """An inline value ends where the next label on the same line begins."""
+    stops = layout.labels()["inline"]["stop"]
+    cut = min((i for i in (value.find(w) for w in stops) if i > 0), default=len(value))
+    return value[:cut].rstrip(":;,、 ")
 
 
 def _value_right_of(sheet: Sheet, r: int, c: int) -> Cell | None:
@@ -387,8 +429,8 @@ def _value_right_of(sheet: Sheet, r: int, c: int) -> Cell | None:
     return None
 
 
-def _title_kind(sheet: Sheet, stop: int) -> tuple[str | None, str]:
-    for r in range(min(stop, sheet.rows)):
+def _title_kind(sheet: Sheet, stop: int, start: int = 0) -> tuple[str | None, str]:
+    for r in range(start, min(stop, sheet.rows)):
         for _, lab in sheet.text_cells(r):
             for kind in ("department", "project"):
                 if layout.matches(lab.text, "title", kind, allow_contains=True):
@@ -403,12 +445,12 @@ def _origin_of(sheet: Sheet, r: int, lab: Label) -> tuple[int, int]:
     return r, 0
 
 
-def _year(sheet: Sheet, stop: int, meta: dict[str, Cell], title: str) -> int | None:
+def _year(sheet: Sheet, stop: int, meta: dict[str, Cell], title: str, start: int = 0) -> int | None:
     if "year" in meta:
         found = _YEAR_ANY.search(meta["year"].text)
         if found:
             return int(found.group(1))
-    for r in range(min(stop, sheet.rows)):
+    for r in range(start, min(stop, sheet.rows)):
         for c in range(sheet.cols):
             value = sheet.raw(r, c)
             if isinstance(value, str) and len(value) < 60:
@@ -419,8 +461,8 @@ def _year(sheet: Sheet, stop: int, meta: dict[str, Cell], title: str) -> int | N
     return int(found.group(1)) if found else None
 
 
-def _goals(sheet: Sheet, stop: int) -> tuple[Cell, Cell]:
-    for r in range(min(stop, sheet.rows)):
+def _goals(sheet: Sheet, stop: int, start: int = 0) -> tuple[Cell, Cell]:
+    for r in range(start, min(stop, sheet.rows)):
         for c, lab in sheet.text_cells(r):
             if layout.matches(lab.text, "anchors", "goals", allow_contains=False):
                 return _goal_texts(sheet, r, c)
@@ -449,45 +491,85 @@ def _goal_texts(sheet: Sheet, r: int, c: int) -> tuple[Cell, Cell]:
 
 # --- one sheet, one file -------------------------------------------------------------------
 
-def read_sheet(grid: Grid) -> Evaluation | None:
-    """The evaluation table of one sheet, or None when the sheet holds none."""
+def read_sheet(grid: Grid) -> list[Evaluation]:
+    """The evaluation tables of one sheet, top to bottom (usually one; none when it holds none).
+    A second table pasted under the first is read from the row after the first one ends."""
     sheet = Sheet(grid)
-    found = _indicator_header(sheet)
-    if found is None:
-        return None
-    header, roles = found
+    tables, start = [], 0
+    while start < sheet.rows:
+        found = _indicator_header(sheet, start)
+        if found is None:
+            break
+        ev, end = _read_table(sheet, start, *found)
+        tables.append(ev)
+        start = end + 1
+    return tables
+
+
+def _read_table(sheet: Sheet, top: int, header: int, roles: dict[str, int]) -> tuple[Evaluation, int]:
+    """One table whose indicator header is at `header`; its title, meta and funds lie between
+    `top` and the header. Returns the table and its last row."""
+    grid = sheet.grid
     start = _merge_second_header_row(sheet, header, roles)
     name_col = roles.get("name", roles.get("level2", roles.get("level1", 0)))
-    end, total_row = _indicator_end(sheet, start, name_col)
+    end, total_row = _indicator_end(sheet, start, roles)
     indicators, level1_weights, execution = _read_indicators(sheet, _Block(header, start, end, roles))
-    fund_header = _funds_header(sheet, header)
-    funds = _read_funds(sheet, *fund_header, stop=header) if fund_header else None
-    if funds is not None and execution and funds.weight.blank:
-        funds = replace(funds, weight=execution.get("weight", EMPTY),
-                        score=execution.get("score", EMPTY) if funds.score.blank else funds.score)
-    meta = _meta(sheet, header)
-    kind, title = _title_kind(sheet, header)
+    funds = _funds_with_execution(sheet, top, header, execution)
+    meta = _meta(sheet, header, top)
+    kind, title = _title_kind(sheet, header, top)
     kind = kind or ("project" if "project" in meta else "department" if "department" in meta
                     else "project")
-    unit = meta.get("department") or meta.get("supervisor") or meta.get("implementer") or EMPTY
-    expected, actual = _goals(sheet, header)
-    total = sheet.cell(total_row, roles.get("score")) if total_row is not None else EMPTY
-    no_cache = tuple((CellRef(Path(grid.file).name, grid.sheet, r, c), grid.formulas.get((r, c), ""))
-                     for r, c in sorted(grid.no_cache))
-    return Evaluation(
-        file=Path(grid.file).name, sheet=grid.sheet, kind=kind, title=str(title or ""),
-        unit=unit, project=meta.get("project", EMPTY), year=_year(sheet, header, meta, str(title)),
+    order = ("supervisor", "department", "implementer") if kind == "project" \
+        else ("department", "supervisor", "implementer")
+    unit = next((meta[k] for k in order if k in meta), EMPTY)
+    expected, actual = _goals(sheet, header, top)
+    total = sheet.cell(total_row, roles.get("score")) if total_row is not None \
+        else _total_above(sheet, top, header)
+    last = total_row if total_row is not None else end - 1
+    no_cache = tuple((CellRef(sheet.file_name, grid.sheet, r, c), grid.formulas.get((r, c), ""))
+                     for r, c in sorted(grid.no_cache) if top <= r <= last)
+    ev = Evaluation(
+        file=sheet.file_name, sheet=grid.sheet, kind=kind, title=str(title or ""),
+        unit=unit, project=meta.get("project", EMPTY),
+        year=_year(sheet, header, meta, str(title), top),
         funds=funds, indicators=indicators, total=total, level1_weights=level1_weights,
         formula_no_cache=no_cache, goal_expected=expected, goal_actual=actual,
         supervisor=meta.get("supervisor", EMPTY), implementer=meta.get("implementer", EMPTY),
         header_cell=sheet.cell(header, roles.get("level1", name_col)).ref)
+    return ev, last
+
+
+def _funds_with_execution(sheet: Sheet, top: int, header: int, execution: dict) -> Funds | None:
+    """The money block; a 预算执行率 row of the indicator table supplies what it lacks."""
+    fund_header = _funds_header(sheet, header, top)
+    funds = _read_funds(sheet, *fund_header, stop=header) if fund_header else None
+    if funds is not None and execution and funds.weight.blank:
+        return replace(funds, weight=execution.get("weight", EMPTY),
+                       score=execution.get("score", EMPTY) if funds.score.blank else funds.score)
+    if funds is None and execution:      # no money block: the 预算执行率 row carries the rate
+        return Funds(rows=(), weight=execution.get("weight", EMPTY),
+                     rate=execution.get("actual", EMPTY), score=execution.get("score", EMPTY),
+                     reason=execution.get("reason", EMPTY))
+    return funds
+
+
+def _total_above(sheet: Sheet, top: int, header: int) -> Cell:
+    """Some forms put 自评总分 at the top: the first number right of a 总分 label above the table."""
+    for r in range(top, header):
+        for c, lab in sheet.text_cells(r):
+            if layout.matches(lab.text, "anchors", "total"):
+                for cc in range(c + 1, sheet.cols):
+                    cell = sheet.cell(r, cc)
+                    if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                        return cell
+    return EMPTY
 
 
 def read_workbook(path: str | Path) -> list[Evaluation]:
     """Every evaluation table in a workbook; XlsprocError when the file yields none."""
     path = Path(path)
     grids = read_grids(path)
-    evaluations = [e for e in (read_sheet(g) for g in grids) if e is not None]
+    evaluations = [e for g in grids for e in read_sheet(g)]
     if not evaluations:
         from .errors import file_error
         names = "、".join(g.sheet for g in grids) or "无工作表"

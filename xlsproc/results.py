@@ -66,7 +66,8 @@ def _budget_json(res: EvaluationResult) -> dict | None:
         "reported_rate": b.reported_rate,
         "weight": b.weight, "score": b.score, "reported_score": b.reported_score,
         "cell": b.cell,
-        "annual_cell": _ref(funds.total.annual), "rate_cell": _ref(funds.rate),
+        "annual_cell": _ref(funds.total.annual) if funds.total else None,
+        "rate_cell": _ref(funds.rate),
         "score_cell": _ref(funds.score), "formula": b.formula,
         "from_components": b.used_components,
     }

@@ -22,7 +22,9 @@ from .rules import Rules, load_rules
 from .history import relative_completion, relative_target
 from .values import Value, parse_value, units_compatible
 
-OPERATORS = {"≥": ">=", ">=": ">=", ">": ">", "≤": "<=", "<=": "<=", "<": "<", "=": "="}
+# What an 指标性质 / 指标方向 column may hold.
+OPERATORS = {"≥": ">=", ">=": ">=", ">": ">", "≤": "<=", "<=": "<=", "<": "<", "=": "=",
+             "正向": ">=", "正向指标": ">=", "反向": "<=", "反向指标": "<=", "等于": "="}
 QUALITATIVE_HINTS = ("定性",)
 
 
@@ -394,8 +396,11 @@ def _sum_cells(cells: list[Cell]) -> float | None:
 
 def score_budget(ev: Evaluation, sink: FlagSink, rules: Rules) -> BudgetResult | None:
     funds = ev.funds
-    if funds is None or funds.total is None:
+    if funds is None:
+        sink.add("budget-missing", None)
         return None
+    if funds.total is None:
+        return _rate_only_budget(ev, sink, rules)
     er = rules["execution"]
     total = funds.total
     annual, executed = as_number(total.annual), as_number(total.executed)
@@ -429,17 +434,35 @@ def score_budget(ev: Evaluation, sink: FlagSink, rules: Rules) -> BudgetResult |
     return result
 
 
+def _rate_only_budget(ev: Evaluation, sink: FlagSink, rules: Rules) -> BudgetResult | None:
+    """No money block, only a 预算执行率 row in the indicator table: score its reported rate."""
+    funds, er = ev.funds, rules["execution"]
+    rate, _ = parse_reported_rate(funds.rate, er["rate_max_decimals"])
+    if rate is None:
+        sink.add("budget-missing", funds.rate if funds.rate.ref else None)
+        return None
+    weight = as_number(funds.weight) or er[f"default_weight_{ev.kind}"]
+    score = round_half_up(weight * min(rate, 1.0))
+    result = BudgetResult(initial=None, annual=None, executed=None, rate=rate, reported_rate=rate,
+                          weight=weight, score=score, reported_score=as_number(funds.score),
+                          cell=funds.rate.ref.cell if funds.rate.ref else None,
+                          formula=f"得分 = 分值 × 执行率 = {fmt(weight)} × {pct(rate)} = {fmt(score)}")
+    if rate < er["low_rate"]:
+        sink.add("low-execution-rate", funds.rate, rate=pct(rate), threshold=pct(er["low_rate"], 0),
+                 advice="请说明预算执行偏低的原因及改进措施。")
+    _budget_score_flags(ev, sink, result, rules)
+    return result
+
+
 def _components_check(funds, col: str, tol: float) -> tuple[float | None, dict | None]:
     """Sum of the first component group, and a problem description if it disagrees."""
     total_cell = getattr(funds.total, col)
     total = as_number(total_cell)
     groups: dict[int, list[Cell]] = {}
-    for row in funds.components:
+    for row in top_level_components(funds.components, tol):
         groups.setdefault(row.group, []).append(getattr(row, col))
     first_sum = None
     for g, cells in sorted(groups.items()):
-        if g < 0:                # a 其中 row under a component: part of that component
-            continue
         s = _sum_cells(cells)
         if s is None:
             continue
@@ -450,6 +473,36 @@ def _components_check(funds, col: str, tol: float) -> tuple[float | None, dict |
         if total is not None and abs(total - s) > tol + 1e-9:
             return first_sum, {"detail": f"{label}", "what": f"总额 {fmt(total)} 万元，分项合计 {fmt(s)} 万元，相差 {fmt(total - s)} 万元"}
     return first_sum, None
+
+
+def top_level_components(rows, tol: float) -> list:
+    """Component rows that add up to the total, without the breakdown of a component.
+
+    A 其中 row right under a component (group -1 from the reader) opens that component's
+    breakdown (其中：上级补助 / 本级安排); the breakdown runs on until its rows add up to the
+    component, so 本级安排 stays inside it and 其他资金 after it is top level again."""
+    out, parent, inside = [], None, None
+    for row in rows:
+        amount = _amount(row)
+        if row.group < 0 and parent is not None:
+            inside = amount
+        elif inside is not None:
+            inside += amount
+        else:
+            out.append(row)
+            parent = amount
+            continue
+        if inside >= parent - tol:
+            inside = None
+    return out
+
+
+def _amount(row) -> float:
+    for cell in (row.annual, row.executed, row.initial):
+        n = as_number(cell)
+        if n is not None:
+            return n
+    return 0.0
 
 
 def parse_reported_rate(cell: Cell, max_decimals: int) -> tuple[float | None, int]:
@@ -465,7 +518,7 @@ def parse_reported_rate(cell: Cell, max_decimals: int) -> tuple[float | None, in
         number, text, percent = value.number, _digits_text(cell.text), value.unit == "%"
     decimals = len(text.split(".")[1].rstrip("0")) if "." in text and "e" not in text else 0
     if percent or abs(number) > 1.5:
-        return number / 100, min(decimals, max_decimals)
+        return round(number / 100, 10), min(decimals, max_decimals)
     return number, min(max(decimals - 2, 0), max_decimals)
 
 
