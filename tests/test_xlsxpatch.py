@@ -699,3 +699,118 @@ def test_libreoffice_opens_patched_file(form, rich, tmp_path):
     assert _convert(exe, rich_out, "pdf", tmp_path / "pdf2").stat().st_size > 1000
 
 
+
+
+# ---------------------------------------------------------------------------
+# Fast paths: verify=True / fsync, compression, partial sheet comparison
+
+
+def test_patch_with_verify_returns_the_losses(form, tmp_path):
+    out = tmp_path / "out.xlsx"
+    assert patch_xlsx(form, out, FORM_PATCHES, [_report_sheet()], verify=True) == []
+    assert verify_preserved(form, out) == []
+    assert patch_xlsx(form, tmp_path / "plain.xlsx", FORM_PATCHES) is None
+
+
+def test_fsync_is_optional(form, tmp_path, monkeypatch):
+    import xlsproc.xlsxpatch as xp
+
+    synced = []
+    monkeypatch.setattr(xp.os, "fsync", lambda fd: synced.append(fd))
+    patch_xlsx(form, tmp_path / "a.xlsx", FORM_PATCHES)
+    assert len(synced) == 1
+    patch_xlsx(form, tmp_path / "b.xlsx", FORM_PATCHES, fsync=False)
+    assert len(synced) == 1
+    with zipfile.ZipFile(tmp_path / "a.xlsx") as a, zipfile.ZipFile(tmp_path / "b.xlsx") as b:
+        assert [(i.filename, a.read(i)) for i in a.infolist()] == [(i.filename, b.read(i)) for i in b.infolist()]
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("size", [0, 1, 300, 511, 512, 513, 4096, 40_000, 300_000])
+def test_compress_round_trips_at_every_size(size):
+    import random
+
+    from xlsproc.xlsxpatch import _compress
+
+    rng = random.Random(size)
+    data = bytes(rng.choice(b"<c r='A1'>\xe4\xb8\xad</c>") for _ in range(size))
+    assert zlib.decompress(_compress(data, zipfile.ZIP_DEFLATED), -15) == data
+
+
+def _damage(path: Path, out: Path, member: str, edit) -> Path:
+    shutil.copy(path, out)
+    _rewrite_zip(out, {member: edit(_member(path, member).decode()).encode()})
+    return out
+
+
+def test_verify_checks_the_rows_that_changed(form, tmp_path):
+    out = tmp_path / "out.xlsx"
+    patch_xlsx(form, out, [CellPatch(SHEET, "H17", 1, fill="FFFFC7CE")])  # row 17 changes
+    # a damaged changed row is unreadable, reported with its position in the whole part
+    broken = _damage(out, tmp_path / "broken.xlsx", SHEET1, lambda x: x.replace('<c r="H17"', '<c r="H17" r', 1))
+    problems = verify_preserved(form, broken)
+    with pytest.raises(ET.ParseError) as exc:
+        ET.fromstring(_member(broken, SHEET1))
+    assert problems == [f"无法读取副本或原文件：{exc.value}"]
+    # a cached formula value lost in a changed row, and one in an unchanged row
+    for ref in ("I17", "H46"):
+        lost = _damage(out, tmp_path / f"lost_{ref}.xlsx", SHEET1,
+                       lambda x: re.sub(rf'(<c r="{ref}"[^>]*>.*?)<v>[^<]*</v>', r"\1", x, count=1))
+        assert verify_preserved(form, lost) == [f"工作表“{SHEET}”的公式缓存值丢失 1 个"], ref
+
+
+def test_verify_reads_new_sheets_and_comments(form, tmp_path):
+    out = tmp_path / "out.xlsx"
+    patch_xlsx(form, out, [CellPatch(OTHER, "B3", 1, comment="新批注")], [_report_sheet()])
+    with zipfile.ZipFile(out) as zf:
+        names = zf.namelist()
+    new_sheet = max(n for n in names if n.startswith("xl/worksheets/sheet"))
+    new_comments = [n for n in names if "comments" in n and n not in zipfile.ZipFile(form).namelist()]
+    assert new_comments
+    for member in [new_sheet, new_comments[0]]:
+        broken = _damage(out, tmp_path / "broken.xlsx", member, lambda x: x.replace("</", "<", 1))
+        assert verify_preserved(form, broken)[0].startswith("无法读取副本或原文件："), member
+
+
+def test_partial_comparison_matches_full_comparison(form, rich, tmp_path, monkeypatch):
+    """The shortcut (only differing rows parsed) reports exactly what a full comparison does."""
+    import xlsproc.xlsxpatch as xp
+
+    cases = []
+    for src, patches in ((form, FORM_PATCHES), (rich, [CellPatch(SHEET, "B5", 9, fill="FFFFC7CE", comment="核")])):
+        out = tmp_path / f"{src.stem}_out.xlsx"
+        patch_xlsx(src, out, patches, [_report_sheet()])
+        edits = {
+            "merge": lambda x: re.sub(r"<mergeCell [^>]*/>", "", x, count=1),
+            "row": lambda x: re.sub(r"<row [^>]*>.*?</row>", "", x, count=1, flags=re.S),
+            "value": lambda x: re.sub(r"(<f[^>]*>[^<]*</f>|<f [^>]*/>)<v>[^<]*</v>", r"\1", x, count=1),
+            "ext": lambda x: re.sub(r"<extLst>.*?</extLst>", "", x, flags=re.S),
+            "hyperlink": lambda x: re.sub(r"<hyperlink [^>]*/>", "", x, count=1),
+            "rid": lambda x: x.replace('r:id="rId1"', 'r:id="rId9"'),
+            "malformed": lambda x: x.replace("<row ", "<row <", 1),
+            "same": lambda x: x,
+        }
+        for label, edit in edits.items():
+            cases.append((src, _damage(out, tmp_path / f"{src.stem}_{label}.xlsx", SHEET1, edit)))
+    fast = [verify_preserved(src, dst) for src, dst in cases]
+    monkeypatch.setattr(xp, "_sheet_xml_delta", lambda *args: False)
+    full = [verify_preserved(src, dst) for src, dst in cases]
+    assert fast == full
+    assert sum(1 for f in fast if f) >= 8
+
+
+def test_verify_handles_cdata_rows(form, tmp_path):
+    """Text that looks like row tags inside CDATA must not fool the row-level comparison."""
+    src = tmp_path / "cdata.xlsx"
+    shutil.copy(form, src)
+    xml = _member(form, SHEET1).decode()
+    cell = '<c r="J16" t="inlineStr"><is><t><![CDATA[</row><row r="99">]]></t></is></c>'
+    xml, found = re.subn(r'(<row [^>]*\br="16"[^>]*>)', lambda m: m.group(1) + cell, xml, count=1)
+    assert found
+    _rewrite_zip(src, {SHEET1: xml.encode()})
+    out = tmp_path / "out.xlsx"
+    patch_xlsx(src, out, [CellPatch(SHEET, "H16", 2), CellPatch(SHEET, "H20", 3)])
+    assert verify_preserved(src, out) == []
+    lost = _damage(out, tmp_path / "lost.xlsx", SHEET1,
+                   lambda x: re.sub(r'(<c r="I18"[^>]*>.*?)<v>[^<]*</v>', r"\1", x, count=1))
+    assert verify_preserved(src, lost) == [f"工作表“{SHEET}”的公式缓存值丢失 1 个"]
