@@ -26,3 +26,13 @@ def digest_tree(folder: Path) -> dict[str, str]:
     """sha256 of every file below a folder, to prove inputs were not modified."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_golden(text: str, golden: Path, update: bool) -> None:
+    """Compare an output's text dump with its reviewed golden file (--update-golden rewrites it)."""
+    if update or not golden.exists():
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+        if not update:
+            pytest.fail(f"golden file {golden.name} was missing and has been written; review and commit it")
+    assert text == golden.read_text("utf-8")

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 import xlsproc
-from conftest import GOLDEN, SAMPLES
+from conftest import GOLDEN, SAMPLES, assert_golden
 from xlsproc.annotate import COMPUTED_FILL, FILL, REPORT_SHEET, REVIEW_SHEET, annotate, computed_values
 from xlsproc.process import output_name
 
@@ -108,9 +108,4 @@ def _dump(dst, results) -> str:
 def test_annotated_copy_matches_golden(copies, src, update_golden):
     dst, results = copies[src.name]
     text = _dump(dst, results)
-    golden = GOLDEN / "annotate" / (src.name + ".txt")
-    if update_golden or not golden.exists():
-        golden.write_text(text, encoding="utf-8")
-        if not update_golden:
-            pytest.fail(f"golden file {golden.name} was missing and has been written; review and commit it")
-    assert text == golden.read_text("utf-8")
+    assert_golden(text, GOLDEN / "annotate" / (src.name + ".txt"), update_golden)

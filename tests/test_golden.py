@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 import xlsproc
-from conftest import GOLDEN, SAMPLES
+from conftest import GOLDEN, SAMPLES, assert_golden
 
 FILES = sorted(p for p in SAMPLES.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"))
 
@@ -36,9 +36,4 @@ def dump(entry: dict) -> str:
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_check_matches_golden(path, update_golden):
     text = dump(xlsproc.check(path)[0])
-    golden = GOLDEN / "check" / (path.name + ".txt")
-    if update_golden or not golden.exists():
-        golden.write_text(text, encoding="utf-8")
-        if not update_golden:
-            pytest.fail(f"golden file {golden.name} was missing and has been written; review and commit it")
-    assert text == golden.read_text("utf-8")
+    assert_golden(text, GOLDEN / "check" / (path.name + ".txt"), update_golden)

@@ -88,36 +88,29 @@ def test_execution_listed_as_an_indicator_row(tmp_path):
     assert not any(f["code"] in ("weights-sum", "score-missing") for f in ev["flags"])
 
 
-def test_department_funds_in_two_groups_each_adding_up(tmp_path):
+def _department(tmp_path, project_executed: float):
     rows = [["部门整体支出绩效自评表"], ["部门名称", "某区文旅局"],
             ["部门预算资金（万元）", None, None, "年初预算数", "全年预算数", "实际执行数", "分值", "执行率", "得分"],
             [None, "年度资金总额", None, 100, 100, 98, 20, "98%", 19.6],
             [None, "按收入性质分", "一般公共预算", 90, 90, 88],
             [None, None, "单位资金", 10, 10, 10],
             [None, "按支出性质分", "基本支出", 60, 60, 60],
-            [None, None, "项目支出", 40, 40, 38],
+            [None, None, "项目支出", 40, 40, project_executed],
             ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
             ["产出指标", "数量指标", "演出场次", "≥100场", "120场", 80, 80],
             ["总分", None, None, None, None, 100, 99.6]]
-    merges = ["A3:A8", "B5:B6", "B7:B8"]
-    ev = _one(_write(tmp_path, rows, merges))
+    return _one(_write(tmp_path, rows, ["A3:A8", "B5:B6", "B7:B8"]))
+
+
+def test_department_funds_in_two_groups_each_adding_up(tmp_path):
+    ev = _department(tmp_path, project_executed=38)
     assert ev["kind"] == "department" and ev["unit"] == "某区文旅局"
     assert ev["budget"]["score"] == 19.6
     assert not any(f["code"] == "fund-rows-sum" for f in ev["flags"])
 
 
 def test_group_that_does_not_add_up_is_flagged(tmp_path):
-    rows = [["部门整体支出绩效自评表"], ["部门名称", "某区文旅局"],
-            ["部门预算资金（万元）", None, None, "年初预算数", "全年预算数", "实际执行数", "分值", "执行率", "得分"],
-            [None, "年度资金总额", None, 100, 100, 98, 20, "98%", 19.6],
-            [None, "按收入性质分", "一般公共预算", 90, 90, 88],
-            [None, None, "单位资金", 10, 10, 10],
-            [None, "按支出性质分", "基本支出", 60, 60, 60],
-            [None, None, "项目支出", 40, 40, 30],
-            ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
-            ["产出指标", "数量指标", "演出场次", "≥100场", "120场", 80, 80],
-            ["总分", None, None, None, None, 100, 99.6]]
-    ev = _one(_write(tmp_path, rows, ["A3:A8", "B5:B6", "B7:B8"]))
+    ev = _department(tmp_path, project_executed=30)
     sums = [f for f in ev["flags"] if f["code"] == "fund-rows-sum"]
     assert [f["cell"] for f in sums] == ["F4"]
     assert "分项合计 90" in sums[0]["message"]
