@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -69,6 +70,12 @@ def check(
     raise typer.Exit(1 if any(e["status"] == "error" for e in entries) else 0)
 
 
+JobsOption = Annotated[Optional[int], typer.Option(
+    "--jobs", "-j", min=1, help="并行工作进程数（默认：全部 CPU 核心）。", show_default=False)]
+TimeoutOption = Annotated[float, typer.Option(
+    "--timeout", min=1, help="单个文件的处理时限（秒）；超时的文件记为错误，其余照常处理。")]
+
+
 @app.command()
 def process(
     inbox: Annotated[Path, typer.Argument(help="收件目录（含各单位工作簿，递归查找）或单个工作簿。",
@@ -76,10 +83,17 @@ def process(
     outbox: Annotated[Path, typer.Option("-o", "--output", help="输出目录：批注副本与 results.json。",
                                          show_default=False)],
     rules: RulesOption = None,
+    jobs: JobsOption = None,
+    force: Annotated[bool, typer.Option("--force", help="不沿用上次结果，全部重新处理。")] = False,
+    timeout: TimeoutOption = 120.0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条。")] = False,
 ) -> None:
-    """逐个检查工作簿，在输出目录写入批注副本（审核结果、自评报告）和 results.json。
+    """检查收件目录中的全部工作簿，在输出目录写入批注副本（审核结果、自评报告）和 results.json。
 
-    示例：xlsproc process 收件箱 -o 审核结果
+    多进程并行；再次运行时只处理新增或改动过的文件，并移除已不在收件目录中的文件的输出。
+    无法读取的文件（损坏、加密、伪装、超时等）列入隔离清单，其余文件照常处理。
+
+    示例：xlsproc process 收件箱 -o 审核结果 --jobs 4
     """
     from .model import XlsprocError
     from .process import process as run_process
@@ -88,17 +102,132 @@ def process(
         err.print(f"[bold red]错误：[/]找不到 {inbox}，请检查路径。")
         raise typer.Exit(2)
     try:
-        entries = run_process(inbox, outbox, profile)
+        with _progress_bar(quiet) as bar:
+            outcome = run_process(inbox, outbox, profile, jobs=jobs, force=force, timeout=timeout,
+                                  progress=bar)
     except XlsprocError as exc:
         err.print(f"[bold red]错误：[/]{exc.message}")
         raise typer.Exit(2)
-    for entry in entries:
-        print_entry(entry, show_flags=False)
-        if entry.get("output"):
-            out.print(f"  → 批注副本：{outbox / entry['output']}")
-    print_totals(entries)
-    out.print(f"结果：{outbox / 'results.json'}")
-    raise typer.Exit(1 if any(e["status"] == "error" for e in entries) else 0)
+    except KeyboardInterrupt:
+        err.print("\n已中断：已完成的文件均已保存，再次运行同一命令将接着处理其余文件。")
+        raise typer.Exit(130)
+    print_batch_summary(outcome)
+    raise typer.Exit(outcome.exit_code)
+
+
+@app.command()
+def watch(
+    inbox: Annotated[Path, typer.Argument(help="要监视的收件目录。", show_default=False)],
+    outbox: Annotated[Path, typer.Option("-o", "--output", help="输出目录：批注副本与 results.json。",
+                                         show_default=False)],
+    rules: RulesOption = None,
+    jobs: JobsOption = None,
+    timeout: TimeoutOption = 120.0,
+    settle: Annotated[float, typer.Option(
+        "--settle", min=0, help="文件大小和修改时间保持不变多少秒后才处理（等待保存、复制完成）。")] = 2.0,
+    interval: Annotated[float, typer.Option("--interval", min=0.1, help="检查收件目录的间隔（秒）。")] = 1.0,
+) -> None:
+    """监视收件目录：放入新文件或替换文件后自动检查，更新批注副本和 results.json。按 Ctrl-C 停止。
+
+    等文件保存或复制完毕（大小不再变化）才处理；忽略 Excel/WPS 的 ~$ 锁定文件和临时文件。
+
+    示例：xlsproc watch 收件箱 -o 审核结果
+    """
+    from .model import XlsprocError
+    from .watch import watch as run_watch
+    profile = _load_rules(rules)
+    if not inbox.is_dir():
+        err.print(f"[bold red]错误：[/]找不到目录 {inbox}，请检查路径。")
+        raise typer.Exit(2)
+    out.print(f"正在监视 {inbox}，结果写入 {outbox}（文件保存完毕 {settle:g} 秒后处理；按 Ctrl-C 停止）……")
+    try:
+        run_watch(inbox, outbox, profile, jobs=jobs, timeout=timeout, settle=settle, poll=interval,
+                  on_record=lambda rec: print_record(rec, outbox), on_batch=_print_watch_batch)
+    except XlsprocError as exc:
+        err.print(f"[bold red]错误：[/]{exc.message}")
+        raise typer.Exit(2)
+    except KeyboardInterrupt:
+        out.print("\n已停止监视，所有已完成的结果均已保存。再见！")
+    raise typer.Exit(0)
+
+
+def _progress_bar(quiet: bool):
+    """A context yielding progress(done, total) for a rich bar on stderr, or None."""
+    if quiet or not err.is_terminal:
+        return nullcontext(None)
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn,
+                               TextColumn, TimeRemainingColumn)
+    from rich.text import Text
+
+    class Rate(ProgressColumn):
+        def render(self, task) -> Text:
+            return Text(f"{task.speed:.1f} 个/秒" if task.speed else "— 个/秒", style="cyan")
+
+    return _bar(Progress(TextColumn("处理中"), BarColumn(), MofNCompleteColumn(), Rate(),
+                         TextColumn("剩余"), TimeRemainingColumn(), console=err, transient=True,
+                         auto_refresh=False))
+
+
+@contextmanager
+def _bar(progress):
+    """Refreshed as files finish, not by rich's timer thread: workers are forked from this
+    process, and forking while another thread holds a lock (stderr's) can hang the child."""
+    with progress:
+        task = progress.add_task("process", total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total, refresh=True)
+
+
+def print_batch_summary(outcome) -> None:
+    """The end of a batch, in Chinese: counts, grades, flags, and every file that failed."""
+    from .process import QUARANTINE
+    t = outcome.totals()
+    reused = t["files"] - len(outcome.processed)
+    gone = f"，移除已离开收件目录的 {len(outcome.removed)} 个文件的输出" if outcome.removed else ""
+    out.print(f"\n共 {t['files']} 个文件：本次处理 {len(outcome.processed)} 个，"
+              f"沿用未变更的结果 {reused} 个{gone}。")
+    grades = "、".join(f"{g} {n}" for g, n in _grade_order(t["grades"]))
+    f = t["flags"]
+    out.print(f"读取 {t['ok']} 个，共 {t['tables']} 张自评表；等级：{grades or '—'}；"
+              f"问题：[red]错误 {f['error']}[/]、[yellow]警告 {f['warning']}[/]、[cyan]提示 {f['info']}[/]。")
+    if t["skipped"]:
+        out.print(f"[dim]跳过 {t['skipped']} 个 Excel/WPS 临时锁定文件。[/]")
+    if outcome.failed:
+        out.print(f"[bold red]隔离/[/] 无法读取 {len(outcome.failed)} 个文件"
+                  f"（清单：{outcome.outbox / QUARANTINE}）：")
+        for rec in outcome.failed:
+            e = rec["error"]
+            out.print(f"  [red]✗[/] {rec['rel']}：{e['message']}  [dim]（{e['code']}）[/]")
+    out.print(f"结果：{outcome.results_path}（用时 {outcome.seconds:.1f} 秒）")
+
+
+def _grade_order(grades: dict) -> list[tuple[str, int]]:
+    order = ["优", "良", "中", "差"]
+    known = [(g, grades.get(g, 0)) for g in order]
+    return known + sorted((g, n) for g, n in grades.items() if g not in order)
+
+
+def print_record(rec: dict, outbox: Path) -> None:
+    """One line per file in watch mode."""
+    import time
+    now = time.strftime("%H:%M:%S")
+    if rec["status"] == "skipped":
+        out.print(f"[dim]{now} 跳过：{rec['rel']}（Excel/WPS 临时锁定文件）[/]")
+    elif rec["status"] == "error":
+        e = rec["error"]
+        out.print(f"{now} [bold red]✗[/] {rec['rel']}：{e['message']}  [dim]（{e['code']}）[/]")
+    else:
+        grades = "、".join(f"{g}{n}" if n > 1 else g for g, n in rec["grades"].items())
+        f = {"error": 0, "warning": 0, "info": 0, **rec["flags"]}
+        out.print(f"{now} [green]✓[/] {rec['rel']}：{rec['tables']} 张表 · {grades} · 错误 {f['error']} "
+                  f"警告 {f['warning']} 提示 {f['info']} → {outbox / rec['output']}")
+
+
+def _print_watch_batch(outcome) -> None:
+    for rel in outcome.removed:
+        out.print(f"[dim]移除：{rel} 已离开收件目录，其结果和批注副本已删除。[/]")
+    if outcome.processed or outcome.removed:
+        out.print(f"[dim]results.json 已更新：共 {len(outcome.records)} 个文件，"
+                  f"无法读取 {len(outcome.failed)} 个。[/]")
 
 
 @app.command()
@@ -123,6 +252,26 @@ def report(
         err.print(f"[bold red]错误：[/]{file.name}：{exc.message}")
         raise typer.Exit(1)
     sys.stdout.write("\n".join(reports.text(r) for r in results))
+
+
+@app.command()
+def template(
+    kind: Annotated[str, typer.Argument(help="project（项目支出绩效自评表）或 department（部门整体支出绩效自评表）。",
+                                        show_default=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", help="写出的空白模板文件（.xlsx）。",
+                                         show_default=False)],
+    rules: RulesOption = None,
+) -> None:
+    """写出空白自评表模板：标出填报单元格、下拉选项、执行率/得分/总分公式、打印设置和填表说明。
+
+    示例：xlsproc template project -o 项目支出绩效自评表.xlsx
+    """
+    from .template import KINDS, write_template
+    if kind not in KINDS:
+        err.print(f"[bold red]错误：[/]模板类型应为 {' 或 '.join(KINDS)}，而不是 {kind!r}。")
+        raise typer.Exit(2)
+    written = write_template(kind, output, _load_rules(rules))
+    out.print(f"已写出模板：{written}")
 
 
 def print_entry(entry: dict, show_flags: bool = True) -> None:

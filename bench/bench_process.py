@@ -1,0 +1,322 @@
+"""Benchmark `xlsproc process` against a naive openpyxl + pandas pipeline on the same files.
+
+    .venv/bin/python bench/bench_process.py --n 1000          # the figures in bench/README.md
+    .venv/bin/python bench/bench_process.py --n 200 --profile 100
+
+Generates N realistic workbooks into bench/_work/inbox (workbooks.py), then times, each in its
+own child process so that memory is measured per pipeline:
+  naive      openpyxl.load_workbook + a pandas DataFrame of the sheet + openpyxl save, 1 process
+  xlsproc    `xlsproc process --jobs 1` (one worker: the per-core comparison), then all cores
+  rerun      the all-cores run again with nothing changed, then with one file changed
+Memory: peak PSS and RSS summed over the process tree (sampled from /proc every 0.1 s; PSS
+counts a page shared by k processes as 1/k, RSS counts it k times), and the RSS of the largest
+single process (wait4 ru_maxrss). Linux only.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import workbooks  # noqa: E402
+
+
+# --- measuring a child process ----------------------------------------------------------------
+
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as fh:
+                out += [int(c) for c in fh.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+def _memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of one process in bytes. PSS splits shared pages (pandas' and pyarrow's
+    libraries, mapped by every worker) among the processes sharing them: the honest sum."""
+    rss = pss = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1]) * 1024
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return rss, pss
+
+
+def tree_memory(pid: int) -> tuple[int, int]:
+    """Summed (RSS, PSS) of a process and all its descendants."""
+    rss = pss = 0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        r, s = _memory(p)
+        rss, pss = rss + r, pss + s
+        todo += _children(p)
+    return rss, pss
+
+
+def measure(cmd: list[str]) -> dict:
+    """Run cmd; wall and CPU seconds (user + system, the whole tree), peak tree RSS, largest
+    process RSS, exit code, stdout."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak, done = [0, 0], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            rss, pss = tree_memory(proc.pid)
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
+            done.wait(0.1)
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "tree_rss": peak[0],
+            "tree_pss": peak[1], "max_rss": usage.ru_maxrss * 1024, "code": proc.returncode,
+            "output": output}
+
+
+# --- the naive pipeline (run in a child: `bench_process.py --naive INBOX OUT`) ----------------
+
+def naive(inbox: Path, out: Path) -> None:
+    import openpyxl
+    import pandas as pd
+    for src in sorted(inbox.rglob("*.xlsx")):
+        wb = openpyxl.load_workbook(src)
+        frame = pd.DataFrame(wb.worksheets[0].values)
+        assert frame.shape[0] > 0
+        dst = out / src.relative_to(inbox)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(dst)
+
+
+# --- profile: where xlsproc spends its time ---------------------------------------------------
+
+def profile(files: list[Path], out: Path) -> None:
+    """Where the worker's time goes: the real chunk handler on `files`, each stage timed by a
+    wrapper (no profiler overhead), then cProfile's own time by module."""
+    import cProfile
+    import pstats
+
+    from xlsproc.process import CHUNK, Context, work
+    from xlsproc.rules import load_rules
+    root = files[0].parents[1]
+    ctx = Context(str(root), str(out), load_rules())
+    (out / ".xlsproc" / "entries").mkdir(parents=True, exist_ok=True)
+    list(work(None, ctx))
+    tasks = [(f.relative_to(root).as_posix(), f.relative_to(root).as_posix(), f"{i}.json")
+             for i, f in enumerate(files)]
+    chunks = [tasks[k:k + CHUNK] for k in range(0, len(tasks), CHUNK)]
+    timers = _install_timers()
+    start = time.perf_counter()
+    for chunk in chunks:
+        list(work(chunk, ctx))
+    total = time.perf_counter() - start
+    _remove_timers(timers)
+    print(f"\nwhere a worker's time goes ({len(files)} files, chunks of {CHUNK}; wall time, "
+          f"machine load {_load()})")
+    print(f"  {'stage':48s} {'ms/file':>8s} {'share':>6s}")
+    for label, *_ in STAGES:
+        if label not in timers:
+            continue
+        spent = timers[label][3]
+        print(f"  {label:48s} {spent / len(files) * 1000:8.2f} {spent / total:6.0%}")
+    print(f"  {'total (the worker, all stages)':48s} {total / len(files) * 1000:8.2f}")
+    prof = cProfile.Profile()
+    prof.enable()
+    for chunk in chunks:
+        list(work(chunk, ctx))
+    prof.disable()
+    _print_modules(pstats.Stats(prof), len(files))
+
+
+STAGES = [  # (label, module holding the name the caller looks up, name); indented = nested
+    ("read_workbook", "xlsproc.reader", "read_workbook"),
+    ("  of which read_grids (calamine, formula scan)", "xlsproc.reader", "read_grids"),
+    ("score (pandas, one call per chunk)", "xlsproc.scoring", "score"),
+    ("annotate", "xlsproc.annotate", "annotate"),
+    ("  of which cell patches", "xlsproc.annotate", "cell_patches"),
+    ("  of which the 审核结果 sheet", "xlsproc.annotate", "review_sheet"),
+    ("  of which the 自评报告 sheet", "xlsproc.annotate", "report_sheet"),
+    ("  of which patch_xlsx (incl. verify)", "xlsproc.annotate", "patch_xlsx"),
+    ("    of which verify_preserved", "xlsproc.xlsxpatch", "_verify_open"),
+    ("results entry (file_json)", "xlsproc.process", "file_json"),
+    ("entry file write", "xlsproc.process", "write_entry"),
+    ("sha256", "xlsproc.process", "sha256"),
+]
+
+
+def _install_timers() -> dict:
+    """Wrap each stage's function where its caller looks it up (stages absent in this version
+    of xlsproc are left out)."""
+    import importlib
+    timers = {}
+    for label, module, name in STAGES:
+        mod = importlib.import_module(module)
+        original = getattr(mod, name, None)
+        if original is None:
+            continue
+        timers[label] = [mod, name, original, 0.0]
+
+        def timed(*args, _t=timers[label], _f=original, **kwargs):
+            start = time.perf_counter()
+            try:
+                return _f(*args, **kwargs)
+            finally:
+                _t[3] += time.perf_counter() - start
+        setattr(mod, name, timed)
+    return timers
+
+
+def _remove_timers(timers: dict) -> None:
+    for mod, name, original, _ in timers.values():
+        setattr(mod, name, original)
+
+
+def _print_modules(stats, n: int) -> None:
+    by_module: dict[str, float] = {}
+    for (f, _, _), (_, _, tt, _, _) in stats.stats.items():
+        key = Path(f).name if "xlsproc" in f else ("pandas/numpy" if "pandas" in f or "numpy" in f
+                                                   else "other (stdlib, calamine, builtins)")
+        by_module[key] = by_module.get(key, 0.0) + tt
+    print("  own time by module (ms/file):")
+    for mod, tt in sorted(by_module.items(), key=lambda kv: -kv[1])[:10]:
+        print(f"    {mod:38s} {tt / n * 1000:7.2f}")
+
+
+# --- the report ---------------------------------------------------------------------------
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                   if line.startswith("model name"))
+        mem = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    except (OSError, StopIteration):
+        mem = 0
+    return (f"{os.cpu_count()} cores ({cpu}), {mem / 1024 / 1024:.1f} GiB RAM, "
+            f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
+
+
+def mib(n: int) -> str:
+    return f"{n / 1024 / 1024:.0f} MiB"
+
+
+def line(label: str, r: dict, n: int) -> str:
+    return (f"{label:34s} {r['seconds']:7.2f} s {n / r['seconds']:7.1f} wb/s | CPU {r['cpu']:7.2f} s "
+            f"{n / r['cpu']:6.1f} wb/CPU-s | peak memory: PSS {mib(r['tree_pss'])}, "
+            f"RSS {mib(r['tree_rss'])} (all processes), RSS {mib(r['max_rss'])} (largest)")
+
+
+def xlsproc_cmd(inbox: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "xlsproc.cli", "process", str(inbox), "-o", str(out), "--quiet",
+            *extra]
+
+
+def run(n: int, jobs: int, work: Path, naive_n: int | None, prof: int) -> int:
+    inbox = work / "inbox"
+    shutil.rmtree(work, ignore_errors=True)
+    t = time.perf_counter()
+    files = workbooks.generate(n, inbox)
+    print(f"xlsproc benchmark: N={n} workbooks, {machine()}")
+    print(f"generated {n} workbooks (45 rows, 62 merged ranges, formulas with cached values) "
+          f"in {time.perf_counter() - t:.1f} s\n")
+    nn = min(n, naive_n or n)
+    naive_inbox = inbox if nn == n else _subset(files[:nn], work / "naive_in")
+    r = {"naive": _step("naive openpyxl+pandas (1 process)", nn,
+                        [sys.executable, __file__, "--naive", str(naive_inbox), str(work / "naive_out")]),
+         "one": _step("xlsproc process --jobs 1", n, xlsproc_cmd(inbox, work / "out1", "--jobs", "1")),
+         "all": _step(f"xlsproc process --jobs {jobs}", n,
+                      xlsproc_cmd(inbox, work / "outN", "--jobs", str(jobs)))}
+    r["again"] = _step(None, n, xlsproc_cmd(inbox, work / "outN", "--jobs", str(jobs)))
+    workbooks.Factory(work).write(n + 1, files[0])              # one file changes
+    r["changed"] = _step(None, n, xlsproc_cmd(inbox, work / "outN", "--jobs", str(jobs)))
+    _report(r, n, nn, jobs)
+    if prof:
+        profile(files[:prof], work / "profile_out")
+    return 0
+
+
+def _step(label: str | None, n: int, cmd: list[str]) -> dict:
+    result = measure(cmd)
+    if result["code"] != 0:
+        sys.exit(f"{cmd} failed (exit {result['code']}):\n{result['output'][-3000:]}")
+    if label:
+        print(line(label, result, n))
+    return result
+
+
+def _report(r: dict, n: int, nn: int, jobs: int) -> None:
+    naive_rate = nn / r["naive"]["seconds"]
+    wall = n / r["one"]["seconds"] / naive_rate
+    cpu = (n / r["one"]["cpu"]) / (nn / r["naive"]["cpu"])
+    print(f"\nload average during the run: {_load()} (other processes on the machine skew wall times)")
+    print(f"ratio per core, wall (xlsproc --jobs 1 vs naive, one worker each): {wall:.2f}×")
+    print(f"ratio per core, CPU seconds per workbook:                         {cpu:.2f}×"
+          f"   (target ≥ 6×: {'reached' if min(wall, cpu) >= 6 else 'not reached'})")
+    print(f"ratio, xlsproc on all {jobs} cores vs naive on one (wall):"
+          f"{'':13s}{n / r['all']['seconds'] / naive_rate:.2f}×")
+    again, changed = r["again"], r["changed"]
+    print(f"rerun, nothing changed: {again['seconds']:.2f} s = "
+          f"{again['seconds'] / r['all']['seconds']:.1%} of the first run ({_summary(again)})")
+    print(f"rerun, one file changed: {changed['seconds']:.2f} s ({_summary(changed)})")
+
+
+def _load() -> str:
+    try:
+        return " ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def _subset(files: list[Path], folder: Path) -> Path:
+    for i, f in enumerate(files):
+        dst = folder / f"{i:05d}.xlsx"
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(f, dst)
+    return folder
+
+
+def _summary(r: dict) -> str:
+    first = next((ln for ln in r["output"].splitlines() if ln.startswith("共 ")), "")
+    return first.split("：", 1)[-1].rstrip("。")
+
+
+def main() -> int:
+    if len(sys.argv) == 4 and sys.argv[1] == "--naive":
+        naive(Path(sys.argv[2]), Path(sys.argv[3]))
+        return 0
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=1000, help="number of workbooks (default 1000)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count(), help="jobs for the all-cores run")
+    ap.add_argument("--naive-n", type=int, default=None,
+                    help="time the naive pipeline on the first K workbooks only (default: all)")
+    ap.add_argument("--profile", type=int, default=0, metavar="K",
+                    help="also profile xlsproc in-process on K workbooks")
+    ap.add_argument("--work", type=Path, default=HERE / "_work", help="scratch folder (wiped)")
+    args = ap.parse_args()
+    return run(args.n, args.jobs, args.work, args.naive_n, args.profile)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
