@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -397,6 +398,7 @@ def _meta(sheet: Sheet, stop: int, start: int = 0) -> dict[str, Cell]:
     return found
 
 
+@lru_cache(maxsize=16384)
 def _meta_role(text: str) -> tuple[str | None, str]:
     role = layout.role_of(text, "meta", allow_contains=False)
     if role:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -31,11 +30,16 @@ QUALITATIVE_HINTS = ("定性",)
 # --- numbers -------------------------------------------------------------------------------
 
 def round_half_up(x: float | None, places: int = 2) -> float | None:
-    """19.875 → 19.88, 2.805 → 2.81 (binary noise is cut at 9 decimals first)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    """19.875 → 19.88, 2.805 → 2.81: half away from zero, as a finance officer rounds.
+
+    Binary noise is cut first (2.805 is stored as 2.80499999…; ×100 and rounded to 6 places it is
+    280.5 again), then .5 goes up. Same results as Decimal's ROUND_HALF_UP on the written number,
+    at a fraction of the cost (this runs for every score and every figure in a message)."""
+    if x is None or x != x:
         return None
-    exact = Decimal(repr(round(float(x), 9)))
-    return float(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    scale = 10.0 ** places
+    scaled = math.floor(round(abs(float(x)) * scale, 6) + 0.5) / scale
+    return -scaled if x < 0 and scaled else scaled
 
 
 def fmt(x: float | None, places: int = 2) -> str:

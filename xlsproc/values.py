@@ -8,6 +8,8 @@ the cell, decides what that means.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import datetime as _dt
 import decimal
 import math
@@ -124,6 +126,17 @@ class _Token:
 
 def parse_value(raw: object) -> Value:
     """Parse one cell value. Never raises: the last resort is a 'qualitative' Value."""
+    if type(raw) is str:
+        return _parse_str(raw)      # texts repeat across a district's workbooks: parse each once
+    return _parse_safely(raw)
+
+
+@lru_cache(maxsize=32768)
+def _parse_str(raw: str) -> Value:
+    return _parse_safely(raw)
+
+
+def _parse_safely(raw: object) -> Value:
     try:
         return _parse(raw)
     except Exception:  # noqa: BLE001 - the contract is total; an odd object must not stop a batch
