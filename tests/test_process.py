@@ -375,3 +375,41 @@ def test_workers_are_recycled_to_keep_memory_flat():
     with WorkerPool(pid_chunk, None, jobs=1, chunk=2, max_tasks_per_worker=4) as pool:
         pool.run(range(12), lambda t, pid: pids.append(pid), lambda *a: pytest.fail(str(a)))
     assert len(pids) == 12 and len(set(pids)) == 3          # a fresh worker every 4 tasks
+
+
+def test_locked_output_is_reported_and_retried(tmp_path, good_xlsx, monkeypatch):
+    inbox, outbox = make_inbox(tmp_path, good_xlsx, 2), tmp_path / "out"
+    real = os.replace
+
+    def locked(src, dst, *args, **kwargs):      # Windows: the copy is open in Excel
+        if str(dst).endswith("项目00.xlsx"):
+            raise PermissionError(13, "Permission denied", str(dst))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", locked)
+    entries = {e["relpath"]: e for e in process(inbox, outbox, jobs=1).entries()}
+    monkeypatch.undo()
+    held = next(e for rel, e in entries.items() if rel.endswith("项目00.xlsx"))
+    assert held["error"]["code"] == "output-locked" and "Excel/WPS" in held["error"]["message"]
+    again = {e["relpath"]: e for e in process(inbox, outbox, jobs=1).entries()}
+    assert all(e["status"] == "ok" for e in again.values())
+
+
+def test_unreadable_inbox_stops_without_removing_anything(tmp_path, good_xlsx, monkeypatch):
+    from xlsproc.model import XlsprocError
+    inbox, outbox = make_inbox(tmp_path, good_xlsx, 2), tmp_path / "out"
+    process(inbox, outbox, jobs=1)
+    before = digest_tree(outbox)
+    real = os.scandir
+
+    def gone(path="."):                         # a network drive that dropped
+        if str(path).startswith(str(inbox)):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", gone)
+    with pytest.raises(XlsprocError) as exc:
+        process(inbox, outbox, jobs=1)
+    monkeypatch.undo()
+    assert exc.value.code == "inbox-unreadable" and "收件目录" in exc.value.message
+    assert digest_tree(outbox) == before

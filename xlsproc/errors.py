@@ -8,7 +8,8 @@ from importlib import resources
 from .model import Flag, XlsprocError
 
 FILE_CODES = ("file-corrupt", "file-encrypted", "file-unsupported", "file-too-large",
-              "no-evaluation-found", "internal-error")
+              "no-evaluation-found", "internal-error", "file-timeout", "worker-crashed",
+              "output-locked", "inbox-unreadable")
 
 
 @lru_cache(maxsize=None)

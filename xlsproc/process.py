@@ -30,6 +30,7 @@ from typing import Callable, Collection, Iterable, Iterator
 
 from . import __version__
 from .batch import CRASHED, FAILED, TIMEOUT, WorkerPool
+from .errors import detail as error_detail
 from .errors import file_error
 from .grid import DEFAULT_MAX_BYTES, is_lock_file
 from .model import XlsprocError
@@ -86,8 +87,7 @@ def discover(inbox: Path, outbox: Path | None = None, include_locks: bool = True
 
 def _unreadable(exc: OSError) -> None:
     """A folder that cannot be listed stops the run: its files must not count as removed."""
-    raise XlsprocError(UNREADABLE, f"无法读取收件目录 {exc.filename}（{exc.strerror}），"
-                                   "请检查目录是否存在、网络盘是否连接、是否有读取权限。")
+    raise file_error(UNREADABLE, path=exc.filename, reason=exc.strerror)
 
 
 def _is_workbook_name(name: str) -> bool:
@@ -296,8 +296,7 @@ def _write_copy(path: Path, out: str, results, ctx: Context) -> None:
         os.replace(tmp, final)
     except PermissionError:
         os.unlink(tmp)
-        raise XlsprocError(LOCKED, f"无法写入批注副本 {final}：该文件可能正在 Excel/WPS 中打开，"
-                                            "请关闭后重新运行。") from None
+        raise file_error(LOCKED, path=final) from None
 
 
 @lru_cache(maxsize=None)
@@ -703,12 +702,10 @@ def _finish(outbox: Path, manifest: Manifest, records: list[dict], root: Path,
 
 def failure_message(code: str, detail: str | None, timeout: float | None) -> str:
     if code == TIMEOUT:
-        return (f"处理超时：超过 {timeout:g} 秒仍未完成，已跳过该文件（其余文件照常处理）。文件可能过大或结构异常，"
-                "请用 Excel/WPS 打开后另存为 .xlsx 再提交；如确需处理，可用 --timeout 放宽时限。")
+        return error_detail(TIMEOUT, timeout=f"{timeout:g}")
     if code == CRASHED:
-        return ("处理该文件时工作进程意外退出（文件结构异常可能导致读取组件崩溃），已跳过该文件（其余文件照常处理）。"
-                "请用 Excel/WPS 打开后另存为 .xlsx 再提交。")
-    return f"处理该文件时程序内部出错（{detail}），已跳过该文件。请将该文件发给技术支持。"
+        return error_detail(CRASHED)
+    return error_detail(FAILED, detail=detail)
 
 
 def failure_record(task: tuple, code: str, detail: str | None, ctx: Context,
