@@ -51,7 +51,8 @@ _UP = ("不低于", "不少于", "不小于", "增长", "提高", "提升", "增
 _DOWN = ("不高于", "不超过", "不多于", "不大于", "下降", "减少", "降低", "压减", "缩减", "低于",
          "少于", "小于", "控制在")
 _EQUAL = ("持平", "保持", "等于", "相当")
-_DIRECTION = {**{w: "up" for w in _UP}, **{w: "down" for w in _DOWN}, **{w: "equal" for w in _EQUAL}}
+_DIRECTION = {**{w: "up" for w in _UP}, **{w: "down" for w in _DOWN},
+              **{w: "equal" for w in _EQUAL}}
 # Longest first, so that '不低于' (up) wins over '低于' (down) at the same place.
 _DIRECTION_RE = re.compile("|".join(sorted(map(re.escape, _DIRECTION), key=len, reverse=True)))
 _POINTS = ("个百分点", "百分点")

@@ -1,0 +1,357 @@
+"""The results store: every `process` run's results in one SQLite file (OUTBOX/xlsproc.sqlite).
+
+Consolidation reads it instead of re-reading workbooks, and years accumulate in it, so last year's
+figures are at hand for 同比 and for relative targets. A results-json entry is stored as its own
+JSON (file level) plus one JSON per evaluation; columns beside the JSON hold the keys it is found
+by (file hash, relative path, unit, project, kind, year, sheet).
+
+A corrected workbook replaces its earlier results instead of adding to them (see `_supersede`):
+  - the same file again (same sha256);
+  - the same relative path, for the same year(s) (a path reused next year accumulates instead);
+  - an evaluation with the same unit + project + kind + year + sheet from any other path.
+
+Safety: WAL journal, one transaction per `record` (a crash or an exception mid-write leaves the
+database as it was), schema versions in PRAGMA user_version, migrations applied in order.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timezone
+from itertools import groupby
+from pathlib import Path
+
+from .history import single_number, text_key, unit_key
+from .model import XlsprocError
+
+DEFAULT_NAME = "xlsproc.sqlite"
+
+
+class StoreError(XlsprocError):
+    def __init__(self, message: str):
+        super().__init__("store", message)
+
+
+def default_path(outbox: str | Path) -> Path:
+    return Path(outbox) / DEFAULT_NAME
+
+
+# --- schema migrations: append only, never edit a shipped one ---------------------------------
+
+def _script(db: sqlite3.Connection, sql: str) -> None:
+    """Statements one by one: executescript() would COMMIT the migration's transaction first."""
+    for statement in sql.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _v1(db: sqlite3.Connection) -> None:
+    """Runs, files (entry JSON without its evaluations) and evaluations."""
+    _script(db, """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            recorded_at TEXT NOT NULL,
+            info TEXT NOT NULL
+        );
+        CREATE TABLE files (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            relpath TEXT,
+            sha256 TEXT,
+            status TEXT NOT NULL,
+            entry TEXT NOT NULL
+        );
+        CREATE INDEX files_relpath ON files(relpath);
+        CREATE INDEX files_sha256 ON files(sha256);
+        CREATE TABLE evaluations (
+            id INTEGER PRIMARY KEY,
+            file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            sheet TEXT,
+            kind TEXT NOT NULL,
+            unit TEXT,
+            unit_key TEXT NOT NULL,
+            project_key TEXT NOT NULL,
+            year INTEGER,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX evaluations_key ON evaluations(unit_key, project_key, kind, year);
+        CREATE INDEX evaluations_file ON evaluations(file_id);
+    """)
+
+
+def _v2(db: sqlite3.Connection) -> None:
+    """One row per indicator, so that last year's figure of an indicator is one indexed look-up."""
+    _script(db, """
+        CREATE TABLE indicators (
+            evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            name_key TEXT NOT NULL,
+            target TEXT,
+            actual TEXT,
+            PRIMARY KEY (evaluation_id, position)
+        );
+        CREATE INDEX indicators_name ON indicators(name_key);
+    """)
+    rows = db.execute("SELECT id, data FROM evaluations").fetchall()
+    for ev_id, data in rows:
+        _insert_indicators(db, ev_id, json.loads(data).get("indicators") or [])
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(db: sqlite3.Connection, where: str = "") -> int:
+    """Bring a database to SCHEMA_VERSION, one transaction per step; returns the version found."""
+    found = db.execute("PRAGMA user_version").fetchone()[0]
+    if found > SCHEMA_VERSION:
+        raise StoreError(f"结果库 {where} 由更新版本的 xlsproc 创建（结构版本 {found}，本程序支持到 "
+                         f"{SCHEMA_VERSION}），请升级 xlsproc 后再使用。")
+    for version in range(found + 1, SCHEMA_VERSION + 1):
+        with _transaction(db):
+            MIGRATIONS[version - 1](db)
+            db.execute(f"PRAGMA user_version = {version}")
+    return found
+
+
+class _transaction:
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception (the connection is in autocommit)."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type, exc, tb):
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False
+
+
+# --- the store -------------------------------------------------------------------------------
+
+class Store:
+    """`Store(path)`: open (creating or migrating) a results store. Use as a context manager."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            migrate(self.db, str(self.path))
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"结果库 {self.path} 无法打开（{exc}），请检查文件是否损坏或被占用。") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def record(self, entries: Iterable[dict], run_info: dict | None = None) -> dict:
+        """Record one run's results-json entries in one transaction; skipped files are not kept.
+
+        run_info: anything about the run (inbox, outbox, rules, version); `inbox` and `outbox`
+        are handed back on every entry read, so links can be resolved later.
+        Returns {"run": id, "files": n, "evaluations": n, "replaced": n evaluations replaced}.
+        """
+        counts = {"files": 0, "evaluations": 0, "replaced": 0}
+        with _transaction(self.db) as db:
+            run = db.execute("INSERT INTO runs (recorded_at, info) VALUES (?, ?)",
+                             (_now(), _dump(run_info or {}))).lastrowid
+            for entry in entries:
+                if entry.get("status") == "skipped":
+                    continue
+                counts["replaced"] += _supersede(db, entry)
+                counts["evaluations"] += _insert_entry(db, run, entry)
+                counts["files"] += 1
+        return {"run": run, **counts}
+
+    def forget(self, relpaths: Iterable[str], outbox: str | Path | None = None) -> int:
+        """Drop the results of files gone from INBOX (a process run's `removed`): those recorded
+        at these relative paths — only by runs into `outbox`, when given, so that other years'
+        runs keep theirs. Returns how many files were dropped."""
+        gone = 0
+        with _transaction(self.db) as db:
+            for rel in relpaths:
+                rows = db.execute("SELECT f.id, r.info FROM files f JOIN runs r ON r.id = f.run_id "
+                                  "WHERE f.relpath = ?", (rel,)).fetchall()
+                for file_id, info in rows:
+                    if outbox is None or _same_folder(json.loads(info).get("outbox"), outbox):
+                        db.execute("DELETE FROM files WHERE id = ?", (file_id,))
+                        gone += 1
+        return gone
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def years(self) -> list[int]:
+        rows = self.db.execute("SELECT DISTINCT year FROM evaluations WHERE year IS NOT NULL "
+                               "ORDER BY year")
+        return [y for (y,) in rows]
+
+    def entries(self, year: int | None = None) -> list[dict]:
+        """Results-json entries as stored (with `inbox`/`outbox` of their run added)."""
+        return list(self.iter_entries(year))
+
+    def iter_entries(self, year: int | None = None) -> Iterator[dict]:
+        """Like `entries`, one at a time (flat memory). With `year`: the files holding tables of
+        that year (with only those tables), and the unreadable files of the runs that did."""
+        rows = self.db.execute(_ENTRIES_SQL, {"year": year})
+        for _, group in groupby(rows, key=lambda r: r[0]):
+            group = list(group)
+            _, entry_json, info_json, _ = group[0]
+            entry = json.loads(entry_json)
+            info = json.loads(info_json)
+            for key in ("inbox", "outbox"):
+                if info.get(key) and not entry.get(key):
+                    entry[key] = info[key]
+            entry["evaluations"] = [json.loads(data) for *_, data in group if data is not None]
+            yield entry
+
+    def previous(self, unit: str | None, project: str | None, year: int | None,
+                 kind: str) -> dict | None:
+        """Last year's (year − 1) evaluation of the same unit, project and kind, or None."""
+        row = self._previous_row(unit, project, year, kind)
+        return None if row is None else json.loads(row[1])
+
+    def last_year_value(self, unit: str | None, project: str | None, year: int | None,
+                        indicator_name: str) -> tuple[float | None, float | None] | None:
+        """(target, actual) of the indicator of that name in last year's table, as numbers
+        (None where the cell is not a single number); None when last year has no such indicator.
+        A table with `project` None is the unit's department table."""
+        kind = "department" if project is None else "project"
+        row = self._previous_row(unit, project, year, kind)
+        if row is None:
+            return None
+        found = self.db.execute(
+            "SELECT target, actual FROM indicators WHERE evaluation_id = ? AND name_key = ? "
+            "ORDER BY position LIMIT 1", (row[0], text_key(indicator_name))).fetchone()
+        return None if found is None else (single_number(found[0]), single_number(found[1]))
+
+    def _previous_row(self, unit, project, year, kind) -> tuple | None:
+        if year is None:
+            return None
+        return self.db.execute(
+            "SELECT id, data FROM evaluations WHERE unit_key = ? AND project_key = ? AND kind = ? "
+            "AND year = ? ORDER BY id DESC LIMIT 1",
+            (unit_key(unit), text_key(project), kind, int(year) - 1)).fetchone()
+
+
+_ENTRIES_SQL = """
+    SELECT f.id, f.entry, r.info, e.data FROM files f
+    JOIN runs r ON r.id = f.run_id
+    LEFT JOIN evaluations e ON e.file_id = f.id
+    WHERE :year IS NULL
+       OR e.year = :year
+       OR (f.status != 'ok' AND f.run_id IN (
+            SELECT f2.run_id FROM files f2 JOIN evaluations e2 ON e2.file_id = f2.id
+            WHERE e2.year = :year))
+    ORDER BY f.relpath, f.id, e.position
+"""
+
+
+# --- writing helpers ---------------------------------------------------------------------------
+
+def _same_folder(a, b) -> bool:
+    return bool(a) and os.path.abspath(a) == os.path.abspath(b)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _dump(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _identity(ev: dict) -> tuple:
+    return (unit_key(ev.get("unit")), text_key(ev.get("project")), ev["kind"], ev.get("year"),
+            ev.get("sheet"))
+
+
+def _supersede(db: sqlite3.Connection, entry: dict) -> int:
+    """Delete what this entry replaces; returns how many evaluations went."""
+    years = {ev.get("year") for ev in entry.get("evaluations") or []}
+    ok = entry.get("status") == "ok"
+    doomed_files = set()
+    if entry.get("sha256"):
+        doomed_files |= _ids(db, "SELECT id FROM files WHERE sha256 = ?", (entry["sha256"],))
+    if entry.get("relpath") is not None:
+        for file_id, status in db.execute("SELECT id, status FROM files WHERE relpath = ?",
+                                          (entry["relpath"],)).fetchall():
+            if status != "ok" or (ok and years & _file_years(db, file_id)):
+                doomed_files.add(file_id)
+    doomed_evs = set()
+    for ev in entry.get("evaluations") or []:
+        doomed_evs |= _ids(db, "SELECT id FROM evaluations WHERE unit_key = ? AND project_key = ? "
+                               "AND kind = ? AND year IS ? AND sheet IS ?", _identity(ev))
+    return _delete(db, doomed_files, doomed_evs)
+
+
+def _ids(db, sql: str, params: tuple) -> set[int]:
+    return {i for (i,) in db.execute(sql, params)}
+
+
+def _file_years(db, file_id: int) -> set:
+    return {y for (y,) in db.execute("SELECT year FROM evaluations WHERE file_id = ?", (file_id,))}
+
+
+def _delete(db, files: set[int], evaluations: set[int]) -> int:
+    gone = 0
+    for file_id in files:
+        gone += db.execute("SELECT count(*) FROM evaluations WHERE file_id = ?",
+                           (file_id,)).fetchone()[0]
+        db.execute("DELETE FROM files WHERE id = ?", (file_id,))
+    emptied = set()
+    for ev_id in evaluations:
+        row = db.execute("SELECT file_id FROM evaluations WHERE id = ?", (ev_id,)).fetchone()
+        if row is None:                  # already gone with its file
+            continue
+        db.execute("DELETE FROM evaluations WHERE id = ?", (ev_id,))
+        emptied.add(row[0])
+        gone += 1
+    for file_id in emptied:              # a file whose every table was replaced goes too
+        if not db.execute("SELECT 1 FROM evaluations WHERE file_id = ?", (file_id,)).fetchone():
+            db.execute("DELETE FROM files WHERE id = ?", (file_id,))
+    return gone
+
+
+def _insert_entry(db, run: int, entry: dict) -> int:
+    head = {k: v for k, v in entry.items() if k != "evaluations"}
+    file_id = db.execute(
+        "INSERT INTO files (run_id, relpath, sha256, status, entry) VALUES (?, ?, ?, ?, ?)",
+        (run, entry.get("relpath"), entry.get("sha256"), entry.get("status") or "ok",
+         _dump(head))).lastrowid
+    evaluations = entry.get("evaluations") or []
+    for position, ev in enumerate(evaluations):
+        unit, project, kind, year, sheet = _identity(ev)
+        ev_id = db.execute(
+            "INSERT INTO evaluations (file_id, position, sheet, kind, unit, unit_key, project_key, "
+            "year, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (file_id, position, sheet, kind, ev.get("unit"), unit, project, year,
+             _dump(ev))).lastrowid
+        _insert_indicators(db, ev_id, ev.get("indicators") or [])
+    return len(evaluations)
+
+
+def _insert_indicators(db, ev_id: int, indicators: list[dict]) -> None:
+    db.executemany(
+        "INSERT INTO indicators (evaluation_id, position, name_key, target, actual) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [(ev_id, i, text_key(ind.get("name")), _as_text(ind.get("target")),
+          _as_text(ind.get("actual"))) for i, ind in enumerate(indicators)])
+
+
+def _as_text(value) -> str | None:
+    return None if value is None else str(value)
