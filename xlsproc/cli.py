@@ -29,6 +29,9 @@ def _root() -> None:
     """xlsproc：预算绩效自评表的读取、计分、审核与批注。"""
 
 
+DbOption = Annotated[Optional[Path], typer.Option(
+    "--db", help="结果库（SQLite），默认为输出目录下的 xlsproc.sqlite；多年共用一个结果库才能做同比。",
+    show_default=False)]
 RulesOption = Annotated[Optional[Path], typer.Option(
     "--rules", help="自定义规则文件（TOML，键与默认规则相同）。", show_default=False)]
 
@@ -87,6 +90,10 @@ def process(
     force: Annotated[bool, typer.Option("--force", help="不沿用上次结果，全部重新处理。")] = False,
     timeout: TimeoutOption = 120.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条。")] = False,
+    db: DbOption = None,
+    consolidate_to: Annotated[Optional[Path], typer.Option(
+        "--consolidate", help="处理完后写出全区汇总工作簿（同 xlsproc consolidate）。",
+        show_default=False)] = None,
 ) -> None:
     """检查收件目录中的全部工作簿，在输出目录写入批注副本（审核结果、自评报告）和 results.json。
 
@@ -104,7 +111,7 @@ def process(
     try:
         with _progress_bar(quiet) as bar:
             outcome = run_process(inbox, outbox, profile, jobs=jobs, force=force, timeout=timeout,
-                                  progress=bar)
+                                  progress=bar, db=db)
     except XlsprocError as exc:
         err.print(f"[bold red]错误：[/]{exc.message}")
         raise typer.Exit(2)
@@ -112,7 +119,56 @@ def process(
         err.print("\n已中断：已完成的文件均已保存，再次运行同一命令将接着处理其余文件。")
         raise typer.Exit(130)
     print_batch_summary(outcome)
+    if consolidate_to is not None:
+        _consolidate(outbox, consolidate_to, profile)
     raise typer.Exit(outcome.exit_code)
+
+
+@app.command()
+def consolidate(
+    source: Annotated[Path, typer.Argument(
+        help="process 的输出目录、其中的 results.json，或结果库（.sqlite）。", show_default=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", help="全区汇总工作簿（.xlsx）。",
+                                         show_default=False)],
+    year: Annotated[Optional[int], typer.Option("--year", help="汇总哪一年度（默认：最新年度）。",
+                                                show_default=False)] = None,
+    district: Annotated[str, typer.Option("--district", help="汇总表上的区名。")] = "全区",
+    csv: Annotated[Optional[Path], typer.Option("--csv", help="另存汇总、项目、指标明细为 CSV 的目录。",
+                                                show_default=False)] = None,
+    parquet: Annotated[Optional[Path], typer.Option("--parquet", help="另存为 Parquet 的目录。",
+                                                    show_default=False)] = None,
+    rules: RulesOption = None,
+) -> None:
+    """汇总全区：汇总（按单位）、项目、指标明细、问题清单、图表和同比，每个数字可点回原单元格。
+
+    示例：xlsproc consolidate 审核结果 -o 洪山区_2024_绩效自评汇总.xlsx --csv 导出
+    """
+    if not source.exists():
+        err.print(f"[bold red]错误：[/]找不到 {source}，请检查路径。")
+        raise typer.Exit(2)
+    _consolidate(source, output, _load_rules(rules), year=year, district=district,
+                 csv=csv, parquet=parquet)
+
+
+def _consolidate(source: Path, output: Path, profile, year=None, district="全区",
+                 csv=None, parquet=None) -> None:
+    from .consolidate import consolidate as run_consolidate
+    from .consolidate import export_tables
+    from .model import XlsprocError
+    try:
+        summary = run_consolidate(source, output, year=year, district=district, rules=profile)
+        exported = export_tables(source, csv, parquet, year=year, rules=profile) \
+            if csv or parquet else {"csv": [], "parquet": [], "messages": []}
+    except XlsprocError as exc:
+        err.print(f"[bold red]错误：[/]{exc.message}")
+        raise typer.Exit(2)
+    out.print(f"全区汇总：{output}（{summary['units']} 个单位、{summary['projects']} 个项目、"
+              f"{summary['indicators']} 个指标、{summary['flags']} 个问题；"
+              f"年度 {'、'.join(str(y) for y in summary['years']) or '—'}）")
+    for path in exported["csv"] + exported["parquet"]:
+        out.print(f"  导出：{path}")
+    for message in exported["messages"]:
+        out.print(f"  {message}")
 
 
 @app.command()

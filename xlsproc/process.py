@@ -147,6 +147,7 @@ class Context:
     outbox: str
     rules: Rules
     max_bytes: int = DEFAULT_MAX_BYTES
+    db: str | None = None  # the results store: last year's figures for relative targets
 
 
 Task = tuple[str, "str | None", str]          # (relpath, output relpath, entry key)
@@ -186,7 +187,7 @@ def work(chunk: list[Task] | None, ctx: Context,
     if not read:
         return
     yield ("begin", None)
-    scored = _score_all([r for _, r in read], ctx.rules)
+    scored = _score_all([r for _, r in read], ctx.rules, last_year_lookup(ctx.db))
     for (i, item), results in zip(read, scored):
         yield ("begin", i)
         yield _stage(i, lambda: _write_stage(item, results, ctx))
@@ -229,22 +230,40 @@ def _too_large(size: int, ctx: Context) -> XlsprocError:
                                           "已拒绝读取，请确认文件来源或去除多余内容后重新保存。")
 
 
-def _score_all(items: list[_Read], rules: Rules) -> list:
+def _score_all(items: list[_Read], rules: Rules, last_year=None) -> list:
     """Every item's results, scored together; file by file if that fails (an error is kept)."""
     from .scoring import score
     try:
-        scored = iter(score([ev for it in items for ev in it.evaluations], rules))
+        scored = iter(score([ev for it in items for ev in it.evaluations], rules, last_year))
         return [[next(scored) for _ in it.evaluations] for it in items]
     except Exception:               # noqa: BLE001 — find out which file it was
-        return [_score_alone(it, rules) for it in items]
+        return [_score_alone(it, rules, last_year) for it in items]
 
 
-def _score_alone(item: _Read, rules: Rules):
+def _score_alone(item: _Read, rules: Rules, last_year=None):
     from .scoring import score
     try:
-        return score(item.evaluations, rules)
+        return score(item.evaluations, rules, last_year)
     except Exception as exc:        # noqa: BLE001
         return exc
+
+
+_STORES: dict = {}
+
+
+def last_year_lookup(db: str | None):
+    """`last_year(evaluation, indicator)` backed by the results store, or None without one.
+    Asked only for relative targets (不低于上一年度); one connection per worker and store."""
+    if not db or not Path(db).is_file():
+        return None
+    from .store import Store
+    store = _STORES.get(db) or _STORES.setdefault(db, Store(db))
+
+    def last_year(ev, ind) -> float | None:
+        project = ev.project.text or None if ev.kind == "project" else None
+        found = store.last_year_value(ev.unit.text or None, project, ev.year, ind.name.text)
+        return None if found is None else found[1]
+    return last_year
 
 
 def _write_stage(item: _Read, results, ctx: Context) -> dict:
@@ -611,7 +630,7 @@ def process(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *
             on_record: Callable[[dict], None] | None = None,
             start_method: str | None = None, handler: Callable = work,
             pool: WorkerPool | None = None, only: Collection[str] | None = None,
-            include_locks: bool = True) -> Outcome:
+            include_locks: bool = True, db: str | Path | None = None) -> Outcome:
     """Process the new and changed workbooks below INBOX into OUTBOX; results.json for all.
 
     jobs: worker processes (default: all cores); timeout: seconds per file; force: redo all.
@@ -620,6 +639,8 @@ def process(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *
     functools.partial(work, before_file=...) to inject crashes and hangs).
     pool: a WorkerPool to reuse (watch mode); only: process no rel outside it (watch mode:
     the settled files), keeping the old results of the others.
+    db: the results store (default OUTBOX/xlsproc.sqlite): this run's results are recorded in
+    it, and its earlier years score relative targets (不低于上一年度).
     """
     started = time.monotonic()
     inbox, outbox = Path(inbox), Path(outbox)
@@ -630,13 +651,35 @@ def process(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *
     manifest = Manifest.load(outbox, header)
     plan = make_plan(inbox, outbox, manifest, force, only, include_locks)
     forget_stale(plan, manifest, outbox)
-    ctx = Context(str(root_of(inbox)), str(outbox), rules)
+    db = Path(db) if db else default_store(outbox)
+    ctx = Context(str(root_of(inbox)), str(outbox), rules, db=str(db))
     processed = _run(plan, manifest, ctx, pool, handler, jobs, timeout, start_method,
                      progress, on_record)
     records = [manifest.records[r] for r in plan.current if r in manifest.records]
     _finish(outbox, manifest, records, root_of(inbox), bool(processed or plan.removed))
-    return Outcome(outbox, records, processed, plan.removed, root_of(inbox),
-                   time.monotonic() - started)
+    outcome = Outcome(outbox, records, processed, plan.removed, root_of(inbox),
+                      time.monotonic() - started)
+    record_in_store(db, outcome, inbox, rules)
+    return outcome
+
+
+def default_store(outbox: Path) -> Path:
+    from .store import default_path
+    return Path(default_path(outbox))
+
+
+def record_in_store(db: Path, outcome: Outcome, inbox: Path, rules: Rules) -> None:
+    """This run's new results replace their earlier versions in the store; files that left
+    INBOX leave it too. One transaction: a crash leaves the store as it was."""
+    if not outcome.processed and not outcome.removed and Path(db).is_file():
+        return
+    from .store import Store
+    info = {"inbox": str(Path(inbox).resolve()), "outbox": str(outcome.outbox.resolve()),
+            "rules": rules.name, "version": __version__}
+    with Store(db) as store:
+        store.record(outcome.iter_entries(processed_only=True), info)
+        if outcome.removed:
+            store.forget(outcome.removed, outbox=outcome.outbox)
 
 
 def _prepare(outbox: Path) -> None:
