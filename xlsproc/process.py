@@ -20,7 +20,6 @@ import inspect
 import json
 import os
 import shutil
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from typing import Callable, Collection, Iterable, Iterator
 from . import __version__
 from .batch import CRASHED, FAILED, TIMEOUT, WorkerPool
 from .errors import detail as error_detail
+from .fileio import atomic_text, sha256, write_text_atomic
 from .errors import file_error
 from .grid import DEFAULT_MAX_BYTES, is_lock_file
 from .model import XlsprocError
@@ -52,14 +52,6 @@ GROUP_SYNC = hasattr(os, "sync")     # POSIX: one os.sync() before each manifest
 def file_json(*args, **kwargs) -> dict:
     from .results import file_json as make   # imports scoring → pandas: workers only
     return make(*args, **kwargs)
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # --- which files, and where their copies go ---------------------------------------------------
@@ -188,9 +180,9 @@ def work(chunk: list[Task] | None, ctx: Context,
         return
     yield ("begin", None)
     scored = _score_all([r for _, r in read], ctx.rules, last_year_lookup(ctx.db))
-    for (i, item), results in zip(read, scored):
+    for (i, item), item_results in zip(read, scored):
         yield ("begin", i)
-        yield _stage(i, lambda: _write_stage(item, results, ctx))
+        yield _stage(i, lambda: _write_stage(item, item_results, ctx))
 
 
 def _stage(i: int, step: Callable) -> tuple:
@@ -350,23 +342,6 @@ def make_record(rel: str, key: str, st: os.stat_result, entry: dict) -> dict:
 
 # --- writing state files atomically -----------------------------------------------------------
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Temp file in the same folder, fsync, rename: readers see the old or the new file, whole,
-    even after a power cut (after a kill -9 the rename alone would do)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def entry_key(rel: str) -> str:
     return hashlib.sha256(rel.encode("utf-8")).hexdigest()[:32] + ".json"
 
@@ -519,23 +494,12 @@ def write_results(outbox: Path, records: list[dict], root: Path) -> None:
     """Assemble results.json from the entry files, streaming: memory does not grow with N.
 
     One entry per line: a JSON array that line-oriented tools (grep, diff) can also read."""
-    path = outbox / RESULTS
-    fd, tmp = tempfile.mkstemp(dir=outbox, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write("[")
-            for i, rec in enumerate(records):
-                text = _entry_text(outbox, rec, str(root / rec["rel"]))
-                fh.write(("," if i else "") + "\n" + text)
-            fh.write("\n]\n" if records else "]\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_text(outbox / RESULTS) as fh:
+        fh.write("[")
+        for i, rec in enumerate(records):
+            text = _entry_text(outbox, rec, str(root / rec["rel"]))
+            fh.write(("," if i else "") + "\n" + text)
+        fh.write("\n]\n" if records else "]\n")
 
 
 def _entry_text(outbox: Path, rec: dict, path: str) -> str:

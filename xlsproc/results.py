@@ -1,19 +1,11 @@
 """Results as the JSON of shared/spec/results-json.md (add fields freely, rename none)."""
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from .model import Cell, XlsprocError
-from .scoring import EvaluationResult, as_number
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+from .fileio import sha256
+from .scoring import EvaluationResult
 
 
 def _text(cell: Cell) -> str | None:
