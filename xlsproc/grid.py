@@ -255,7 +255,7 @@ def _formula_cells(xml: str) -> dict[tuple[int, int], tuple[str, bool, float | N
     """(row, col) → (formula text, has a cached result, the cached number if any)."""
     from .model import parse_cell_name
     cells = {}
-    for attrs, body in _CELL.findall(xml):
+    for attrs, body in _formula_candidates(xml):
         if not body or not _F.search(body):
             continue
         ref = dict(_ATTR.findall(attrs)).get("r")
@@ -269,6 +269,25 @@ def _formula_cells(xml: str) -> dict[tuple[int, int], tuple[str, bool, float | N
         cached = bool(v and (v.group(1) != "" or cell_type == "str")) or bool(_IS.search(body))
         cells[parse_cell_name(ref)] = (text, cached, _number(v.group(1)) if v and not cell_type else None)
     return cells
+
+
+_F_OPEN = re.compile(r"<f[\s>/]")
+
+
+def _formula_candidates(xml: str):
+    """(attributes, body) of the cells that hold a formula. Unprefixed sheets (nearly all) are
+    searched from each <f> back to its <c>, not cell by cell: most cells hold no formula."""
+    if "<c " not in xml:                      # a prefixed namespace (<x:c …>): the slow way
+        yield from _CELL.findall(xml)
+        return
+    for found in _F_OPEN.finditer(xml):
+        start = xml.rfind("<c ", 0, found.start())
+        end = xml.find("</c>", found.start())
+        if start < 0 or end < 0:
+            continue
+        cell = _CELL.match(xml, start, end + 4)
+        if cell:
+            yield cell.group(1), cell.group(2)
 
 
 def _number(text: str) -> float | None:
@@ -312,7 +331,7 @@ def _calamine_error(exc: Exception) -> XlsprocError:
 def _grid(wb, name: str, file: str, xml: "SheetXml | None") -> Grid:
     sheet = wb.get_sheet_by_name(name)
     values = sheet.to_python(skip_empty_area=False)
-    values = [[_clean(v) for v in row] for row in values]
+    values = [[_clean(v) if type(v) is float else v for v in row] for row in values]
     merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
     grid = Grid(file=file, sheet=name, values=values, merged=merged)
     if xml is None:

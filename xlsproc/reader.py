@@ -20,6 +20,7 @@ from .model import (EMPTY, Cell, CellRef, Evaluation, FundRow, Funds, IndicatorR
                     XlsprocError)
 
 MAX_LABEL_LEN = 24          # longer text is prose, not a header label
+NO_LABEL = Label("", None)
 MAX_HEADER_ROW = 300        # an evaluation table's header is near the top; a 50,000-row list is not one
 MAX_INDICATOR_ROWS = 1000   # indicators below the header, at most
 _YEAR = re.compile(r"(20\d{2})\s*年")
@@ -34,28 +35,28 @@ class Sheet:
         self.rows = len(grid.values)
         self.cols = max((len(r) for r in grid.values), default=0)
         self.origin: dict[tuple[int, int], tuple[int, int]] = {}
+        # Every row padded to full width, merged cells holding their top-left value.
+        self.filled = [list(row) + [""] * (self.cols - len(row)) for row in grid.values]
         for r0, c0, r1, c1 in grid.merged:
-            for r in range(r0, r1 + 1):
-                for c in range(c0, c1 + 1):
+            top = self.filled[r0][c0] if r0 < self.rows and c0 < self.cols else ""
+            for r in range(r0, min(r1 + 1, self.rows)):
+                for c in range(c0, min(c1 + 1, self.cols)):
                     if (r, c) != (r0, c0):
                         self.origin[(r, c)] = (r0, c0)
-        self._labels: dict[tuple[int, int], Label] = {}
+                        self.filled[r][c] = top
         self._row_labels: dict[int, list[tuple[int, Label]]] = {}
         self.file_name = Path(grid.file).name
 
     def raw(self, r: int, c: int) -> Any:
-        r, c = self.origin.get((r, c), (r, c))
-        if r < self.rows and c < len(self.grid.values[r]):
-            return self.grid.values[r][c]
+        if r < self.rows and c < self.cols:
+            return self.filled[r][c]
         return ""
 
     def label(self, r: int, c: int) -> Label:
-        key = self.origin.get((r, c), (r, c))
-        if key not in self._labels:
-            value = self.raw(r, c)
-            text = value if isinstance(value, str) and len(value) <= 4 * MAX_LABEL_LEN else ""
-            self._labels[key] = layout.normalize(text) if text else Label("", None)
-        return self._labels[key]
+        value = self.raw(r, c)
+        if type(value) is str and value and len(value) <= 4 * MAX_LABEL_LEN:
+            return layout.normalize(value)
+        return NO_LABEL
 
     def cell(self, r: int, c: int | None) -> Cell:
         if c is None or r is None:
@@ -83,7 +84,14 @@ class Sheet:
         """(col, Label) for each non-blank label cell of a row, left to right (cached per row)."""
         found = self._row_labels.get(r)
         if found is None:
-            found = [(c, lab) for c in range(self.cols) if (lab := self.label(r, c)).text]
+            found = []
+            if r < self.rows:
+                limit = 4 * MAX_LABEL_LEN
+                for c, value in enumerate(self.filled[r]):
+                    if type(value) is str and value and len(value) <= limit:
+                        lab = layout.normalize(value)
+                        if lab.text:
+                            found.append((c, lab))
             self._row_labels[r] = found
         return found
 
