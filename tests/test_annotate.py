@@ -109,3 +109,15 @@ def test_annotated_copy_matches_golden(copies, src, update_golden):
     dst, results = copies[src.name]
     text = _dump(dst, results)
     assert_golden(text, GOLDEN / "annotate" / (src.name + ".txt"), update_golden)
+
+
+def test_an_annotated_copy_can_be_annotated_again(copies, tmp_path):
+    """The officer fixes our copy and runs it again: its old 审核结果 is replaced, nothing lost."""
+    first, _ = copies["某街道_青少年服务_2024.xlsx"]
+    results = xlsproc.evaluate(first)
+    again = tmp_path / "again.xlsx"
+    annotate(first, again, results, "default")
+    wb = openpyxl.load_workbook(again)
+    assert wb.sheetnames.count(REVIEW_SHEET) == 1 and wb.sheetnames.count(REPORT_SHEET) == 1
+    codes = {row[6] for row in wb[REVIEW_SHEET].iter_rows(values_only=True) if row and len(row) > 6}
+    assert "total-mismatch" in codes

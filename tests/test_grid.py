@@ -74,3 +74,20 @@ def test_a_docx_is_not_a_workbook(tmp_path):
     with pytest.raises(XlsprocError) as exc:
         read_grids(path)
     assert exc.value.code == "file-unsupported" and "Word" in exc.value.message
+
+
+def test_damaged_compressed_data_is_a_corrupt_file_not_our_bug(tmp_path):
+    import zipfile
+    from conftest import SAMPLES
+    src = SAMPLES / "某街道_青少年服务_2024.xlsx"
+    data = bytearray(src.read_bytes())
+    info = zipfile.ZipFile(src).getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for k in range(40, 200):
+        data[start + k] ^= 0x5A
+    path = tmp_path / "损坏一半.xlsx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(XlsprocError) as exc:
+        read_grids(path)
+    assert exc.value.code == "file-corrupt"
+    assert not any("a" <= ch.lower() <= "z" for ch in exc.value.message.replace("Excel", "").replace("WPS", ""))

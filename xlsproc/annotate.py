@@ -169,7 +169,7 @@ def annotate(src: Path, dst: Path, results: list[EvaluationResult], profile: str
     patches = [p for res in results for p in cell_patches(res)]
     sheets = [review_sheet(src.name, results, profile), report_sheet(results)]
     dst.parent.mkdir(parents=True, exist_ok=True)
-    if src.suffix.lower() == ".xls":
+    if not _is_ooxml_package(src):          # .xls, .xlsb, WPS .et: values and merges only
         with tempfile.TemporaryDirectory(dir=dst.parent) as tmp:
             converted = Path(tmp) / (src.stem + ".xlsx")
             xls_to_xlsx(src, converted)
@@ -180,6 +180,16 @@ def annotate(src: Path, dst: Path, results: list[EvaluationResult], profile: str
         os.unlink(dst)
         raise XlsprocError("copy-incomplete", "批注副本未能完整保留原表内容，已放弃输出："
                            + "；".join(lost[:5]))
+
+
+def _is_ooxml_package(path: Path) -> bool:
+    """An .xlsx/.xlsm zip with XML parts, which xlsxpatch can edit in place."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return "xl/workbook.xml" in zf.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
 
 
 def xls_to_xlsx(src: Path, dst: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -98,9 +99,9 @@ def _check_zip(path: Path, max_bytes: int) -> dict[str, "SheetXml"]:
                 raise file_error("file-unsupported", what=_zip_kind(names))
             return _scan_xml(zf, max_bytes)
     except zipfile.BadZipFile as exc:
-        raise file_error("file-corrupt", detail=f"压缩包结构错误：{exc}") from None
-    except (OSError, EOFError, zipfile.LargeZipFile, ValueError) as exc:
-        raise file_error("file-corrupt", detail=str(exc) or type(exc).__name__) from None
+        raise file_error("file-corrupt", detail="压缩包结构不完整") from None
+    except (OSError, EOFError, zipfile.LargeZipFile, ValueError, zlib.error):
+        raise file_error("file-corrupt", detail="压缩数据已损坏，无法解压") from None
 
 
 def _mib(n: int) -> str:
@@ -325,7 +326,7 @@ def _calamine_error(exc: Exception) -> XlsprocError:
     text = str(exc)
     if "password" in text.lower() or "encrypt" in text.lower():
         return file_error("file-encrypted")
-    return file_error("file-corrupt", detail=f"{type(exc).__name__}: {text[:200]}")
+    return file_error("file-corrupt", detail="工作表数据无法解析")
 
 
 def _grid(wb, name: str, file: str, xml: "SheetXml | None") -> Grid:

@@ -36,7 +36,10 @@ from .grid import DEFAULT_MAX_BYTES, is_lock_file
 from .model import XlsprocError
 from .rules import Rules, load_rules
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xltx", ".xltm")
+# Files a unit may have sent as its workbook. Those we cannot read (.ods, .csv …) are reported
+# with what to do rather than silently passed over.
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xltx", ".xltm", ".xlsb", ".et", ".ett",
+                        ".ods", ".csv")
 STATE = ".xlsproc"
 RESULTS = "results.json"
 QUARANTINE = "隔离清单.txt"
@@ -89,11 +92,11 @@ def _is_workbook_name(name: str) -> bool:
 def output_name(rel: Path) -> Path:
     """Where a file's annotated copy goes below OUTBOX (.xls → .xlsx, templates → workbooks)."""
     suffix = rel.suffix.lower()
-    if suffix in (".xls", ".xltx"):
-        return rel.with_suffix(".xlsx")
+    if suffix in (".xlsx", ".xlsm"):
+        return rel
     if suffix == ".xltm":
         return rel.with_suffix(".xlsm")
-    return rel
+    return rel.with_suffix(".xlsx")          # .xls, .xltx, .xlsb, .et …: written as .xlsx
 
 
 def assign_outputs(rels: Iterable[str]) -> dict[str, str]:

@@ -1763,7 +1763,9 @@ def patch_xlsx(src: Path, dst: Path, patches: list[CellPatch], new_sheets: list[
         _write_atomic(dst, src, pkg, fsync=fsync)
         if not verify:
             return None
-        return _verify_open(pkg.pristine, dst)
+        # A sheet we replaced (our own 审核结果 of an earlier run) is meant to change.
+        replaced = {ns.name for ns in new_sheets}
+        return _verify_open(pkg.pristine, dst, replaced)
 
 
 # ---------------------------------------------------------------------------
@@ -2008,7 +2010,7 @@ class _Flexible:
         return name in self.full
 
 
-def verify_preserved(src: Path, dst: Path) -> list[str]:
+def verify_preserved(src: Path, dst: Path, replaced: set[str] = frozenset()) -> list[str]:
     """Chinese descriptions of what the copy dst lost compared with src ([] = nothing lost).
 
     Compared: the sheets (present, in order), per sheet its merges, data validations,
@@ -2021,29 +2023,30 @@ def verify_preserved(src: Path, dst: Path) -> list[str]:
     """
     try:
         with zipfile.ZipFile(src) as a:
-            return _verify_open(lambda: _Package(a), dst)
+            return _verify_open(lambda: _Package(a), dst, replaced)
     except (zipfile.BadZipFile, ET.ParseError, KeyError, ValueError) as exc:
         return [f"无法读取副本或原文件：{exc}"]
 
 
-def _verify_open(source, dst: Path) -> list[str]:
-    """verify_preserved with the source zip already open (source() makes its _Package)."""
+def _verify_open(source, dst: Path, replaced: set[str] = frozenset()) -> list[str]:
+    """verify_preserved with the source zip already open (source() makes its _Package).
+    Sheets named in `replaced` were rewritten on purpose: their old content is not missed."""
     try:
         with zipfile.ZipFile(dst) as b:
             old, new = _Snapshot(source()), _Snapshot(_Package(b))
-            problems = _compare_sheets(old, new) + _compare_names(old, new)
+            problems = _compare_sheets(old, new, replaced) + _compare_names(old, new, replaced)
             return problems + _compare_members(old, new)
     except (zipfile.BadZipFile, ET.ParseError, KeyError, ValueError) as exc:
         return [f"无法读取副本或原文件：{exc}"]
 
 
-def _compare_sheets(old: _Snapshot, new: _Snapshot) -> list[str]:
+def _compare_sheets(old: _Snapshot, new: _Snapshot, replaced: set[str] = frozenset()) -> list[str]:
     problems = [f"工作表“{n}”丢失" for n in old.order if n not in new.sheets]
     kept = [n for n in new.order if n in old.sheets]
     if kept != [n for n in old.order if n in new.sheets]:
         problems.append(f"工作表顺序改变：原为 {'、'.join(old.order)}，现为 {'、'.join(new.order)}")
     for name in old.with_part:
-        if name in new.with_part:
+        if name in new.with_part and name not in replaced:
             problems += _sheet_problems(name, old, new)
     for name, info in new.with_part.items():
         if name not in old.with_part:  # a new sheet: nothing to lose, but it must be readable
@@ -2247,12 +2250,14 @@ def _compare_sheet(name: str, a: _SheetFacts, b: _SheetFacts) -> list[str]:
     return out
 
 
-def _compare_names(old: _Snapshot, new: _Snapshot) -> list[str]:
+def _compare_names(old: _Snapshot, new: _Snapshot, replaced: set[str] = frozenset()) -> list[str]:
     if old.wb.part == new.wb.part and _same_stored(old.pkg, old.wb.part, new.pkg, new.wb.part):
         return []  # same workbook.xml: same names, same sheet order
     out = []
     old_names, new_names = old.defined_names(), new.defined_names()
     for (name, sheet), text in sorted(old_names.items()):
+        if sheet in replaced:          # e.g. the autofilter range of a replaced 审核结果
+            continue
         label = f"定义名称 {name}" + (f"（工作表“{sheet}”）" if sheet else "")
         if (name, sheet) not in new_names:
             out.append(f"{label} 丢失")
