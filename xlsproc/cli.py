@@ -115,6 +115,9 @@ def process(
     except XlsprocError as exc:
         err.print(f"[bold red]错误：[/]{exc.message}")
         raise typer.Exit(2)
+    except OSError as exc:
+        err.print(f"[bold red]错误：[/]{_cannot_write(outbox, exc)}")
+        raise typer.Exit(2)
     except KeyboardInterrupt:
         err.print("\n已中断：已完成的文件均已保存，再次运行同一命令将接着处理其余文件。")
         raise typer.Exit(130)
@@ -161,6 +164,9 @@ def _consolidate(source: Path, output: Path, profile, year=None, district="全�
             if csv or parquet else {"csv": [], "parquet": [], "messages": []}
     except XlsprocError as exc:
         err.print(f"[bold red]错误：[/]{exc.message}")
+        raise typer.Exit(2)
+    except OSError as exc:
+        err.print(f"[bold red]错误：[/]{_cannot_write(output, exc)}")
         raise typer.Exit(2)
     out.print(f"全区汇总：{output}（{summary['units']} 个单位、{summary['projects']} 个项目、"
               f"{summary['indicators']} 个指标、{summary['flags']} 个问题；"
@@ -326,8 +332,21 @@ def template(
     if kind not in KINDS:
         err.print(f"[bold red]错误：[/]模板类型应为 {' 或 '.join(KINDS)}，而不是 {kind!r}。")
         raise typer.Exit(2)
-    written = write_template(kind, output, _load_rules(rules))
+    if output.suffix.lower() != ".xlsx":
+        err.print(f"[bold red]错误：[/]模板是 .xlsx 工作簿，请把输出文件名改为以 .xlsx 结尾（现为 {output.name}）。")
+        raise typer.Exit(2)
+    try:
+        written = write_template(kind, output, _load_rules(rules))
+    except OSError as exc:
+        err.print(f"[bold red]错误：[/]{_cannot_write(output, exc)}")
+        raise typer.Exit(2)
     out.print(f"已写出模板：{written}")
+
+
+def _cannot_write(where: Path, exc: OSError) -> str:
+    reason = {2: "目录不存在", 13: "没有写入权限", 28: "磁盘空间不足", 30: "只读文件系统"}.get(
+        exc.errno, exc.strerror or "系统拒绝")
+    return f"无法写入 {where}（{reason}）。请换一个可以写入的位置（-o），输入文件未受影响。"
 
 
 def print_entry(entry: dict, show_flags: bool = True) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .history import unit_name
 from .scoring import EvaluationResult, IndicatorResult, fmt, pct
 
 PROMPT_REASON = "【未填写偏差原因，请补充未完成原因及改进措施】"
@@ -33,10 +34,12 @@ def paragraphs(res: EvaluationResult) -> list[Paragraph]:
     out.append(Paragraph(f"二、{scope}绩效目标完成情况", 1))
     out.append(Paragraph("1. 执行率情况", 2))
     out.append(Paragraph(_execution_sentence(res, who), 3))
-    done = [i for i in res.indicators if _completed(i)]
-    missed = [i for i in res.indicators if not _completed(i)]
+    goals = [i for i in res.indicators if not i.row.placeholder]
+    done = [i for i in goals if _completed(i) and i.kind != "manual"]
+    pending = [i for i in goals if _completed(i) and i.kind == "manual"]
+    missed = [i for i in goals if not _completed(i)]
     out.append(Paragraph("2. 完成的绩效目标", 2))
-    out.extend(_list_or_none([_done_text(i) for i in done]))
+    out.extend(_list_or_none([_done_text(i) for i in done] + [_pending_text(i) for i in pending]))
     out.append(Paragraph("3. 未完成的绩效目标", 2))
     out.extend(_list_or_none([_missed_text(i) for i in missed]))
     out.append(Paragraph("三、存在的问题和原因", 1))
@@ -55,10 +58,12 @@ def text(res: EvaluationResult) -> str:
 
 
 def _subject(res: EvaluationResult) -> str:
+    """Who the report is about, as prose writes it: budget codes (401001-) dropped."""
     ev = res.evaluation
+    unit = unit_name(ev.unit.text) if not ev.unit.blank else ""
     if ev.kind == "project" and not ev.project.blank:
-        return f"{ev.unit.text}“{ev.project.text}”" if not ev.unit.blank else f"“{ev.project.text}”"
-    return ev.unit.text or ev.sheet
+        return f"{unit}“{ev.project.text}”" if unit else f"“{ev.project.text}”"
+    return unit or ev.sheet
 
 
 def _score_sentence(res: EvaluationResult, who: str, year: str, scope: str) -> str:
@@ -85,6 +90,11 @@ def _done_text(i: IndicatorResult) -> str:
     return f"绩效目标：{i.name}，年度指标值 {target}；完成情况：{i.row.actual.text or '—'}，已完成。"
 
 
+def _pending_text(i: IndicatorResult) -> str:
+    return (f"绩效目标：{i.name}，年度指标值 {i.row.target.text or '—'}；完成情况：{i.row.actual.text or '—'}。"
+            "该目标以上年为基准，需与上年实际数据核对后确认是否完成。")
+
+
 def _missed_text(i: IndicatorResult) -> str:
     reason = i.row.reason.text or PROMPT_REASON
     return (f"绩效目标：{i.name}，年度指标值 {i.row.target.text or '—'}；完成情况："
@@ -104,6 +114,7 @@ def _problems(res: EvaluationResult) -> list[str]:
     serious = [f for f in res.flags if f.severity in ("error", "warning")]
     if not serious:
         return ["经核查，各项绩效指标已完成，自评表未发现需要说明的问题。"]
+    lead = "自评表审核发现以下问题，请逐项说明原因或修改后重新提交："
     seen, lines = set(), []
     for f in serious:
         key = (f.code, f.indicator)
@@ -112,4 +123,4 @@ def _problems(res: EvaluationResult) -> list[str]:
         seen.add(key)
         subject = f"“{f.indicator}”" if f.indicator else ""
         lines.append(f"{subject}{f.title}：{f.detail}")
-    return _numbered(lines)
+    return [lead] + _numbered(lines)

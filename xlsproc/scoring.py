@@ -551,7 +551,9 @@ def _rate_flags(ev: Evaluation, sink: FlagSink, b: BudgetResult, rules: Rules) -
         sink.add("low-execution-rate", rate_cell,
                  severity=rules.severity("low-execution-rate-with-reason") if has_reason else None,
                  rate=pct(b.rate), threshold=pct(er["low_rate"], 0),
-                 advice="已填写原因，请确认原因充分。" if has_reason else "请在原因栏说明预算执行偏低的原因及改进措施。")
+                 advice="已填写原因，请确认原因充分。" if has_reason else
+                 "请在原因栏说明预算执行偏低的原因及改进措施。" if funds.reason.ref else
+                 "请在偏差原因分析或自评报告中说明预算执行偏低的原因及改进措施。")
     if b.rate > er["max_rate"]:
         sink.add("over-execution", funds.total.executed, executed=fmt(b.executed),
                  annual=fmt(b.annual), rate=pct(b.rate))
