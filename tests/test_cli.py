@@ -99,3 +99,12 @@ def test_evaluate_many_equals_one_by_one():
             continue
         assert [(r.total_score, r.grade, [f.message for f in r.flags]) for r in got] == \
                [(r.total_score, r.grade, [f.message for f in r.flags]) for r in alone]
+
+
+def test_check_a_folder_checks_the_workbooks_in_it():
+    from conftest import SAMPLES
+    result = runner.invoke(app, ["check", "--json", str(SAMPLES / "bad")])
+    assert result.exit_code == 1
+    entries = json.loads(result.stdout)
+    assert len(entries) == 8
+    assert {e["status"] for e in entries} == {"error", "skipped"}

@@ -47,7 +47,7 @@ def _load_rules(path: Path | None):
 
 @app.command()
 def check(
-    files: Annotated[list[Path], typer.Argument(help="要检查的工作簿（.xlsx/.xlsm/.xls），可多个。",
+    files: Annotated[list[Path], typer.Argument(help="要检查的工作簿（.xlsx/.xlsm/.xls），可多个；文件夹表示其中全部工作簿。",
                                                 show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出（供其他程序使用）。")] = False,
     rules: RulesOption = None,
@@ -63,7 +63,7 @@ def check(
         err.print(f"[bold red]错误：[/]找不到文件 {f}，请检查路径。")
     if missing:
         raise typer.Exit(2)
-    entries = run_check(*files, rules=profile)
+    entries = run_check(*_expand(files), rules=profile)
     if as_json:
         sys.stdout.write(json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
     else:
@@ -341,6 +341,15 @@ def template(
         err.print(f"[bold red]错误：[/]{_cannot_write(output, exc)}")
         raise typer.Exit(2)
     out.print(f"已写出模板：{written}")
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    """A folder named on the command line stands for the workbooks below it."""
+    from .process import discover
+    out: list[Path] = []
+    for path in paths:
+        out.extend(discover(path) if path.is_dir() else [path])
+    return out
 
 
 def _cannot_write(where: Path, exc: OSError) -> str:
