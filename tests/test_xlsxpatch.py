@@ -814,3 +814,33 @@ def test_verify_handles_cdata_rows(form, tmp_path):
     lost = _damage(out, tmp_path / "lost.xlsx", SHEET1,
                    lambda x: re.sub(r'(<c r="I18"[^>]*>.*?)<v>[^<]*</v>', r"\1", x, count=1))
     assert verify_preserved(src, lost) == [f"工作表“{SHEET}”的公式缓存值丢失 1 个"]
+
+
+def test_fast_row_and_cell_scans_match_the_general_ones(form, rich):
+    """The bulk row split and the cell scan with a leading r="…" give what the general
+    (one element at a time) code gives."""
+    import xlsproc.xlsxpatch as xp
+
+    for path in (form, rich):
+        data = _member(path, SHEET1)
+        split = xp._split_sheet(data)
+        assert split is not None
+        start = data.index(b">", data.index(b"<sheetData")) + 1
+        content = data[start:data.index(b"</sheetData>")]
+        assert xp._split_rows(content, b"") == xp._split_rows(content + b" ", b"")  # bulk vs one by one
+        sheet = xp._SheetXml(data.decode())
+        for row in split.rows:
+            text = row.decode()
+            head = sheet.row_open.match(text)
+            if not head.group(1):
+                assert sheet._cells(text, head.end()) == sheet._cells_slow(text, head.end())
+    for content in (b'<row r="1"/><row r="2"></row>', b'<row r="1"/></row>', b'<rowx></row>',
+                    b'<row r="1"></row></row>', b'<row r="1"><row></row>', b"<row></row>x"):
+        assert xp._split_rows(content, b"") == xp._split_rows(content + b" ", b"")
+
+
+def test_verify_in_memory_matches_verify_preserved(form, rich, tmp_path):
+    """patch_xlsx(verify=True) compares from memory; verify_preserved reads both files."""
+    for src, patches in ((form, FORM_PATCHES), (rich, [CellPatch(SHEET, "B5", 9, fill="FFFFC7CE", comment="核")])):
+        out = tmp_path / f"{src.stem}_in_memory.xlsx"
+        assert patch_xlsx(src, out, patches, [_report_sheet()], verify=True) == verify_preserved(src, out) == []

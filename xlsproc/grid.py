@@ -6,6 +6,7 @@ for .xlsx/.xlsm the sheet XML is scanned once more for formulas, which calamine 
 """
 from __future__ import annotations
 
+import io
 import math
 import re
 import zipfile
@@ -41,19 +42,27 @@ def is_lock_file(path: Path) -> bool:
     return path.name.startswith("~$") or path.name.startswith(".~")
 
 
-def read_grids(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Grid]:
-    """All worksheets of a workbook, or XlsprocError with a file-level code."""
-    head = _head(path)
+def read_grids(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes | None = None) -> list[Grid]:
+    """All worksheets of a workbook, or XlsprocError with a file-level code. `data`, when given,
+    is the file's content already read (the worker hashes it too): the file is not opened again."""
+    head = data[:4096] if data is not None else _head(path)
     if not head:
         raise file_error("file-corrupt", detail="文件为空（0 字节）")
     if head.startswith(ZIP_MAGIC):
-        formulas = _check_zip(path, max_bytes)
-        return _read_calamine(path, formulas)
+        if data is None:
+            data = _read_all(path)
+        formulas = _check_zip(io.BytesIO(data), max_bytes)
+        return _read_calamine(path, formulas, data)
     if head.startswith(OLE_MAGIC):
-        if _ole_is_encrypted_package(path):
+        if _ole_is_encrypted_package(path, data):
             raise file_error("file-encrypted")
         return _read_calamine(path, {})
     raise file_error("file-unsupported", what=_describe_text(head))
+
+
+def _read_all(path: Path) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
 
 
 def _head(path: Path) -> bytes:
@@ -86,8 +95,9 @@ def _looks_like_text(head: bytes) -> bool:
     return False
 
 
-def _check_zip(path: Path, max_bytes: int) -> dict[str, "SheetXml"]:
-    """Refuse corrupt packages and zip bombs (declared sizes, before any decompression)."""
+def _check_zip(path, max_bytes: int) -> dict[str, "SheetXml"]:
+    """Refuse corrupt packages and zip bombs (declared sizes, before any decompression).
+    `path` is a file name or a binary file object (the bytes already read)."""
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -98,7 +108,7 @@ def _check_zip(path: Path, max_bytes: int) -> dict[str, "SheetXml"]:
             if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
                 raise file_error("file-unsupported", what=_zip_kind(names))
             return _scan_xml(zf, max_bytes)
-    except zipfile.BadZipFile as exc:
+    except zipfile.BadZipFile:
         raise file_error("file-corrupt", detail="压缩包结构不完整") from None
     except (OSError, EOFError, zipfile.LargeZipFile, ValueError, zlib.error):
         raise file_error("file-corrupt", detail="压缩数据已损坏，无法解压") from None
@@ -118,10 +128,13 @@ def _zip_kind(names: set[str]) -> str:
     return "压缩包（zip）"
 
 
-def _ole_is_encrypted_package(path: Path) -> bool:
+def _ole_is_encrypted_package(path: Path, data: bytes | None = None) -> bool:
     """An encrypted .xlsx is an OLE container holding an 'EncryptedPackage' stream."""
-    with open(path, "rb") as fh:
-        data = fh.read(1024 * 1024)
+    if data is not None:
+        data = data[:1024 * 1024]
+    else:
+        with open(path, "rb") as fh:
+            data = fh.read(1024 * 1024)
     return "EncryptedPackage".encode("utf-16-le") in data
 
 
@@ -138,8 +151,34 @@ _IS = re.compile(r'<(?:\w+:)?is>', re.S)
 
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → part name (xl/worksheets/sheet1.xml), from workbook.xml and its rels."""
-    wb = zf.read("xl/workbook.xml").decode("utf-8", "replace")
-    rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    return dict(_sheet_parts(zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels")))
+
+
+_PARSED: dict = {}          # small parts shared by workbooks from one template → their parse
+_PARSED_MAX = 256
+
+
+def _memo(kind: str, data: bytes, parse):
+    """parse(data), remembered by the exact bytes (templates repeat workbook.xml and styles.xml)."""
+    if len(data) > 65536:
+        return parse(data)
+    key = (kind, data)
+    found = _PARSED.get(key)
+    if found is None:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        found = _PARSED[key] = parse(data)
+    return found
+
+
+def _sheet_parts(wb_bytes: bytes, rels_bytes: bytes) -> dict[str, str]:
+    return _memo("parts", wb_bytes + b"\0" + rels_bytes,
+                 lambda _: _parse_sheet_parts(wb_bytes, rels_bytes))
+
+
+def _parse_sheet_parts(wb_bytes: bytes, rels_bytes: bytes) -> dict[str, str]:
+    wb = wb_bytes.decode("utf-8", "replace")
+    rels = rels_bytes.decode("utf-8", "replace")
     targets = {}
     for rel in _REL.findall(rels):
         attrs = dict(_ATTR.findall(rel))
@@ -190,9 +229,14 @@ PERCENT_BUILTIN = {9, 10}
 def _percent_styles(zf: zipfile.ZipFile) -> set[str]:
     """Indexes (as text) of the cell formats that show numbers as percentages."""
     try:
-        xml = zf.read("xl/styles.xml").decode("utf-8", "replace")
+        data = zf.read("xl/styles.xml")
     except KeyError:
         return set()
+    return _memo("styles", data, _parse_percent_styles)
+
+
+def _parse_percent_styles(data: bytes) -> frozenset[str]:
+    xml = data.decode("utf-8", "replace")
     custom = {}
     for attrs in _NUMFMT.findall(xml):
         a = dict(_ATTR.findall(attrs))
@@ -204,18 +248,18 @@ def _percent_styles(zf: zipfile.ZipFile) -> set[str]:
         fmt = dict(_ATTR.findall(attrs)).get("numFmtId", "0")
         if (fmt.isdigit() and int(fmt) in PERCENT_BUILTIN) or custom.get(fmt):
             out.add(str(n))
-    return out
+    return frozenset(out)
 
 
 def _scan_xml(zf: zipfile.ZipFile, max_bytes: int) -> dict[str, SheetXml]:
     """Per sheet name: its formulas (with whether a result is cached) and percent cells."""
     try:
-        parts = sheet_parts(zf)
-        workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+        workbook = zf.read("xl/workbook.xml")
+        parts = _sheet_parts(workbook, zf.read("xl/_rels/workbook.xml.rels"))
     except KeyError:
         return {}
     percent_styles = _percent_styles(zf)
-    full_calc = bool(_CALC_PR.search(workbook))
+    full_calc = _memo("calc", workbook, lambda b: bool(_CALC_PR.search(b.decode("utf-8", "replace"))))
     out = {}
     for name, part in parts.items():
         try:
@@ -300,9 +344,9 @@ def _number(text: str) -> float | None:
 
 # --- calamine ----------------------------------------------------------------------------
 
-def _read_calamine(path: Path, formulas: dict) -> list[Grid]:
+def _read_calamine(path: Path, formulas: dict, data: bytes | None = None) -> list[Grid]:
     try:
-        wb = calamine.load_workbook(str(path))
+        wb = _open_calamine(path, data)
     except calamine.PasswordError:
         raise file_error("file-encrypted") from None
     except Exception as exc:  # calamine raises several types for broken files
@@ -322,6 +366,21 @@ def _read_calamine(path: Path, formulas: dict) -> list[Grid]:
     return grids
 
 
+_BY_CONTENT = {".xlsx", ".xlsm"}     # calamine picks its Xlsx reader for these names, as it
+                                     # does for any zip it is handed as bytes
+
+
+def _open_calamine(path: Path, data: bytes | None):
+    """The workbook from the bytes already read; from the path otherwise. A failure from the
+    bytes is retried by path so that errors are exactly those of the path reader."""
+    if data is not None and path.suffix in _BY_CONTENT:
+        try:
+            return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        except Exception:  # noqa: BLE001 — re-raised by the path reader below
+            pass
+    return calamine.load_workbook(str(path))
+
+
 def _calamine_error(exc: Exception) -> XlsprocError:
     text = str(exc)
     if "password" in text.lower() or "encrypt" in text.lower():
@@ -332,7 +391,9 @@ def _calamine_error(exc: Exception) -> XlsprocError:
 def _grid(wb, name: str, file: str, xml: "SheetXml | None") -> Grid:
     sheet = wb.get_sheet_by_name(name)
     values = sheet.to_python(skip_empty_area=False)
-    values = [[_clean(v) if type(v) is float else v for v in row] for row in values]
+    values = [[(round(v, 10) if v - v == 0 else "") if type(v) is float else v for v in row]
+              for row in values]            # _clean, inline: nan and inf (v - v != 0) become ''
+
     merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
     grid = Grid(file=file, sheet=name, values=values, merged=merged)
     if xml is None:

@@ -6,7 +6,7 @@ Nothing here knows about openpyxl, calamine or pandas.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -36,9 +36,11 @@ def parse_cell_name(ref: str) -> tuple[int, int]:
     return int(digits) - 1, col - 1
 
 
-@dataclass(frozen=True)
-class CellRef:
-    """Where a value came from: file, sheet and 0-based row/col of the (top-left) cell."""
+class CellRef(NamedTuple):
+    """Where a value came from: file, sheet and 0-based row/col of the (top-left) cell.
+
+    A NamedTuple rather than a dataclass: the reader makes one per value read, and a tuple is
+    built in a third of the time of a frozen dataclass."""
 
     file: str
     sheet: str
@@ -53,8 +55,7 @@ class CellRef:
         return f"{self.file} › {self.sheet} › {self.cell}"
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     """One read value with its origin. `value` is what the spreadsheet holds (number or text)."""
 
     value: Any

@@ -208,9 +208,11 @@ def _read_stage(task: Task, ctx: Context, before_file) -> dict | _Read:
             return _save(task, st, file_json(path, status="skipped", digest=sha256(path)), ctx)
         if st.st_size > ctx.max_bytes:
             return _save(task, st, _error_entry(path, _too_large(st.st_size, ctx), None, ctx, out), ctx)
-        digest = sha256(path)
+        with open(path, "rb") as fh:          # one read: hashed here, parsed from memory
+            data = fh.read()
+        digest = hashlib.sha256(data).hexdigest()
         try:
-            return _Read(task, path, st, digest, read_workbook(path))
+            return _Read(task, path, st, digest, read_workbook(path, data=data))
         except XlsprocError as exc:
             return _save(task, st, _error_entry(path, exc, digest, ctx, out), ctx)
     except (FileNotFoundError, NotADirectoryError):
@@ -278,7 +280,7 @@ def _save(task: Task, st: os.stat_result, entry: dict, ctx: Context) -> dict:
     """Write the file's entry (after its copy is in place); its manifest record."""
     rel, _, key = task
     entry["relpath"] = rel
-    write_entry(Path(ctx.outbox), key, entry)
+    write_entry(ctx.outbox, key, entry)
     return make_record(rel, key, st, entry)
 
 
@@ -349,13 +351,18 @@ def entry_key(rel: str) -> str:
     return hashlib.sha256(rel.encode("utf-8")).hexdigest()[:32] + ".json"
 
 
-def write_entry(outbox: Path, key: str, entry: dict) -> None:
+_ENTRY_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode   # = json.dumps(…)
+
+
+def write_entry(outbox: Path | str, key: str, entry: dict) -> None:
     """One line of compact JSON (the C encoder: 5× faster than indent=2). No fsync per file:
     results.json is assembled from these and checks each one (_entry_text)."""
-    path = outbox / STATE / "entries" / key
-    tmp = path.with_name(f".{key}.{os.getpid()}.tmp")     # one writer per pid: no mkstemp needed
-    tmp.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), "utf-8")
-    os.replace(tmp, path)
+    folder = os.path.join(outbox, STATE, "entries")
+    tmp = os.path.join(folder, f".{key}.{os.getpid()}.tmp")  # one writer per pid: no mkstemp needed
+    data = _ENTRY_JSON(entry).encode("utf-8")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, os.path.join(folder, key))
 
 
 # --- the manifest -------------------------------------------------------------------------

@@ -45,6 +45,8 @@ class Sheet:
                         self.origin[(r, c)] = (r0, c0)
                         self.filled[r][c] = top
         self._row_labels: dict[int, list[tuple[int, Label]]] = {}
+        self._header_cells: dict[int, tuple[tuple[int, str], ...]] = {}
+        self._cells: dict[tuple[int, int], Cell] = {}       # origin → its Cell (immutable)
         self.file_name = Path(grid.file).name
 
     def raw(self, r: int, c: int) -> Any:
@@ -61,12 +63,18 @@ class Sheet:
     def cell(self, r: int, c: int | None) -> Cell:
         if c is None or r is None:
             return EMPTY
-        orow, ocol = self.origin.get((r, c), (r, c))
-        value = self.raw(orow, ocol)
-        formula = (orow, ocol) in self.grid.formulas
-        cached = (orow, ocol) not in self.grid.no_cache
-        ref = CellRef(self.file_name, self.grid.sheet, orow, ocol)
-        return Cell(None if value == "" else value, ref, formula, cached)
+        pos = (r, c)
+        key = self.origin.get(pos, pos)
+        found = self._cells.get(key)
+        if found is None:
+            orow, ocol = key
+            value = self.filled[orow][ocol] if orow < self.rows and ocol < self.cols else ""
+            value = None if value == "" else value
+            grid = self.grid
+            ref = CellRef(self.file_name, grid.sheet, orow, ocol)
+            found = Cell(value, ref, key in grid.formulas, key not in grid.no_cache)
+            self._cells[key] = found
+        return found
 
     def span_end(self, r: int, c: int) -> int:
         """The last column of the merged range holding (r, c), or c itself."""
@@ -87,13 +95,16 @@ class Sheet:
             found = []
             if r < self.rows:
                 limit = 4 * MAX_LABEL_LEN
+                normalize = layout._normalize     # layout.normalize(value) for a str, minus a call
                 for c, value in enumerate(self.filled[r]):
                     if type(value) is str and value and len(value) <= limit:
-                        lab = layout.normalize(value)
+                        lab = normalize(value)
                         if lab.text:
                             found.append((c, lab))
             self._row_labels[r] = found
         return found
+
+
 
 
 # --- header rows ---------------------------------------------------------------------------
@@ -101,7 +112,16 @@ class Sheet:
 def _roles(sheet: Sheet, r: int, section: str) -> dict[str, int]:
     """Role → leftmost column for the header labels of one row. An exact synonym anywhere in the
     row beats a merely contained one (指标得分 is the score, not 得分系数)."""
-    cells = [(c, lab.text) for c, lab in sheet.text_cells(r) if len(lab.text) <= MAX_LABEL_LEN]
+    cells = sheet._header_cells.get(r)
+    if cells is None:
+        cells = sheet._header_cells[r] = tuple(
+            (c, lab.text) for c, lab in sheet.text_cells(r) if len(lab.text) <= MAX_LABEL_LEN)
+    return dict(_roles_of(cells, section))
+
+
+@lru_cache(maxsize=8192)
+def _roles_of(cells: tuple[tuple[int, str], ...], section: str) -> dict[str, int]:
+    """_roles for one row's (col, label) cells (forms from one template repeat their headers)."""
     found: dict[str, int] = {}
     for exact in (True, False):
         taken = set(found.values())
@@ -289,15 +309,23 @@ def _indicator_end(sheet: Sheet, start: int, roles: dict[str, int]) -> tuple[int
     # Closing rows start at the left; a 偏差原因 text such as “改进措施：…” must not end the table.
     label_cols = min(roles.get(k, sheet.cols) for k in ("name", "level2", "level1")) + 1
     last = min(sheet.rows, start + MAX_INDICATOR_ROWS)
+    longest = 4 * MAX_LABEL_LEN
     for r in range(start, last):
         for c, lab in sheet.text_cells(r):
-            if len(lab.text) > 4 * MAX_LABEL_LEN:
+            if len(lab.text) > longest:
                 continue
-            if c < limit and layout.matches(lab.text, "anchors", "total"):
+            total, closing = _end_flags(lab.text)
+            if c < limit and total:
                 return r, r
-            if c < label_cols and _is_closing(lab.text):
+            if c < label_cols and closing:
                 return r, None
     return last, None
+
+
+@lru_cache(maxsize=16384)
+def _end_flags(text: str) -> tuple[bool, bool]:
+    """(a 总分 label, a closing label) — asked of every label below the indicator header."""
+    return layout.matches(text, "anchors", "total"), _is_closing(text)
 
 
 def _is_closing(text: str) -> bool:
@@ -310,14 +338,25 @@ def _is_closing(text: str) -> bool:
 def _special_row(get: dict[str, Cell]) -> str | None:
     """'execution' for a 预算执行率 row inside the indicator table, 'subtotal' for 小计 rows."""
     for key in ("name", "level2", "level1"):
-        text = layout.normalize(get.get(key, EMPTY).text).text
-        if not text:
+        cell = get.get(key)
+        if cell is None or cell.value is None:
             continue
-        if layout.matches(text, "indicators", "execution_row") or any(
-                w in text for w in layout.labels()["indicators"]["execution_row_contains"]):
-            return "execution"
-        if layout.matches(text, "indicators", "subtotal"):
-            return "subtotal"
+        kind = _special_kind(cell.text)
+        if kind:
+            return kind
+    return None
+
+
+@lru_cache(maxsize=16384)
+def _special_kind(raw: str) -> str | None:
+    text = layout.normalize(raw).text
+    if not text:
+        return None
+    if layout.matches(text, "indicators", "execution_row") or any(
+            w in text for w in layout.labels()["indicators"]["execution_row_contains"]):
+        return "execution"
+    if layout.matches(text, "indicators", "subtotal"):
+        return "subtotal"
     return None
 
 
@@ -330,19 +369,22 @@ def _read_indicators(sheet: Sheet, block: _Block):
     level1_weights: dict[str, tuple[float, Cell]] = {}
     last1, last2 = EMPTY, EMPTY
     spans = block.spans(sheet)
+    items = list(roles.items())
+    merged_down = [(role, roles[role]) for role in ("weight", "score") if role in roles]
+    keys = ("name", "target", "actual", "weight", "score")
+    cell, is_continuation = sheet.cell, sheet.is_continuation
     for r in range(block.start, block.end):
-        get = {k: sheet.cell(r, c) for k, c in roles.items()}
+        if name_col is not None and is_continuation(r, name_col):
+            continue
+        get = {k: cell(r, c) for k, c in items}
         for role, end in spans.items():
             get[role] = _joined(sheet, r, roles[role], end)
         if not get.get("target_adjusted", EMPTY).blank:     # 调整指标值 replaces 年初指标值
             get["target"] = get["target_adjusted"]
-        for role in ("weight", "score"):      # merged down over two rows: counts on the first only
-            if role in roles and sheet.is_continuation(r, roles[role]):
+        for role, c in merged_down:           # merged down over two rows: counts on the first only
+            if is_continuation(r, c):
                 get[role] = EMPTY
         name = get.get("name", EMPTY)
-        if name_col is not None and sheet.is_continuation(r, name_col):
-            continue
-        keys = ("name", "target", "actual", "weight", "score")
         if all(get.get(k, EMPTY).blank for k in keys):
             continue
         if _is_header_again(name):
@@ -361,7 +403,7 @@ def _read_indicators(sheet: Sheet, block: _Block):
         lab1 = layout.normalize(last1.text)
         if lab1.weight is not None and lab1.text not in level1_weights:
             level1_weights[lab1.text] = (lab1.weight, last1)
-        placeholder = layout.is_placeholder(name.text) and get.get("target", EMPTY).blank \
+        placeholder = _is_placeholder(name.text) and get.get("target", EMPTY).blank \
             and get.get("actual", EMPTY).blank or _is_named_placeholder(name)
         out.append(IndicatorRow(
             level1=last1, level2=last2, name=name,
@@ -373,13 +415,28 @@ def _read_indicators(sheet: Sheet, block: _Block):
     return tuple(out), level1_weights, execution
 
 
+@lru_cache(maxsize=16384)
+def _is_placeholder(text: str) -> bool:
+    return layout.is_placeholder(text)
+
+
 def _is_named_placeholder(name: Cell) -> bool:
-    text = layout.normalize(name.text).text
+    return _named_placeholder(name.text)
+
+
+@lru_cache(maxsize=16384)
+def _named_placeholder(raw: str) -> bool:
+    text = layout.normalize(raw).text
     return bool(text) and layout.is_placeholder(text)
 
 
 def _is_header_again(name: Cell) -> bool:
-    text = layout.normalize(name.text).text
+    return _header_again(name.text)
+
+
+@lru_cache(maxsize=16384)
+def _header_again(raw: str) -> bool:
+    text = layout.normalize(raw).text
     return bool(text) and layout.role_of(text, "indicators", allow_contains=False) == "name"
 
 
@@ -575,10 +632,11 @@ def _total_above(sheet: Sheet, top: int, header: int) -> Cell:
     return EMPTY
 
 
-def read_workbook(path: str | Path) -> list[Evaluation]:
-    """Every evaluation table in a workbook; XlsprocError when the file yields none."""
+def read_workbook(path: str | Path, data: bytes | None = None) -> list[Evaluation]:
+    """Every evaluation table in a workbook; XlsprocError when the file yields none.
+    `data`: the file's content when the caller has read it already (it is not read again)."""
     path = Path(path)
-    grids = read_grids(path)
+    grids = read_grids(path, data=data)
     evaluations = [e for g in grids for e in read_sheet(g)]
     if not evaluations:
         from .errors import file_error

@@ -18,8 +18,13 @@ decompressed at most once; styles.xml sections are parsed once and new styles
 spliced in on save; changed parts are deflated at COMPRESS_LEVEL with a window
 sized to the part; verify_preserved parses only what differs between the two
 files (see there).  patch_xlsx(..., verify=True) verifies without opening or
-reading the source again; fsync=False leaves syncing to the caller (e.g. once
-per batch).
+reading the source again, and without re-reading dst: the copy is checked from the
+bytes just written (its member list is the writer's, the parts it changed are known
+decompressed), and parts that did not exist in the source — generated whole by this
+module (new sheets, comments, VML, relationships) — are not re-parsed for
+well-formedness (verify_preserved on two files still parses them).  Changed rows of
+a sheet are compared cell by cell, the XML outside <sheetData> child by child.
+fsync=False leaves syncing to the caller (e.g. once per batch).
 
 Choices:
 * strings are written as inline strings (t="inlineStr"), so sharedStrings.xml
@@ -52,6 +57,7 @@ from __future__ import annotations
 
 import functools
 import html
+import io
 import math
 import numbers
 import os
@@ -64,7 +70,8 @@ import zipfile
 import zlib
 from bisect import bisect_left
 from collections import Counter
-from dataclasses import dataclass, field
+from itertools import repeat
+from dataclasses import dataclass, field, replace as _dc_replace
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import unquote
@@ -177,11 +184,21 @@ def _col_letters(col: int) -> str:
     return letters
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def _col_index(letters: str) -> int:
+    """'H' → 7 (upper-case letters, at most three)."""
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return col - 1
+
+
 @functools.lru_cache(maxsize=1 << 14)
 def _ref(row: int, col: int) -> str:
     return f"{_col_letters(col)}{row + 1}"
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def _parse_range(rng: str) -> tuple[int, int, int, int]:
     first, _, last = rng.partition(":")
     r1, c1 = _parse_ref(first)
@@ -211,7 +228,7 @@ _NEEDS_X_ESCAPE = re.compile("_x|[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def _esc(text: str) -> str:
     """Escape element text; Excel's _xHHHH_ escapes for characters XML can't hold."""
-    if _NEEDS_X_ESCAPE.search(text):
+    if ("_x" in text or not text.isprintable()) and _NEEDS_X_ESCAPE.search(text):
         text = _ESCAPE_LOOKALIKE.sub(r"_x005F_\1", text)
         text = _BAD_XML_CHARS.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -231,6 +248,20 @@ def _attr_re(name: str) -> re.Pattern:
 @functools.lru_cache(maxsize=256)
 def _set_attr_re(name: str) -> re.Pattern:
     return re.compile(r"(\s" + re.escape(name) + r"""\s*=\s*)("[^"]*"|'[^']*')""")
+
+
+_R_ATTR = _attr_re("r")
+
+
+def _attr_r(tag: str) -> str | None:
+    """_attr(tag, "r")."""
+    m = _R_ATTR.search(tag)
+    if not m:
+        return None
+    value = m.group(1)
+    if value is None:
+        value = m.group(2)
+    return html.unescape(value) if "&" in value else value
 
 
 def _attr(tag: str, name: str) -> str | None:
@@ -258,10 +289,10 @@ def _attrs(tag: str) -> dict[str, str]:
 
 def _set_attr(tag: str, name: str, value: str) -> str:
     """Set an attribute in an opening tag ('<c r="A1">' or '<c r="A1"/>')."""
-    pat = _set_attr_re(name)
-    new = f'"{_esc_attr(value)}"'
-    if pat.search(tag):
-        return pat.sub(lambda m: m.group(1) + new, tag, count=1)
+    new = f'"{value}"' if value.isalnum() else f'"{_esc_attr(value)}"'
+    m = _set_attr_re(name).search(tag)
+    if m:
+        return tag[:m.start(2)] + new + tag[m.end(2):]
     end = len(tag) - (2 if tag.endswith("/>") else 1)
     return f"{tag[:end].rstrip()} {name}={new}{tag[end:]}"
 
@@ -337,13 +368,38 @@ def _order_name(xml: str, local: str, start: int, end: int, order: list[str]) ->
     return local
 
 
-def _insert_in_order(xml: str, start: int, end: int, order: list[str], local: str, element: str) -> str:
+def _insert_in_order(xml: str, start: int, end: int, order: list[str], local: str, element: str,
+                     p: str | None = None) -> str:
     """Insert element among the children in xml[start:end] at the place the schema wants."""
     later = set(order[order.index(local) + 1:])
+    region = xml[start:end] if p is not None else ""
+    if p is not None and not any(word in region for word in _NESTING) and not _foreign_re(p).search(region):
+        # All elements carry the root's prefix, and each of these names occurs only as a
+        # child of the root (those that can be nested deeper sit inside extLst /
+        # mc:AlternateContent / customSheetView): the first one found is the first later child.
+        m = _later_re(p, tuple(sorted(later - {"extLst"}))).search(xml, start, end)
+        at = m.start() if m else end
+        return xml[:at] + element + xml[at:]
     for name, s, e in _children(xml, start, end):
         if _order_name(xml, name, s, e, order) in later:
             return xml[:s] + element + xml[s:]
     return xml[:end] + element + xml[end:]
+
+
+_NESTING = ("AlternateContent", "extLst", "customSheetView", "<!", "<?")
+
+
+@functools.lru_cache(maxsize=16)
+def _foreign_re(p: str) -> re.Pattern:
+    """A tag with another prefix than p."""
+    if not p:
+        return re.compile(r"</?[A-Za-z_][\w.\-]*:")
+    return re.compile(r"</?(?!" + re.escape(p) + r")[A-Za-z_]")
+
+
+@functools.lru_cache(maxsize=64)
+def _later_re(p: str, names: tuple[str, ...]) -> re.Pattern:
+    return re.compile("<" + re.escape(p) + "(?:" + "|".join(map(re.escape, names)) + r")(?=[\s/>])")
 
 
 def _root_content(xml: str, p: str, root: str) -> tuple[int, int]:
@@ -384,6 +440,7 @@ def _resolve(base_part: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(base_part), target))
 
 
+@functools.lru_cache(maxsize=1024)
 def _relative(from_part: str, to_part: str) -> str:
     return posixpath.relpath(to_part, posixpath.dirname(from_part) or ".")
 
@@ -492,6 +549,13 @@ class _Rels:
         if rel["TargetMode"] != "External" and rel["Target"] is not None:
             rel["part"] = _resolve(self.owner, rel["Target"])
         return rel
+
+    def clone(self, pkg: _Package) -> "_Rels":
+        """The same relationships read from pkg (holding the same part), without parsing."""
+        other = type(self).__new__(type(self))
+        other.pkg, other.owner, other.path, other.xml = pkg, self.owner, self.path, self.xml
+        other.items, other.dirty = [dict(r) for r in self.items], self.dirty
+        return other
 
     def by_type(self, suffix: str) -> list[dict]:
         return [r for r in self.items if (r["Type"] or "").endswith(suffix)]
@@ -667,6 +731,7 @@ class _ZipWriter:
 
     def __init__(self, out):
         self.out, self.central, self.count = out, [], 0
+        self.members: list[tuple] = []  # (name, flags, method, crc, compressed size, size, offset, …)
 
     def add(self, name: str, payload: bytes, *, method: int, crc: int, size: int,
             date_time: tuple, flags: int = 0, ext_attr: int = 0, made_by: int = 20) -> None:
@@ -680,6 +745,19 @@ class _ZipWriter:
         self.central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, made_by, *fields,
                                         0, 0, 0, 0, ext_attr, offset) + raw_name)
         self.count += 1
+        self.members.append((name, flags, method, crc, len(payload), size, offset, ext_attr, made_by))
+
+    @property
+    def infos(self) -> list[zipfile.ZipInfo]:
+        """The members as a zipfile reader would list them, in order."""
+        out = []
+        for name, flags, method, crc, compressed, size, offset, ext_attr, made_by in self.members:
+            info = zipfile.ZipInfo(name)
+            info.flag_bits, info.compress_type, info.CRC = flags, method, crc
+            info.compress_size, info.file_size, info.header_offset = compressed, size, offset
+            info.external_attr, info.create_system, info.create_version = ext_attr, made_by >> 8, made_by & 0xFF
+            out.append(info)
+        return out
 
     def close(self) -> None:
         start = self.out.tell()
@@ -689,7 +767,7 @@ class _ZipWriter:
                                    len(directory), start, 0))
 
 
-def _write_package(out, pkg: _Package) -> None:
+def _write_package(out, pkg: _Package) -> _ZipWriter:
     writer = _ZipWriter(out)
     originals = {i.filename for i in pkg.infos}
     for info in pkg.infos:
@@ -709,6 +787,7 @@ def _write_package(out, pkg: _Package) -> None:
         if name not in originals:
             _add_data(writer, name, data, zipfile.ZIP_DEFLATED, stamp, 20, 0)
     writer.close()
+    return writer
 
 
 def _add_data(writer: _ZipWriter, name: str, data: bytes, method: int, stamp: tuple,
@@ -717,18 +796,32 @@ def _add_data(writer: _ZipWriter, name: str, data: bytes, method: int, stamp: tu
                date_time=stamp, made_by=made_by, ext_attr=ext_attr)
 
 
-def _write_atomic(dst: Path, src: Path, pkg: _Package, fsync: bool = True) -> None:
+_HAS_FCHMOD = hasattr(os, "fchmod")
+
+
+def _write_atomic(dst: Path, src: Path, pkg: _Package, fsync: bool = True) -> "_Written":
     """Write to a temporary file beside dst, then os.replace it: readers see the old dst or
     the complete new one, never a partial file.  fsync=True also forces the data to disk
-    before the rename, so a crash cannot leave an empty / partial dst behind."""
+    before the rename, so a crash cannot leave an empty / partial dst behind.
+    Returns what was written (bytes and member list), for verification from memory."""
+    buffer = io.BytesIO()
+    writer = _write_package(buffer, pkg)
+    data = buffer.getvalue()
+    mode = stat.S_IMODE(os.fstat(pkg.zf.fp.fileno()).st_mode)
     fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
     try:
-        with os.fdopen(fd, "wb") as out:
-            _write_package(out, pkg)
-            out.flush()
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
             if fsync:
-                os.fsync(out.fileno())
-        os.chmod(tmp, stat.S_IMODE(os.fstat(pkg.zf.fp.fileno()).st_mode))
+                os.fsync(fd)
+            if _HAS_FCHMOD:
+                os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
+        if not _HAS_FCHMOD:
+            os.chmod(tmp, mode)
         os.replace(tmp, dst)
     except BaseException:
         try:
@@ -736,6 +829,39 @@ def _write_atomic(dst: Path, src: Path, pkg: _Package, fsync: bool = True) -> No
         except FileNotFoundError:
             pass
         raise
+    return _Written(data, writer)
+
+
+class _Written:
+    """A package just written, as a read-only zip: the member list is the writer's own
+    (no central directory to parse again) and the bytes are those written to dst."""
+
+    def __init__(self, data: bytes, writer: _ZipWriter):
+        self.data, self.writer, self._infos, self._zf = data, writer, None, None
+        self.fp = io.BytesIO(data)
+
+    def infolist(self) -> list[zipfile.ZipInfo]:
+        if self._infos is None:
+            self._infos = self.writer.infos
+        return self._infos
+
+    def read(self, info: zipfile.ZipInfo) -> bytes:  # members _read_member does not handle itself
+        if self._zf is None:
+            self._zf = zipfile.ZipFile(io.BytesIO(self.data))
+        return self._zf.read(info.filename)
+
+    def package(self, written: _Package) -> _Package:
+        """A _Package of the copy that knows the content of the parts `written` changed
+        (and of the members it copied unchanged and already read): nothing is decompressed
+        again."""
+        pkg = _Package(self)  # type: ignore[arg-type]
+        pkg._file = self.data
+        known = pkg.original
+        for name, content in written.original.items():
+            if name not in written.changed and name not in written.removed:
+                known[name] = content
+        known.update(written.changed)
+        return pkg
 
 
 # ---------------------------------------------------------------------------
@@ -775,6 +901,14 @@ class _Workbook:
             sheets.append(_SheetInfo(attrs.get("name"), int(attrs.get("sheetId") or 0), rid,
                                      rel.get("part"), i, (rel.get("Type") or "").endswith("/worksheet")))
         return sheets
+
+    def clone(self, pkg: _Package) -> "_Workbook":
+        """This workbook as _Workbook(pkg) would read it when pkg holds the same parts."""
+        other = type(self).__new__(type(self))
+        other.pkg, other.part, other.xml, other.p, other.dirty = pkg, self.part, self.xml, self.p, self.dirty
+        other.rels = self.rels.clone(pkg)
+        other.sheets = [_dc_replace(info) for info in self.sheets]
+        return other
 
     def sheet(self, name: str) -> _SheetInfo | None:
         return next((s for s in self.sheets if s.name.lower() == name.lower()), None)
@@ -824,7 +958,7 @@ class _Workbook:
             return xml[:span[0]] + f"<{self.p}definedNames>{element}</{self.p}definedNames>" + xml[span[3]:]
         start, end = _root_content(xml, self.p, "workbook")
         block = f"<{self.p}definedNames>{element}</{self.p}definedNames>"
-        return _insert_in_order(xml, start, end, WORKBOOK_ORDER, "definedNames", block)
+        return _insert_in_order(xml, start, end, WORKBOOK_ORDER, "definedNames", block, self.p)
 
     def drop_calc_chain(self, ct: _ContentTypes) -> None:
         for rel in self.rels.by_type("/calcChain"):
@@ -904,7 +1038,7 @@ class _Styles:
         if span is None:
             start, end = _root_content(self.xml, self.p, "styleSheet")
             block = f'<{self.p}{local} count="0"></{self.p}{local}>'
-            self.xml = _insert_in_order(self.xml, start, end, STYLES_ORDER, local, block)
+            self.xml = _insert_in_order(self.xml, start, end, STYLES_ORDER, local, block, self.p)
         elif span[1] == span[3]:  # self-closing
             tag = self.xml[span[0]:span[3]]
             self.xml = self.xml[:span[0]] + tag[:-2] + f"></{self.p}{local}>" + self.xml[span[3]:]
@@ -1077,15 +1211,38 @@ class _Row:
     end: int
 
 
+@functools.lru_cache(maxsize=16)
+def _merge_cell_re(p: str) -> re.Pattern:
+    return re.compile(rf"<{p}mergeCell(?=[\s/>])[^>]*>")
+
+
+@functools.lru_cache(maxsize=16)
+def _row_tag_re(p: str) -> re.Pattern:
+    """A <row> opening tag up to its first '>' (as row_open; '/' ends group 1 if self-closing)."""
+    return re.compile(rf"<{p}row(?=[\s/>])([^>]*+)>")
+
+
+@functools.lru_cache(maxsize=16)
+def _merge_ref_re(p: str) -> re.Pattern:
+    """<mergeCell ref="…" with ref first and no entity in it (then it is _attr's value)."""
+    return re.compile(rf'<{p}mergeCell\s+ref\s*=\s*"([^"&>]*)"[^>]*>')
+
+
+@functools.lru_cache(maxsize=16)
+def _sheet_res(p: str) -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
+    return (re.compile(rf"<{p}row(?=[\s/>])[^>]*?(/?)>"),
+            re.compile(rf"<{p}c(?=[\s/>])([^>]*?)(?:/>|>.*?</{p}c>)", re.S),
+            re.compile(rf"<{p}f(?=[\s/>])([^>]*?)(?:/>|>(.*?)</{p}f>)", re.S),
+            re.compile(rf'<{p}c(?=[\s/>])(?:\s+r="(([A-Z]{{1,3}})[1-9][0-9]{{0,5}})"(?=[\s/>]))?([^>]*+)>'))
+
+
 class _SheetXml:
     """String-level editor for one worksheet part."""
 
     def __init__(self, xml: str):
         self.xml = xml
         self.p = p = _prefix(xml, "worksheet")
-        self.row_open = re.compile(rf"<{p}row(?=[\s/>])[^>]*?(/?)>")
-        self.cell_re = re.compile(rf"<{p}c(?=[\s/>])([^>]*?)(?:/>|>.*?</{p}c>)", re.S)
-        self.f_re = re.compile(rf"<{p}f(?=[\s/>])([^>]*?)(?:/>|>(.*?)</{p}f>)", re.S)
+        self.row_open, self.cell_re, self.f_re, self.cell_open = _sheet_res(p)
         self.removed_formula = False
 
     # -- locating things ------------------------------------------------------
@@ -1106,8 +1263,11 @@ class _SheetXml:
 
     def merges(self) -> list[tuple[int, int, int, int]]:
         start, end = self.tail_span()
-        tags = re.compile(rf"<{self.p}mergeCell(?=[\s/>])[^>]*>").finditer(self.xml, start, end)
-        return [_parse_range(ref) for ref in (_attr(m.group(0), "ref") for m in tags) if ref]
+        full, simple = _merge_cell_re(self.p), _merge_ref_re(self.p)
+        refs = simple.findall(self.xml, start, end)
+        if len(refs) != len(full.findall(self.xml, start, end)):  # not all '<mergeCell ref="…"'
+            refs = [_attr(m.group(0), "ref") for m in full.finditer(self.xml, start, end)]
+        return [_parse_range(ref) for ref in refs if ref]
 
     def col_styles(self) -> list[tuple[int, int, int]]:
         """(min, max, style) of <col> elements, 1-based columns."""
@@ -1119,17 +1279,24 @@ class _SheetXml:
         return out
 
     def _rows(self, data: str) -> list[_Row]:
-        rows, pos, last = [], 0, 0
-        while (m := self.row_open.search(data, pos)) is not None:
-            end = m.end() if m.group(1) else data.index(f"</{self.p}row>", m.end()) + len(f"</{self.p}row>")
-            num = int(_attr(m.group(0), "r") or last + 1)
+        """The rows; sets _unnumbered when one has no (or an empty) r attribute."""
+        rows, pos, last, unnumbered = [], 0, 0, False
+        search, close, find = _row_tag_re(self.p).search, f"</{self.p}row>", data.index
+        while (m := search(data, pos)) is not None:
+            attrs = m.group(1)
+            end = m.end() if attrs.endswith("/") else find(close, m.end()) + len(close)
+            r = _attr_r(attrs)
+            if not r:
+                unnumbered = True
+            num = int(r or last + 1)
             rows.append(_Row(num, m.start(), end))
             last, pos = num, end
+        self._unnumbered = unnumbered
         return rows
 
     def _number_rows(self, data: str) -> str:
         """Give every <row> an explicit r (only needed for rare writers that omit it)."""
-        if all(_attr(m.group(0), "r") for m in self.row_open.finditer(data)):
+        if all(_attr_r(m.group(0)) for m in self.row_open.finditer(data)):
             return data
         last = [0]
 
@@ -1144,9 +1311,12 @@ class _SheetXml:
 
     def edit_cells(self, edits: dict[tuple[int, int], _Edit], styles: "_LazyStyles") -> None:
         start, end = self.data_span()
-        data = self._number_rows(self.xml[start:end])
-        data = self._unshare_overwritten(data, edits)
+        # (Numbering rows touches only <row> tags, unsharing only cells: either order.)
+        data = self._unshare_overwritten(self.xml[start:end], edits)
         rows = self._rows(data)
+        if self._unnumbered:
+            data = self._number_rows(data)
+            rows = self._rows(data)
         nums = [r.num for r in rows]
         col_styles = self.col_styles()
         pieces, pos = [], 0
@@ -1174,12 +1344,7 @@ class _SheetXml:
             row_xml = head.group(0)[:-2] + f"></{self.p}row>"
             head = self.row_open.match(row_xml)
         default = self._row_default_style(head.group(0))
-        cells, prev_col = [], -1
-        for m in self.cell_re.finditer(row_xml, head.end()):
-            ref = _attr(m.group(1), "r")  # the attributes of the opening tag
-            col = _parse_ref(ref)[1] if ref else prev_col + 1
-            cells.append((col, m.start(), m.end(), ref))
-            prev_col = col
+        cells = self._cells(row_xml, head.end())
         ops = []  # (start, end, replacement)
         existing = {c[0]: c for c in cells}
         for col, edit in sorted(edits.items()):
@@ -1198,6 +1363,40 @@ class _SheetXml:
         for _, (s, e, text) in sorted(enumerate(ops), key=lambda o: (o[1][0], o[1][1], o[0]), reverse=True):
             row_xml = row_xml[:s] + text + row_xml[e:]
         return self._widen_spans(row_xml, edits.keys())
+
+    def _cells(self, row_xml: str, start: int) -> list[tuple[int, int, int, str | None]]:
+        """(col, start, end, r attribute) of the cells in row_xml[start:]."""
+        cells, prev_col = [], -1
+        opening, close, find = self.cell_open.search, f"</{self.p}c>", row_xml.find
+        pos = start
+        # Fast scan: the opening tag (to its first '>', as cell_re), then the first </c>.
+        while (m := opening(row_xml, pos)) is not None:
+            ref, letters, attrs = m.group(1, 2, 3)
+            if attrs.endswith("/"):
+                end = m.end()
+                attrs = attrs[:-1]
+            else:
+                end = find(close, m.end())
+                if end < 0:  # not a simple row: the regex decides
+                    return self._cells_slow(row_xml, start)
+                end += len(close)
+            if ref is not None:  # r="H22" first: plain ASCII (rows up to 999999 < MAX_ROW: valid)
+                col = _col_index(letters) if len(letters) < 3 or letters <= "XFD" else _parse_ref(ref)[1]
+            else:
+                ref = _attr_r(attrs)
+                col = _parse_ref(ref)[1] if ref else prev_col + 1
+            cells.append((col, m.start(), end, ref))
+            prev_col, pos = col, end
+        return cells
+
+    def _cells_slow(self, row_xml: str, start: int) -> list[tuple[int, int, int, str | None]]:
+        cells, prev_col = [], -1
+        for m in self.cell_re.finditer(row_xml, start):
+            ref = _attr(m.group(1), "r")  # the attributes of the opening tag
+            col = _parse_ref(ref)[1] if ref else prev_col + 1
+            cells.append((col, m.start(), m.end(), ref))
+            prev_col = col
+        return cells
 
     def _new_row(self, num: int, edits: dict[int, _Edit], styles, col_styles) -> str:
         cells = "".join(self._new_cell(_ref(num - 1, col), _col_default(col_styles, col), edit, styles)
@@ -1297,7 +1496,7 @@ class _SheetXml:
         self.xml, r = _ensure_ns(self.xml, "worksheet", "r", NS_REL)
         start, end = self.tail_span()
         element = f'<{self.p}legacyDrawing {r}:id="{rid}"/>'
-        self.xml = _insert_in_order(self.xml, start, end, WORKSHEET_ORDER, "legacyDrawing", element)
+        self.xml = _insert_in_order(self.xml, start, end, WORKSHEET_ORDER, "legacyDrawing", element, self.p)
 
 
 def _set_attr_first(cell: str, name: str, value: str) -> str:
@@ -1545,11 +1744,15 @@ def _estimate_height(texts: list[tuple[str, float]]) -> float | None:
     """Row height (points) for wrapped cells: (text, column width in characters)."""
     lines = 1
     for text, width in texts:
-        per_line = max(int(width), 1)
+        per_line = int(width)
+        if per_line < 1:
+            per_line = 1
         if "\n" in text:
             count = sum(max(1, -(-_text_width(part) // per_line)) for part in text.split("\n"))
+        elif text.isascii():
+            count = -(-len(text) // per_line) or 1
         else:
-            count = max(1, -(-_text_width(text) // per_line))
+            count = -(-(2 * len(text) - len(_NARROW.sub("", text))) // per_line) or 1
         if count > lines:
             lines = count
     return min(409.0, 15.0 * lines) if lines > 1 else None
@@ -1559,61 +1762,108 @@ _WRAPPING = {"header", "error", "warning", "info", "wrap"}
 
 
 def _render_sheet(ns: NewSheet, styles: _LazyStyles) -> str:
-    values = {(r, c): v for r, row in enumerate(ns.rows) for c, v in enumerate(row) if v is not None}
     style_keys = {_parse_ref(ref): key for ref, key in ns.styles.items()}
     for ref in ns.links:
         style_keys.setdefault(_parse_ref(ref), "link")
     named: dict[str, int] = {}  # styles are created in first-use order, as before
-    xf = {}
-    for cell, key in style_keys.items():
+    styled: dict[int, dict[int, tuple[str, bool]]] = {}  # row → col → (s attribute, wraps)
+    for (r, c), key in style_keys.items():
         index = named.get(key)
         if index is None:
             index = named[key] = styles.get().named(key)
-        xf[cell] = index
-    cells = sorted(set(values) | set(xf))
+        row = styled.get(r)
+        if row is None:
+            row = styled[r] = {}
+        row[c] = (f' s="{index}"' if index else "", key in _WRAPPING)
+    sheet_data, bounds = _render_rows(ns, styled)
     parts = [XML_DECL, f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">']
     if ns.print_fit_width:
         parts.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
-    if cells:
-        rows_, cols_ = [r for r, _ in cells], [c for _, c in cells]
-        parts.append(f'<dimension ref="{_range(min(rows_), min(cols_), max(rows_), max(cols_))}"/>')
+    if bounds:
+        parts.append(f'<dimension ref="{_range(*bounds)}"/>')
     parts.append(f'<sheetViews><sheetView workbookViewId="0">{_pane_xml(ns.freeze)}</sheetView></sheetViews>')
     parts.append('<sheetFormatPr defaultRowHeight="15"/>')
     if ns.col_widths:
         cols = "".join(f'<col min="{c + 1}" max="{c + 1}" width="{w:g}" customWidth="1"/>'
                        for c, w in sorted(ns.col_widths.items()))
         parts.append(f"<cols>{cols}</cols>")
-    parts.append(_render_rows(ns, cells, values, xf, style_keys))
-    parts += _render_tail(ns, values)
+    parts.append(sheet_data)
+    parts += _render_tail(ns, _cell_values(ns, ns.links))
     parts.append("</worksheet>")
     return "".join(parts)
 
 
-def _render_rows(ns: NewSheet, cells, values, xf, style_keys) -> str:
-    rows: dict[int, list[str]] = {}
-    wrapped: dict[int, list[tuple[str, float]]] = {}
+def _cell_values(ns: NewSheet, refs) -> dict[tuple[int, int], object]:
+    """(row, col) → value of the given cells that hold one."""
+    out, rows = {}, ns.rows
+    for ref in refs:
+        r, c = _parse_ref(ref)
+        if r < len(rows) and c < len(rows[r]) and rows[r][c] is not None:
+            out[(r, c)] = rows[r][c]
+    return out
+
+
+_NO_STYLE = ("", False)
+
+
+def _render_rows(ns: NewSheet, styled: dict[int, dict[int, tuple[str, bool]]]
+                 ) -> tuple[str, tuple[int, int, int, int] | None]:
+    """The <sheetData> element and the (r1, c1, r2, c2) bounds of its cells (None: none).
+    A cell is written when it has a value or a style; cells in row / column order."""
+    rows = ns.rows
     spans = _merged_spans(ns.merges)
-    for cell in cells:
-        r, c = cell
-        value, style = values.get(cell, KEEP), xf.get(cell, 0)
-        row = rows.get(r)
-        if row is None:
-            row = rows[r] = []
-        if type(value) is str and len(value) <= MAX_TEXT:  # the common case, inlined (= _cell_xml)
-            s = f' s="{style}"' if style else ""
-            row.append(f'<c r="{_ref(r, c)}"{s} t="inlineStr"><is><t xml:space="preserve">{_esc(value)}</t></is></c>')
-        else:
-            row.append(_cell_xml("", _ref(r, c), style, value))
-        if isinstance(value, str) and style_keys.get(cell) in _WRAPPING:
-            last = spans.get(cell, c)     # a merged cell wraps across its whole width
-            width = sum(ns.col_widths.get(cc, 9.0) for cc in range(c, last + 1))
-            wrapped.setdefault(r, []).append((value, width))
+    widths = ns.col_widths
+    span_width: dict[tuple[int, int], float] = {}
+    letters = [_col_letters(c) for c in range(max(
+        max((len(row) for row in rows), default=0), max((max(cs) + 1 for cs in styled.values()), default=0)))]
     out = []
-    for r, row_cells in rows.items():
-        height = _estimate_height(wrapped.get(r, []))
-        ht = f' ht="{height:g}"' if height else ""
-        out.append(f'<row r="{r + 1}"{ht}>{"".join(row_cells)}</row>')
-    return f"<sheetData>{''.join(out)}</sheetData>"
+    r1 = c1 = MAX_ROW + MAX_COL
+    r2 = c2 = -1
+    for r in range(max(len(rows), max(styled, default=-1) + 1)):
+        row = rows[r] if r < len(rows) else ()
+        row_styles = styled.get(r)
+        if row_styles:
+            cols = sorted({c for c, v in enumerate(row) if v is not None}.union(row_styles))
+        else:
+            row_styles = {}
+            cols = [c for c, v in enumerate(row) if v is not None]
+        if not cols:
+            continue
+        num = str(r + 1)
+        if r < r1:
+            r1 = r
+        r2 = r
+        if cols[0] < c1:
+            c1 = cols[0]
+        if cols[-1] > c2:
+            c2 = cols[-1]
+        cells, wrapped = [], None
+        for c in cols:
+            value = row[c] if c < len(row) else None
+            s, wraps = row_styles.get(c, _NO_STYLE)
+            if type(value) is str and len(value) <= MAX_TEXT:  # the common case, inlined (= _cell_xml)
+                text = value if value.isprintable() and "&" not in value and "<" not in value \
+                    and ">" not in value and "_x" not in value else _esc(value)
+                cells.append(f'<c r="{letters[c]}{num}"{s} t="inlineStr"><is><t xml:space="preserve">'
+                             f'{text}</t></is></c>')
+            else:
+                style = int(s[4:-1]) if s else 0
+                cells.append(_cell_xml("", letters[c] + num, style, KEEP if value is None else value))
+            if wraps and isinstance(value, str):
+                last = spans.get((r, c), c)     # a merged cell wraps across its whole width
+                width = span_width.get((c, last))
+                if width is None:
+                    width = span_width[(c, last)] = sum(widths.get(cc, 9.0) for cc in range(c, last + 1))
+                if wrapped is None:
+                    wrapped = []
+                wrapped.append((value, width))
+        height = _estimate_height(wrapped) if wrapped else None
+        if height:
+            out.append(f'<row r="{num}" ht="{height:g}">{"".join(cells)}</row>')
+        else:
+            out.append(f'<row r="{num}">{"".join(cells)}</row>')
+    bounds = (r1, c1, r2, c2) if r2 >= 0 else None
+    return f"<sheetData>{''.join(out)}</sheetData>", bounds
 
 
 def _merged_spans(merges: list[str]) -> dict[tuple[int, int], int]:
@@ -1684,15 +1934,32 @@ def _add_new_sheet(pkg: _Package, ct: _ContentTypes, wb: _Workbook, styles: _Laz
 
 def _collect(sheet: _SheetXml, patches: list[CellPatch]) -> tuple[dict, dict]:
     """Group patches by cell (redirecting hidden merged cells to their anchor)."""
-    merges = sheet.merges()
+    # The first merge (in document order) holding the cell: merges looked up by row.
+    by_row: dict[int, list[tuple[int, tuple[int, int, int, int]]]] = {}
+    tall = []
+    for i, merge in enumerate(sheet.merges()):
+        if merge[2] - merge[0] < 64:
+            for r in range(merge[0], merge[2] + 1):
+                by_row.setdefault(r, []).append((i, merge))
+        else:
+            tall.append((i, merge))
     edits: dict[tuple[int, int], _Edit] = {}
     notes: dict[tuple[int, int], _Note] = {}
     for patch in patches:
         row, col = _parse_ref(patch.ref)
-        for r1, c1, r2, c2 in merges:
-            if r1 <= row <= r2 and c1 <= col <= c2:
-                row, col = r1, c1
+        found = None
+        for i, (r1, c1, r2, c2) in by_row.get(row, ()):
+            if c1 <= col <= c2:
+                found = (i, r1, c1)
                 break
+        for i, (r1, c1, r2, c2) in tall:
+            if found is not None and i > found[0]:
+                break
+            if r1 <= row <= r2 and c1 <= col <= c2:
+                found = (i, r1, c1)
+                break
+        if found is not None:
+            row, col = found[1], found[2]
         if patch.value is not None or patch.fill:
             edit = edits.setdefault((row, col), _Edit())
             if patch.value is not None:
@@ -1730,8 +1997,9 @@ def patch_xlsx(src: Path, dst: Path, patches: list[CellPatch], new_sheets: list[
 
     verify=True also runs verify_preserved(src, dst) on the result and returns its list
     of losses ([] = nothing lost; dst is left in place either way), reusing the source
-    zip that is already open and the members already read from it.  Without it the
-    return value is None.
+    zip that is already open and the members already read from it, and the bytes just
+    written to dst (not read back); the parts this call generated from scratch are not
+    parsed again for well-formedness.  Without it the return value is None.
 
     fsync=False skips forcing dst's data to disk before the rename.  The replace stays
     atomic for other processes, but after a power loss / OS crash dst may be missing or
@@ -1746,6 +2014,7 @@ def patch_xlsx(src: Path, dst: Path, patches: list[CellPatch], new_sheets: list[
     with zipfile.ZipFile(src) as zf:
         pkg = _Package(zf)
         wb, ct = _Workbook(pkg), _ContentTypes(pkg)
+        source_wb = wb.clone(pkg) if verify else None  # for verification: the source, unchanged
         styles = _LazyStyles(pkg, wb)
         by_sheet: dict[str, list[CellPatch]] = {}
         for patch in patches:
@@ -1760,12 +2029,22 @@ def patch_xlsx(src: Path, dst: Path, patches: list[CellPatch], new_sheets: list[
         styles.save()
         wb.save()
         ct.save()
-        _write_atomic(dst, src, pkg, fsync=fsync)
+        written = _write_atomic(dst, src, pkg, fsync=fsync)
         if not verify:
             return None
         # A sheet we replaced (our own 审核结果 of an earlier run) is meant to change.
         replaced = {ns.name for ns in new_sheets}
-        return _verify_open(pkg.pristine, dst, replaced)
+        # Parts that did not exist in the source were generated whole by this module (new
+        # sheets, comments, VML, relationships): their well-formedness is our writer's,
+        # covered by the tests, so they are not parsed again.
+        trusted = {name for name in pkg.changed if name not in pkg.info}
+        try:
+            pristine = pkg.pristine()
+            old, new = _Snapshot(pristine, source_wb.clone(pristine)), _Snapshot(written.package(pkg))
+            problems = _compare_sheets(old, new, replaced, trusted) + _compare_names(old, new, replaced)
+            return problems + _compare_members(old, new)
+        except (zipfile.BadZipFile, ET.ParseError, KeyError, ValueError) as exc:
+            return [f"无法读取副本或原文件：{exc}"]
 
 
 # ---------------------------------------------------------------------------
@@ -1910,9 +2189,9 @@ def _same_content(a: _Package, name_a: str, b: _Package, name_b: str) -> bool:
 class _Snapshot:
     """What verify_preserved compares, read lazily (ElementTree for the facts)."""
 
-    def __init__(self, pkg: _Package):
+    def __init__(self, pkg: _Package, wb: "_Workbook | None" = None):
         self.pkg = pkg
-        self.wb = _Workbook(pkg)
+        self.wb = _Workbook(pkg) if wb is None else wb
         self.ct = _ContentTypes(pkg)
         self.sheets = {s.name: s for s in self.wb.sheets}
         self.order = [s.name for s in self.wb.sheets]
@@ -2040,23 +2319,25 @@ def _verify_open(source, dst: Path, replaced: set[str] = frozenset()) -> list[st
         return [f"无法读取副本或原文件：{exc}"]
 
 
-def _compare_sheets(old: _Snapshot, new: _Snapshot, replaced: set[str] = frozenset()) -> list[str]:
+def _compare_sheets(old: _Snapshot, new: _Snapshot, replaced: set[str] = frozenset(),
+                    trusted: set[str] = frozenset()) -> list[str]:
+    """trusted: member names of the copy known to be well-formed (not parsed for that)."""
     problems = [f"工作表“{n}”丢失" for n in old.order if n not in new.sheets]
     kept = [n for n in new.order if n in old.sheets]
     if kept != [n for n in old.order if n in new.sheets]:
         problems.append(f"工作表顺序改变：原为 {'、'.join(old.order)}，现为 {'、'.join(new.order)}")
     for name in old.with_part:
         if name in new.with_part and name not in replaced:
-            problems += _sheet_problems(name, old, new)
+            problems += _sheet_problems(name, old, new, trusted)
     for name, info in new.with_part.items():
         if name not in old.with_part:  # a new sheet: nothing to lose, but it must be readable
-            _check_wellformed(new.pkg.read(info.part))
-            for part in new.related(info.part, "drawing") + new.related(info.part, "comments"):
-                _check_wellformed(new.pkg.read(part))
+            for part in [info.part] + new.related(info.part, "drawing") + new.related(info.part, "comments"):
+                if new.pkg.name(part) not in trusted:
+                    _check_wellformed(new.pkg.read(part))
     return problems
 
 
-def _sheet_problems(name: str, old: _Snapshot, new: _Snapshot) -> list[str]:
+def _sheet_problems(name: str, old: _Snapshot, new: _Snapshot, trusted: set[str] = frozenset()) -> list[str]:
     """_compare_sheet of the two sheets' facts, computed from what differs only."""
     a_info, b_info = old.with_part[name], new.with_part[name]
     a_part, b_part = a_info.part, b_info.part  # relationship targets resolve against these
@@ -2092,7 +2373,7 @@ def _sheet_problems(name: str, old: _Snapshot, new: _Snapshot) -> list[str]:
         new.read_comments(b, b_part)
     else:  # no comments to lose; the copy's new ones must still be readable
         for part in b_comments:
-            if part not in unchanged:
+            if part not in unchanged and new.pkg.name(part) not in trusted:
                 _check_wellformed(new.pkg.read(part))
     if _compare_sheet(name, a, b):  # something was lost: report it with the complete facts
         return _compare_sheet(name, old.full_facts(a_info), new.full_facts(b_info))
@@ -2125,6 +2406,21 @@ class _SheetSplit:
     close: bytes       # '</sheetData></worksheet>' with the document's prefix
     rows: list[bytes]
     rest: bytes        # the document without its <sheetData> element
+    root_close: bytes = b""  # '</worksheet>' with the document's prefix
+    kids: list[bytes] | None = None  # the root's children but sheetData (None: not that simple)
+
+
+def _has_decl(data: bytes) -> bool:
+    """Whether data holds '<!' or '<?' (comments, CDATA, processing instructions).  The
+    one-byte tests first: they are far faster than a two-byte search."""
+    return (b"!" in data and b"<!" in data) or (b"?" in data and b"<?" in data)
+
+
+@functools.lru_cache(maxsize=16)
+def _odd_row_re(p: bytes) -> re.Pattern:
+    """A self-closing <row/> tag, or '<row' not followed by a tag-name end."""
+    row = b"<" + re.escape(p) + b"row"
+    return re.compile(row + rb"(?:[^\s/>]|(?=[\s/>])[^>]*/>)")
 
 
 def _split_rows(content: bytes, p: bytes) -> list[bytes] | None:
@@ -2132,29 +2428,37 @@ def _split_rows(content: bytes, p: bytes) -> list[bytes] | None:
     only.  Without CDATA, comments and processing instructions ('<!', '<?'), a '<' can
     only start a tag, so the cut is exact; a damaged row makes a piece that does not
     parse, and the caller then reads the whole sheet."""
-    if b"<!" in content or b"<?" in content:
+    if _has_decl(content):
         return None
     opening, closing = b"<" + p + b"row", b"</" + p + b"row>"
-    rows, gaps, pos, find = [], [], 0, content.find
-    while (start := find(opening, pos)) >= 0:
-        after = start + len(opening)
-        if after >= len(content) or content[after] not in _TAG_END:
+    pieces = content.split(opening)
+    if pieces[0].strip():
+        return None
+    # The usual case in bulk: rows back to back, each '<row …>…</row>' with one closing tag.
+    if pieces[0] == b"" and content.count(closing) == len(pieces) - 1 \
+            and _odd_row_re(p).search(content) is None:
+        del pieces[0]
+        if all(map(bytes.endswith, pieces, repeat(closing))):
+            return list(map(opening.__add__, pieces))
+        pieces.insert(0, b"")
+    rows = []
+    for piece in pieces[1:]:  # each: the rest of one row, then whitespace up to the next
+        if not piece or piece[0] not in _TAG_END:
             return None
-        tag_end = find(b">", after)
+        tag_end = piece.find(b">")
         if tag_end < 0:
             return None
-        if content[tag_end - 1] == 0x2F:  # '/>'
+        if tag_end > 0 and piece[tag_end - 1] == 0x2F:  # '/>'
             end = tag_end + 1
         else:
-            end = find(closing, tag_end)
+            end = piece.find(closing, tag_end)
             if end < 0:
                 return None
             end += len(closing)
-        gaps.append(content[pos:start])
-        rows.append(content[start:end])
-        pos = end
-    gaps.append(content[pos:])
-    return None if b"".join(gaps).strip() else rows
+        if end < len(piece) and piece[end:].strip():
+            return None
+        rows.append(opening + piece[:end])
+    return rows
 
 
 def _split_sheet(data: bytes) -> _SheetSplit | None:
@@ -2173,9 +2477,92 @@ def _split_sheet(data: bytes) -> _SheetSplit | None:
     rows = _split_rows(data[opening.end():end], p)
     if rows is None:
         return None
+    root_close = b"</" + p + b"worksheet>"
+    kids = None
+    last = data.rfind(root_close)
+    if last > end and not data[last + len(root_close):].strip():
+        before = _top_children(data[root.end():opening.start()], p)
+        after = _top_children(data[end + len(close):last], p)
+        if before is not None and after is not None:
+            kids = before + after
     return _SheetSplit(data[:root.end()], root.group(0), opening.group(0),
-                       close + b"</" + p + b"worksheet>", rows,
-                       data[:opening.start()] + data[end + len(close):])
+                       close + root_close, rows,
+                       data[:opening.start()] + data[end + len(close):], root_close, kids)
+
+
+# Children of <worksheet> that never occur deeper (extLst does: it stays with the child before it).
+_TOP_NAMES = [n for n in WORKSHEET_ORDER if n not in ("sheetData", "extLst")]
+
+
+@functools.lru_cache(maxsize=16)
+def _top_re(p: bytes) -> re.Pattern:
+    names = "|".join(sorted(_TOP_NAMES, key=len, reverse=True)).encode()
+    return re.compile(b"<" + re.escape(p) + b"(?:" + names + rb")(?=[\s/>])")
+
+
+def _top_children(content: bytes, p: bytes) -> list[bytes] | None:
+    """content (children of the root) cut before each child that can only be a child of
+    the root; None if it holds comments, CDATA or processing instructions.  Each piece is
+    whole elements (a damaged one does not parse when it is parsed)."""
+    if _has_decl(content):
+        return None
+    starts = [m.start() for m in _top_re(p).finditer(content)]
+    if not starts:
+        return [content] if content.strip() else []
+    if content[:starts[0]].strip():
+        return None
+    starts.append(len(content))
+    return [content[starts[i]:starts[i + 1]] for i in range(len(starts) - 1)]
+
+
+_ROW_NUM = re.compile(rb"""\sr\s*=\s*(?:"([0-9]+)"|'([0-9]+)')""")
+
+
+def _narrow_rows(only_a: list[bytes], only_b: list[bytes], p: bytes) -> tuple[list[bytes], list[bytes]]:
+    """Rows found on one side only, cut down to their cells found on one side only when a
+    row of the same number is on the other side (the row's opening tag is kept, so the
+    copy's is still parsed).  Facts of identical cells cancel out as those of rows do."""
+    def by_num(rows: list[bytes]) -> dict[bytes, int | None]:
+        out: dict[bytes, int | None] = {}
+        for i, row in enumerate(rows):
+            m = _ROW_NUM.search(row, 0, row.find(b">"))
+            if m:
+                num = m.group(1) or m.group(2)
+                out[num] = None if num in out else i  # a number seen twice: left whole
+        return out
+
+    opening, close = b"<" + p + b"c ", b"</" + p + b"row>"
+    b_nums = by_num(only_b)
+    only_a, only_b = list(only_a), list(only_b)
+    for num, i in by_num(only_a).items():
+        j = b_nums.get(num)
+        if i is None or j is None:
+            continue
+        a_split, b_split = _row_cells(only_a[i], opening, close), _row_cells(only_b[j], opening, close)
+        if a_split is None or b_split is None:
+            continue
+        a_cells, b_cells = set(a_split[1]), set(b_split[1])
+        if len(a_cells) != len(a_split[1]) or len(b_cells) != len(b_split[1]):
+            continue  # repeated cells: counted as rows are (whole)
+        kept_a = [c for c in a_split[1] if c not in b_cells]
+        kept_b = [c for c in b_split[1] if c not in a_cells]
+        only_a[i] = a_split[0] + (opening + opening.join(kept_a) if kept_a else b"") + close
+        only_b[j] = b_split[0] + (opening + opening.join(kept_b) if kept_b else b"") + close
+    return only_a, only_b
+
+
+def _row_cells(row: bytes, opening: bytes, close: bytes) -> tuple[bytes, list[bytes]] | None:
+    """(opening tag, cells without their leading '<c ') of a <row> element cut before each
+    '<c ', or None if not that simple.  Rows hold no comments / CDATA here (see
+    _split_rows), and '<' cannot occur in attribute values or text, so each '<c ' starts
+    a cell element."""
+    first = row.find(opening)
+    if first < 0 or not row.endswith(close):
+        return None
+    head = row[:first]
+    if head.count(b"<") != 1 or head.rstrip()[-1:] != b">" or head.rstrip().endswith(b"/>"):
+        return None
+    return head, row[first + len(opening):len(row) - len(close)].split(opening)
 
 
 def _xmlns(tag: bytes) -> dict[bytes, bytes]:
@@ -2209,12 +2596,30 @@ def _sheet_xml_delta(a: _SheetFacts, a_xml: bytes, a_targets: dict, b: _SheetFac
     if a_targets != b_targets and any(b"hyperlink" in row for row in (a_rows & b_rows)):
         return False  # common rows whose (misplaced) hyperlinks could point elsewhere now
     if sa.rest != sb.rest or a_targets != b_targets:
-        _note_tree(a, ET.fromstring(sa.rest), a_targets)
-        _note_tree(b, ET.fromstring(sb.rest), b_targets)
-    only_a = b"".join((a_rows - b_rows).elements())
+        if sa.kids is None or sb.kids is None:
+            _note_tree(a, ET.fromstring(sa.rest), a_targets)
+            _note_tree(b, ET.fromstring(sb.rest), b_targets)
+        else:  # only the root's children that differ (and, if targets differ, hyperlinks)
+            a_kids, b_kids = Counter(sa.kids), Counter(sb.kids)
+            both = []
+            if a_targets != b_targets:
+                both = [kid for kid in (a_kids & b_kids).elements() if b"hyperlink" in kid]
+            kids_a = b"".join([*(a_kids - b_kids).elements(), *both])
+            kids_b = b"".join([*(b_kids - a_kids).elements(), *both])
+            if kids_a and _may_have_facts(kids_a):
+                _note_tree(a, ET.fromstring(sa.root + kids_a + sa.root_close), a_targets)
+            if kids_b:
+                doc = sb.root + kids_b + sb.root_close
+                if _may_have_facts(kids_b):
+                    _note_tree(b, ET.fromstring(doc), b_targets)
+                else:
+                    _check_wellformed(doc)
+    rows_a, rows_b = _narrow_rows(list((a_rows - b_rows).elements()), list((b_rows - a_rows).elements()),
+                                  sa.root_close[2:-len(b"worksheet>")])
+    only_a = b"".join(rows_a)
     if only_a and _may_have_facts(only_a):
         _note_tree(a, ET.fromstring(sa.root + sa.sheet_data + only_a + sa.close), a_targets)
-    only_b = b"".join((b_rows - a_rows).elements())
+    only_b = b"".join(rows_b)
     if only_b:
         doc = sb.root + sb.sheet_data + only_b + sb.close
         if _may_have_facts(only_b):
