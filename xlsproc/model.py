@@ -69,11 +69,14 @@ class Cell(NamedTuple):
 
     @property
     def text(self) -> str:
-        if self.value is None:
+        value = self.value
+        if type(value) is str:                 # the common case first
+            return value.strip()
+        if value is None:
             return ""
-        if isinstance(self.value, float) and self.value.is_integer():
-            return str(int(self.value))
-        return str(self.value).strip()
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value).strip()
 
 
 EMPTY = Cell(None, None)

@@ -632,7 +632,10 @@ def score(evaluations: list[Evaluation], rules: Rules | None = None,
     frame, parts = indicator_frame(evaluations, last_year)
     scored = score_indicators(frame, parts, rules)
     by_eval: dict[int, list] = {}
-    for row in scored.itertuples(index=False):      # one pass; no per-table sub-frames
+    text_columns = {c: object for c in scored.columns if scored[c].dtype.kind not in "biuf"}
+    # one pass, no per-table sub-frames; text as plain Python objects (pandas 3 would hand out
+    # Arrow-backed strings one element at a time, slowly)
+    for row in scored.astype(text_columns).itertuples(index=False):
         by_eval.setdefault(row.e, []).append(row)
     return [_evaluation_result(ev, by_eval.get(n, ()), rules) for n, ev in enumerate(evaluations)]
 
