@@ -223,8 +223,7 @@ def _read_stage(task: Task, ctx: Context, before_file) -> dict | _Read:
 
 
 def _too_large(size: int, ctx: Context) -> XlsprocError:
-    return XlsprocError("file-too-large", f"文件大小 {_mib(size)}，超过上限 {_mib(ctx.max_bytes)}，"
-                                          "已拒绝读取，请确认文件来源或去除多余内容后重新保存。")
+    return file_error("file-too-large", size=_mib(size), limit=_mib(ctx.max_bytes))
 
 
 def _score_all(items: list[_Read], rules: Rules, last_year=None) -> list:
