@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import openpyxl
+import pytest
 
 from builders import Ind, Layout, build, standard_table
 from xlsproc.consolidate import consolidate
@@ -52,3 +53,74 @@ def test_without_the_earlier_year_the_officer_score_stands(tmp_path):
     ind, ev = _indicator(tmp_path / "out")
     assert ind["kind"] == "manual" and ind["score"] == 20
     assert any(f["code"] == "manual-review" for f in ev["flags"])
+
+
+# --- the store follows the manifest -----------------------------------------------------------
+
+def _stored(db) -> list[tuple]:
+    from xlsproc.store import Store
+    with Store(db) as store:
+        runs = store.db.execute("SELECT count(*) FROM runs").fetchone()[0]
+        return runs, sorted((e["relpath"], e["sha256"], json.dumps(e["evaluations"], sort_keys=True))
+                            for e in store.iter_entries())
+
+
+def _results(outbox) -> list[tuple]:
+    return sorted((e["relpath"], e["sha256"], json.dumps(e["evaluations"], sort_keys=True))
+                  for e in json.loads((outbox / "results.json").read_text("utf-8"))
+                  if e["status"] != "skipped")
+
+
+def test_the_store_holds_what_results_json_holds(tmp_path):
+    inbox = _year(tmp_path, 2024, "≥3000人次", "2800人次")
+    build(standard_table(unit="另一单位"), Layout(), inbox / "另一单位.xlsx")
+    outbox = tmp_path / "out"
+    process(inbox, outbox, jobs=1)
+    runs, stored = _stored(outbox / "xlsproc.sqlite")
+    assert runs == 1 and len(stored) == 2
+    assert stored == _results(outbox)
+
+
+def test_a_store_that_missed_a_run_catches_up_on_the_next(tmp_path):
+    """A run killed after the manifest vouched for files but before the store recorded them
+    (here: the store deleted afterwards) is made good by the next run, nothing reprocessed."""
+    inbox = _year(tmp_path, 2024, "≥3000人次", "2800人次")
+    outbox = tmp_path / "out"
+    process(inbox, outbox, jobs=1)
+    (outbox / "xlsproc.sqlite").unlink()
+    again = process(inbox, outbox, jobs=1)
+    assert again.processed == []
+    runs, stored = _stored(outbox / "xlsproc.sqlite")
+    assert stored == _results(outbox) and len(stored) == 1
+
+
+def test_identical_files_are_recorded_once_and_not_again_on_every_run(tmp_path):
+    inbox = _year(tmp_path, 2024, "≥3000人次", "2800人次")
+    [original] = list(inbox.iterdir())
+    (inbox / "副本.xlsx").write_bytes(original.read_bytes())
+    outbox = tmp_path / "out"
+    process(inbox, outbox, jobs=1)
+    runs, stored = _stored(outbox / "xlsproc.sqlite")
+    assert len(stored) == 1                      # the same bytes twice: one file for the store
+    process(inbox, outbox, jobs=1)
+    assert _stored(outbox / "xlsproc.sqlite") == (runs, stored)
+
+
+def test_a_store_that_cannot_be_written_costs_no_output_and_is_made_good_next_run(
+        tmp_path, monkeypatch):
+    from xlsproc.store import Store, StoreError
+    inbox = _year(tmp_path, 2024, "≥3000人次", "2800人次")
+    outbox = tmp_path / "out"
+
+    def locked(self, *args, **kwargs):
+        raise StoreError("结果库被占用")
+    with monkeypatch.context() as patched:
+        patched.setattr(Store, "add", locked)
+        with pytest.raises(StoreError):
+            process(inbox, outbox, jobs=1)
+    assert len(_results(outbox)) == 1                    # every output is in place
+    manifest = json.loads((outbox / ".xlsproc" / "manifest.json").read_text("utf-8"))
+    assert [r["stored"] for r in manifest["files"]] == [False]
+    again = process(inbox, outbox, jobs=1)
+    assert again.processed == []
+    assert _stored(outbox / "xlsproc.sqlite")[1] == _results(outbox)

@@ -45,10 +45,11 @@ RESULTS = "results.json"
 QUARANTINE = "隔离清单.txt"
 DEFAULT_TIMEOUT = 120.0
 MANIFEST_FORMAT = 1
-CHUNK = 16                  # files per worker task: scoring is done per chunk (see work)
+CHUNK = 64                  # files per worker task: scoring is done per chunk (see work)
 LOCKED = "output-locked"
 UNREADABLE = "inbox-unreadable"
 RETRY_CODES = (TIMEOUT, CRASHED, FAILED, LOCKED)   # failures not of the file: retried next run
+STORE_ROW = "store_row"     # a worker's record carries its entry for the store under this key
 GROUP_SYNC = hasattr(os, "sync")     # POSIX: one os.sync() before each manifest save
 
 
@@ -276,11 +277,13 @@ def _write_stage(item: _Read, results, ctx: Context) -> dict:
 
 
 def _save(task: Task, st: os.stat_result, entry: dict, ctx: Context) -> dict:
-    """Write the file's entry (after its copy is in place); its manifest record."""
+    """Write the file's entry (after its copy is in place); its manifest record, carrying the
+    entry encoded for the results store (`STORE_ROW`: the parent records it and drops it)."""
     rel, _, key = task
     entry["relpath"] = rel
-    write_entry(ctx.outbox, key, entry)
-    return make_record(rel, key, st, entry)
+    record = make_record(rel, key, st, entry)
+    record[STORE_ROW] = write_entry(ctx.outbox, key, entry)
+    return record
 
 
 def _error_entry(path: Path, error: XlsprocError, digest: str | None, ctx: Context,
@@ -350,18 +353,18 @@ def entry_key(rel: str) -> str:
     return hashlib.sha256(rel.encode("utf-8")).hexdigest()[:32] + ".json"
 
 
-_ENTRY_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode   # = json.dumps(…)
-
-
-def write_entry(outbox: Path | str, key: str, entry: dict) -> None:
+def write_entry(outbox: Path | str, key: str, entry: dict):
     """One line of compact JSON (the C encoder: 5× faster than indent=2). No fsync per file:
-    results.json is assembled from these and checks each one (_entry_text)."""
+    results.json is assembled from these and checks each one (_entry_text). Returns the entry
+    as the results store keeps it (store.FileRow): it is encoded once, for both."""
+    from .store import file_row
+    row = file_row(entry)
     folder = os.path.join(outbox, STATE, "entries")
     tmp = os.path.join(folder, f".{key}.{os.getpid()}.tmp")  # one writer per pid: no mkstemp needed
-    data = _ENTRY_JSON(entry).encode("utf-8")
     with open(tmp, "wb") as fh:
-        fh.write(data)
+        fh.write(row.entry_text().encode("utf-8"))
     os.replace(tmp, os.path.join(folder, key))
+    return row
 
 
 # --- the manifest -------------------------------------------------------------------------
@@ -382,6 +385,7 @@ class Manifest:
         self._saved_at = 0.0
         self._cost = 0.0
         self._unsynced = False
+        self.before_save: Callable[[], None] | None = None    # e.g. the store catching up
 
     @classmethod
     def load(cls, outbox: Path, header: dict) -> Manifest:
@@ -408,6 +412,8 @@ class Manifest:
         now = time.monotonic()
         if throttle and now - self._saved_at < max(0.5, 20 * self._cost):
             return
+        if self.before_save:
+            self.before_save()
         if self._unsynced and GROUP_SYNC:
             os.sync()
         self._unsynced = False
@@ -626,13 +632,20 @@ def process(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *
     forget_stale(plan, manifest, outbox)
     db = Path(db) if db else default_store(outbox)
     ctx = Context(str(root_of(inbox)), str(outbox), rules, db=str(db))
-    processed = _run(plan, manifest, ctx, pool, handler, jobs, timeout, start_method,
-                     progress, on_record)
-    records = [manifest.records[r] for r in plan.current if r in manifest.records]
-    _finish(outbox, manifest, records, root_of(inbox), bool(processed or plan.removed))
-    outcome = Outcome(outbox, records, processed, plan.removed, root_of(inbox),
-                      time.monotonic() - started)
-    record_in_store(db, outcome, inbox, rules)
+    recorder = StoreRecorder(db, {"inbox": str(inbox.resolve()), "outbox": str(outbox.resolve()),
+                                  "rules": rules.name, "version": __version__})
+    manifest.before_save = recorder.flush
+    try:
+        processed = _run(plan, manifest, ctx, pool, handler, jobs, timeout, start_method,
+                         progress, on_record, recorder)
+        records = [manifest.records[r] for r in plan.current if r in manifest.records]
+        _finish(outbox, manifest, records, root_of(inbox), bool(processed or plan.removed))
+        outcome = Outcome(outbox, records, processed, plan.removed, root_of(inbox),
+                          time.monotonic() - started)
+        recorder.catch_up(outcome, manifest)
+    finally:
+        manifest.before_save = None
+        recorder.close()
     return outcome
 
 
@@ -641,18 +654,71 @@ def default_store(outbox: Path) -> Path:
     return Path(default_path(outbox))
 
 
-def record_in_store(db: Path, outcome: Outcome, inbox: Path, rules: Rules) -> None:
-    """This run's new results replace their earlier versions in the store; files that left
-    INBOX leave it too. One transaction: a crash leaves the store as it was."""
-    if not outcome.processed and not outcome.removed and Path(db).is_file():
-        return
-    from .store import Store
-    info = {"inbox": str(Path(inbox).resolve()), "outbox": str(outcome.outbox.resolve()),
-            "rules": rules.name, "version": __version__}
-    with Store(db) as store:
-        store.record(outcome.iter_entries(processed_only=True), info)
+class StoreRecorder:
+    """This run's results into the results store as they come in. Each file's entry arrives
+    from its worker already encoded (store.FileRow) and is added in one transaction just before
+    each manifest save, and its manifest record is marked `stored`: the manifest never vouches
+    for a file the store has not got. Files the store missed (it could not be written, or it was
+    deleted) are recorded from their entries by `catch_up`, which also drops the files that left
+    INBOX. A store that cannot be written stops the recording, not the run: its error is raised
+    at the end, after every output is in place."""
+
+    def __init__(self, db: Path, info: dict):
+        self.db, self.info = Path(db), info
+        self.lost = not self.db.is_file()      # every earlier record is missing from it
+        self.pending: list[tuple[dict, object]] = []
+        self.store = None
+        self.run: int | None = None
+        self.error: Exception | None = None
+
+    def add(self, record: dict, row) -> None:
+        record["stored"] = False
+        self.pending.append((record, row))
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        if pending and self._write(lambda store: store.add([row for _, row in pending],
+                                                           self.run, self.info)):
+            for record, _ in pending:
+                record["stored"] = True
+
+    def _write(self, step) -> bool:
+        from .model import XlsprocError
+        from .store import Store
+        if self.error is not None:
+            return False
+        try:
+            self.store = self.store or Store(self.db)
+            self.run = step(self.store).get("run", self.run)
+            return True
+        except XlsprocError as exc:
+            self.error = exc
+            return False
+
+    def catch_up(self, outcome: Outcome, manifest: Manifest) -> None:
+        self.flush()
+        now = set(outcome.processed)
+        missing = [rec for rec in outcome.records if rec["status"] != "skipped" and (
+            not rec.get("stored", True) or (self.lost and rec["rel"] not in now))]
+        if missing:
+            from .store import file_row
+            entries = (json.loads(_entry_text(outcome.outbox, rec, str(outcome.root / rec["rel"])))
+                       for rec in missing)
+            if self._write(lambda store: store.add((file_row(e) for e in entries), self.run,
+                                                   self.info)):
+                for rec in missing:
+                    rec["stored"] = True
+                manifest.save()
         if outcome.removed:
-            store.forget(outcome.removed, outbox=outcome.outbox)
+            self._write(lambda store: {"forgot": store.forget(outcome.removed,
+                                                              outbox=outcome.outbox)})
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
 
 
 def _prepare(outbox: Path) -> None:
@@ -666,7 +732,8 @@ def _prepare(outbox: Path) -> None:
 
 
 def _run(plan: Plan, manifest: Manifest, ctx: Context, pool: WorkerPool | None,
-         handler: Callable, jobs, timeout, start_method, progress, on_record) -> list[str]:
+         handler: Callable, jobs, timeout, start_method, progress, on_record,
+         recorder: StoreRecorder) -> list[str]:
     processed: list[str] = []
     tasks = [(rel, plan.outputs.get(rel), entry_key(rel)) for rel in plan.todo]
     finished = [0]
@@ -678,6 +745,7 @@ def _run(plan: Plan, manifest: Manifest, ctx: Context, pool: WorkerPool | None,
     def record(rec: dict | None) -> None:
         finished[0] += 1
         if rec is not None:                  # None: the file left INBOX meanwhile
+            recorder.add(rec, rec.pop(STORE_ROW))
             manifest.put(rec)
             processed.append(rec["rel"])
             if on_record:
@@ -736,7 +804,4 @@ def failure_record(task: tuple, code: str, detail: str | None, ctx: Context,
         return None                                  # the file left INBOX meanwhile
     error = XlsprocError(code if code in (TIMEOUT, CRASHED) else FAILED,
                          failure_message(code, detail, timeout))
-    entry = _error_entry(path, error, digest, ctx, out)
-    entry["relpath"] = rel
-    write_entry(Path(ctx.outbox), key, entry)
-    return make_record(rel, key, st, entry)
+    return _save(task, st, _error_entry(path, error, digest, ctx, out), ctx)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from itertools import groupby
 from pathlib import Path
+from typing import NamedTuple
 
 from .history import single_number, text_key, unit_key
 from .model import XlsprocError
@@ -97,7 +98,7 @@ def _v2(db: sqlite3.Connection) -> None:
     """)
     rows = db.execute("SELECT id, data FROM evaluations").fetchall()
     for ev_id, data in rows:
-        _insert_indicators(db, ev_id, json.loads(data).get("indicators") or [])
+        _insert_indicators(db, ev_id, _indicator_rows(json.loads(data).get("indicators")))
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
@@ -166,17 +167,38 @@ class Store:
         are handed back on every entry read, so links can be resolved later.
         Returns {"run": id, "files": n, "evaluations": n, "replaced": n evaluations replaced}.
         """
+        return self.add((file_row(e) for e in entries), run_info=run_info)
+
+    def add(self, rows: Iterable[FileRow], run: int | None = None,
+            run_info: dict | None = None) -> dict:
+        """Like `record`, from rows made by `file_row` (a worker makes them while it has the
+        entry at hand: no JSON is decoded or encoded again here). run: add to an earlier run of
+        this store (a batch recorded as it goes) instead of starting one with run_info."""
         counts = {"files": 0, "evaluations": 0, "replaced": 0}
         with _transaction(self.db) as db:
-            run = db.execute("INSERT INTO runs (recorded_at, info) VALUES (?, ?)",
-                             (_now(), _dump(run_info or {}))).lastrowid
-            for entry in entries:
-                if entry.get("status") == "skipped":
+            if run is None:
+                run = db.execute("INSERT INTO runs (recorded_at, info) VALUES (?, ?)",
+                                 (_now(), compact_json(run_info or {}))).lastrowid
+            for row in rows:
+                if row.status == "skipped":
                     continue
-                counts["replaced"] += _supersede(db, entry)
-                counts["evaluations"] += _insert_entry(db, run, entry)
+                counts["replaced"] += _supersede(db, row)
+                counts["evaluations"] += _insert_row(db, run, row)
                 counts["files"] += 1
         return {"run": run, **counts}
+
+    def recorded(self, outbox: str | Path) -> set[tuple[str, str | None]]:
+        """(relpath, sha256) of every file recorded by runs into `outbox`."""
+        rows = self.db.execute("SELECT f.relpath, f.sha256, r.info FROM files f "
+                               "JOIN runs r ON r.id = f.run_id")
+        infos: dict[str, bool] = {}
+        found = set()
+        for rel, digest, info in rows:
+            if info not in infos:
+                infos[info] = _same_folder(json.loads(info).get("outbox"), outbox)
+            if infos[info]:
+                found.add((rel, digest))
+        return found
 
     def forget(self, relpaths: Iterable[str], outbox: str | Path | None = None) -> int:
         """Drop the results of files gone from INBOX (a process run's `removed`): those recorded
@@ -271,31 +293,82 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _dump(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
+# One line of compact JSON, non-ASCII kept (the C encoder; anything unexpected as its str).
+compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
-def _identity(ev: dict) -> tuple:
-    return (unit_key(ev.get("unit")), text_key(ev.get("project")), ev["kind"], ev.get("year"),
-            ev.get("sheet"))
+class EvaluationRow(NamedTuple):
+    sheet: str | None
+    kind: str
+    unit: str | None
+    unit_key: str
+    project_key: str
+    year: int | None
+    data: str                          # the evaluation's JSON
+    indicators: tuple                  # (name_key, target, actual) per indicator
+
+    @property
+    def identity(self) -> tuple:
+        return (self.unit_key, self.project_key, self.kind, self.year, self.sheet)
 
 
-def _supersede(db: sqlite3.Connection, entry: dict) -> int:
-    """Delete what this entry replaces; returns how many evaluations went."""
-    years = {ev.get("year") for ev in entry.get("evaluations") or []}
-    ok = entry.get("status") == "ok"
+class FileRow(NamedTuple):
+    """One results-json entry as the store keeps it, encoded once (see `file_row`)."""
+
+    relpath: str | None
+    sha256: str | None
+    status: str
+    head: str                          # the entry's JSON with "evaluations":[]
+    evaluations: tuple[EvaluationRow, ...]
+
+    def entry_text(self) -> str:
+        """The whole entry as one line of JSON (the evaluations in their place)."""
+        data = ",".join(ev.data for ev in self.evaluations)
+        return self.head.replace(_NO_EVALUATIONS, f'"evaluations":[{data}]', 1)
+
+
+# JSON strings escape every quote inside them, and the entry's own keys are ours: this text
+# can only be the evaluations key with its empty list.
+_NO_EVALUATIONS = '"evaluations":[]'
+
+
+def file_row(entry: dict) -> FileRow:
+    evaluations = tuple(_evaluation_row(ev) for ev in entry.get("evaluations") or [])
+    head = compact_json({**entry, "evaluations": []})
+    if _NO_EVALUATIONS not in head:
+        head = head[:-1] + ("," if len(head) > 2 else "") + _NO_EVALUATIONS + "}"
+    return FileRow(entry.get("relpath"), entry.get("sha256"), entry.get("status") or "ok",
+                   head, evaluations)
+
+
+def _evaluation_row(ev: dict) -> EvaluationRow:
+    return EvaluationRow(ev.get("sheet"), ev["kind"], ev.get("unit"), unit_key(ev.get("unit")),
+                         text_key(ev.get("project")), ev.get("year"), compact_json(ev),
+                         _indicator_rows(ev.get("indicators")))
+
+
+def _indicator_rows(indicators: list[dict] | None) -> tuple:
+    """(name_key, target, actual) per indicator: last year's figures are looked up by name."""
+    return tuple((text_key(ind.get("name")), _as_text(ind.get("target")),
+                  _as_text(ind.get("actual"))) for ind in indicators or [])
+
+
+def _supersede(db: sqlite3.Connection, row: FileRow) -> int:
+    """Delete what this file replaces; returns how many evaluations went."""
+    years = {ev.year for ev in row.evaluations}
+    ok = row.status == "ok"
     doomed_files = set()
-    if entry.get("sha256"):
-        doomed_files |= _ids(db, "SELECT id FROM files WHERE sha256 = ?", (entry["sha256"],))
-    if entry.get("relpath") is not None:
+    if row.sha256:
+        doomed_files |= _ids(db, "SELECT id FROM files WHERE sha256 = ?", (row.sha256,))
+    if row.relpath is not None:
         for file_id, status in db.execute("SELECT id, status FROM files WHERE relpath = ?",
-                                          (entry["relpath"],)).fetchall():
+                                          (row.relpath,)).fetchall():
             if status != "ok" or (ok and years & _file_years(db, file_id)):
                 doomed_files.add(file_id)
     doomed_evs = set()
-    for ev in entry.get("evaluations") or []:
+    for ev in row.evaluations:
         doomed_evs |= _ids(db, "SELECT id FROM evaluations WHERE unit_key = ? AND project_key = ? "
-                               "AND kind = ? AND year IS ? AND sheet IS ?", _identity(ev))
+                               "AND kind = ? AND year IS ? AND sheet IS ?", ev.identity)
     return _delete(db, doomed_files, doomed_evs)
 
 
@@ -327,30 +400,23 @@ def _delete(db, files: set[int], evaluations: set[int]) -> int:
     return gone
 
 
-def _insert_entry(db, run: int, entry: dict) -> int:
-    head = {k: v for k, v in entry.items() if k != "evaluations"}
+def _insert_row(db, run: int, row: FileRow) -> int:
     file_id = db.execute(
         "INSERT INTO files (run_id, relpath, sha256, status, entry) VALUES (?, ?, ?, ?, ?)",
-        (run, entry.get("relpath"), entry.get("sha256"), entry.get("status") or "ok",
-         _dump(head))).lastrowid
-    evaluations = entry.get("evaluations") or []
-    for position, ev in enumerate(evaluations):
-        unit, project, kind, year, sheet = _identity(ev)
+        (run, row.relpath, row.sha256, row.status, row.head)).lastrowid
+    for position, ev in enumerate(row.evaluations):
         ev_id = db.execute(
             "INSERT INTO evaluations (file_id, position, sheet, kind, unit, unit_key, project_key, "
             "year, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (file_id, position, sheet, kind, ev.get("unit"), unit, project, year,
-             _dump(ev))).lastrowid
-        _insert_indicators(db, ev_id, ev.get("indicators") or [])
-    return len(evaluations)
+            (file_id, position, ev.sheet, ev.kind, ev.unit, ev.unit_key, ev.project_key, ev.year,
+             ev.data)).lastrowid
+        _insert_indicators(db, ev_id, ev.indicators)
+    return len(row.evaluations)
 
 
-def _insert_indicators(db, ev_id: int, indicators: list[dict]) -> None:
-    db.executemany(
-        "INSERT INTO indicators (evaluation_id, position, name_key, target, actual) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [(ev_id, i, text_key(ind.get("name")), _as_text(ind.get("target")),
-          _as_text(ind.get("actual"))) for i, ind in enumerate(indicators)])
+def _insert_indicators(db, ev_id: int, indicators: tuple) -> None:
+    db.executemany("INSERT INTO indicators (evaluation_id, position, name_key, target, actual) "
+                   "VALUES (?, ?, ?, ?, ?)", [(ev_id, i, *ind) for i, ind in enumerate(indicators)])
 
 
 def _as_text(value) -> str | None:
