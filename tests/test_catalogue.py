@@ -109,6 +109,8 @@ def test_batch_codes_have_their_tests():
 
 def test_every_catalogue_code_is_produced(tmp_path, monkeypatch):
     produced = {_bug_of_ours(tmp_path, monkeypatch)[0]["error"]["code"]}
+    produced |= _codes(xlsproc.check(tmp_path / "不存在.xlsx")[0])        # file-not-found
+    produced |= _codes(xlsproc.check(tmp_path)[0])                       # a folder: file-unreadable
     for path in sorted(SAMPLES.rglob("*.xls*")):
         produced |= _codes(xlsproc.check(path)[0])
     for code, table in SYNTHETIC.items():

@@ -61,10 +61,14 @@ def test_bad_file_exit_1_and_batch_goes_on(tmp_path):
     assert "损坏" in entries[0]["error"]["message"]
 
 
-def test_missing_file_is_a_usage_error(tmp_path):
-    result = runner.invoke(app, ["check", str(tmp_path / "没有这个文件.xlsx")])
-    assert result.exit_code == 2
-    assert "找不到文件" in result.output
+def test_a_missing_file_is_reported_and_the_rest_is_checked(tmp_path):
+    good = build(standard_table(), Layout(), tmp_path / "good.xlsx")
+    result = runner.invoke(app, ["check", "--json", str(tmp_path / "没有这个文件.xlsx"), str(good)])
+    assert result.exit_code == 1
+    entries = json.loads(result.stdout)
+    assert [e["status"] for e in entries] == ["error", "ok"]
+    assert entries[0]["error"]["code"] == "file-not-found"
+    assert "找不到该文件" in entries[0]["error"]["message"]
 
 
 def test_bad_rules_is_a_usage_error(tmp_path):

@@ -124,3 +124,18 @@ def test_a_store_that_cannot_be_written_costs_no_output_and_is_made_good_next_ru
     again = process(inbox, outbox, jobs=1)
     assert again.processed == []
     assert _stored(outbox / "xlsproc.sqlite")[1] == _results(outbox)
+
+
+def test_the_command_line_reports_the_batch_before_the_store_error(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+    from xlsproc.cli import app
+    from xlsproc.store import Store, StoreError
+    inbox = _year(tmp_path, 2024, "≥3000人次", "2800人次")
+
+    def locked(self, *args, **kwargs):
+        raise StoreError("结果库被占用，请关闭正在使用它的程序后重新运行。")
+    monkeypatch.setattr(Store, "add", locked)
+    result = CliRunner().invoke(app, ["process", str(inbox), "-o", str(tmp_path / "out"), "-q",
+                                      "--jobs", "1"])
+    assert result.exit_code == 2
+    assert "本次处理 1 个" in result.output and "结果库被占用" in result.output

@@ -58,9 +58,9 @@ def check_file(path: str | Path, rules: Rules | None = None) -> dict:
         results = evaluate(path, rules)
     except XlsprocError as exc:
         return file_json(path, error=exc)
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        from .errors import file_error
-        return file_json(path, error=file_error("file-corrupt", detail=f"无法读取：{exc.strerror}"))
+    except OSError as exc:
+        from .errors import os_file_error
+        return file_json(path, error=os_file_error(exc))
     except Exception as exc:           # a bug of ours must cost this file only, never the batch
         from .errors import file_error
         return file_json(path, error=file_error("internal-error", detail=f"{type(exc).__name__}: {exc}"))

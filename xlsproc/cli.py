@@ -58,12 +58,7 @@ def check(
     """
     from . import check as run_check
     profile = _load_rules(rules)
-    missing = [f for f in files if not f.exists()]
-    for f in missing:
-        err.print(f"[bold red]错误：[/]找不到文件 {f}，请检查路径。")
-    if missing:
-        raise typer.Exit(2)
-    entries = run_check(*_expand(files), rules=profile)
+    entries = run_check(*_expand(files), rules=profile)     # a missing file is one error entry
     if as_json:
         sys.stdout.write(json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
     else:
@@ -113,6 +108,8 @@ def process(
             outcome = run_process(inbox, outbox, profile, jobs=jobs, force=force, timeout=timeout,
                                   progress=bar, db=db)
     except XlsprocError as exc:
+        if getattr(exc, "outcome", None) is not None:     # every file done; the store failed
+            print_batch_summary(exc.outcome)
         err.print(f"[bold red]错误：[/]{exc.message}")
         raise typer.Exit(2)
     except OSError as exc:
@@ -353,8 +350,8 @@ def _expand(paths: list[Path]) -> list[Path]:
 
 
 def _cannot_write(where: Path, exc: OSError) -> str:
-    reason = {2: "目录不存在", 13: "没有写入权限", 28: "磁盘空间不足", 30: "只读文件系统"}.get(
-        exc.errno, exc.strerror or "系统拒绝")
+    from .errors import os_reason
+    reason = os_reason(exc)
     return f"无法写入 {where}（{reason}）。请换一个可以写入的位置（-o），输入文件未受影响。"
 
 

@@ -1,13 +1,15 @@
 """The flag catalogue (catalogue.toml): stable codes, Chinese titles and message templates."""
 from __future__ import annotations
 
+import errno
 import tomllib
 from functools import lru_cache
 from importlib import resources
 
 from .model import Flag, XlsprocError
 
-FILE_CODES = ("file-corrupt", "file-encrypted", "file-unsupported", "file-too-large",
+FILE_CODES = ("file-corrupt", "file-not-found", "file-unreadable", "file-encrypted",
+              "file-unsupported", "file-too-large",
               "no-evaluation-found", "internal-error", "file-timeout", "worker-crashed",
               "output-locked", "inbox-unreadable")
 
@@ -37,3 +39,21 @@ def file_error(code: str, **fields) -> XlsprocError:
     """A file-level error with its catalogue message (the caller adds the file name)."""
     assert code in FILE_CODES, code
     return XlsprocError(code, detail(code, **fields))
+
+
+# What the operating system said, as an officer reads it (the English strerror otherwise).
+OS_REASONS = {errno.ENOENT: "文件或文件夹不存在", errno.ENOTDIR: "路径中有一段不是文件夹",
+              errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.EISDIR: "这是一个文件夹",
+              errno.ENOSPC: "磁盘空间不足", errno.EROFS: "只读文件系统",
+              errno.EBUSY: "正被其他程序占用", errno.EIO: "磁盘读写错误"}
+
+
+def os_reason(exc: OSError) -> str:
+    return OS_REASONS.get(exc.errno, exc.strerror or "系统拒绝")
+
+
+def os_file_error(exc: OSError) -> XlsprocError:
+    """A file that could not be opened: gone, or not readable."""
+    if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+        return file_error("file-not-found")
+    return file_error("file-unreadable", reason=os_reason(exc))

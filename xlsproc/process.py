@@ -29,9 +29,8 @@ from typing import Callable, Collection, Iterable, Iterator
 
 from . import __version__
 from .batch import CRASHED, FAILED, TIMEOUT, WorkerPool
-from .errors import detail as error_detail
 from .fileio import atomic_text, sha256, write_text_atomic
-from .errors import file_error
+from .errors import detail as error_detail, file_error, os_file_error, os_reason
 from .grid import DEFAULT_MAX_BYTES, is_lock_file
 from .model import XlsprocError
 from .rules import Rules, load_rules
@@ -83,7 +82,7 @@ def discover(inbox: Path, outbox: Path | None = None, include_locks: bool = True
 
 def _unreadable(exc: OSError) -> None:
     """A folder that cannot be listed stops the run: its files must not count as removed."""
-    raise file_error(UNREADABLE, path=exc.filename, reason=exc.strerror)
+    raise file_error(UNREADABLE, path=exc.filename, reason=os_reason(exc))
 
 
 def _is_workbook_name(name: str) -> bool:
@@ -219,8 +218,7 @@ def _read_stage(task: Task, ctx: Context, before_file) -> dict | _Read:
     except (FileNotFoundError, NotADirectoryError):
         return {"rel": rel, "status": "vanished"}
     except PermissionError as exc:
-        error = file_error("file-corrupt", detail=f"无法读取：{exc.strerror}")
-        return _save(task, path.stat(), _error_entry(path, error, None, ctx, out), ctx)
+        return _save(task, path.stat(), _error_entry(path, os_file_error(exc), None, ctx, out), ctx)
 
 
 def _too_large(size: int, ctx: Context) -> XlsprocError:
@@ -713,6 +711,7 @@ class StoreRecorder:
             self._write(lambda store: {"forgot": store.forget(outcome.removed,
                                                               outbox=outcome.outbox)})
         if self.error is not None:
+            self.error.outcome = outcome       # the run itself is complete: callers may report it
             raise self.error
 
     def close(self) -> None:
