@@ -112,3 +112,21 @@ def test_check_a_folder_checks_the_workbooks_in_it():
     entries = json.loads(result.stdout)
     assert len(entries) == 8
     assert {e["status"] for e in entries} == {"error", "skipped"}
+
+
+def test_help_and_usage_errors_speak_chinese():
+    helped = runner.invoke(app, ["process", "--help"])
+    assert helped.exit_code == 0
+    for chinese in ("用法：", "参数", "选项", "[必填]", "显示本帮助并退出。"):
+        assert chinese in helped.output, chinese
+    for english in ("Usage:", "Arguments", "Options", "Show this message"):
+        assert english not in helped.output, english
+    cases = {("process",): "缺少参数 'inbox'。",
+             ("process", "收件", "-o", "出", "--jobs", "0"): "的值无效：应不小于 1",
+             ("process", "收件", "-o", "出", "--bogus"): "没有选项 --bogus",
+             ("frob",): "没有命令 frob。"}
+    for args, chinese in cases.items():
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == 2, args
+        assert chinese in result.output, (args, result.output)
+        assert "Error" not in result.output and "Missing" not in result.output

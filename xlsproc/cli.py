@@ -11,7 +11,90 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+# --- typer's own frame in Chinese (help panels, usage line, usage errors) ----------------------
+
+# Its help-panel texts are module attributes, read when help or an error is printed.
+TYPER_TEXTS = {"ARGUMENTS_PANEL_TITLE": "参数", "OPTIONS_PANEL_TITLE": "选项",
+               "COMMANDS_PANEL_TITLE": "命令", "ERRORS_PANEL_TITLE": "用法错误",
+               "REQUIRED_LONG_STRING": "[必填]", "DEFAULT_STRING": "[默认：{}]",
+               "RICH_HELP": "运行 [blue]{command_path} {help_option}[/] 查看用法。"}
+USAGE_PREFIX = "用法："
+HELP_OPTION_TEXT = "显示本帮助并退出。"
+# Its usage-error messages, applied in order (regular expression → Chinese).
+USAGE_ERRORS = [
+    (r"^Missing (?:argument|parameter|option) (.+?)\.?$", r"缺少参数 \1。"),
+    (r"^No such option: (\S+)", r"没有选项 \1"),
+    (r"^No such command '(.+)'\.", r"没有命令 \1。"),
+    (r"Did you mean (.+)\?", r"（是否想用 \1？）"),
+    (r"\(Possible options: (.+)\)", r"（可用的选项：\1）"),
+    (r"^Option '(.+)' requires an argument\.", r"选项 \1 后面需要一个值。"),
+    (r"^Got unexpected extra arguments? \((.+)\)", r"多余的参数：\1"),
+    (r"^Invalid value for (.+?): ", r"\1 的值无效："),
+    (r"Input should be greater than or equal to (\S+)", r"应不小于 \1"),
+    (r"Input should be less than or equal to (\S+)", r"应不大于 \1"),
+    (r"'(.*)' is not a valid (?:integer|int)\.?", r"“\1”不是整数"),
+    (r"'(.*)' is not a valid float\.?", r"“\1”不是数字"),
+    (r"Path '(.*)' does not exist\.", r"找不到 \1"),
+]
+
+
+def _localise_typer() -> None:
+    from typer import rich_utils
+    for name, text in TYPER_TEXTS.items():
+        if hasattr(rich_utils, name):
+            setattr(rich_utils, name, text)
+
+
+def _in_chinese(exc: Exception) -> Exception:
+    """A usage error of click/typer as the same kind of error with a Chinese message."""
+    usage_error = next((c for c in type(exc).__mro__ if c.__name__ == "UsageError"), None)
+    if usage_error is None:
+        return exc
+    import re
+    message = exc.format_message()
+    for pattern, chinese in USAGE_ERRORS:
+        message = re.sub(pattern, chinese, message)
+    return usage_error(message, ctx=getattr(exc, "ctx", None))
+
+
+class _Chinese:
+    """Mixed into typer's command classes: Chinese usage line, --help text and usage errors."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_OPTION_TEXT
+        return option
+
+    def format_usage(self, ctx, formatter) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)),
+                              prefix=USAGE_PREFIX)
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except Exception as exc:
+            raise _in_chinese(exc) from None
+
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except Exception as exc:
+            raise _in_chinese(exc) from None
+
+
+class ChineseCommand(_Chinese, typer.core.TyperCommand):
+    pass
+
+
+class ChineseGroup(_Chinese, typer.core.TyperGroup):
+    pass
+
+
+_localise_typer()
+
 app = typer.Typer(
+    cls=ChineseGroup,
     help="xlsproc：预算绩效自评表的读取、计分、审核与批注。",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,   # workbooks hold financial data: never dump locals
@@ -45,7 +128,7 @@ def _load_rules(path: Path | None):
         raise typer.Exit(2)
 
 
-@app.command()
+@app.command(cls=ChineseCommand)
 def check(
     files: Annotated[list[Path], typer.Argument(help="要检查的工作簿（.xlsx/.xlsm/.xls），可多个；文件夹表示其中全部工作簿。",
                                                 show_default=False)],
@@ -74,7 +157,7 @@ TimeoutOption = Annotated[float, typer.Option(
     "--timeout", min=1, help="单个文件的处理时限（秒）；超时的文件记为错误，其余照常处理。")]
 
 
-@app.command()
+@app.command(cls=ChineseCommand)
 def process(
     inbox: Annotated[Path, typer.Argument(help="收件目录（含各单位工作簿，递归查找）或单个工作簿。",
                                           show_default=False)],
@@ -124,7 +207,7 @@ def process(
     raise typer.Exit(outcome.exit_code)
 
 
-@app.command()
+@app.command(cls=ChineseCommand)
 def consolidate(
     source: Annotated[Path, typer.Argument(
         help="process 的输出目录、其中的 results.json，或结果库（.sqlite）。", show_default=False)],
@@ -174,7 +257,7 @@ def _consolidate(source: Path, output: Path, profile, year=None, district="全�
         out.print(f"  {message}")
 
 
-@app.command()
+@app.command(cls=ChineseCommand)
 def watch(
     inbox: Annotated[Path, typer.Argument(help="要监视的收件目录。", show_default=False)],
     outbox: Annotated[Path, typer.Option("-o", "--output", help="输出目录：批注副本与 results.json。",
@@ -289,7 +372,7 @@ def _print_watch_batch(outcome) -> None:
                   f"无法读取 {len(outcome.failed)} 个。[/]")
 
 
-@app.command()
+@app.command(cls=ChineseCommand)
 def report(
     file: Annotated[Path, typer.Argument(help="一个工作簿。", show_default=False)],
     rules: RulesOption = None,
@@ -313,7 +396,7 @@ def report(
     sys.stdout.write("\n".join(reports.text(r) for r in results))
 
 
-@app.command()
+@app.command(cls=ChineseCommand)
 def template(
     kind: Annotated[str, typer.Argument(help="project（项目支出绩效自评表）或 department（部门整体支出绩效自评表）。",
                                         show_default=False)],
