@@ -99,9 +99,15 @@ BATCH_CODES = {"file-timeout": "test_hanging_file_times_out_and_the_rest_is_proc
                "inbox-unreadable": "test_unreadable_inbox_stops_without_removing_anything"}
 
 
-def test_batch_codes_have_their_tests():
-    source = (Path(__file__).parent / "test_process.py").read_text("utf-8")
-    for code, test in BATCH_CODES.items():
+# Produced across files by the district consolidation.
+CONSOLIDATION_CODES = {"duplicate-submission": "test_a_resubmitted_table_is_counted_once_and_listed"}
+
+
+@pytest.mark.parametrize("module, codes", [("test_process.py", BATCH_CODES),
+                                           ("test_consolidate.py", CONSOLIDATION_CODES)])
+def test_batch_and_consolidation_codes_have_their_tests(module, codes):
+    source = (Path(__file__).parent / module).read_text("utf-8")
+    for code, test in codes.items():
         assert f"def {test}(" in source, code
         body = source.split(f"def {test}(")[1].split("\ndef ")[0]
         assert code in body, f"{test} does not check {code}"
@@ -115,4 +121,4 @@ def test_every_catalogue_code_is_produced(tmp_path, monkeypatch):
         produced |= _codes(xlsproc.check(path)[0])
     for code, table in SYNTHETIC.items():
         produced |= _codes(xlsproc.check(build(table, Layout(), tmp_path / f"{code}.xlsx"))[0])
-    assert set(CATALOGUE) - produced - set(BATCH_CODES) == set()
+    assert set(CATALOGUE) - produced - set(BATCH_CODES) - set(CONSOLIDATION_CODES) == set()

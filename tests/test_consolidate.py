@@ -486,3 +486,34 @@ def test_yoy_from_the_store_and_from_one_list(processed, tmp_path):
     one = consolidate([this], tmp_path / "一年.xlsx")
     assert one["yoy_tables"] == 0
     assert YOY not in openpyxl.load_workbook(tmp_path / "一年.xlsx").sheetnames
+
+
+def test_a_resubmitted_table_is_counted_once_and_listed(tmp_path):
+    """The same unit's project sent twice (a corrected copy under another name): the district
+    figures take the one saved last; the other is named in 问题清单, its own flags are dropped."""
+    first = make_entry("某街道", "青少年服务", 2024, 70, annual=20, executed=10,
+                       relpath="某街道_青少年服务_初稿.xlsx")
+    first["modified"] = "2025-03-01T09:00:00"
+    first["evaluations"][0]["flags"] = [{"code": "low-execution-rate", "severity": "warning",
+                                         "sheet": "项目支出绩效自评表", "cell": "F6",
+                                         "title": "执行率偏低", "detail": "执行率 50%"}]
+    second = make_entry("某街道", "青少年服务", 2024, 96, annual=20, executed=20,
+                        relpath="某街道_青少年服务_修改后.xlsx")
+    second["modified"] = "2025-03-05T16:30:00"
+    other = make_entry("某街道", "社区治理", 2024, 90, annual=10, executed=9)
+    out = tmp_path / "汇总.xlsx"
+    summary = consolidate([second, other, first], out)         # listed in any order
+    assert summary["duplicates"] == 1 and summary["tables"] == 2
+    wb = openpyxl.load_workbook(out)
+    [unit] = [values(r) for r in data_rows(wb[SUMMARY])]
+    assert (unit["自评表数"], unit["全年预算数（万元）"], unit["全年执行数（万元）"]) == (2, 30, 29)
+    assert sorted(values(r)["文件"] for r in data_rows(wb[PROJECTS])) == \
+        ["某街道_社区治理_2024.xlsx", "某街道_青少年服务_修改后.xlsx"]
+    issues = [values(r) for r in data_rows(wb[ISSUES])]
+    assert [i["代码"] for i in issues] == ["duplicate-submission"]
+    [issue] = issues
+    assert issue["文件"] == "某街道_青少年服务_初稿.xlsx" and issue["严重程度"] == "警告"
+    assert "某街道_青少年服务_修改后.xlsx" in issue["说明"] and "2025-03-05 16:30:00" in issue["说明"]
+    assert "未计入汇总" in issue["说明"]
+    notes = [c.value for row in wb[SUMMARY].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("重复报送" in text for text in notes)

@@ -192,7 +192,7 @@ CREATE TABLE t (id INTEGER PRIMARY KEY, role INTEGER, unit TEXT, unit_key TEXT, 
   kind TEXT, project TEXT, project_key TEXT, sheet TEXT, file TEXT, target TEXT,
   annotated INTEGER, annual REAL, executed REAL, rate REAL, exec_score REAL,
   indicator_score REAL, total REAL, reported_total REAL, grade TEXT,
-  n_error INTEGER, n_warning INTEGER, n_info INTEGER);
+  n_error INTEGER, n_warning INTEGER, n_info INTEGER, modified TEXT);
 CREATE INDEX t_key ON t (unit_key, project_key, kind, year);
 CREATE TABLE i (tid INTEGER, pos INTEGER, level1 TEXT, level2 TEXT, name TEXT, name_key TEXT,
   target TEXT, actual TEXT, kind TEXT, completion REAL, weight REAL, score REAL, flags TEXT,
@@ -200,7 +200,7 @@ CREATE TABLE i (tid INTEGER, pos INTEGER, level1 TEXT, level2 TEXT, name TEXT, n
 CREATE INDEX i_tid ON i (tid, pos);
 CREATE TABLE f (id INTEGER PRIMARY KEY, rank INTEGER, unit TEXT, unit_key TEXT, project TEXT,
   file TEXT, sheet TEXT, cell TEXT, crow INTEGER, ccol INTEGER, title TEXT, detail TEXT,
-  code TEXT, indicator TEXT, target TEXT, severity TEXT)
+  code TEXT, indicator TEXT, target TEXT, severity TEXT, tid INTEGER)
 """
 
 
@@ -233,13 +233,13 @@ class _Stage:
         counts = _flag_counts(ev)
         tid = self.db.execute(
             "INSERT INTO t VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            "?, ?, ?)",
+            "?, ?, ?, ?)",
             (role, unit_name(ev.get("unit")), unit_key(ev.get("unit")), ev.get("year"),
              ev.get("kind"), ev.get("project"), text_key(ev.get("project")), ev.get("sheet"),
              _file_label(entry), target, int(annotated), b.get("annual"), b.get("executed"),
              b.get("rate"), b.get("score"), ev.get("indicator_score"), ev.get("total_score"),
              ev.get("reported_total"), ev.get("grade"), counts["error"], counts["warning"],
-             counts["info"])).lastrowid
+             counts["info"], entry.get("modified"))).lastrowid
         self._add_indicators(tid, ev)
         if role == 0:
             self._add_flags(tid, entry, ev, target)
@@ -263,24 +263,65 @@ class _Stage:
                          _file_label(entry), flag.get("sheet") or ev.get("sheet"), flag.get("cell"),
                          row, col, flag.get("title") or flag.get("code"),
                          flag.get("detail") or flag.get("message"), flag.get("code"),
-                         flag.get("indicator"), target, flag.get("severity")))
+                         flag.get("indicator"), target, flag.get("severity"), tid))
         self._insert_flags(rows)
 
     def _add_unreadable(self, entry: dict, target) -> None:
         err = entry.get("error") or {}
         self._insert_flags([(0, UNREADABLE, "\uffff", None, _file_label(entry), None, None, 0, 0,
                              "文件无法读取", err.get("message"), err.get("code"), None, target,
-                             "error")])
+                             "error", None)])
 
     def _insert_flags(self, rows: list[tuple]) -> None:
         self.db.executemany("INSERT INTO f VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                            "?, ?)", rows)
+                            "?, ?, ?)", rows)
+
+    def set_aside_duplicates(self) -> int:
+        """Two tables of one unit, project (or the department) and year — a resubmission under
+        another file name, a copied sheet — are counted once: the one saved last (then the one
+        listed last). The others leave the consolidation (role DUPLICATE) with their flags, and
+        each gets one 问题清单 line naming the table counted instead. Returns how many."""
+        self.db.execute("BEGIN")
+        self.db.execute(
+            f"UPDATE t SET role = {DUPLICATE} WHERE role = 0 AND unit_key != '' AND EXISTS ("
+            "SELECT 1 FROM t u WHERE u.role = 0 AND u.id != t.id AND u.unit_key = t.unit_key "
+            "AND u.project_key IS t.project_key AND u.kind = t.kind AND u.year IS t.year AND "
+            "(ifnull(u.modified, '') > ifnull(t.modified, '') OR "
+            "(ifnull(u.modified, '') = ifnull(t.modified, '') AND u.id > t.id)))")
+        set_aside = self.db.execute(
+            "SELECT d.id, d.unit, d.unit_key, d.project, d.file, d.sheet, d.target, d.modified, "
+            "k.file, k.sheet, k.modified, d.year, d.kind FROM t d JOIN t k ON k.role = 0 AND "
+            "k.unit_key = d.unit_key AND k.project_key IS d.project_key AND k.kind = d.kind AND "
+            f"k.year IS d.year WHERE d.role = {DUPLICATE} ORDER BY d.id").fetchall()
+        self.db.execute(f"DELETE FROM f WHERE tid IN (SELECT id FROM t WHERE role = {DUPLICATE})")
+        self._insert_flags([_duplicate_issue(*row) for row in set_aside])
+        self.db.execute("COMMIT")
+        return len(set_aside)
 
     def query(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
         return self.db.execute(sql, params)
 
     def close(self) -> None:
         self.db.close()
+
+
+DUPLICATE = 2                      # stage role of a table another submission replaces
+
+
+def _duplicate_issue(tid, unit, key, project, file, sheet, target, modified, kept_file,
+                     kept_sheet, kept_modified, year, kind) -> tuple:
+    from .errors import detail, title
+    what = f"“{project}”项目" if kind == "project" else "部门整体"
+    text = detail("duplicate-submission", unit=unit, year=f"{year}年度" if year else "",
+                  what=what, kept=f"{kept_file}（{kept_sheet}）",
+                  kept_when=_saved(kept_modified), this_when=_saved(modified))
+    return (SEVERITY_RANK["warning"], unit, key, project, file, sheet, None, 0, 0,
+            title("duplicate-submission"), text, "duplicate-submission", None, target,
+            "warning", tid)
+
+
+def _saved(stamp: str | None) -> str:
+    return f"保存于 {stamp.replace('T', ' ')}" if stamp else "保存时间不详"
 
 
 def _flag_counts(ev: dict) -> dict:
@@ -735,7 +776,7 @@ GRADE_RULES = [("==", '"优"', "green"), ("==", '"良"', "blue"), ("==", '"中"'
 # --- the sheets -------------------------------------------------------------------------------
 
 def _summary_sheet(book: _Book, rows: _Rows, district: str, years: str,
-                   unreadable: int) -> list[dict]:
+                   unreadable: int, duplicates: int = 0) -> list[dict]:
     note = ("每行一个单位（按单位名称归并，去掉“219001-”之类的预算代码），按得分从高到低排列："
             "有部门整体支出绩效自评表的单位按部门整体总分，没有的按其项目平均分。"
             "资金口径：有部门整体表的单位取部门整体表的全年预算数、全年执行数（部门整体已包含其项目支出，"
@@ -752,9 +793,13 @@ def _summary_sheet(book: _Book, rows: _Rows, district: str, years: str,
     sheet.skip()
     for total in rows.district_rows(units):
         sheet.put(total, total=True)
-    if unreadable:
+    if unreadable or duplicates:
         sheet.skip()
+    if unreadable:
         sheet.put([f"另有 {unreadable} 个文件无法读取，未计入汇总，见“问题清单”。"])
+    if duplicates:
+        sheet.put([f"另有 {duplicates} 张重复报送的自评表（同一单位、项目、年度的另一份）未计入汇总，"
+                   "见“问题清单”中的“重复报送”。"])
     first = _Sheet.HEAD_ROW + 1
     _cond(sheet.ws, first, last_data, 6, book.fmt, RATE_RULES)
     _cond(sheet.ws, first, last_data, 11, book.fmt, GRADE_RULES)
@@ -975,6 +1020,7 @@ def consolidate(entries, out_path: str | Path, *, outbox: str | Path | None = No
 def _fill(stage: _Stage, source: _Input, outbox, history) -> None:
     box = Path(outbox) if outbox else source.outbox
     stage.add(source.entries, 0, box)
+    stage.set_aside_duplicates()
     history = history if history is not None else source.history
     if history is None:
         return
@@ -994,11 +1040,12 @@ def _write(stage: _Stage, out_path: Path, tmp: str, district: str, rules) -> dic
     label = "、".join(f"{y}" for y in years if y) + ("年度" if any(years) else "")
     unreadable = stage.query(
         "SELECT count(*) FROM f WHERE sheet IS NULL AND rank = 0").fetchone()[0]
+    duplicates = stage.query(f"SELECT count(*) FROM t WHERE role = {DUPLICATE}").fetchone()[0]
     rows = _Rows(stage, os.path.abspath(out_path.parent), rules)
     partial = out_path.with_name(f".{out_path.stem}.partial{out_path.suffix or '.xlsx'}")
     book = _Book(partial, tmp)
     try:
-        units = _summary_sheet(book, rows, district, label, unreadable)
+        units = _summary_sheet(book, rows, district, label, unreadable, duplicates)
         summary = {
             "path": str(out_path), "units": len(units),
             "projects": _projects_sheet(book, rows, district, label),
@@ -1016,7 +1063,8 @@ def _write(stage: _Stage, out_path: Path, tmp: str, district: str, rules) -> dic
         if partial.exists():
             partial.unlink()
     tables = stage.query("SELECT count(*) FROM t WHERE role = 0").fetchone()[0]
-    return {**summary, "tables": tables, "unreadable": unreadable, "years": years}
+    return {**summary, "tables": tables, "unreadable": unreadable, "years": years,
+            "duplicates": duplicates}
 
 
 # --- CSV / Parquet ----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Results as the JSON of shared/spec/results-json.md (add fields freely, rename none)."""
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from .model import Cell, XlsprocError
@@ -90,7 +91,18 @@ def file_json(path: Path, results: list[EvaluationResult] | None = None,
         "file": path.name,
         "path": str(path),
         "sha256": digest if digest is not None else (sha256(path) if path.is_file() else None),
+        "modified": modified(path),
         "status": status or ("error" if error else "ok"),
         "error": {"code": error.code, "message": error.message} if error else None,
         "evaluations": [evaluation_json(r) for r in (results or [])],
     }
+
+
+def modified(path: Path) -> str | None:
+    """When the file was last saved, local time to the second (which of two submissions of the
+    same table is the later one); None when it cannot be told."""
+    try:
+        stamp = path.stat().st_mtime
+    except OSError:
+        return None
+    return datetime.fromtimestamp(stamp).isoformat(timespec="seconds")
