@@ -16,6 +16,7 @@ manifest only after its output and entry are in place, so a rerun redoes exactly
 from __future__ import annotations
 
 import hashlib
+import importlib
 import inspect
 import json
 import os
@@ -49,6 +50,8 @@ LOCKED = "output-locked"
 UNREADABLE = "inbox-unreadable"
 RETRY_CODES = (TIMEOUT, CRASHED, FAILED, LOCKED)   # failures not of the file: retried next run
 STORE_ROW = "store_row"     # a worker's record carries its entry for the store under this key
+WORKER_MODULES = ("xlsproc.annotate", "xlsproc.reader", "xlsproc.results", "xlsproc.scoring",
+                  "xlsproc.store")
 GROUP_SYNC = hasattr(os, "sync")     # POSIX: one os.sync() before each manifest save
 
 
@@ -169,7 +172,8 @@ def work(chunk: list[Task] | None, ctx: Context,
     to inject crashes and hangs).
     """
     if chunk is None:
-        from . import annotate, reader, results, scoring   # noqa: F401 — load once per worker
+        for name in WORKER_MODULES:                          # load once per worker
+            importlib.import_module(name)
         return
     read: list[tuple[int, _Read]] = []
     for i, task in enumerate(chunk):
@@ -759,7 +763,8 @@ def _run(plan: Plan, manifest: Manifest, ctx: Context, pool: WorkerPool | None,
         record(failure_record(task, code, detail, ctx, timeout))
 
     own = pool is None
-    pool = pool or WorkerPool(handler, ctx, jobs, timeout, start_method, chunk=CHUNK)
+    pool = pool or WorkerPool(handler, ctx, jobs, timeout, start_method, chunk=CHUNK,
+                              preload=WORKER_MODULES)
     try:
         pool.run(tasks, on_done, on_failed)
     finally:

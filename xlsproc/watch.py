@@ -16,8 +16,8 @@ from typing import Callable
 
 from .batch import WorkerPool
 from .model import XlsprocError
-from .process import (CHUNK, DEFAULT_TIMEOUT, UNREADABLE, Context, Outcome, check_paths, discover,
-                      process, relative, work)
+from .process import (CHUNK, DEFAULT_TIMEOUT, UNREADABLE, WORKER_MODULES, Context, Outcome,
+                      check_paths, discover, process, relative, work)
 from .rules import Rules, load_rules
 
 Snapshot = dict[str, tuple[int, int]]          # rel → (size, mtime_ns)
@@ -71,7 +71,7 @@ def watch(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *,
     rules = rules or load_rules()
     stop = stop_event or threading.Event()
     pool = WorkerPool(handler, Context(str(inbox), str(outbox), rules), jobs, timeout,
-                      start_method, chunk=CHUNK)
+                      start_method, chunk=CHUNK, preload=WORKER_MODULES)
     watcher = _Watcher(inbox, outbox, rules, pool, Settler(settle), timeout, on_record, on_batch)
     try:
         while not stop.is_set():
