@@ -6,8 +6,10 @@ The writer never searches labels again: it writes where the results' CellRefs po
 """
 from __future__ import annotations
 
+import io
 import os
 import tempfile
+import zipfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -161,35 +163,45 @@ def report_sheet(results: list[EvaluationResult]) -> NewSheet:
 # --- the whole copy ------------------------------------------------------------------------
 
 def annotate(src: Path, dst: Path, results: list[EvaluationResult], profile: str,
-             fsync: bool = True) -> None:
+             fsync: bool = True, atomic: bool = True, data: bytes | None = None) -> None:
     """Write the annotated copy of `src` to `dst` (atomically); never touches `src`.
 
     `fsync=False` skips forcing each copy to disk (a batch may sync once at its end); the copy is
-    still written to a temporary name and renamed, so no half-written file is ever visible."""
+    still written to a temporary name and renamed, so no half-written file is ever visible.
+    `atomic=False` writes `dst` itself, without the temporary name and rename: for a `dst` in a
+    private staging folder that the caller renames into place (a write that fails removes `dst`).
+    `data`: the bytes of `src` as the caller read (and scored) them; `src` is not read again."""
     patches = [p for res in results for p in cell_patches(res)]
     sheets = [review_sheet(src.name, results, profile), report_sheet(results)]
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if not _is_ooxml_package(src):          # .xls, .xlsb, WPS .et: values and merges only
+    if not dst.parent.is_dir():     # (mkdir(exist_ok=True) would fail and catch an error per copy)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+    package = _open_ooxml_package(src, data)
+    if package is None:                     # .xls, .xlsb, WPS .et: values and merges only
         with tempfile.TemporaryDirectory(dir=dst.parent) as tmp:
             converted = Path(tmp) / (src.stem + ".xlsx")
             xls_to_xlsx(src, converted)
-            patch_xlsx(converted, dst, patches, sheets, fsync=fsync)
+            patch_xlsx(converted, dst, patches, sheets, fsync=fsync, atomic=atomic)
         return
-    lost = patch_xlsx(src, dst, patches, sheets, verify=True, fsync=fsync)
+    with package:
+        lost = patch_xlsx(src, dst, patches, sheets, verify=True, fsync=fsync, atomic=atomic,
+                          source=package)
     if lost:
         os.unlink(dst)
         raise XlsprocError("copy-incomplete", "批注副本未能完整保留原表内容，已放弃输出："
                            + "；".join(lost[:5]))
 
 
-def _is_ooxml_package(path: Path) -> bool:
-    """An .xlsx/.xlsm zip with XML parts, which xlsxpatch can edit in place."""
-    import zipfile
+def _open_ooxml_package(path: Path, data: bytes | None = None) -> zipfile.ZipFile | None:
+    """The open zip of an .xlsx/.xlsm with XML parts, which xlsxpatch can edit in place (None:
+    another format).  Opened once: patch_xlsx reads it as it is."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            return "xl/workbook.xml" in zf.namelist()
+        zf = zipfile.ZipFile(path if data is None else io.BytesIO(data))
     except (zipfile.BadZipFile, OSError):
-        return False
+        return None
+    if "xl/workbook.xml" not in zf.namelist():
+        zf.close()
+        return None
+    return zf
 
 
 def xls_to_xlsx(src: Path, dst: Path) -> None:

@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import inspect
 import json
 import os
 import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Collection, Iterable, Iterator
 
@@ -46,6 +44,7 @@ QUARANTINE = "隔离清单.txt"
 DEFAULT_TIMEOUT = 120.0
 MANIFEST_FORMAT = 1
 CHUNK = 64                  # files per worker task: scoring is done per chunk (see work)
+KEEP_BYTES = 2 << 20        # a workbook up to this size is read once for scoring and copying
 LOCKED = "output-locked"
 UNREADABLE = "inbox-unreadable"
 RETRY_CODES = (TIMEOUT, CRASHED, FAILED, LOCKED)   # failures not of the file: retried next run
@@ -160,6 +159,7 @@ class _Read:
     st: os.stat_result
     digest: str
     evaluations: list
+    data: bytes | None          # the bytes read and scored, kept for the copy unless large
 
 
 def work(chunk: list[Task] | None, ctx: Context,
@@ -216,7 +216,8 @@ def _read_stage(task: Task, ctx: Context, before_file) -> dict | _Read:
             data = fh.read()
         digest = hashlib.sha256(data).hexdigest()
         try:
-            return _Read(task, path, st, digest, read_workbook(path, data=data))
+            return _Read(task, path, st, digest, read_workbook(path, data=data),
+                         data if len(data) <= KEEP_BYTES else None)
         except XlsprocError as exc:
             return _save(task, st, _error_entry(path, exc, digest, ctx, out), ctx)
     except (FileNotFoundError, NotADirectoryError):
@@ -270,7 +271,7 @@ def _write_stage(item: _Read, results, ctx: Context) -> dict:
         raise results
     _, out, _ = item.task
     try:
-        _write_copy(item.path, out, results, ctx)
+        _write_copy(item.path, out, results, ctx, item.data)
     except XlsprocError as exc:
         return _save(item.task, item.st, _error_entry(item.path, exc, item.digest, ctx, out), ctx)
     entry = file_json(item.path, results, digest=item.digest)
@@ -303,13 +304,14 @@ def _mib(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MiB"
 
 
-def _write_copy(path: Path, out: str, results, ctx: Context) -> None:
-    """annotate() into our staging folder, then one rename into place: never half a file."""
+def _write_copy(path: Path, out: str, results, ctx: Context, data: bytes | None) -> None:
+    """annotate() into our staging folder, then one rename into place: never half a file.
+    The copy is made from the bytes that were scored (`data`) when they were kept."""
     from .annotate import annotate
     outbox = Path(ctx.outbox)
     staging = outbox / STATE / "tmp" / str(os.getpid())
     tmp = staging / ("copy" + Path(out).suffix)
-    annotate(path, tmp, results, ctx.rules.name, **_copy_options())
+    annotate(path, tmp, results, ctx.rules.name, fsync=not GROUP_SYNC, atomic=False, data=data)
     final = outbox / out
     final.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -317,14 +319,6 @@ def _write_copy(path: Path, out: str, results, ctx: Context) -> None:
     except PermissionError:
         os.unlink(tmp)
         raise file_error(LOCKED, path=final) from None
-
-
-@lru_cache(maxsize=None)
-def _copy_options() -> dict:
-    """No fsync per copy where the manifest can os.sync() once per save (group commit)."""
-    from .annotate import annotate
-    batched = GROUP_SYNC and "fsync" in inspect.signature(annotate).parameters
-    return {"fsync": False} if batched else {}
 
 
 def remove_output(outbox: Path, out: str | None) -> None:
