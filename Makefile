@@ -9,11 +9,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# An editable install leaves xlsproc's own modules uncompiled (and PYTHONDONTWRITEBYTECODE may
+# keep Python from caching them): compile them as a regular install would, once.
 install: $(BIN)/python
 	$(BIN)/pip install -q -e .
+	$(BIN)/python -m compileall -q xlsproc
 
 install-test: $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/python -m compileall -q xlsproc
 
 demo: install
 	@echo "== xlsproc check：种子样例（洪山区团委 2024）=="
