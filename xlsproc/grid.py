@@ -7,11 +7,12 @@ for .xlsx/.xlsm the sheet XML is scanned once more for formulas, which calamine 
 from __future__ import annotations
 
 import io
-import math
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -27,14 +28,30 @@ ZIP_MAGIC = b"PK\x03\x04"
 
 @dataclass
 class Grid:
-    """One sheet: a dense 0-based matrix of values ('' for empty) plus what calamine knows."""
+    """One sheet: a dense 0-based matrix of values ('' for empty) plus what calamine knows.
+
+    `raw` holds the values as read; `values` the same through clean_value, made on first use
+    (the reader cleans only the cells it takes, as it takes them)."""
 
     file: str
     sheet: str
-    values: list[list[Any]]
+    raw: list[list[Any]]
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)   # r0, c0, r1, c1
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)       # cell → formula text
     no_cache: set[tuple[int, int]] = field(default_factory=set)              # formulas without value
+
+    @cached_property
+    def values(self) -> list[list[Any]]:
+        return [[clean_value(v) for v in row] for row in self.raw]
+
+
+def clean_value(value: Any) -> Any:
+    """Floating-point noise from Excel (274.65999999999997 → 274.66); nan and inf become ''."""
+    if type(value) is float:
+        if value - value != 0:                  # nan, inf
+            return ""
+        return value if value.is_integer() else round(value, 10)   # (a whole number has no noise)
+    return value
 
 
 def is_lock_file(path: Path) -> bool:
@@ -51,7 +68,7 @@ def read_grids(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes | Non
     if head.startswith(ZIP_MAGIC):
         if data is None:
             data = _read_all(path)
-        formulas = _check_zip(io.BytesIO(data), max_bytes)
+        formulas = _check_zip(data, max_bytes)
         return _read_calamine(path, formulas, data)
     if head.startswith(OLE_MAGIC):
         if _ole_is_encrypted_package(path, data):
@@ -95,11 +112,10 @@ def _looks_like_text(head: bytes) -> bool:
     return False
 
 
-def _check_zip(path, max_bytes: int) -> dict[str, "SheetXml"]:
-    """Refuse corrupt packages and zip bombs (declared sizes, before any decompression).
-    `path` is a file name or a binary file object (the bytes already read)."""
+def _check_zip(data: bytes, max_bytes: int) -> dict[str, "SheetXml"]:
+    """Refuse corrupt packages and zip bombs (declared sizes, before any decompression)."""
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
             total = sum(i.file_size for i in infos)
             if total > max_bytes:
@@ -107,7 +123,7 @@ def _check_zip(path, max_bytes: int) -> dict[str, "SheetXml"]:
             names = {i.filename for i in infos}
             if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
                 raise file_error("file-unsupported", what=_zip_kind(names))
-            return _scan_xml(zf, max_bytes)
+            return _scan_xml(zf, data, max_bytes)
     except zipfile.BadZipFile:
         raise file_error("file-corrupt", detail="压缩包结构不完整") from None
     except (OSError, EOFError, zipfile.LargeZipFile, ValueError, zlib.error):
@@ -151,32 +167,75 @@ _IS = re.compile(r'<(?:\w+:)?is>', re.S)
 
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → part name (xl/worksheets/sheet1.xml), from workbook.xml and its rels."""
-    return dict(_sheet_parts(zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels")))
+    return _sheet_parts(zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels"))
 
 
 _PARSED: dict = {}          # small parts shared by workbooks from one template → their parse
 _PARSED_MAX = 256
+_PARSED_MAX_BYTES = 65536
 
 
-def _memo(kind: str, data: bytes, parse):
-    """parse(data), remembered by the exact bytes (templates repeat workbook.xml and styles.xml)."""
-    if len(data) > 65536:
-        return parse(data)
-    key = (kind, data)
+def _parsed(zf: zipfile.ZipFile, data: bytes, names: tuple[str, ...], parse):
+    """parse(content of each named part), remembered for small parts: workbooks made from one
+    template repeat their workbook.xml and styles.xml. The key is each part as stored in the zip
+    (its compressed bytes, and the CRC and size zipfile checks them against), so a repeat is
+    neither inflated nor parsed again. KeyError when a part is missing."""
+    infos = [zf.getinfo(name) for name in names]
+    stored = [_stored(data, info) for info in infos]
+    if None in stored or sum(len(b) for b in stored) > _PARSED_MAX_BYTES:
+        return parse(*(zf.read(name) for name in names))
+    key = (parse, names, *((i.CRC, i.file_size, i.compress_type, i.flag_bits, b)
+                           for i, b in zip(infos, stored)))
     found = _PARSED.get(key)
     if found is None:
+        found = parse(*(zf.read(name) for name in names))    # checked and inflated by zipfile
         if len(_PARSED) >= _PARSED_MAX:
             _PARSED.clear()
-        found = _PARSED[key] = parse(data)
+        _PARSED[key] = found
     return found
 
 
+def _stored(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """A part's bytes as stored in the zip (compressed), found through its local header; None
+    unless that header is where the directory says and names the same part (as zipfile checks)."""
+    at = info.header_offset
+    if data[at:at + 4] != b"PK\x03\x04" or len(data) < at + 30:
+        return None
+    flags, = struct.unpack_from("<H", data, at + 6)
+    name_len, extra_len = struct.unpack_from("<HH", data, at + 26)
+    try:
+        name = data[at + 30:at + 30 + name_len].decode("utf-8" if flags & 0x800 else "cp437")
+    except UnicodeDecodeError:
+        return None
+    if name != info.orig_filename:
+        return None
+    start = at + 30 + name_len + extra_len
+    return data[start:start + info.compress_size]
+
+
+_ZIP_FLAGS_REFUSED = 0x61       # encrypted, compressed patched data, strong encryption
+
+
+def _read_part(zf: zipfile.ZipFile, data: bytes, name: str, limit: int) -> bytes:
+    """zf.open(name).read(limit), `data` being the zip's content. The usual part (deflated, not
+    encrypted, complete and matching its CRC) is inflated here from its stored bytes, without
+    zipfile's file objects; any other is read by zipfile, with zipfile's own errors."""
+    info = zf.getinfo(name)
+    if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & _ZIP_FLAGS_REFUSED:
+        stored = _stored(data, info)
+        if stored is not None:
+            inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+            try:
+                content = inflate.decompress(stored, limit)
+            except zlib.error:
+                content = b""
+            if inflate.eof and len(content) == info.file_size and zlib.crc32(content) == info.CRC:
+                return content
+    with zf.open(info) as fh:
+        return fh.read(limit)
+
+
 def _sheet_parts(wb_bytes: bytes, rels_bytes: bytes) -> dict[str, str]:
-    return _memo("parts", wb_bytes + b"\0" + rels_bytes,
-                 lambda _: _parse_sheet_parts(wb_bytes, rels_bytes))
-
-
-def _parse_sheet_parts(wb_bytes: bytes, rels_bytes: bytes) -> dict[str, str]:
     wb = wb_bytes.decode("utf-8", "replace")
     rels = rels_bytes.decode("utf-8", "replace")
     targets = {}
@@ -226,16 +285,8 @@ _STYLED = re.compile(r'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+\d+)"[^>]*?\bs="(\d+)"|'
 PERCENT_BUILTIN = {9, 10}
 
 
-def _percent_styles(zf: zipfile.ZipFile) -> set[str]:
-    """Indexes (as text) of the cell formats that show numbers as percentages."""
-    try:
-        data = zf.read("xl/styles.xml")
-    except KeyError:
-        return set()
-    return _memo("styles", data, _parse_percent_styles)
-
-
-def _parse_percent_styles(data: bytes) -> frozenset[str]:
+def _percent_styles(data: bytes) -> frozenset[str]:
+    """Indexes (as text) of the cell formats that show numbers as percentages (styles.xml)."""
     xml = data.decode("utf-8", "replace")
     custom = {}
     for attrs in _NUMFMT.findall(xml):
@@ -251,20 +302,28 @@ def _parse_percent_styles(data: bytes) -> frozenset[str]:
     return frozenset(out)
 
 
-def _scan_xml(zf: zipfile.ZipFile, max_bytes: int) -> dict[str, SheetXml]:
-    """Per sheet name: its formulas (with whether a result is cached) and percent cells."""
+def _workbook_facts(wb_bytes: bytes, rels_bytes: bytes) -> tuple[dict[str, str], bool]:
+    """(sheet name → part name, whether Excel is asked to recalculate everything on load)."""
+    full_calc = bool(_CALC_PR.search(wb_bytes.decode("utf-8", "replace")))
+    return _sheet_parts(wb_bytes, rels_bytes), full_calc
+
+
+def _scan_xml(zf: zipfile.ZipFile, data: bytes, max_bytes: int) -> dict[str, SheetXml]:
+    """Per sheet name: its formulas (with whether a result is cached) and percent cells.
+    `data` is the zip file's content (zf reads it too)."""
     try:
-        workbook = zf.read("xl/workbook.xml")
-        parts = _sheet_parts(workbook, zf.read("xl/_rels/workbook.xml.rels"))
+        parts, full_calc = _parsed(zf, data, ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"),
+                                   _workbook_facts)
     except KeyError:
         return {}
-    percent_styles = _percent_styles(zf)
-    full_calc = _memo("calc", workbook, lambda b: bool(_CALC_PR.search(b.decode("utf-8", "replace"))))
+    try:
+        percent_styles = _parsed(zf, data, ("xl/styles.xml",), _percent_styles)
+    except KeyError:
+        percent_styles = frozenset()
     out = {}
     for name, part in parts.items():
         try:
-            with zf.open(part) as fh:
-                xml = fh.read(max_bytes + 1).decode("utf-8", "replace")
+            xml = _read_part(zf, data, part, max_bytes + 1).decode("utf-8", "replace")
         except KeyError:
             continue
         if len(xml) > max_bytes:
@@ -286,14 +345,33 @@ def _trusted_caches(cells: dict, full_calc: bool) -> dict:
     return cells
 
 
-def _styled_cells(xml: str, styles: set[str]) -> set[tuple[int, int]]:
+def _styled_cells(xml: str, styles: frozenset[str]) -> set[tuple[int, int]]:
+    """The cells whose format is one of `styles`. Only the tags holding such a style attribute
+    are read, each with _STYLED: a sheet has hundreds of cells and few shown as percentages."""
     from .model import parse_cell_name
     out = set()
-    for ref1, s1, s2, ref2 in _STYLED.findall(xml):
-        ref, style = (ref1, s1) if ref1 else (ref2, s2)
-        if style in styles:
-            out.add(parse_cell_name(ref))
+    for found in _style_attribute(styles).finditer(xml):
+        at = found.start()
+        if at and _WORD_CHAR.match(xml, at - 1):      # the \b of _STYLED: not cs="8"
+            continue
+        start = xml.rfind("<", 0, at)
+        end = xml.find(">", at)
+        tag = _STYLED.match(xml, start, len(xml) if end < 0 else end + 1) if start >= 0 else None
+        if tag:
+            ref1, s1, s2, ref2 = tag.groups()
+            ref, style = (ref1, s1) if ref1 else (ref2, s2)
+            if style in styles:
+                out.add(parse_cell_name(ref))
     return out
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
+@lru_cache(maxsize=64)
+def _style_attribute(styles: frozenset[str]) -> re.Pattern:
+    # No \b in front: a pattern that starts with its literal text is searched for far faster.
+    return re.compile(r's="(?:%s)"' % "|".join(map(re.escape, sorted(styles))))
 
 
 def _formula_cells(xml: str) -> dict[tuple[int, int], tuple[str, bool, float | None]]:
@@ -301,15 +379,16 @@ def _formula_cells(xml: str) -> dict[tuple[int, int], tuple[str, bool, float | N
     from .model import parse_cell_name
     cells = {}
     for attrs, body in _formula_candidates(xml):
-        if not body or not _F.search(body):
+        f = _F.search(body) if body else None
+        if not f:
             continue
-        ref = dict(_ATTR.findall(attrs)).get("r")
+        attrs = dict(_ATTR.findall(attrs))
+        ref = attrs.get("r")
         if not ref:
             continue
-        f = _F.search(body)
         text = "=" + _unescape(f.group(2) or "") if f.group(2) else "（共享公式）"
         v = _V.search(body)
-        cell_type = dict(_ATTR.findall(attrs)).get("t")
+        cell_type = attrs.get("t")
         # An empty string result is written as t="str" with an empty <v>: that is a cached value.
         cached = bool(v and (v.group(1) != "" or cell_type == "str")) or bool(_IS.search(body))
         cells[parse_cell_name(ref)] = (text, cached, _number(v.group(1)) if v and not cell_type else None)
@@ -391,11 +470,8 @@ def _calamine_error(exc: Exception) -> XlsprocError:
 def _grid(wb, name: str, file: str, xml: "SheetXml | None") -> Grid:
     sheet = wb.get_sheet_by_name(name)
     values = sheet.to_python(skip_empty_area=False)
-    values = [[(round(v, 10) if v - v == 0 else "") if type(v) is float else v for v in row]
-              for row in values]            # _clean, inline: nan and inf (v - v != 0) become ''
-
     merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
-    grid = Grid(file=file, sheet=name, values=values, merged=merged)
+    grid = Grid(file=file, sheet=name, raw=values, merged=merged)
     if xml is None:
         return grid
     for (r, c), (text, cached, _) in xml.formulas.items():
@@ -405,9 +481,9 @@ def _grid(wb, name: str, file: str, xml: "SheetXml | None") -> Grid:
             if r < len(values) and c < len(values[r]):
                 values[r][c] = ""          # a placeholder, not a result
     for r, c in xml.percent:
-        if r < len(values) and c < len(values[r]) and isinstance(values[r][c], (int, float)) \
-                and not isinstance(values[r][c], bool):
-            values[r][c] = _as_percent_text(values[r][c])
+        value = clean_value(values[r][c]) if r < len(values) and c < len(values[r]) else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            values[r][c] = _as_percent_text(value)
     return grid
 
 
@@ -415,13 +491,3 @@ def _as_percent_text(value: float) -> str:
     """0.975 shown as 97.5% is what the officer typed and saw: keep it that way."""
     text = repr(round(value * 100, 8))
     return (text[:-2] if text.endswith(".0") else text) + "%"
-
-
-def _clean(value: Any) -> Any:
-    """Floating-point noise from Excel (274.65999999999997 → 274.66); '' stays ''."""
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return ""
-        rounded = round(value, 10)
-        return rounded
-    return value

@@ -36,15 +36,21 @@ def normalize(raw: object) -> Label:
 
 @lru_cache(maxsize=65536)
 def _normalize(text: str) -> Label:
+    # Each step is skipped when a plain test shows it has nothing to do: most cells read are
+    # values, not labels, and meet this function once.
     text = unicodedata.normalize("NFKC", text)
-    text = _WS.sub("", text).replace("【", "(").replace("】", ")")
+    if " " in text or not text.isprintable():    # every \s but the space is unprintable
+        text = _WS.sub("", text)
+    text = text.replace("【", "(").replace("】", ")")
     weight = None
-    found = _WEIGHT.search(text)
-    if found:
-        weight = float(found.group(1))
-        text = _WEIGHT.sub("", text)
-    text = _NOTE.sub("", text)
-    text = _TRAIL.sub("", text)
+    if "(" in text:
+        found = _WEIGHT.search(text)
+        if found:
+            weight = float(found.group(1))
+            text = _WEIGHT.sub("", text)
+        text = _NOTE.sub("", text)
+    if text.endswith((":", "：")):
+        text = _TRAIL.sub("", text)
     return Label(text, weight)
 
 
@@ -66,18 +72,39 @@ def role_of(text: str, section: str, allow_contains: bool = True) -> str | None:
     """The role a normalised label plays in a section: exact synonym first, then longest contained."""
     if not text:
         return None
+    role = _exact_roles(section).get(text)
+    if role or not allow_contains or not _any_synonym(section).search(text):
+        return role
     roles = labels()[section]
-    for role, syns in roles.items():
-        if text in syns:
-            return role
-    if not allow_contains:
-        return None
     best, best_len = None, 0
     for role, syns in roles.items():
         for syn in syns:
             if len(syn) > best_len and syn in text:
                 best, best_len = role, len(syn)
     return best
+
+
+@lru_cache(maxsize=None)
+def _exact_roles(section: str) -> dict[str, str]:
+    """Synonym → role for a section; a synonym listed under two roles belongs to the first."""
+    out: dict[str, str] = {}
+    for role, syns in labels()[section].items():
+        for syn in syns:
+            out.setdefault(syn, role)
+    return out
+
+
+@lru_cache(maxsize=None)
+def _any_synonym(section: str) -> re.Pattern:
+    """One pattern for all synonyms of a section: most texts contain none, and one search says so."""
+    syns = {syn for role in labels()[section].values() for syn in role if syn}
+    return re.compile("|".join(re.escape(syn) for syn in sorted(syns, key=len, reverse=True)))
+
+
+@lru_cache(maxsize=None)
+def synonyms(section: str, role: str) -> frozenset[str]:
+    """A role's normalised synonyms: `text in synonyms(…)` is matches(text, …) for a hot loop."""
+    return frozenset(labels()[section][role])
 
 
 @lru_cache(maxsize=65536)

@@ -5,6 +5,7 @@ Nothing here knows about openpyxl, calamine or pandas.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -26,8 +27,18 @@ def cell_name(row: int, col: int) -> str:
     return f"{col_letter(col)}{row + 1}"
 
 
+_CELL_NAME = re.compile(r"([A-Z]{1,3})([1-9][0-9]*)")
+
+
 def parse_cell_name(ref: str) -> tuple[int, int]:
     """'H22' → 0-based (row, col)."""
+    plain = _CELL_NAME.fullmatch(ref)       # the usual form, read without walking each character
+    if plain:
+        letters, digits = plain.groups()
+        col = 0
+        for ch in letters:
+            col = col * 26 + (ord(ch) - 64)
+        return int(digits) - 1, col - 1
     letters = "".join(ch for ch in ref if ch.isalpha()).upper()
     digits = "".join(ch for ch in ref if ch.isdigit())
     col = 0
@@ -65,7 +76,8 @@ class Cell(NamedTuple):
 
     @property
     def blank(self) -> bool:
-        return self.value is None or (isinstance(self.value, str) and not self.value.strip())
+        value = self.value
+        return value is None or (isinstance(value, str) and not value.strip())
 
     @property
     def text(self) -> str:
@@ -126,6 +138,20 @@ class IndicatorRow:
     op_hint: str | None = None          # from an 指标性质 column ('≥', '定性' …)
     unit_hint: str | None = None        # from a 度量单位 column
     placeholder: bool = False           # 指标1: / …… / / rows
+
+
+_INDICATOR_FIELDS = frozenset(IndicatorRow.__dataclass_fields__)
+
+
+def indicator_row(**values: Any) -> IndicatorRow:
+    """IndicatorRow(**values) with every field given, in half the time: a frozen
+    dataclass's __init__ sets each field through object.__setattr__, and the reader makes one
+    IndicatorRow per indicator of every workbook. The result is an ordinary IndicatorRow."""
+    if values.keys() != _INDICATOR_FIELDS:
+        raise TypeError(f"indicator_row needs exactly the fields {sorted(_INDICATOR_FIELDS)}")
+    row = object.__new__(IndicatorRow)
+    row.__dict__.update(values)
+    return row
 
 
 @dataclass(frozen=True)

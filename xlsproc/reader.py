@@ -7,6 +7,7 @@ Merged cells are forward-filled; every value keeps the address of its top-left c
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -14,97 +15,136 @@ from pathlib import Path
 from typing import Any
 
 from . import layout
-from .grid import Grid, read_grids
+from .grid import Grid, clean_value, read_grids
 from .layout import Label
 from .model import (EMPTY, Cell, CellRef, Evaluation, FundRow, Funds, IndicatorRow,
-                    XlsprocError)
+                    XlsprocError, indicator_row)
 
 MAX_LABEL_LEN = 24          # longer text is prose, not a header label
-NO_LABEL = Label("", None)
 MAX_HEADER_ROW = 300        # an evaluation table's header is near the top; a 50,000-row list is not one
 MAX_INDICATOR_ROWS = 1000   # indicators below the header, at most
 _YEAR = re.compile(r"(20\d{2})\s*年")
 _YEAR_ANY = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+_new_tuple = tuple.__new__
 
 
 class Sheet:
-    """A grid with merged cells filled, normalised labels cached, and Cell construction."""
+    """A grid with merged cells filled, normalised labels cached, and Cell construction.
+
+    What is kept per cell is kept in row lists indexed by column, not in dicts keyed by
+    (row, col): the reader asks for hundreds of cells of every sheet, and an index costs no
+    tuple to build and hash."""
 
     def __init__(self, grid: Grid):
         self.grid = grid
-        self.rows = len(grid.values)
-        self.cols = max((len(r) for r in grid.values), default=0)
-        self.origin: dict[tuple[int, int], tuple[int, int]] = {}
-        # Every row padded to full width, merged cells holding their top-left value.
-        self.filled = [list(row) + [""] * (self.cols - len(row)) for row in grid.values]
+        self.rows = rows = len(grid.raw)
+        self.cols = cols = max(map(len, grid.raw), default=0)
+        # Every row padded to full width, merged cells holding their top-left value (as read:
+        # numbers are cleaned as Cells are made); and for each cell of a merged range but its
+        # top-left one, that top-left cell (None elsewhere).
+        self.filled = filled = [list(row) if len(row) == cols else list(row) + [""] * (cols - len(row))
+                                for row in grid.raw]
+        self._origin: list[list[tuple[int, int] | None]] = [[None] * cols for _ in range(rows)]
         for r0, c0, r1, c1 in grid.merged:
-            top = self.filled[r0][c0] if r0 < self.rows and c0 < self.cols else ""
-            for r in range(r0, min(r1 + 1, self.rows)):
-                for c in range(c0, min(c1 + 1, self.cols)):
-                    if (r, c) != (r0, c0):
-                        self.origin[(r, c)] = (r0, c0)
-                        self.filled[r][c] = top
+            if r0 >= rows or c0 >= cols:
+                continue
+            if r1 >= rows:                              # (a range may reach past the values)
+                r1 = rows - 1
+            if c1 >= cols:
+                c1 = cols - 1
+            at, row, origin = (r0, c0), filled[r0], self._origin[r0]
+            top = row[c0]
+            for c in range(c0 + 1, c1 + 1):           # the top row, right of the top-left cell
+                origin[c] = at
+                row[c] = top
+            for r in range(r0 + 1, r1 + 1):           # the rows below
+                row, origin = filled[r], self._origin[r]
+                for c in range(c0, c1 + 1):
+                    origin[c] = at
+                    row[c] = top
+        self._cells: list[list[Cell | None]] = [[None] * cols for _ in range(rows)]  # made, at origins
         self._row_labels: dict[int, list[tuple[int, Label]]] = {}
         self._header_cells: dict[int, tuple[tuple[int, str], ...]] = {}
-        self._cells: dict[tuple[int, int], Cell] = {}       # origin → its Cell (immutable)
-        self.file_name = Path(grid.file).name
+        self._tops: set[tuple[int, int]] | None = None      # top-left cells of merged ranges
+        self.file_name = os.path.basename(grid.file)       # Path(grid.file).name, faster
+        self._formula_rows = {r for r, _ in grid.formulas} | {r for r, _ in grid.no_cache}
 
     def raw(self, r: int, c: int) -> Any:
+        """The value at (r, c) as read (see Grid.raw): for its text; Cells hold clean numbers."""
         if r < self.rows and c < self.cols:
             return self.filled[r][c]
         return ""
 
-    def label(self, r: int, c: int) -> Label:
-        value = self.raw(r, c)
-        if type(value) is str and value and len(value) <= 4 * MAX_LABEL_LEN:
-            return layout.normalize(value)
-        return NO_LABEL
+    def origin_of(self, r: int, c: int) -> tuple[int, int]:
+        """The top-left cell of the merged range holding (r, c), or (r, c) itself."""
+        if r < self.rows and c < self.cols:
+            return self._origin[r][c] or (r, c)
+        return r, c
 
     def cell(self, r: int, c: int | None) -> Cell:
+        """The Cell at (r, c): a merged range's cells are all its top-left one, made once."""
         if c is None or r is None:
             return EMPTY
-        pos = (r, c)
-        key = self.origin.get(pos, pos)
-        found = self._cells.get(key)
-        if found is None:
-            orow, ocol = key
-            value = self.filled[orow][ocol] if orow < self.rows and ocol < self.cols else ""
-            value = None if value == "" else value
-            grid = self.grid
-            ref = CellRef(self.file_name, grid.sheet, orow, ocol)
-            found = Cell(value, ref, key in grid.formulas, key not in grid.no_cache)
-            self._cells[key] = found
+        inside = r < self.rows and c < self.cols
+        if inside:
+            at = self._origin[r][c]
+            if at is not None:
+                r, c = at
+            found = self._cells[r][c]
+            if found is not None:
+                return found
+            value = self.filled[r][c]
+            if type(value) is float:
+                value = clean_value(value)
+        else:
+            value = ""                                  # beyond the values: blank
+        formula, cached = False, True
+        if r in self._formula_rows:
+            formula, cached = (r, c) in self.grid.formulas, (r, c) not in self.grid.no_cache
+        # Cell and CellRef are NamedTuples: built with tuple.__new__, in half the time of their
+        # own keyword-taking constructors (the reader makes one per value read).
+        found = _new_tuple(Cell, (None if value == "" else value,
+                                  _new_tuple(CellRef, (self.file_name, self.grid.sheet, r, c)),
+                                  formula, cached))
+        if inside:
+            self._cells[r][c] = found
         return found
 
     def span_end(self, r: int, c: int) -> int:
         """The last column of the merged range holding (r, c), or c itself."""
+        if r < self.rows and c < self.cols and self._origin[r][c] is None \
+                and (r, c) not in self._top_lefts():
+            return c                            # a cell of the grid in no merged range
         for r0, c0, r1, c1 in self.grid.merged:
             if r0 <= r <= r1 and c0 <= c <= c1:
                 return c1
         return c
 
+    def _top_lefts(self) -> set[tuple[int, int]]:
+        if self._tops is None:
+            self._tops = {(r0, c0) for r0, c0, _, _ in self.grid.merged}
+        return self._tops
+
     def is_continuation(self, r: int, c: int) -> bool:
         """True when (r, c) lies in a merged range that starts on an earlier row."""
-        origin = self.origin.get((r, c))
-        return origin is not None and origin[0] < r
+        if r < self.rows and c < self.cols:
+            at = self._origin[r][c]
+            return at is not None and at[0] < r
+        return False
 
     def text_cells(self, r: int) -> list[tuple[int, Label]]:
         """(col, Label) for each non-blank label cell of a row, left to right (cached per row)."""
         found = self._row_labels.get(r)
         if found is None:
-            found = []
-            if r < self.rows:
-                limit = 4 * MAX_LABEL_LEN
-                normalize = layout._normalize     # layout.normalize(value) for a str, minus a call
-                for c, value in enumerate(self.filled[r]):
-                    if type(value) is str and value and len(value) <= limit:
-                        lab = normalize(value)
-                        if lab.text:
-                            found.append((c, lab))
-            self._row_labels[r] = found
+            found = self._row_labels[r] = _labels_of(self.filled[r]) if r < self.rows else []
         return found
 
 
+def _labels_of(row: list[Any]) -> list[tuple[int, Label]]:
+    limit = 4 * MAX_LABEL_LEN
+    normalize = layout._normalize           # layout.normalize(value) for a str, minus a call
+    return [(c, lab) for c, value in enumerate(row)
+            if type(value) is str and value and len(value) <= limit and (lab := normalize(value)).text]
 
 
 # --- header rows ---------------------------------------------------------------------------
@@ -112,33 +152,45 @@ class Sheet:
 def _roles(sheet: Sheet, r: int, section: str) -> dict[str, int]:
     """Role → leftmost column for the header labels of one row. An exact synonym anywhere in the
     row beats a merely contained one (指标得分 is the score, not 得分系数)."""
+    return dict(_shared_roles(sheet, r, section))
+
+
+def _shared_roles(sheet: Sheet, r: int, section: str) -> dict[str, int]:
+    """_roles without the copy, for a caller that only looks: the dict is shared, never change it."""
     cells = sheet._header_cells.get(r)
     if cells is None:
         cells = sheet._header_cells[r] = tuple(
-            (c, lab.text) for c, lab in sheet.text_cells(r) if len(lab.text) <= MAX_LABEL_LEN)
-    return dict(_roles_of(cells, section))
+            [(c, lab.text) for c, lab in sheet.text_cells(r) if len(lab.text) <= MAX_LABEL_LEN])
+    return _roles_of(cells, section)
 
 
 @lru_cache(maxsize=8192)
 def _roles_of(cells: tuple[tuple[int, str], ...], section: str) -> dict[str, int]:
     """_roles for one row's (col, label) cells (forms from one template repeat their headers)."""
     found: dict[str, int] = {}
-    for exact in (True, False):
-        taken = set(found.values())
-        for c, text in cells:
-            if c in taken:
-                continue
-            role = layout.role_of(text, section, allow_contains=not exact)
-            if role and role not in found:
+    exact = set()
+    for c, text in cells:
+        role = layout.role_of(text, section, False)
+        if role:
+            exact.add(text)
+            if role not in found:
                 found[role] = c
+    taken = set(found.values())
+    for c, text in cells:
+        if c in taken or text in exact:       # (an exact synonym's role is found already)
+            continue
+        role = layout.role_of(text, section, True)
+        if role and role not in found:
+            found[role] = c
     found.pop("ignore", None)
     return found
 
 
 def _indicator_header(sheet: Sheet, start: int = 0) -> tuple[int, dict[str, int]] | None:
     for r in range(start, min(sheet.rows, start + MAX_HEADER_ROW)):
-        roles = _roles(sheet, r, "indicators")
+        roles = _shared_roles(sheet, r, "indicators")
         if "target" in roles and "actual" in roles and ("level1" in roles or "name" in roles):
+            roles = dict(roles)
             roles.pop("block", None)
             return r, roles
     return None
@@ -158,7 +210,8 @@ def _merge_second_header_row(sheet: Sheet, r: int, roles: dict[str, int]) -> int
 
 
 def _has_number(sheet: Sheet, r: int) -> bool:
-    return any(isinstance(sheet.raw(r, c), (int, float)) for c in range(sheet.cols))
+    # (values as read: a nan or inf, cleaned to '', is no number)
+    return any(isinstance(clean_value(sheet.raw(r, c)), (int, float)) for c in range(sheet.cols))
 
 
 def _funds_header(sheet: Sheet, stop: int, start: int = 0) -> tuple[int, dict[str, int]] | None:
@@ -167,17 +220,16 @@ def _funds_header(sheet: Sheet, stop: int, start: int = 0) -> tuple[int, dict[st
     A sub-header row below it (预算数 merged over 年初预算 | 全年预算) refines the columns."""
     best = None
     for r in range(start, stop):
-        roles = _roles(sheet, r, "funds")
+        roles = _shared_roles(sheet, r, "funds")
         if "annual" in roles and "executed" in roles and (best is None or len(roles) > len(best[1])):
             best = (r, roles)
     if best is None:
         return None
     r, roles = best
-    below = _roles(sheet, r + 1, "funds") if r + 1 < stop else {}
+    below = _shared_roles(sheet, r + 1, "funds") if r + 1 < stop else {}
     if len(below) >= 2 and not _has_number(sheet, r + 1):
-        roles = {**roles, **below}
-        return r + 1, roles
-    return best
+        return r + 1, {**roles, **below}
+    return r, dict(roles)
 
 
 # --- funds ---------------------------------------------------------------------------------
@@ -235,6 +287,7 @@ def _ensure_total(rows: list[FundRow]) -> list[FundRow]:
     return rows
 
 
+@lru_cache(maxsize=16384)
 def _is_fund_block(text: str) -> bool:
     return (layout.matches(text, "funds", "block", allow_contains=True)
             and not layout.matches(text, "funds", "total_row", allow_contains=True))
@@ -244,18 +297,21 @@ def _row_label(sheet: Sheet, r: int, first_amount: int, block_texts: set[str]):
     """(col, label, group label) of a funds row: the rightmost label left of the amounts that is
     not the block's own label, and any 按收入性质分-style group label on the row."""
     col, label, group = None, "", None
-    for c in range(first_amount):
-        lab = sheet.label(r, c)
-        if not lab.text or lab.text in block_texts or _is_fund_block(lab.text):
+    for c, lab in sheet.text_cells(r):
+        if c >= first_amount:
+            break
+        text = lab.text
+        if text in block_texts or _is_fund_block(text):
             continue
-        if layout.matches(lab.text, "funds", "group_row", allow_contains=True):
-            group = lab.text
+        if layout.matches(text, "funds", "group_row", allow_contains=True):
+            group = text
             if label:
                 continue
-        col, label = c, lab.text
+        col, label = c, text
     return col, label, group
 
 
+@lru_cache(maxsize=16384)
 def _ends_funds(label: str) -> bool:
     return bool(label) and (
         layout.matches(label, "anchors", "goals", allow_contains=False)
@@ -290,7 +346,7 @@ def _joined(sheet: Sheet, r: int, c: int, end: int) -> Cell:
     first = sheet.cell(r, c)
     seen, texts = set(), []
     for cc in range(c, end + 1):
-        key = sheet.origin.get((r, cc), (r, cc))
+        key = sheet.origin_of(r, cc)
         piece = sheet.cell(r, cc)
         if key not in seen and not piece.blank:
             seen.add(key)
@@ -309,23 +365,31 @@ def _indicator_end(sheet: Sheet, start: int, roles: dict[str, int]) -> tuple[int
     # Closing rows start at the left; a 偏差原因 text such as “改进措施：…” must not end the table.
     label_cols = min(roles.get(k, sheet.cols) for k in ("name", "level2", "level1")) + 1
     last = min(sheet.rows, start + MAX_INDICATOR_ROWS)
-    longest = 4 * MAX_LABEL_LEN
+    width = max(limit, label_cols)          # no label right of both can end the table
     for r in range(start, last):
-        for c, lab in sheet.text_cells(r):
-            if len(lab.text) > longest:
-                continue
-            total, closing = _end_flags(lab.text)
-            if c < limit and total:
-                return r, r
-            if c < label_cols and closing:
-                return r, None
+        for c, value in enumerate(sheet.filled[r][:width]):
+            if type(value) is str and value:
+                flags = _end_flags(value)
+                if flags:
+                    total, closing = flags
+                    if c < limit and total:
+                        return r, r
+                    if c < label_cols and closing:
+                        return r, None
     return last, None
 
 
 @lru_cache(maxsize=16384)
-def _end_flags(text: str) -> tuple[bool, bool]:
-    """(a 总分 label, a closing label) — asked of every label below the indicator header."""
-    return layout.matches(text, "anchors", "total"), _is_closing(text)
+def _end_flags(raw: str) -> tuple[bool, bool] | None:
+    """(a 总分 label, a closing label) for a cell's raw text (judged by the label text_cells
+    would make of it), None for neither. Asked of every cell below the indicator header."""
+    if len(raw) > 4 * MAX_LABEL_LEN:
+        return None
+    text = layout.normalize(raw).text
+    if not text or len(text) > 4 * MAX_LABEL_LEN:
+        return None
+    total, closing = layout.matches(text, "anchors", "total"), _is_closing(text)
+    return (total, closing) if total or closing else None
 
 
 def _is_closing(text: str) -> bool:
@@ -335,20 +399,9 @@ def _is_closing(text: str) -> bool:
     return head != text and layout.matches(head, "anchors", "closing")
 
 
-def _special_row(get: dict[str, Cell]) -> str | None:
-    """'execution' for a 预算执行率 row inside the indicator table, 'subtotal' for 小计 rows."""
-    for key in ("name", "level2", "level1"):
-        cell = get.get(key)
-        if cell is None or cell.value is None:
-            continue
-        kind = _special_kind(cell.text)
-        if kind:
-            return kind
-    return None
-
-
 @lru_cache(maxsize=16384)
 def _special_kind(raw: str) -> str | None:
+    """'execution' for a 预算执行率 row inside the indicator table, 'subtotal' for 小计 rows."""
     text = layout.normalize(raw).text
     if not text:
         return None
@@ -367,11 +420,12 @@ def _read_indicators(sheet: Sheet, block: _Block):
     name_col = roles.get("name", roles.get("level2", roles.get("level1")))
     out: list[IndicatorRow] = []
     level1_weights: dict[str, tuple[float, Cell]] = {}
-    last1, last2 = EMPTY, EMPTY
+    last1, last2, last1_text = EMPTY, EMPTY, ""
     spans = block.spans(sheet)
     items = list(roles.items())
     merged_down = [(role, roles[role]) for role in ("weight", "score") if role in roles]
-    keys = ("name", "target", "actual", "weight", "score")
+    # A row with none of these filled in is no indicator (a role without a column counts as blank).
+    filled_in = [k for k in ("name", "target", "actual", "weight", "score") if k in roles]
     cell, is_continuation = sheet.cell, sheet.is_continuation
     for r in range(block.start, block.end):
         if name_col is not None and is_continuation(r, name_col):
@@ -379,69 +433,68 @@ def _read_indicators(sheet: Sheet, block: _Block):
         get = {k: cell(r, c) for k, c in items}
         for role, end in spans.items():
             get[role] = _joined(sheet, r, roles[role], end)
-        if not get.get("target_adjusted", EMPTY).blank:     # 调整指标值 replaces 年初指标值
-            get["target"] = get["target_adjusted"]
+        adjusted = get.get("target_adjusted")
+        if adjusted is not None and not adjusted.blank:     # 调整指标值 replaces 年初指标值
+            get["target"] = adjusted
         for role, c in merged_down:           # merged down over two rows: counts on the first only
             if is_continuation(r, c):
                 get[role] = EMPTY
+        for k in filled_in:
+            if not get[k].blank:
+                break
+        else:
+            continue                            # nothing filled in: no indicator
         name = get.get("name", EMPTY)
-        if all(get.get(k, EMPTY).blank for k in keys):
+        header_again, special, placeholder, named_placeholder = _name_facts(name.text)
+        if header_again:
             continue
-        if _is_header_again(name):
-            continue
-        special = _special_row(get)
+        l1 = get.get("level1", EMPTY)
+        l2 = get.get("level2", EMPTY)
+        special = special or _special_kind(l2.text) or _special_kind(l1.text)
         if special == "execution":
             execution = get
             continue
         if special == "subtotal":
             continue
-        l1 = get.get("level1", EMPTY)
-        l2 = get.get("level2", EMPTY)
-        new_group = not l1.blank and l1.text != last1.text
-        last1 = l1 if not l1.blank else last1
-        last2 = l2 if not l2.blank else (EMPTY if new_group else last2)
-        lab1 = layout.normalize(last1.text)
-        if lab1.weight is not None and lab1.text not in level1_weights:
-            level1_weights[lab1.text] = (lab1.weight, last1)
-        placeholder = _is_placeholder(name.text) and get.get("target", EMPTY).blank \
-            and get.get("actual", EMPTY).blank or _is_named_placeholder(name)
-        out.append(IndicatorRow(
-            level1=last1, level2=last2, name=name,
-            target=get.get("target", EMPTY), actual=get.get("actual", EMPTY),
+        new_group = False
+        if l1 is not last1 and not l1.blank:      # (a 一级 merged down is one Cell on every row)
+            l1_text = l1.text
+            new_group = l1_text != last1_text
+            last1, last1_text = l1, l1_text
+            lab1 = layout.normalize(l1_text)
+            if lab1.weight is not None and lab1.text not in level1_weights:
+                level1_weights[lab1.text] = (lab1.weight, l1)
+        if not l2.blank:
+            last2 = l2
+        elif new_group:
+            last2 = EMPTY
+        target, actual = get.get("target", EMPTY), get.get("actual", EMPTY)
+        op, unit = get.get("op"), get.get("unit")
+        out.append(indicator_row(
+            level1=last1, level2=last2, name=name, target=target, actual=actual,
             weight=get.get("weight", EMPTY), score=get.get("score", EMPTY),
             reason=get.get("reason", EMPTY), row=r,
-            op_hint=_text_or_none(get.get("op", EMPTY)), unit_hint=_text_or_none(get.get("unit", EMPTY)),
-            placeholder=placeholder))
+            op_hint=(op.text or None) if op is not None else None,
+            unit_hint=(unit.text or None) if unit is not None else None,
+            placeholder=placeholder and target.blank and actual.blank or named_placeholder))
     return tuple(out), level1_weights, execution
 
 
 @lru_cache(maxsize=16384)
-def _is_placeholder(text: str) -> bool:
-    return layout.is_placeholder(text)
+def _name_facts(raw: str) -> tuple[bool, str | None, bool, bool]:
+    """What an indicator row's name says: (the header repeated, _special_kind, a placeholder
+    such as 指标1: or a blank, a placeholder that is not blank)."""
+    return _header_again(raw), _special_kind(raw), layout.is_placeholder(raw), _named_placeholder(raw)
 
 
-def _is_named_placeholder(name: Cell) -> bool:
-    return _named_placeholder(name.text)
-
-
-@lru_cache(maxsize=16384)
 def _named_placeholder(raw: str) -> bool:
     text = layout.normalize(raw).text
     return bool(text) and layout.is_placeholder(text)
 
 
-def _is_header_again(name: Cell) -> bool:
-    return _header_again(name.text)
-
-
-@lru_cache(maxsize=16384)
 def _header_again(raw: str) -> bool:
     text = layout.normalize(raw).text
     return bool(text) and layout.role_of(text, "indicators", allow_contains=False) == "name"
-
-
-def _text_or_none(cell: Cell) -> str | None:
-    return cell.text or None
 
 
 # --- meta ----------------------------------------------------------------------------------
@@ -466,7 +519,7 @@ def _meta(sheet: Sheet, stop: int, start: int = 0) -> dict[str, Cell]:
 @lru_cache(maxsize=16384)
 def _meta_role(text: str) -> tuple[str | None, str]:
     role = layout.role_of(text, "meta", allow_contains=False)
-    if role:
+    if role or ":" not in text:
         return role, ""
     for role, syns in layout.labels()["meta"].items():
         for syn in syns:
@@ -483,9 +536,9 @@ def _cut_inline(value: str) -> str:
 
 
 def _value_right_of(sheet: Sheet, r: int, c: int) -> Cell | None:
-    here = sheet.origin.get((r, c), (r, c))
+    here = sheet.origin_of(r, c)
     for cc in range(c + 1, sheet.cols):
-        if sheet.origin.get((r, cc), (r, cc)) == here:
+        if sheet.origin_of(r, cc) == here:
             continue
         cell = sheet.cell(r, cc)
         if cell.blank:
@@ -508,7 +561,7 @@ def _title_kind(sheet: Sheet, stop: int, start: int = 0) -> tuple[str | None, st
 def _origin_of(sheet: Sheet, r: int, lab: Label) -> tuple[int, int]:
     for c, other in sheet.text_cells(r):
         if other is lab:
-            return sheet.origin.get((r, c), (r, c))
+            return sheet.origin_of(r, c)
     return r, 0
 
 
@@ -524,14 +577,15 @@ def _year(sheet: Sheet, stop: int, meta: dict[str, Cell], title: str, start: int
                 found = _YEAR.search(value)
                 if found and ("年度" in value or value.strip().startswith(("(", "（"))):
                     return int(found.group(1))
-    found = _YEAR_ANY.search(title) or _YEAR_ANY.search(Path(sheet.grid.file).name)
+    found = _YEAR_ANY.search(title) or _YEAR_ANY.search(sheet.file_name)
     return int(found.group(1)) if found else None
 
 
 def _goals(sheet: Sheet, stop: int, start: int = 0) -> tuple[Cell, Cell]:
+    goals = layout.synonyms("anchors", "goals")
     for r in range(start, min(stop, sheet.rows)):
         for c, lab in sheet.text_cells(r):
-            if layout.matches(lab.text, "anchors", "goals", allow_contains=False):
+            if lab.text in goals:
                 return _goal_texts(sheet, r, c)
     return EMPTY, EMPTY
 
@@ -546,7 +600,7 @@ def _goal_texts(sheet: Sheet, r: int, c: int) -> tuple[Cell, Cell]:
         return sheet.cell(r + 1, heads["goals_expected"]), sheet.cell(r + 1, heads["goals_actual"])
     seen, texts = set(), []
     for cc in range(c + 1, sheet.cols):
-        key = sheet.origin.get((r, cc), (r, cc))
+        key = sheet.origin_of(r, cc)
         cell = sheet.cell(r, cc)
         if key in seen or cell.blank:
             continue
@@ -635,7 +689,7 @@ def _total_above(sheet: Sheet, top: int, header: int) -> Cell:
 def read_workbook(path: str | Path, data: bytes | None = None) -> list[Evaluation]:
     """Every evaluation table in a workbook; XlsprocError when the file yields none.
     `data`: the file's content when the caller has read it already (it is not read again)."""
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     grids = read_grids(path, data=data)
     evaluations = [e for g in grids for e in read_sheet(g)]
     if not evaluations:
