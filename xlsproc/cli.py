@@ -39,6 +39,8 @@ USAGE_ERRORS = [
 
 
 def _localise_typer() -> None:
+    """Done when help or an error is about to be printed: importing typer's rich_utils (and
+    with it rich.markdown) costs ~35 ms that a plain run does not need."""
     from typer import rich_utils
     for name, text in TYPER_TEXTS.items():
         if hasattr(rich_utils, name):
@@ -50,6 +52,7 @@ def _in_chinese(exc: Exception) -> Exception:
     usage_error = next((c for c in type(exc).__mro__ if c.__name__ == "UsageError"), None)
     if usage_error is None:
         return exc
+    _localise_typer()
     import re
     message = exc.format_message()
     for pattern, chinese in USAGE_ERRORS:
@@ -59,6 +62,10 @@ def _in_chinese(exc: Exception) -> Exception:
 
 class _Chinese:
     """Mixed into typer's command classes: Chinese usage line, --help text and usage errors."""
+
+    def format_help(self, ctx, formatter) -> None:
+        _localise_typer()
+        return super().format_help(ctx, formatter)
 
     def get_help_option(self, ctx):
         option = super().get_help_option(ctx)
@@ -90,8 +97,6 @@ class ChineseCommand(_Chinese, typer.core.TyperCommand):
 class ChineseGroup(_Chinese, typer.core.TyperGroup):
     pass
 
-
-_localise_typer()
 
 app = typer.Typer(
     cls=ChineseGroup,

@@ -44,6 +44,7 @@ QUARANTINE = "隔离清单.txt"
 DEFAULT_TIMEOUT = 120.0
 MANIFEST_FORMAT = 1
 CHUNK = 64                  # files per worker task: scoring is done per chunk (see work)
+SAVE_EVERY = 2.0            # seconds between manifest saves (and store transactions), at least
 KEEP_BYTES = 2 << 20        # a workbook up to this size is read once for scoring and copying
 LOCKED = "output-locked"
 UNREADABLE = "inbox-unreadable"
@@ -401,12 +402,13 @@ class Manifest:
         self.save(throttle=True)
 
     def save(self, throttle: bool = False) -> None:
-        """Throttled saves cost at most ~5% of the run, however large the manifest grows.
+        """Throttled saves cost at most ~2% of the run, however large the manifest grows (a
+        killed run redoes at most the last SAVE_EVERY seconds, or 2% of its time, of work).
 
         The copies and entries it is about to vouch for were written without fsync: one
         os.sync() first puts them on disk before the manifest says they are done."""
         now = time.monotonic()
-        if throttle and now - self._saved_at < max(0.5, 20 * self._cost):
+        if throttle and now - self._saved_at < max(SAVE_EVERY, 50 * self._cost):
             return
         if self.before_save:
             self.before_save()
