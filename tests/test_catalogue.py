@@ -68,6 +68,30 @@ def test_low_execution_with_a_reason_is_only_info(tmp_path):
     assert [f["severity"] for f in low] == ["info"]
 
 
+def _without_weight_column(tmp_path) -> Path:
+    """A standard table whose 分值 header says something no province uses for it."""
+    import openpyxl
+    path = build(standard_table(), Layout(), tmp_path / "无分值列.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    heads = [c for row in ws.iter_rows() for c in row if c.value == "分值"]
+    heads[-1].value = "档次"                   # the indicator header's; the funds block keeps its own
+    wb.save(path)
+    return path
+
+
+def test_a_table_without_a_weight_column_says_so_once_and_keeps_reported_scores(tmp_path):
+    [ev] = xlsproc.check(_without_weight_column(tmp_path))[0]["evaluations"]
+    codes = [f["code"] for f in ev["flags"]]
+    assert codes.count("weight-column-missing") == 1
+    assert not {"weights-sum", "score-mismatch", "level1-weight-mismatch"} & set(codes)
+    flag = next(f for f in ev["flags"] if f["code"] == "weight-column-missing")
+    assert flag["severity"] == "error" and "分值" in flag["message"] and "年度指标值" in flag["message"]
+    assert all(i["weight"] is None for i in ev["indicators"])
+    assert [i["score"] for i in ev["indicators"]] == [i["reported_score"] for i in ev["indicators"]]
+    assert ev["total_score"] == ev["reported_total"]
+
+
 def _bug_of_ours(tmp_path, monkeypatch) -> list[dict]:
     good = build(standard_table(), Layout(), tmp_path / "good.xlsx")
     broken = build(standard_table(), Layout(), tmp_path / "broken.xlsx")
@@ -117,6 +141,7 @@ def test_every_catalogue_code_is_produced(tmp_path, monkeypatch):
     produced = {_bug_of_ours(tmp_path, monkeypatch)[0]["error"]["code"]}
     produced |= _codes(xlsproc.check(tmp_path / "不存在.xlsx")[0])        # file-not-found
     produced |= _codes(xlsproc.check(tmp_path)[0])                       # a folder: file-unreadable
+    produced |= _codes(xlsproc.check(_without_weight_column(tmp_path))[0])
     for path in sorted(SAMPLES.rglob("*.xls*")):
         produced |= _codes(xlsproc.check(path)[0])
     for code, table in SYNTHETIC.items():

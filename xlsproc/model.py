@@ -175,6 +175,7 @@ class Evaluation:
     supervisor: Cell = EMPTY               # 主管部门
     implementer: Cell = EMPTY              # 实施单位
     header_cell: CellRef | None = None     # the indicator header (一级指标) cell, for table-level flags
+    indicator_columns: frozenset[str] | None = None  # roles of the indicator header (None: unknown)
 
 
 @dataclass(frozen=True)

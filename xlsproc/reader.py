@@ -19,6 +19,7 @@ from .grid import Grid, clean_value, read_grids
 from .layout import Label
 from .model import (EMPTY, Cell, CellRef, Evaluation, FundRow, Funds, IndicatorRow,
                     XlsprocError, indicator_row)
+from .values import parse_value
 
 MAX_LABEL_LEN = 24          # longer text is prose, not a header label
 MAX_HEADER_ROW = 300        # an evaluation table's header is near the top; a 50,000-row list is not one
@@ -200,8 +201,8 @@ def _merge_second_header_row(sheet: Sheet, r: int, roles: dict[str, int]) -> int
     """Two-row headers (年度指标值 over 指标性质|指标值|度量单位): take the sub-labels too."""
     if r + 1 >= sheet.rows:
         return r + 1
-    below = _roles(sheet, r + 1, "indicators")
-    below.pop("block", None)
+    below = {k: v for k, v in _roles(sheet, r + 1, "indicators").items()
+             if k in INDICATOR_COLUMNS}
     fresh = {k: v for k, v in below.items() if k not in roles or v != roles[k]}
     if len(below) >= 2 and not _has_number(sheet, r + 1):
         roles.update(fresh)
@@ -209,9 +210,22 @@ def _merge_second_header_row(sheet: Sheet, r: int, roles: dict[str, int]) -> int
     return r + 1
 
 
+# Header roles that name a column (a sub-header row must have two of them); block and row
+# labels such as 项目资金 (merged down beside the header) or 年度资金总额 do not count.
+FUNDS_COLUMNS = ("initial", "annual", "executed", "weight", "rate", "score", "reason")
+INDICATOR_COLUMNS = ("level1", "level2", "name", "op", "target", "unit", "actual", "weight",
+                     "score", "target_adjusted", "reason")
+
+
 def _has_number(sheet: Sheet, r: int) -> bool:
-    # (values as read: a nan or inf, cleaned to '', is no number)
-    return any(isinstance(clean_value(sheet.raw(r, c)), (int, float)) for c in range(sheet.cols))
+    """A row holding an amount: a number, or a number typed as text (56.00万元, １２０)."""
+    for c in range(sheet.cols):
+        value = clean_value(sheet.raw(r, c))   # (a nan or inf, cleaned to '', is no number)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return True
+        if isinstance(value, str) and value and parse_value(value).kind == "number":
+            return True
+    return False
 
 
 def _funds_header(sheet: Sheet, stop: int, start: int = 0) -> tuple[int, dict[str, int]] | None:
@@ -227,6 +241,7 @@ def _funds_header(sheet: Sheet, stop: int, start: int = 0) -> tuple[int, dict[st
         return None
     r, roles = best
     below = _shared_roles(sheet, r + 1, "funds") if r + 1 < stop else {}
+    below = {k: v for k, v in below.items() if k in FUNDS_COLUMNS}
     if len(below) >= 2 and not _has_number(sheet, r + 1):
         return r + 1, {**roles, **below}
     return r, dict(roles)
@@ -656,7 +671,8 @@ def _read_table(sheet: Sheet, top: int, header: int, roles: dict[str, int]) -> t
         funds=funds, indicators=indicators, total=total, level1_weights=level1_weights,
         formula_no_cache=no_cache, goal_expected=expected, goal_actual=actual,
         supervisor=meta.get("supervisor", EMPTY), implementer=meta.get("implementer", EMPTY),
-        header_cell=sheet.cell(header, roles.get("level1", name_col)).ref)
+        header_cell=sheet.cell(header, roles.get("level1", name_col)).ref,
+        indicator_columns=frozenset(roles))
     return ev, last
 
 

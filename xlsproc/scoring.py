@@ -188,7 +188,7 @@ def _relative(ev: Evaluation, ind: IndicatorRow, t: Value, a: Value,
 # The indicator frame's columns; text ones are kept as Python objects (pandas 3 would make them
 # Arrow-backed strings: slower to build and handed back one element at a time).
 FRAME_COLUMNS = ("e", "i", "kind", "t_kind", "a_kind", "t", "a", "t_unit", "a_unit", "w", "rep",
-                 "actual_text", "reason_blank", "target_text", "rel_c", "last")
+                 "actual_text", "reason_blank", "target_text", "rel_c", "last", "no_w")
 TEXT_COLUMNS = ("kind", "t_kind", "a_kind", "t_unit", "a_unit", "actual_text", "target_text")
 
 
@@ -197,25 +197,33 @@ def indicator_frame(evaluations: list[Evaluation],
     """One row per scored indicator of every evaluation, and one row per compound part."""
     rows, parts = [], []
     for e_id, ev in enumerate(evaluations):
+        no_w = lacks_weights(ev)
         for i_id, ind in enumerate(ev.indicators):
-            if ind.placeholder and as_number(ind.weight) is None:
+            if ind.placeholder and as_number(ind.weight) is None and not no_w:
                 continue        # a template's empty row; with a weight it counts (and is flagged)
             t, a = _target_value(ind), _with_unit(parse_value(ind.actual.value), ind.unit_hint)
             kind, rel_c, last = _kind(t, a), np.nan, np.nan
             if kind == "manual":
                 kind, rel_c, last = _relative(ev, ind, t, a, last_year)
+            if no_w:
+                kind = "manual"         # nothing to score against: the reported score stands
             rows.append((
                 e_id, i_id, kind, t.kind, a.kind,
                 t.number if t.kind == "number" else np.nan,
                 a.number if a.kind == "number" else np.nan,
                 t.unit, a.unit, _num_or_nan(ind.weight), _num_or_nan(ind.score),
-                a.text, ind.reason.blank, t.text, rel_c, last))
+                a.text, ind.reason.blank, t.text, rel_c, last, no_w))
             if kind == "compound":
                 parts.extend(_compound_parts((e_id, i_id), t, a))
     columns = list(zip(*rows)) or [()] * len(FRAME_COLUMNS)
     frame = pd.DataFrame({name: np.array(values, dtype=object) if name in TEXT_COLUMNS else values
                           for name, values in zip(FRAME_COLUMNS, columns)})
     return frame, pd.DataFrame(parts, columns=["e", "i", "t", "a", "unit_ok"])
+
+
+def lacks_weights(ev: Evaluation) -> bool:
+    """The indicator table has no 分值 column the reader could find: no score can be checked."""
+    return ev.indicator_columns is not None and "weight" not in ev.indicator_columns
 
 
 def _num_or_nan(cell: Cell) -> float:
@@ -288,7 +296,7 @@ def score_indicators(frame: pd.DataFrame, parts: pd.DataFrame, rules: Rules) -> 
     qual = [_qualitative_score(g, wv, r, rules) if isinstance(g, str) else (np.nan, False)
             for g, wv, r in zip(frame["grade"], w, frame["rep"])]
     frame["band_out"] = [b for _, b in qual]
-    manual = np.minimum(frame["rep"].fillna(0.0), w)
+    manual = np.minimum(frame["rep"].fillna(0.0), w.where(~frame["no_w"].astype(bool), np.inf))
     raw = np.select([frame["a_kind"] == "blank", frame["kind"] == "manual",
                      frame["kind"] == "qualitative"],
                     [0.0, manual, [s for s, _ in qual]], quant.fillna(0.0))
@@ -309,6 +317,8 @@ def _qualitative_score(grade: str, w: float, reported: float, rules: Rules) -> t
 
 def _formula(row, ind: IndicatorRow) -> str:
     w, kind, score = fmt(row.w), row.kind, fmt(row.score)
+    if row.no_w:
+        return f"未找到分值列，无法核算，按填报得分计 = {score}"
     if row.a_kind == "blank":
         return "实际完成值未填，得分 = 0"
     if kind == "manual":
@@ -364,6 +374,8 @@ def _indicator_flags(sink: FlagSink, row, ind: IndicatorRow, rules: Rules, formu
     if _unit_clash(row):
         sink.add("unit-mismatch", ind.actual, name, target_unit=unit_or_none(row.t_unit),
                  actual_unit=unit_or_none(row.a_unit))
+    if row.no_w:
+        return                   # one weight-column-missing flag for the table says it all
     if row.kind == "manual":
         sink.add("manual-review", ind.target, name, target=row.target_text, score=fmt(row.score))
     _score_flags(sink, row, ind, name, rules, formula)
@@ -589,6 +601,22 @@ def _budget_score_flags(ev: Evaluation, sink: FlagSink, b: BudgetResult, rules: 
 
 def _table_flags(ev: Evaluation, sink: FlagSink, budget: BudgetResult | None,
                  results: list[IndicatorResult], rules: Rules) -> None:
+    if lacks_weights(ev):
+        sink.add("weight-column-missing", None,
+                 columns="、".join(name for role, name in COLUMN_NAMES.items()
+                                  if role in ev.indicator_columns) or "无")
+    else:
+        _weight_flags(ev, sink, budget, rules)
+        _level1_flags(ev, sink)
+    if ev.kind == "project":
+        _category_flags(ev, sink, rules)
+    for ref, formula in ev.formula_no_cache:
+        sink.flags.append(make_flag("formula-no-cache", rules.severity("formula-no-cache"),
+                                    ev.sheet, ref.cell, None, formula=formula or "（公式）"))
+
+
+def _weight_flags(ev: Evaluation, sink: FlagSink, budget: BudgetResult | None,
+                  rules: Rules) -> None:
     ir = rules["indicators"]
     for ind in ev.indicators:
         w = as_number(ind.weight)
@@ -602,12 +630,12 @@ def _table_flags(ev: Evaluation, sink: FlagSink, budget: BudgetResult | None,
         where = ev.funds.weight if ev.funds and ev.funds.weight.ref else None
         sink.add("weights-sum", where, execution=fmt(exec_weight), indicators=fmt(ind_weights),
                  total=fmt(total_w), expected=fmt(ir["weights_total"]))
-    _level1_flags(ev, sink)
-    if ev.kind == "project":
-        _category_flags(ev, sink, rules)
-    for ref, formula in ev.formula_no_cache:
-        sink.flags.append(make_flag("formula-no-cache", rules.severity("formula-no-cache"),
-                                    ev.sheet, ref.cell, None, formula=formula or "（公式）"))
+
+
+# The indicator columns as a finance officer calls them (for the weight-column-missing message).
+COLUMN_NAMES = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标", "op": "指标性质",
+                "target": "年度指标值", "unit": "度量单位", "actual": "实际完成值",
+                "score": "得分", "reason": "偏差原因"}
 
 
 def _level1_flags(ev: Evaluation, sink: FlagSink) -> None:
