@@ -121,3 +121,37 @@ def test_an_annotated_copy_can_be_annotated_again(copies, tmp_path):
     assert wb.sheetnames.count(REVIEW_SHEET) == 1 and wb.sheetnames.count(REPORT_SHEET) == 1
     codes = {row[6] for row in wb[REVIEW_SHEET].iter_rows(values_only=True) if row and len(row) > 6}
     assert "total-mismatch" in codes
+
+
+def _codes_at(entry: dict) -> dict[str, set]:
+    out: dict[str, set] = {}
+    for ev in entry["evaluations"]:
+        for f in ev["flags"]:
+            out.setdefault(f["code"], set()).add(f["cell"])
+    return out
+
+
+def test_a_submitted_copy_says_which_scores_xlsproc_filled(copies, tmp_path):
+    """The officer submits our copy as it is: the score we filled into her blank H20 is not taken
+    for hers (filled-by-xlsproc, not score-missing); once she types her own, it is hers."""
+    name = "某街道_青少年服务_2024.xlsx"
+    dst, _ = copies[name]
+    [original] = xlsproc.check(SAMPLES / name)
+    assert "H20" in _codes_at(original)["score-missing"]
+    [again] = xlsproc.check(dst)
+    codes = _codes_at(again)
+    assert "H20" not in codes.get("score-missing", set())
+    [flag] = [f for ev in again["evaluations"] for f in ev["flags"] if f["code"] == "filled-by-xlsproc"]
+    assert "H20" in flag["message"] and flag["severity"] == "info"
+    assert again["evaluations"][0]["total_score"] == original["evaluations"][0]["total_score"]
+
+    resubmitted = tmp_path / "again.xlsx"                # annotated once more: still known as ours
+    annotate(dst, resubmitted, xlsproc.evaluate(dst), "default")
+    assert "filled-by-xlsproc" in _codes_at(xlsproc.check(resubmitted)[0])
+
+    wb = openpyxl.load_workbook(dst)
+    wb["项目支出绩效自评表"]["H20"] = 4                   # she scores it herself
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    codes = _codes_at(xlsproc.check(edited)[0])
+    assert "filled-by-xlsproc" not in codes and "H20" in codes["score-mismatch"]

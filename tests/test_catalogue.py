@@ -125,10 +125,13 @@ BATCH_CODES = {"file-timeout": "test_hanging_file_times_out_and_the_rest_is_proc
 
 # Produced across files by the district consolidation.
 CONSOLIDATION_CODES = {"duplicate-submission": "test_a_resubmitted_table_is_counted_once_and_listed"}
+# Produced when an annotated copy of ours comes back.
+COPY_CODES = {"filled-by-xlsproc": "test_a_submitted_copy_says_which_scores_xlsproc_filled"}
 
 
 @pytest.mark.parametrize("module, codes", [("test_process.py", BATCH_CODES),
-                                           ("test_consolidate.py", CONSOLIDATION_CODES)])
+                                           ("test_consolidate.py", CONSOLIDATION_CODES),
+                                           ("test_annotate.py", COPY_CODES)])
 def test_batch_and_consolidation_codes_have_their_tests(module, codes):
     source = (Path(__file__).parent / module).read_text("utf-8")
     for code, test in codes.items():
@@ -146,4 +149,5 @@ def test_every_catalogue_code_is_produced(tmp_path, monkeypatch):
         produced |= _codes(xlsproc.check(path)[0])
     for code, table in SYNTHETIC.items():
         produced |= _codes(xlsproc.check(build(table, Layout(), tmp_path / f"{code}.xlsx"))[0])
-    assert set(CATALOGUE) - produced - set(BATCH_CODES) - set(CONSOLIDATION_CODES) == set()
+    assert set(CATALOGUE) - produced - set(BATCH_CODES) - set(CONSOLIDATION_CODES) \
+        - set(COPY_CODES) == set()

@@ -14,6 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from . import __version__, report
+from .marks import FILLED_HEAD, FILLED_TITLE, REPORT_SHEET, REVIEW_SHEET
 from .model import Cell, Flag, XlsprocError
 from .scoring import EvaluationResult, fmt, pct
 from .xlsxpatch import CellPatch, NewSheet, internal_location, patch_xlsx
@@ -23,8 +24,6 @@ COMPUTED_FILL = "FFE2EFDA"          # light green: a value xlsproc wrote into a 
 SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 KIND_CN = {"department": "部门整体", "project": "项目"}
-REVIEW_SHEET = "审核结果"
-REPORT_SHEET = "自评报告"
 
 
 # --- cell patches --------------------------------------------------------------------------
@@ -110,7 +109,34 @@ def review_sheet(file_name: str, results: list[EvaluationResult], profile: str) 
         rows.append(["—", "未发现问题"])
     sheet.freeze = f"A{head + 1}"
     sheet.autofilter = f"A{head}:G{max(len(rows), head + 1)}"
+    _filled_block(sheet, results)
     return sheet
+
+
+def _filled_block(sheet: NewSheet, results: list[EvaluationResult]) -> None:
+    """The cells we filled, below the flag list: for the officer, and for us when the copy
+    itself is submitted again (marks.filled_cells reads this block back)."""
+    filled = [(res.evaluation.sheet, cell, value, how, name)
+              for res in results for cell, value, how, name in _named(computed_values(res), res)]
+    if not filled:
+        return
+    rows = sheet.rows
+    rows += [[], [FILLED_TITLE]]
+    sheet.styles[f"A{len(rows)}"] = "wrap"
+    sheet.merges.append(f"A{len(rows)}:G{len(rows)}")
+    rows.append(list(FILLED_HEAD))
+    _style_row(sheet, len(rows), len(FILLED_HEAD), "header")
+    for where, cell, value, how, name in filled:
+        rows.append([FILLED_HEAD[0], where, cell.ref.cell, value, name or "—", how])
+        sheet.styles[f"F{len(rows)}"] = "wrap"
+        sheet.links[f"C{len(rows)}"] = internal_location(where, cell.ref.cell)
+
+
+def _named(values: list[tuple[Cell, float, str]], res: EvaluationResult):
+    """computed_values with the indicator each score cell belongs to."""
+    names = {ind.row.score.ref: ind.name for ind in res.indicators if ind.row.score.ref}
+    for cell, value, how in values:
+        yield cell, value, how, names.get(cell.ref)
 
 
 def _summary_block(sheet: NewSheet, res: EvaluationResult) -> None:

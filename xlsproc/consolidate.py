@@ -36,6 +36,7 @@ from itertools import groupby
 from pathlib import Path
 
 from .history import repeated_shortfall, target_loosened, text_key, unit_key, unit_name
+from .marks import REVIEW_SHEET
 from .store import DEFAULT_NAME, Store
 
 SUMMARY, PROJECTS, INDICATORS, ISSUES, CHARTS, YOY = "汇总", "项目", "指标明细", "问题清单", "图表", "同比"
@@ -48,7 +49,6 @@ SCORE_BINS = (("60分以下", None, 60), ("60–70分", 60, 70), ("70–80分", 
               ("80–90分", 80, 90), ("90–95分", 90, 95), ("95–100分", 95, None))
 LOW_RATE = 0.9
 UNREADABLE = "（未能读取的文件）"
-REVIEW_SHEET = "审核结果"          # the annotated copy's review sheet (annotate.REVIEW_SHEET)
 WIDTH_SAMPLE = 500                 # rows per sheet whose text sets the column widths
 
 

@@ -176,6 +176,7 @@ class Evaluation:
     implementer: Cell = EMPTY              # 实施单位
     header_cell: CellRef | None = None     # the indicator header (一级指标) cell, for table-level flags
     indicator_columns: frozenset[str] | None = None  # roles of the indicator header (None: unknown)
+    filled_by_xlsproc: tuple[str, ...] = ()  # cells still holding what xlsproc filled in (marks.py)
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,8 @@ DEFAULT_TIMEOUT = 120.0
 MANIFEST_FORMAT = 1
 CHUNK = 64                  # files per worker task: scoring is done per chunk (see work)
 SAVE_EVERY = 2.0            # seconds between manifest saves (and store transactions), at least
-KEEP_BYTES = 2 << 20        # a workbook up to this size is read once for scoring and copying
+KEEP_BYTES = 2 << 20        # a workbook up to this size is read once for scoring and copying,
+KEPT_PER_CHUNK = 64 << 20   # as long as a chunk holds no more than this
 LOCKED = "output-locked"
 UNREADABLE = "inbox-unreadable"
 RETRY_CODES = (TIMEOUT, CRASHED, FAILED, LOCKED)   # failures not of the file: retried next run
@@ -177,11 +178,17 @@ def work(chunk: list[Task] | None, ctx: Context,
             importlib.import_module(name)
         return
     read: list[tuple[int, _Read]] = []
+    kept = 0                                  # bytes held for the copies (KEPT_PER_CHUNK at most)
     for i, task in enumerate(chunk):
         yield ("begin", i)
         event = _stage(i, lambda: _read_stage(task, ctx, before_file))
         if event[0] == "done" and isinstance(event[2], _Read):
-            read.append((i, event[2]))
+            item = event[2]
+            if item.data is not None:
+                kept += len(item.data)
+                if kept > KEPT_PER_CHUNK:     # the copy reads the file again instead
+                    item.data, kept = None, kept - len(item.data)
+            read.append((i, item))
         else:
             yield event
     if not read:

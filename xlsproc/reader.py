@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import layout
+from . import layout, marks
 from .grid import Grid, clean_value, read_grids
 from .layout import Label
 from .model import (EMPTY, Cell, CellRef, Evaluation, FundRow, Funds, IndicatorRow,
@@ -712,7 +712,39 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> list[Evaluatio
         from .errors import file_error
         names = "、".join(g.sheet for g in grids) or "无工作表"
         raise file_error("no-evaluation-found", sheets=names)
+    review = next((g for g in grids if g.sheet == marks.REVIEW_SHEET), None)
+    if review is not None:                  # an annotated copy of ours, submitted as it is
+        filled = marks.filled_cells(review.values)
+        if filled:
+            by_name = {g.sheet: g for g in grids}
+            evaluations = [_mark_filled(ev, by_name[ev.sheet], filled) for ev in evaluations]
     return evaluations
+
+
+def _mark_filled(ev: Evaluation, grid: Grid, filled: dict) -> Evaluation:
+    """The score cells of `ev` that still hold the value xlsproc filled into them are read as
+    the blanks the officer left (with their cells kept), and listed in filled_by_xlsproc."""
+    ours: list[str] = []
+
+    def blank_if_ours(cell: Cell) -> Cell:
+        if cell.ref is None or cell.formula or (ev.sheet, cell.ref.cell) not in filled:
+            return cell
+        written = filled[(ev.sheet, cell.ref.cell)]
+        now = clean_value(grid.raw[cell.ref.row][cell.ref.col])
+        if written == now or (isinstance(written, (int, float)) and isinstance(now, (int, float))
+                              and abs(written - now) < 1e-9):
+            ours.append(cell.ref.cell)
+            return Cell(None, cell.ref)
+        return cell                         # the officer has typed her own value since
+
+    indicators = tuple(replace(ind, score=blank_if_ours(ind.score)) for ind in ev.indicators)
+    funds = ev.funds and replace(ev.funds, rate=blank_if_ours(ev.funds.rate),
+                                 score=blank_if_ours(ev.funds.score))
+    total = blank_if_ours(ev.total)
+    if not ours:
+        return ev
+    return replace(ev, indicators=indicators, funds=funds, total=total,
+                   filled_by_xlsproc=tuple(ours))
 
 
 __all__ = ["read_workbook", "read_sheet", "XlsprocError"]

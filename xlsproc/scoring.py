@@ -353,6 +353,8 @@ class FlagSink:
     def add(self, code: str, cell: Cell | None, indicator: str | None = None,
             severity: str | None = None, **fields) -> None:
         ref = cell.ref if cell is not None else None
+        if code == "score-missing" and ref is not None and ref.cell in self.ev.filled_by_xlsproc:
+            return                  # blank but for our own earlier fill: filled-by-xlsproc says so
         self.flags.append(make_flag(
             code, severity or self.rules.severity(code), self.ev.sheet,
             ref.cell if ref else (self.ev.header_cell.cell if self.ev.header_cell else None),
@@ -610,6 +612,9 @@ def _table_flags(ev: Evaluation, sink: FlagSink, budget: BudgetResult | None,
         _level1_flags(ev, sink)
     if ev.kind == "project":
         _category_flags(ev, sink, rules)
+    if ev.filled_by_xlsproc:
+        sink.add("filled-by-xlsproc", None, count=len(ev.filled_by_xlsproc),
+                 cells="、".join(ev.filled_by_xlsproc[:8]) + ("等" if len(ev.filled_by_xlsproc) > 8 else ""))
     for ref, formula in ev.formula_no_cache:
         sink.flags.append(make_flag("formula-no-cache", rules.severity("formula-no-cache"),
                                     ev.sheet, ref.cell, None, formula=formula or "（公式）"))
