@@ -24,6 +24,12 @@ GE, GT, LE, LT, EQ = ">=", ">", "<=", "<", "="
 
 # (raw, kind, op, parts as (number, unit) pairs)
 CASES = [
+    # -- found by the third round of unseen layouts
+    ("90%-95%", "number", GE, ((90, "%"),)),              # a range, not 90% and -95%
+    ("3个工作日内", "number", LE, ((3, "个工作日"),)),      # 内 after a quantity: at most
+    ("30分钟内响应", "number", LE, ((30, "分钟"),)),
+    ("辖区内全覆盖", "qualitative", None, ()),              # a bare 内 is no operator
+    ("每月10日前", "deadline", None, ()),
     # -- workbooks.md, value table: operator words
     ("不少于300个", "number", GE, ((300, "个"),)),
     ("不低于95%", "number", GE, ((95, "%"),)),

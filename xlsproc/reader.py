@@ -428,6 +428,14 @@ def _special_kind(raw: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
+def _is_note(text: str) -> bool:
+    """注：… 说明：… — an explanation row inside the indicator block, not an indicator."""
+    plain = text.strip()
+    return any(plain.startswith(p) and plain[len(p):len(p) + 1] in ("：", ":")
+               for p in layout.synonyms("notes", "prefixes"))
+
+
 def _read_indicators(sheet: Sheet, block: _Block):
     """(indicators, 一级 weights, the 预算执行率 row's cells if the table lists it as a row)."""
     roles = block.roles
@@ -441,6 +449,7 @@ def _read_indicators(sheet: Sheet, block: _Block):
     merged_down = [(role, roles[role]) for role in ("weight", "score") if role in roles]
     # A row with none of these filled in is no indicator (a role without a column counts as blank).
     filled_in = [k for k in ("name", "target", "actual", "weight", "score") if k in roles]
+    note_cols = [roles[k] for k in filled_in]
     cell, is_continuation = sheet.cell, sheet.is_continuation
     for r in range(block.start, block.end):
         if name_col is not None and is_continuation(r, name_col):
@@ -459,7 +468,11 @@ def _read_indicators(sheet: Sheet, block: _Block):
                 break
         else:
             continue                            # nothing filled in: no indicator
+        if len(note_cols) > 1 and len({sheet.origin_of(r, c) for c in note_cols}) == 1:
+            continue                            # one cell merged across the row: a note
         name = get.get("name", EMPTY)
+        if _is_note(name.text) and all(get.get(k, EMPTY).blank for k in ("target", "actual", "weight")):
+            continue                            # 注：… / 说明：… written in the name column
         header_again, special, placeholder, named_placeholder = _name_facts(name.text)
         if header_again:
             continue
@@ -699,7 +712,14 @@ def _total_above(sheet: Sheet, top: int, header: int) -> Cell:
                     cell = sheet.cell(r, cc)
                     if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
                         return cell
+                    if isinstance(cell.value, str) and _is_plain_number(cell.value):
+                        return cell                 # '94.50', '94.5分' typed as text
     return EMPTY
+
+
+def _is_plain_number(text: str) -> bool:
+    value = parse_value(text)
+    return value.kind == "number" and value.op is None
 
 
 def read_workbook(path: str | Path, data: bytes | None = None) -> list[Evaluation]:

@@ -292,7 +292,7 @@ def score_indicators(frame: pd.DataFrame, parts: pd.DataFrame, rules: Rules) -> 
     frame["completion"] = _completion(frame, parts)
     w = frame["w"].fillna(0.0)
     frame["grade"] = _grades(frame["actual_text"], rules).where(frame["kind"] == "qualitative")
-    quant = w * frame["completion"].clip(upper=1.0)
+    quant = w * frame["completion"].clip(lower=0.0, upper=1.0)   # a score is never negative
     qual = [_qualitative_score(g, wv, r, rules) if isinstance(g, str) else (np.nan, False)
             for g, wv, r in zip(frame["grade"], w, frame["rep"])]
     frame["band_out"] = [b for _, b in qual]
@@ -489,8 +489,9 @@ def _components_check(funds, col: str, tol: float) -> tuple[float | None, dict |
     groups: dict[int, list[Cell]] = {}
     for row in top_level_components(funds.components, tol):
         groups.setdefault(row.group, []).append(getattr(row, col))
+    split = [part for _, cells in sorted(groups.items()) for part in _split_at_total(cells, total, tol)]
     first_sum = None
-    for g, cells in sorted(groups.items()):
+    for cells in split:
         s = _sum_cells(cells)
         if s is None:
             continue
@@ -501,6 +502,21 @@ def _components_check(funds, col: str, tol: float) -> tuple[float | None, dict |
         if total is not None and abs(total - s) > tol + 1e-9:
             return first_sum, {"detail": f"{label}", "what": f"总额 {fmt(total)} 万元，分项合计 {fmt(s)} 万元，相差 {fmt(total - s)} 万元"}
     return first_sum, None
+
+
+def _split_at_total(cells: list[Cell], total: float | None, tol: float) -> list[list[Cell]]:
+    """Rows that add up to the total twice over — 财政拨款/其他资金, then 基本支出/项目支出, with no
+    按…性质分 label between them — are two groups, split where the running sum reaches the total."""
+    if not total or len(cells) < 4:
+        return [cells]
+    groups, current, running = [], [], 0.0
+    for cell in cells:
+        current.append(cell)
+        running += as_number(cell) or 0.0
+        if abs(running - total) <= tol + 1e-9:
+            groups.append(current)
+            current, running = [], 0.0
+    return groups if not current and len(groups) > 1 else [cells]
 
 
 def top_level_components(rows, tol: float) -> list:

@@ -41,6 +41,7 @@ OPERATOR_WORDS = {_nfkc(w): op for op, words in _VOCAB["operators"].items() for 
 MULTIPLIERS = {_nfkc(k): float(v) for k, v in _VOCAB["numbers"]["multipliers"].items()}
 APPROX_WORDS = tuple(_nfkc(w) for w in _VOCAB["numbers"]["approx"])
 RANGE_CONNECTORS = frozenset(_nfkc(w) for w in _VOCAB["numbers"]["range_connectors"])
+SUFFIX_OPERATORS = {_nfkc(w): op for op, words in _VOCAB["suffix_operators"].items() for w in words}
 RELATIVE_WORDS = tuple(_nfkc(w) for w in _VOCAB["relative"]["words"])
 RELATIVE_PATTERNS = tuple(re.compile(p) for p in _VOCAB["relative"]["patterns"])
 DEADLINE_WORDS = tuple(_nfkc(w) for w in _VOCAB["deadline"]["words"])
@@ -50,7 +51,7 @@ UNIT_ALIASES = {_nfkc(k): _nfkc(v) for k, v in _VOCAB["units"]["aliases"].items(
 UNIT_STOP_WORDS = tuple(_nfkc(w) for w in _VOCAB["units"]["stop_words"])
 MAX_UNIT_LENGTH = int(_VOCAB["units"]["max_length"])
 
-if not set(OPERATOR_WORDS.values()) <= set(OPS):
+if not set(OPERATOR_WORDS.values()) | set(SUFFIX_OPERATORS.values()) <= set(OPS):
     raise ValueError("values.toml: an operator outside OPS")
 
 
@@ -62,7 +63,7 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _OP_RE = re.compile(_alternation(OPERATOR_WORDS))
 _STOP_RE = re.compile(_alternation(set(UNIT_STOP_WORDS) | set(OPERATOR_WORDS)))
 _QUANTITY_RE = re.compile(
-    r"(?P<sign>(?<![\w.])-(?=\.?\d))?"
+    r"(?P<sign>(?<![\w.%‰])-(?=\.?\d))?"
     r"(?<![\d.A-Za-z])(?P<num>\d+(?:,\d{3}(?!\d))*(?:\.\d+)?|\.\d+)(?P<exp>[eE][-+]?\d+)?"
     rf"\s*(?P<mult>{_alternation(MULTIPLIERS)})?(?P<approx>{_alternation(APPROX_WORDS)})?\s*"
     rf"(?P<unit>(?:[%‰]|[A-Za-z]+[23]?(?:/[A-Za-z]+[23]?)?|[{_CJK}]+(?:/[{_CJK}]+)*)?)"
@@ -71,6 +72,7 @@ _DATE_RE = re.compile(
     r"(?<!\d)(?:19|20)\d{2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?!\d)"
     r"|(?<!\d)(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?"
     r"|(?<![\d.])\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?"
+    r"|(?<![\d.])\d{1,2}\s*[日号](?=\s*(?:前|之前|以前))"
     r"|(?<!\d)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
 )
 # Control characters separate like spaces; format characters (zero-width space, BOM) vanish.
@@ -224,9 +226,10 @@ def _parse_text(raw: str) -> Value:
 def _classify(text: str, norm: str) -> Value:
     op = _find_op(norm)
     rest, dated = _remove_dates(norm)
-    parts, ranged = _quantities(rest)
+    parts, ranged, suffix_op = _quantities(rest)
     if ranged:
         op = ">="
+    op = op or suffix_op
     if _has_relative_cue(norm):
         return Value(text, "relative", op, parts)
     if not parts:
@@ -270,8 +273,9 @@ def _remove_dates(norm: str) -> tuple[str, bool]:
 # ---------------------------------------------------------------------------- quantities
 
 
-def _quantities(norm: str) -> tuple[tuple[Quantity, ...], bool]:
-    """The quantities in order, a range merged to its lower bound; and whether one was seen."""
+def _quantities(norm: str) -> tuple[tuple[Quantity, ...], bool, str | None]:
+    """The quantities in order, a range merged to its lower bound; whether one was seen; and a
+    suffix operator right after the first quantity ('3个工作日内': <=)."""
     tokens = [_token(m) for m in _QUANTITY_RE.finditer(norm)]
     merged: list[_Token] = []
     ranged = False
@@ -281,7 +285,11 @@ def _quantities(norm: str) -> tuple[tuple[Quantity, ...], bool]:
             ranged = True
         else:
             merged.append(tok)
-    return tuple(t.quantity for t in merged), ranged
+    suffix = None
+    if merged:
+        after = norm[merged[0].end:].lstrip()
+        suffix = next((op for word, op in SUFFIX_OPERATORS.items() if after.startswith(word)), None)
+    return tuple(t.quantity for t in merged), ranged, suffix
 
 
 def _token(m: re.Match) -> _Token:
