@@ -449,7 +449,8 @@ def _read_indicators(sheet: Sheet, block: _Block):
     merged_down = [(role, roles[role]) for role in ("weight", "score") if role in roles]
     # A row with none of these filled in is no indicator (a role without a column counts as blank).
     filled_in = [k for k in ("name", "target", "actual", "weight", "score") if k in roles]
-    note_cols = [roles[k] for k in filled_in]
+    cols = [roles[k] for k in filled_in]     # (merged ranges are rectangles: the ends suffice)
+    note_span = (min(cols), max(cols)) if len(set(cols)) > 1 else None
     cell, is_continuation = sheet.cell, sheet.is_continuation
     for r in range(block.start, block.end):
         if name_col is not None and is_continuation(r, name_col):
@@ -468,7 +469,7 @@ def _read_indicators(sheet: Sheet, block: _Block):
                 break
         else:
             continue                            # nothing filled in: no indicator
-        if len(note_cols) > 1 and len({sheet.origin_of(r, c) for c in note_cols}) == 1:
+        if note_span and sheet.origin_of(r, note_span[0]) == sheet.origin_of(r, note_span[1]):
             continue                            # one cell merged across the row: a note
         name = get.get("name", EMPTY)
         if _is_note(name.text) and all(get.get(k, EMPTY).blank for k in ("target", "actual", "weight")):
