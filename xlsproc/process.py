@@ -44,6 +44,7 @@ QUARANTINE = "隔离清单.txt"
 DEFAULT_TIMEOUT = 120.0
 MANIFEST_FORMAT = 1
 CHUNK = 64                  # files per worker task: scoring is done per chunk (see work)
+STORE_BATCH = 128           # store rows (~20 KB each) written in one transaction at most
 SAVE_EVERY = 2.0            # seconds between manifest saves (and store transactions), at least
 KEEP_BYTES = 2 << 20        # a workbook up to this size is read once for scoring and copying,
 KEPT_PER_CHUNK = 64 << 20   # as long as a chunk holds no more than this
@@ -679,6 +680,8 @@ class StoreRecorder:
     def add(self, record: dict, row) -> None:
         record["stored"] = False
         self.pending.append((record, row))
+        if len(self.pending) >= STORE_BATCH:    # memory stays flat between manifest saves
+            self.flush()
 
     def flush(self) -> None:
         pending, self.pending = self.pending, []
