@@ -139,3 +139,20 @@ def test_the_command_line_reports_the_batch_before_the_store_error(tmp_path, mon
                                       "--jobs", "1"])
     assert result.exit_code == 2
     assert "本次处理 1 个" in result.output and "结果库被占用" in result.output
+
+
+def test_a_locked_store_is_reported_in_chinese_and_made_good_next_run(tmp_path, monkeypatch):
+    import sqlite3
+
+    from xlsproc.store import Store, StoreError
+    inbox = _year(tmp_path, 2024, "≥3000人次", "2800人次")
+    outbox = tmp_path / "out"
+
+    def locked(self, *args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+    with monkeypatch.context() as patched:
+        patched.setattr(Store, "add", locked)
+        with pytest.raises(StoreError, match="结果库.*无法写入.*重新运行"):
+            process(inbox, outbox, jobs=1)
+    process(inbox, outbox, jobs=1)
+    assert _stored(outbox / "xlsproc.sqlite")[1] == _results(outbox)

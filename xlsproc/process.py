@@ -662,9 +662,9 @@ def default_store(outbox: Path) -> Path:
 
 class StoreRecorder:
     """This run's results into the results store as they come in. Each file's entry arrives
-    from its worker already encoded (store.FileRow) and is added in one transaction just before
-    each manifest save, and its manifest record is marked `stored`: the manifest never vouches
-    for a file the store has not got. Files the store missed (it could not be written, or it was
+    from its worker already encoded (store.FileRow) and is added in a transaction every
+    STORE_BATCH files and just before each manifest save, and its manifest record is marked
+    `stored`: the manifest never vouches for a file the store has not got. Files the store missed (it could not be written, or it was
     deleted) are recorded from their entries by `catch_up`, which also drops the files that left
     INBOX. A store that cannot be written stops the recording, not the run: its error is raised
     at the end, after every output is in place."""
@@ -691,8 +691,10 @@ class StoreRecorder:
                 record["stored"] = True
 
     def _write(self, step) -> bool:
+        import sqlite3
+
         from .model import XlsprocError
-        from .store import Store
+        from .store import Store, StoreError
         if self.error is not None:
             return False
         try:
@@ -701,7 +703,10 @@ class StoreRecorder:
             return True
         except XlsprocError as exc:
             self.error = exc
-            return False
+        except sqlite3.Error as exc:          # locked by another program for 30 s, disk full …
+            self.error = StoreError(f"结果库 {self.db} 无法写入（{exc}）。批注副本和 results.json 已全部写好；"
+                                    "请关闭正在使用结果库的程序后重新运行同一命令，结果会自动补记。")
+        return False
 
     def catch_up(self, outcome: Outcome, manifest: Manifest) -> None:
         self.flush()
