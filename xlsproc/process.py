@@ -664,10 +664,10 @@ class StoreRecorder:
     """This run's results into the results store as they come in. Each file's entry arrives
     from its worker already encoded (store.FileRow) and is added in a transaction every
     STORE_BATCH files and just before each manifest save, and its manifest record is marked
-    `stored`: the manifest never vouches for a file the store has not got. Files the store missed (it could not be written, or it was
-    deleted) are recorded from their entries by `catch_up`, which also drops the files that left
-    INBOX. A store that cannot be written stops the recording, not the run: its error is raised
-    at the end, after every output is in place."""
+    `stored`: the manifest never vouches for a file the store has not got. Files the store
+    missed (it could not be written, or it was deleted) are recorded from their entries by
+    `catch_up`, which also drops the files that left INBOX. A store that cannot be written stops
+    the recording, not the run: its error is raised at the end, after every output is in place."""
 
     def __init__(self, db: Path, info: dict):
         self.db, self.info = Path(db), info
