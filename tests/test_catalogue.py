@@ -68,10 +68,16 @@ def test_low_execution_with_a_reason_is_only_info(tmp_path):
     assert [f["severity"] for f in low] == ["info"]
 
 
-def _without_weight_column(tmp_path) -> Path:
-    """A standard table whose 分值 header says something no province uses for it."""
+def _without_weight_column(tmp_path, placeholder: bool = False) -> Path:
+    """A standard table whose 分值 header says something no province uses for it (with a
+    template's empty 指标2: row when asked)."""
     import openpyxl
-    path = build(standard_table(), Layout(), tmp_path / "无分值列.xlsx")
+    from dataclasses import replace
+    table = standard_table()
+    if placeholder:
+        table = replace(table, indicators=table.indicators + [
+            Ind("满意度指标", "服务对象满意度指标", "指标2:", "/", "/", None, None)])
+    path = build(table, Layout(), tmp_path / "无分值列.xlsx")
     wb = openpyxl.load_workbook(path)
     ws = wb.active
     heads = [c for row in ws.iter_rows() for c in row if c.value == "分值"]
@@ -90,6 +96,12 @@ def test_a_table_without_a_weight_column_says_so_once_and_keeps_reported_scores(
     assert all(i["weight"] is None for i in ev["indicators"])
     assert [i["score"] for i in ev["indicators"]] == [i["reported_score"] for i in ev["indicators"]]
     assert ev["total_score"] == ev["reported_total"]
+
+
+def test_a_template_row_is_no_indicator_without_a_weight_column_either(tmp_path):
+    [ev] = xlsproc.check(_without_weight_column(tmp_path, placeholder=True))[0]["evaluations"]
+    assert "指标2:" not in [i["name"] for i in ev["indicators"]]
+    assert "actual-missing" not in {f["code"] for f in ev["flags"]}
 
 
 def _bug_of_ours(tmp_path, monkeypatch) -> list[dict]:

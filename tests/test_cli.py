@@ -124,9 +124,14 @@ def test_help_and_usage_errors_speak_chinese():
     cases = {("process",): "缺少参数 'inbox'。",
              ("process", "收件", "-o", "出", "--jobs", "0"): "的值无效：应不小于 1",
              ("process", "收件", "-o", "出", "--bogus"): "没有选项 --bogus",
-             ("frob",): "没有命令 frob。"}
+             ("frob",): "没有命令 frob。",
+             ("process", "收件", "-o", "出", "--jobs", "abc"): "的值无效：应为整数",
+             ("process", "收件", "-o", "出", "--timeout", "abc"): "的值无效：应为数字",
+             ("process", "收件", "-o", "出", "--force=yes"): "选项 --force 后面不能带值。",
+             ("template", "project", "-o", "t.xlsx", "多余"): "多余的参数：多余"}
     for args, chinese in cases.items():
         result = runner.invoke(app, list(args))
         assert result.exit_code == 2, args
         assert chinese in result.output, (args, result.output)
         assert "Error" not in result.output and "Missing" not in result.output
+        assert "Input should" not in result.output and "does not take" not in result.output

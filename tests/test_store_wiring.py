@@ -156,3 +156,72 @@ def test_a_locked_store_is_reported_in_chinese_and_made_good_next_run(tmp_path, 
             process(inbox, outbox, jobs=1)
     process(inbox, outbox, jobs=1)
     assert _stored(outbox / "xlsproc.sqlite")[1] == _results(outbox)
+
+
+def test_a_store_deleted_then_a_run_killed_after_its_first_write_is_still_made_good(tmp_path):
+    """Opening a run on a deleted store says in the manifest, before the store exists again,
+    that every file is missing from it: a kill right after the first store write cannot hide them."""
+    import xlsproc.process as P
+    inbox = _year(tmp_path, 2024, "≥3000人次", "2800人次")
+    build(standard_table(unit="另一单位"), Layout(), inbox / "另一单位.xlsx")
+    outbox = tmp_path / "out"
+    process(inbox, outbox, jobs=1)
+    (outbox / "xlsproc.sqlite").unlink()
+    manifest = P.Manifest.load(outbox, json.loads(
+        (outbox / ".xlsproc" / "manifest.json").read_text("utf-8"))["header"])
+    recorder = P.StoreRecorder(outbox / "xlsproc.sqlite", {"outbox": str(outbox.resolve())},
+                               manifest)                    # … and the run dies here
+    recorder.close()
+    saved = json.loads((outbox / ".xlsproc" / "manifest.json").read_text("utf-8"))
+    assert [r["stored"] for r in saved["files"]] == [False, False]
+    assert (outbox / "xlsproc.sqlite").is_file()
+    process(inbox, outbox, jobs=1)
+    assert len(_stored(outbox / "xlsproc.sqlite")[1]) == 2
+
+
+def test_a_batch_does_not_score_against_what_it_records_itself(tmp_path, monkeypatch):
+    """2023 and 2024 of one unit in one batch: the 2024 relative target stays for manual review
+    however the batch is cut into chunks and store transactions (no dependence on timing)."""
+    import xlsproc.process as P
+    inbox = tmp_path / "收件"
+    inbox.mkdir()
+    for year, target, actual in ((2023, "≥3000人次", "3000人次"), (2024, "不低于上一年度", "2700人次")):
+        folder = _year(tmp_path, year, target, actual)
+        folder.rename(inbox / folder.name)
+    monkeypatch.setattr(P, "CHUNK", 1)
+    monkeypatch.setattr(P, "STORE_BATCH", 1)
+    process(inbox, tmp_path / "out", jobs=1)
+    entries = json.loads((tmp_path / "out" / "results.json").read_text("utf-8"))
+    [ev] = [ev for e in entries for ev in e["evaluations"] if ev["year"] == 2024]
+    assert next(i for i in ev["indicators"] if i["name"] == NAME)["kind"] == "manual"
+
+
+def test_a_bad_store_location_costs_no_output(tmp_path):
+    from xlsproc.store import StoreError
+    inbox = _year(tmp_path, 2024, "≥3000人次", "2800人次")
+    blocker = tmp_path / "不是文件夹"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="结果库.*无法写入.*--db"):
+        process(inbox, tmp_path / "out", jobs=1, db=blocker / "库.sqlite")
+    assert len(_results(tmp_path / "out")) == 1
+
+
+def test_duplicate_submissions_survive_the_store_for_consolidation(tmp_path):
+    """Two versions of one table in one INBOX: the store keeps both, and consolidating the
+    OUTBOX (through its store) counts the one saved last and lists the other."""
+    import os
+
+    inbox = _year(tmp_path, 2024, "≥3000人次", "2800人次")
+    [first] = list(inbox.iterdir())
+    second = inbox / "某街道_2024_修改后.xlsx"
+    build(standard_table(year=2024, executed=90.0), Layout(), second)
+    build(standard_table(year=2024), Layout(), first)
+    os.utime(first, (1_700_000_000, 1_700_000_000))
+    os.utime(second, (1_700_100_000, 1_700_100_000))
+    outbox = tmp_path / "out"
+    process(inbox, outbox, jobs=1)
+    summary = consolidate(outbox, tmp_path / "汇总.xlsx")
+    assert summary["duplicates"] == 1 and summary["tables"] == 1
+    wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
+    issues = [[c.value for c in row] for row in wb["问题清单"].iter_rows()]
+    assert any("duplicate-submission" in row and first.name in row for row in issues)

@@ -45,7 +45,8 @@ def file_error(code: str, **fields) -> XlsprocError:
 OS_REASONS = {errno.ENOENT: "文件或文件夹不存在", errno.ENOTDIR: "路径中有一段不是文件夹",
               errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.EISDIR: "这是一个文件夹",
               errno.ENOSPC: "磁盘空间不足", errno.EROFS: "只读文件系统",
-              errno.EBUSY: "正被其他程序占用", errno.EIO: "磁盘读写错误"}
+              errno.EBUSY: "正被其他程序占用", errno.EIO: "磁盘读写错误",
+              errno.EEXIST: "已有同名的文件或文件夹"}
 
 
 def os_reason(exc: OSError) -> str:

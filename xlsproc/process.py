@@ -148,6 +148,7 @@ class Context:
     rules: Rules
     max_bytes: int = DEFAULT_MAX_BYTES
     db: str | None = None  # the results store: last year's figures for relative targets
+    up_to_run: int | None = None   # …as recorded up to this run (the store as the batch began)
 
 
 Task = tuple[str, "str | None", str]          # (relpath, output relpath, entry key)
@@ -195,7 +196,7 @@ def work(chunk: list[Task] | None, ctx: Context,
     if not read:
         return
     yield ("begin", None)
-    scored = _score_all([r for _, r in read], ctx.rules, last_year_lookup(ctx.db))
+    scored = _score_all([r for _, r in read], ctx.rules, last_year_lookup(ctx.db, ctx.up_to_run))
     for (i, item), item_results in zip(read, scored):
         yield ("begin", i)
         yield _stage(i, lambda: _write_stage(item, item_results, ctx))
@@ -260,17 +261,23 @@ def _score_alone(item: _Read, rules: Rules, last_year=None):
 _STORES: dict = {}
 
 
-def last_year_lookup(db: str | None):
+def last_year_lookup(db: str | None, up_to_run: int | None = None):
     """`last_year(evaluation, indicator)` backed by the results store, or None without one.
-    Asked only for relative targets (不低于上一年度); one connection per worker and store."""
+    Asked only for relative targets (不低于上一年度); one connection per worker and store.
+    Only runs up to `up_to_run` count: what this batch records meanwhile must not change how
+    its own files are scored (that would depend on timing and on --jobs)."""
     if not db or not Path(db).is_file():
         return None
-    from .store import Store
-    store = _STORES.get(db) or _STORES.setdefault(db, Store(db))
+    from .store import Store, StoreError
+    try:
+        store = _STORES.get(db) or _STORES.setdefault(db, Store(db))
+    except StoreError:
+        return None                 # the parent reports a store it cannot use
 
     def last_year(ev, ind) -> float | None:
         project = ev.project.text or None if ev.kind == "project" else None
-        found = store.last_year_value(ev.unit.text or None, project, ev.year, ind.name.text)
+        found = store.last_year_value(ev.unit.text or None, project, ev.year, ind.name.text,
+                                      up_to_run)
         return None if found is None else found[1]
     return last_year
 
@@ -637,9 +644,10 @@ def process(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *
     plan = make_plan(inbox, outbox, manifest, force, only, include_locks)
     forget_stale(plan, manifest, outbox)
     db = Path(db) if db else default_store(outbox)
-    ctx = Context(str(root_of(inbox)), str(outbox), rules, db=str(db))
     recorder = StoreRecorder(db, {"inbox": str(inbox.resolve()), "outbox": str(outbox.resolve()),
-                                  "rules": rules.name, "version": __version__})
+                                  "rules": rules.name, "version": __version__}, manifest)
+    ctx = Context(str(root_of(inbox)), str(outbox), rules,
+                  db=str(db) if recorder.up_to_run else None, up_to_run=recorder.up_to_run)
     manifest.before_save = recorder.flush
     try:
         processed = _run(plan, manifest, ctx, pool, handler, jobs, timeout, start_method,
@@ -669,13 +677,23 @@ class StoreRecorder:
     `catch_up`, which also drops the files that left INBOX. A store that cannot be written stops
     the recording, not the run: its error is raised at the end, after every output is in place."""
 
-    def __init__(self, db: Path, info: dict):
+    def __init__(self, db: Path, info: dict, manifest: Manifest):
         self.db, self.info = Path(db), info
-        self.lost = not self.db.is_file()      # every earlier record is missing from it
         self.pending: list[tuple[dict, object]] = []
         self.store = None
         self.run: int | None = None
         self.error: Exception | None = None
+        self.up_to_run = 0                     # the last run recorded before this one
+        if not self.db.is_file() and manifest.records:
+            # A store deleted (or never written): everything the manifest holds must go in.
+            # Said in the manifest before the store exists again, so that a run killed after
+            # its first store write still leaves the next run knowing.
+            for record in manifest.records.values():
+                record["stored"] = False
+            manifest.save()
+        self._write(lambda store: {})                      # open (create, migrate) it now
+        if self.store is not None:
+            self.up_to_run = self.store.last_run()
 
     def add(self, record: dict, row) -> None:
         record["stored"] = False
@@ -703,16 +721,17 @@ class StoreRecorder:
             return True
         except XlsprocError as exc:
             self.error = exc
-        except sqlite3.Error as exc:          # locked by another program for 30 s, disk full …
-            self.error = StoreError(f"结果库 {self.db} 无法写入（{exc}）。批注副本和 results.json 已全部写好；"
-                                    "请关闭正在使用结果库的程序后重新运行同一命令，结果会自动补记。")
+        except (sqlite3.Error, OSError) as exc:   # locked for 30 s, disk full, a bad --db …
+            reason = os_reason(exc) if isinstance(exc, OSError) else str(exc)
+            self.error = StoreError(f"结果库 {self.db} 无法写入（{reason}）。批注副本和 results.json "
+                                    "已全部写好；请检查结果库的位置（--db），或关闭正在使用它的程序，"
+                                    "再重新运行同一命令，结果会自动补记。")
         return False
 
     def catch_up(self, outcome: Outcome, manifest: Manifest) -> None:
         self.flush()
-        now = set(outcome.processed)
-        missing = [rec for rec in outcome.records if rec["status"] != "skipped" and (
-            not rec.get("stored", True) or (self.lost and rec["rel"] not in now))]
+        missing = [rec for rec in outcome.records
+                   if rec["status"] != "skipped" and not rec.get("stored", True)]
         if missing:
             from .store import file_row
             entries = (json.loads(_entry_text(outcome.outbox, rec, str(outcome.root / rec["rel"])))

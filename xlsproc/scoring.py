@@ -199,7 +199,7 @@ def indicator_frame(evaluations: list[Evaluation],
     for e_id, ev in enumerate(evaluations):
         no_w = lacks_weights(ev)
         for i_id, ind in enumerate(ev.indicators):
-            if ind.placeholder and as_number(ind.weight) is None and not no_w:
+            if ind.placeholder and as_number(ind.weight) is None:
                 continue        # a template's empty row; with a weight it counts (and is flagged)
             t, a = _target_value(ind), _with_unit(parse_value(ind.actual.value), ind.unit_hint)
             kind, rel_c, last = _kind(t, a), np.nan, np.nan

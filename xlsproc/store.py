@@ -111,10 +111,13 @@ def migrate(db: sqlite3.Connection, where: str = "") -> int:
     if found > SCHEMA_VERSION:
         raise StoreError(f"结果库 {where} 由更新版本的 xlsproc 创建（结构版本 {found}，本程序支持到 "
                          f"{SCHEMA_VERSION}），请升级 xlsproc 后再使用。")
-    for version in range(found + 1, SCHEMA_VERSION + 1):
-        with _transaction(db):
-            MIGRATIONS[version - 1](db)
-            db.execute(f"PRAGMA user_version = {version}")
+    while True:                  # the version is read again inside each step's transaction:
+        with _transaction(db):   # another process may have migrated the file meanwhile
+            current = db.execute("PRAGMA user_version").fetchone()[0]
+            if current >= SCHEMA_VERSION:
+                break
+            MIGRATIONS[current](db)
+            db.execute(f"PRAGMA user_version = {current + 1}")
     return found
 
 
@@ -179,10 +182,11 @@ class Store:
             if run is None:
                 run = db.execute("INSERT INTO runs (recorded_at, info) VALUES (?, ?)",
                                  (_now(), compact_json(run_info or {}))).lastrowid
+            outbox = (run_info or {}).get("outbox")
             for row in rows:
                 if row.status == "skipped":
                     continue
-                counts["replaced"] += _supersede(db, row)
+                counts["replaced"] += _supersede(db, row, outbox)
                 counts["evaluations"] += _insert_row(db, run, row)
                 counts["files"] += 1
         return {"run": run, **counts}
@@ -247,13 +251,19 @@ class Store:
         row = self._previous_row(unit, project, year, kind)
         return None if row is None else json.loads(row[1])
 
+    def last_run(self) -> int:
+        """The id of the latest run recorded (0: none)."""
+        return self.db.execute("SELECT ifnull(max(id), 0) FROM runs").fetchone()[0]
+
     def last_year_value(self, unit: str | None, project: str | None, year: int | None,
-                        indicator_name: str) -> tuple[float | None, float | None] | None:
+                        indicator_name: str, up_to_run: int | None = None
+                        ) -> tuple[float | None, float | None] | None:
         """(target, actual) of the indicator of that name in last year's table, as numbers
         (None where the cell is not a single number); None when last year has no such indicator.
-        A table with `project` None is the unit's department table."""
+        A table with `project` None is the unit's department table. up_to_run: only what runs up
+        to that one recorded (a batch sees the store as it was when it started)."""
         kind = "department" if project is None else "project"
-        row = self._previous_row(unit, project, year, kind)
+        row = self._previous_row(unit, project, year, kind, up_to_run)
         if row is None:
             return None
         found = self.db.execute(
@@ -261,13 +271,16 @@ class Store:
             "ORDER BY position LIMIT 1", (row[0], text_key(indicator_name))).fetchone()
         return None if found is None else (single_number(found[0]), single_number(found[1]))
 
-    def _previous_row(self, unit, project, year, kind) -> tuple | None:
+    def _previous_row(self, unit, project, year, kind, up_to_run: int | None = None
+                      ) -> tuple | None:
         if year is None:
             return None
         return self.db.execute(
-            "SELECT id, data FROM evaluations WHERE unit_key = ? AND project_key = ? AND kind = ? "
-            "AND year = ? ORDER BY id DESC LIMIT 1",
-            (unit_key(unit), text_key(project), kind, int(year) - 1)).fetchone()
+            "SELECT e.id, e.data FROM evaluations e JOIN files f ON f.id = e.file_id "
+            "WHERE e.unit_key = ? AND e.project_key = ? AND e.kind = ? AND e.year = ? "
+            "AND (? IS NULL OR f.run_id <= ?) ORDER BY e.id DESC LIMIT 1",
+            (unit_key(unit), text_key(project), kind, int(year) - 1, up_to_run, up_to_run)
+        ).fetchone()
 
 
 _ENTRIES_SQL = """
@@ -353,8 +366,11 @@ def _indicator_rows(indicators: list[dict] | None) -> tuple:
                   _as_text(ind.get("actual"))) for ind in indicators or [])
 
 
-def _supersede(db: sqlite3.Connection, row: FileRow) -> int:
-    """Delete what this file replaces; returns how many evaluations went."""
+def _supersede(db: sqlite3.Connection, row: FileRow, outbox: str | None = None) -> int:
+    """Delete what this file replaces; returns how many evaluations went. With `outbox`, a table
+    of the same unit, project, kind, year and sheet is replaced only when another outbox's run
+    recorded it: within one outbox both stay, and consolidation counts the one saved last and
+    lists the other as a duplicate submission (a file that left INBOX is forgotten anyway)."""
     years = {ev.year for ev in row.evaluations}
     ok = row.status == "ok"
     doomed_files = set()
@@ -367,9 +383,19 @@ def _supersede(db: sqlite3.Connection, row: FileRow) -> int:
                 doomed_files.add(file_id)
     doomed_evs = set()
     for ev in row.evaluations:
-        doomed_evs |= _ids(db, "SELECT id FROM evaluations WHERE unit_key = ? AND project_key = ? "
-                               "AND kind = ? AND year IS ? AND sheet IS ?", ev.identity)
+        if outbox is None:
+            doomed_evs |= _ids(db, _SAME_TABLE, ev.identity)
+        else:
+            doomed_evs |= _ids(db, _SAME_TABLE_ELSEWHERE, (*ev.identity, outbox))
     return _delete(db, doomed_files, doomed_evs)
+
+
+_SAME_TABLE = ("SELECT id FROM evaluations WHERE unit_key = ? AND project_key = ? AND kind = ? "
+               "AND year IS ? AND sheet IS ?")
+_SAME_TABLE_ELSEWHERE = (
+    "SELECT e.id FROM evaluations e JOIN files f ON f.id = e.file_id JOIN runs r ON r.id = f.run_id "
+    "WHERE e.unit_key = ? AND e.project_key = ? AND e.kind = ? AND e.year IS ? AND e.sheet IS ? "
+    "AND json_extract(r.info, '$.outbox') IS NOT ?")
 
 
 def _ids(db, sql: str, params: tuple) -> set[int]:
