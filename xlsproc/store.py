@@ -8,10 +8,13 @@ by (file hash, relative path, unit, project, kind, year, sheet).
 A corrected workbook replaces its earlier results instead of adding to them (see `_supersede`):
   - the same file again (same sha256);
   - the same relative path, for the same year(s) (a path reused next year accumulates instead);
-  - an evaluation with the same unit + project + kind + year + sheet from any other path.
+  - an evaluation with the same unit + project + kind + year + sheet recorded by a run into
+    another OUTBOX (or by any run, when the recording run names no OUTBOX). Within one OUTBOX
+    both versions stay: a file that left INBOX is forgotten by `forget`, and two versions still
+    in INBOX are a duplicate submission, which consolidation resolves and reports.
 
-Safety: WAL journal, one transaction per `record` (a crash or an exception mid-write leaves the
-database as it was), schema versions in PRAGMA user_version, migrations applied in order.
+Safety: WAL journal, one transaction per `record`/`add` (a crash or an exception mid-write leaves
+the database as it was), schema versions in PRAGMA user_version, migrations applied in order.
 """
 from __future__ import annotations
 
