@@ -51,3 +51,20 @@ def test_not_toml_is_a_clear_error(tmp_path):
     bad.write_text("这不是 = = toml", encoding="utf-8")
     with pytest.raises(RulesError, match="不是有效的 TOML"):
         load_rules(bad)
+
+
+def test_a_profile_written_before_a_flag_existed_still_loads(tmp_path):
+    """A district's profile from an older xlsproc lacks the severities of newer flags: they keep
+    their defaults instead of refusing the whole profile; a misspelt code is still refused."""
+    text = DEFAULT.read_text("utf-8")
+    older = "\n".join(line for line in text.splitlines()
+                      if not line.startswith(("weight-column-missing", "filled-by-xlsproc")))
+    custom = tmp_path / "旧规则.toml"
+    custom.write_text(older.replace('weights-sum = "error"', 'weights-sum = "warning"'), "utf-8")
+    rules = load_rules(custom)
+    assert rules.severity("weights-sum") == "warning"
+    assert rules.severity("weight-column-missing") == "error"
+    typo = older.replace('weights-sum = "error"', 'weights-sum = "error"\nweight-sum = "error"')
+    custom.write_text(typo, "utf-8")
+    with pytest.raises(RulesError, match="未知的键 severity.weight-sum"):
+        load_rules(custom)

@@ -52,6 +52,9 @@ def load_rules(path: str | Path | None = None) -> Rules:
         raise RulesError(f"规则文件 {where} 不存在，请检查路径。") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RulesError(f"规则文件 {where} 不是有效的 TOML：{exc}。请对照默认规则文件修改。") from None
+    if isinstance(data.get("severity"), dict):
+        # A flag added by a later xlsproc keeps its default severity in an older profile.
+        data["severity"] = {**default["severity"], **data["severity"]}
     _check_like(default, data, where, "")
     _check_values(data, where)
     return Rules(data)
