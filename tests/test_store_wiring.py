@@ -225,3 +225,39 @@ def test_duplicate_submissions_survive_the_store_for_consolidation(tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
     issues = [[c.value for c in row] for row in wb["问题清单"].iter_rows()]
     assert any("duplicate-submission" in row and first.name in row for row in issues)
+
+
+def test_removing_the_stored_one_of_two_identical_files_keeps_the_other_in_the_store(tmp_path):
+    inbox = _year(tmp_path, 2024, "≥3000人次", "2800人次")
+    [original] = list(inbox.iterdir())
+    (inbox / "副本.xlsx").write_bytes(original.read_bytes())
+    outbox = tmp_path / "out"
+    process(inbox, outbox, jobs=1)
+    [(stored_as, _, _)] = _stored(outbox / "xlsproc.sqlite")[1]
+    (inbox / stored_as).unlink()                 # the bureau deletes the copy the store holds
+    again = process(inbox, outbox, jobs=1)
+    assert again.removed == [stored_as]
+    assert _stored(outbox / "xlsproc.sqlite")[1] == _results(outbox)
+
+
+def test_files_removed_from_inbox_leave_the_store_even_if_the_run_dies_after_planning(tmp_path):
+    import xlsproc.process as P
+    inbox = _year(tmp_path, 2024, "≥3000人次", "2800人次")
+    build(standard_table(unit="另一单位"), Layout(), inbox / "另一单位.xlsx")
+    outbox = tmp_path / "out"
+    process(inbox, outbox, jobs=1)
+    (inbox / "另一单位.xlsx").unlink()
+
+    class Killed(BaseException):
+        pass
+
+    def die(*args, **kwargs):
+        raise Killed                             # as if killed right after the manifest let go
+    real = P._run
+    P._run = die
+    try:
+        with pytest.raises(Killed):
+            process(inbox, outbox, jobs=1)
+    finally:
+        P._run = real
+    assert [r for r, _, _ in _stored(outbox / "xlsproc.sqlite")[1]] == ["某街道_2024.xlsx"]

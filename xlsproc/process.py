@@ -642,10 +642,11 @@ def process(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *
     header = {"format": MANIFEST_FORMAT, "xlsproc": __version__, "rules": rules_hash(rules)}
     manifest = Manifest.load(outbox, header)
     plan = make_plan(inbox, outbox, manifest, force, only, include_locks)
-    forget_stale(plan, manifest, outbox)
     db = Path(db) if db else default_store(outbox)
     recorder = StoreRecorder(db, {"inbox": str(inbox.resolve()), "outbox": str(outbox.resolve()),
                                   "rules": rules.name, "version": __version__}, manifest)
+    recorder.forget(plan.removed, outbox, manifest)   # before the manifest lets go of them
+    forget_stale(plan, manifest, outbox)
     ctx = Context(str(root_of(inbox)), str(outbox), rules,
                   db=str(db) if recorder.up_to_run else None, up_to_run=recorder.up_to_run)
     manifest.before_save = recorder.flush
@@ -741,12 +742,22 @@ class StoreRecorder:
                 for rec in missing:
                     rec["stored"] = True
                 manifest.save()
-        if outcome.removed:
-            self._write(lambda store: {"forgot": store.forget(outcome.removed,
-                                                              outbox=outcome.outbox)})
         if self.error is not None:
             self.error.outcome = outcome       # the run itself is complete: callers may report it
             raise self.error
+
+    def forget(self, removed: list[str], outbox: Path, manifest: Manifest) -> None:
+        """Files that left INBOX leave the store — done before the manifest drops their records,
+        so that a run killed in between forgets them next time. A copy with the same bytes still
+        in INBOX was stored as one of them: it is recorded again (catch_up)."""
+        if not removed:
+            return
+        gone: set[str] = set()
+        self._write(lambda store: {"forgot": gone.update(store.forget_files(removed, outbox))})
+        leaving = set(removed)
+        for record in manifest.records.values():
+            if record["sha256"] in gone and record["rel"] not in leaving:
+                record["stored"] = False
 
     def close(self) -> None:
         if self.store is not None:

@@ -211,15 +211,20 @@ class Store:
         """Drop the results of files gone from INBOX (a process run's `removed`): those recorded
         at these relative paths — only by runs into `outbox`, when given, so that other years'
         runs keep theirs. Returns how many files were dropped."""
-        gone = 0
+        return len(self.forget_files(relpaths, outbox))
+
+    def forget_files(self, relpaths: Iterable[str], outbox: str | Path | None = None) -> set[str]:
+        """`forget`, returning the sha256 of the files dropped (an identical copy still in INBOX
+        was stored as this one: it must be recorded again)."""
+        gone: set[str] = set()
         with _transaction(self.db) as db:
             for rel in relpaths:
-                rows = db.execute("SELECT f.id, r.info FROM files f JOIN runs r ON r.id = f.run_id "
-                                  "WHERE f.relpath = ?", (rel,)).fetchall()
-                for file_id, info in rows:
+                rows = db.execute("SELECT f.id, f.sha256, r.info FROM files f JOIN runs r "
+                                  "ON r.id = f.run_id WHERE f.relpath = ?", (rel,)).fetchall()
+                for file_id, digest, info in rows:
                     if outbox is None or _same_folder(json.loads(info).get("outbox"), outbox):
                         db.execute("DELETE FROM files WHERE id = ?", (file_id,))
-                        gone += 1
+                        gone.add(digest or f"#{file_id}")
         return gone
 
     # --- reading -----------------------------------------------------------------------------
