@@ -94,12 +94,18 @@ def test_a_store_that_missed_a_run_catches_up_on_the_next(tmp_path):
     assert stored == _results(outbox) and len(stored) == 1
 
 
-def test_identical_files_are_recorded_once_and_not_again_on_every_run(tmp_path):
+def _with_identical_copy(tmp_path):
+    """An INBOX holding one workbook twice (a copy under another name), processed once."""
     inbox = _year(tmp_path, 2024, "≥3000人次", "2800人次")
     [original] = list(inbox.iterdir())
     (inbox / "副本.xlsx").write_bytes(original.read_bytes())
     outbox = tmp_path / "out"
     process(inbox, outbox, jobs=1)
+    return inbox, outbox
+
+
+def test_identical_files_are_recorded_once_and_not_again_on_every_run(tmp_path):
+    inbox, outbox = _with_identical_copy(tmp_path)
     runs, stored = _stored(outbox / "xlsproc.sqlite")
     assert len(stored) == 1                      # the same bytes twice: one file for the store
     process(inbox, outbox, jobs=1)
@@ -228,11 +234,7 @@ def test_duplicate_submissions_survive_the_store_for_consolidation(tmp_path):
 
 
 def test_removing_the_stored_one_of_two_identical_files_keeps_the_other_in_the_store(tmp_path):
-    inbox = _year(tmp_path, 2024, "≥3000人次", "2800人次")
-    [original] = list(inbox.iterdir())
-    (inbox / "副本.xlsx").write_bytes(original.read_bytes())
-    outbox = tmp_path / "out"
-    process(inbox, outbox, jobs=1)
+    inbox, outbox = _with_identical_copy(tmp_path)
     [(stored_as, _, _)] = _stored(outbox / "xlsproc.sqlite")[1]
     (inbox / stored_as).unlink()                 # the bureau deletes the copy the store holds
     again = process(inbox, outbox, jobs=1)
