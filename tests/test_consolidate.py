@@ -517,3 +517,13 @@ def test_a_resubmitted_table_is_counted_once_and_listed(tmp_path):
     assert "未计入汇总" in issue["说明"]
     notes = [c.value for row in wb[SUMMARY].iter_rows() for c in row if isinstance(c.value, str)]
     assert any("重复报送" in text for text in notes)
+
+
+def test_tables_whose_project_or_year_could_not_be_read_are_not_taken_for_duplicates(tmp_path):
+    one = make_entry("某街道", "青少年服务", 2024, 90, relpath="a.xlsx")
+    two = make_entry("某街道", "社区治理", 2024, 80, relpath="b.xlsx")
+    for entry in (one, two):
+        entry["evaluations"][0]["project"] = None          # the reader found no 项目名称
+    no_year = [make_entry("某街道", "养老", None, 85, relpath=f"{n}.xlsx") for n in "cd"]
+    summary = consolidate([one, two, *no_year], tmp_path / "汇总.xlsx")
+    assert summary["duplicates"] == 0 and summary["tables"] == 4

@@ -283,7 +283,8 @@ class _Stage:
         each gets one 问题清单 line naming the table counted instead. Returns how many."""
         self.db.execute("BEGIN")
         self.db.execute(
-            f"UPDATE t SET role = {DUPLICATE} WHERE role = 0 AND unit_key != '' AND EXISTS ("
+            f"UPDATE t SET role = {DUPLICATE} WHERE role = 0 AND unit_key != '' "
+            "AND year IS NOT NULL AND (kind != 'project' OR project_key != '') AND EXISTS ("
             "SELECT 1 FROM t u WHERE u.role = 0 AND u.id != t.id AND u.unit_key = t.unit_key "
             "AND u.project_key IS t.project_key AND u.kind = t.kind AND u.year IS t.year AND "
             "(ifnull(u.modified, '') > ifnull(t.modified, '') OR "
