@@ -187,9 +187,10 @@ def work(chunk: list[Task] | None, ctx: Context,
         if event[0] == "done" and isinstance(event[2], _Read):
             item = event[2]
             if item.data is not None:
-                kept += len(item.data)
-                if kept > KEPT_PER_CHUNK:     # the copy reads the file again instead
-                    item.data, kept = None, kept - len(item.data)
+                if kept + len(item.data) > KEPT_PER_CHUNK:
+                    item.data = None          # the copy reads the file again instead
+                else:
+                    kept += len(item.data)
             read.append((i, item))
         else:
             yield event
@@ -594,12 +595,13 @@ class Outcome:
         """The whole results.json (loads every entry: mind memory for very large batches)."""
         return json.loads(self.results_path.read_text("utf-8"))
 
-    def iter_entries(self, processed_only: bool = False) -> Iterator[dict]:
-        """Entries one at a time (e.g. to record the files processed in this run in a store)."""
-        wanted = set(self.processed) if processed_only else None
-        for rec in self.records:
-            if wanted is None or rec["rel"] in wanted:
-                yield json.loads(_entry_text(self.outbox, rec, str(self.root / rec["rel"])))
+    def iter_entries(self) -> Iterator[dict]:
+        """The results.json entries one at a time (flat memory for large batches)."""
+        return map(self.entry, self.records)
+
+    def entry(self, rec: dict) -> dict:
+        """The results entry of one of this run's records."""
+        return json.loads(_entry_text(self.outbox, rec, str(self.root / rec["rel"])))
 
     def totals(self) -> dict:
         ok = [r for r in self.records if r["status"] == "ok"]
@@ -735,10 +737,8 @@ class StoreRecorder:
                    if rec["status"] != "skipped" and not rec.get("stored", True)]
         if missing:
             from .store import file_row
-            entries = (json.loads(_entry_text(outcome.outbox, rec, str(outcome.root / rec["rel"])))
-                       for rec in missing)
-            if self._write(lambda store: store.add((file_row(e) for e in entries), self.run,
-                                                   self.info)):
+            if self._write(lambda store: store.add((file_row(outcome.entry(r)) for r in missing),
+                                                   self.run, self.info)):
                 for rec in missing:
                     rec["stored"] = True
                 manifest.save()
@@ -753,7 +753,11 @@ class StoreRecorder:
         if not removed:
             return
         gone: set[str] = set()
-        self._write(lambda store: {"forgot": gone.update(store.forget_files(removed, outbox))})
+
+        def drop(store) -> dict:
+            gone.update(store.forget_files(removed, outbox))
+            return {}
+        self._write(drop)
         leaving = set(removed)
         for record in manifest.records.values():
             if record["sha256"] in gone and record["rel"] not in leaving:
