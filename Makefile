@@ -31,7 +31,7 @@ demo: install
 	@echo "out/全区绩效自评汇总.xlsx 为全区汇总（汇总、项目、指标明细、问题清单、图表）。"
 
 templates: install
-	$(BIN)/python -m xlsproc.template templates
+	$(BIN)/python -m xlsproc.write.template templates
 
 test: install-test
 	$(BIN)/python -m pytest -q

@@ -93,7 +93,7 @@ def _flag(sheet: str, ind: dict, rng: random.Random) -> dict:
 # --- one measurement, in a child process ------------------------------------------------------
 
 def child(n: int, use_store: bool, trace: bool) -> dict:
-    from xlsproc.consolidate import consolidate
+    from xlsproc.district.book import consolidate
     from xlsproc.store import Store
     with tempfile.TemporaryDirectory() as tmp:
         entries = synthesise(n)

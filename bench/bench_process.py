@@ -118,7 +118,7 @@ def profile(files: list[Path], out: Path) -> None:
     import cProfile
     import pstats
 
-    from xlsproc.process import CHUNK, Context, work
+    from xlsproc.batch.run import CHUNK, Context, work
     from xlsproc.rules import load_rules
     root = files[0].parents[1]
     ctx = Context(str(root), str(out), load_rules())
@@ -151,18 +151,18 @@ def profile(files: list[Path], out: Path) -> None:
 
 
 STAGES = [  # (label, module holding the name the caller looks up, name); indented = nested
-    ("read_workbook", "xlsproc.reader", "read_workbook"),
-    ("  of which read_grids (calamine, formula scan)", "xlsproc.reader", "read_grids"),
-    ("score (pandas, one call per chunk)", "xlsproc.scoring", "score"),
-    ("annotate", "xlsproc.annotate", "annotate"),
-    ("  of which cell patches", "xlsproc.annotate", "cell_patches"),
-    ("  of which the 审核结果 sheet", "xlsproc.annotate", "review_sheet"),
-    ("  of which the 自评报告 sheet", "xlsproc.annotate", "report_sheet"),
-    ("  of which patch_xlsx (incl. verify)", "xlsproc.annotate", "patch_xlsx"),
-    ("    of which verify_preserved", "xlsproc.xlsxpatch", "_verify_open"),
-    ("results entry (file_json)", "xlsproc.process", "file_json"),
-    ("entry file write", "xlsproc.process", "write_entry"),
-    ("sha256", "xlsproc.process", "sha256"),
+    ("read_workbook", "xlsproc.read.reader", "read_workbook"),
+    ("  of which read_grids (calamine, formula scan)", "xlsproc.read.reader", "read_grids"),
+    ("score (pandas, one call per chunk)", "xlsproc.score.scoring", "score"),
+    ("annotate", "xlsproc.write.annotate", "annotate"),
+    ("  of which cell patches", "xlsproc.write.annotate", "cell_patches"),
+    ("  of which the 审核结果 sheet", "xlsproc.write.annotate", "review_sheet"),
+    ("  of which the 自评报告 sheet", "xlsproc.write.annotate", "report_sheet"),
+    ("  of which patch_xlsx (incl. verify)", "xlsproc.write.annotate", "patch_xlsx"),
+    ("    of which verify_preserved", "xlsproc.ooxml.patch", "_verify_open"),
+    ("results entry (file_json)", "xlsproc.batch.run", "file_json"),
+    ("entry file write", "xlsproc.batch.run", "write_entry"),
+    ("sha256", "xlsproc.batch.run", "sha256"),
 ]
 
 

@@ -8,8 +8,8 @@ import pytest
 
 import xlsproc
 from conftest import GOLDEN, SAMPLES, assert_golden
-from xlsproc.annotate import COMPUTED_FILL, FILL, REPORT_SHEET, REVIEW_SHEET, annotate, computed_values
-from xlsproc.process import output_name
+from xlsproc.write.annotate import COMPUTED_FILL, FILL, REPORT_SHEET, REVIEW_SHEET, annotate, computed_values
+from xlsproc.batch.run import output_name
 
 GOOD = sorted(p for p in SAMPLES.glob("*") if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"))
 

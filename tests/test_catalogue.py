@@ -107,7 +107,7 @@ def test_a_template_row_is_no_indicator_without_a_weight_column_either(tmp_path)
 def _bug_of_ours(tmp_path, monkeypatch) -> list[dict]:
     good = build(standard_table(), Layout(), tmp_path / "good.xlsx")
     broken = build(standard_table(), Layout(), tmp_path / "broken.xlsx")
-    import xlsproc.reader as reader
+    import xlsproc.read.reader as reader
     real = reader.read_sheet
 
     def explode(grid):

@@ -19,10 +19,10 @@ import pytest
 from openpyxl.utils.cell import coordinate_to_tuple
 
 from conftest import SAMPLES
-from xlsproc.consolidate import (CHARTS, INDICATORS, ISSUES, PROJECTS, SUMMARY, YOY,
+from xlsproc.district.book import (CHARTS, INDICATORS, ISSUES, PROJECTS, SUMMARY, YOY,
                                  consolidate, export_tables)
-from xlsproc.history import unit_name
-from xlsproc.process import process
+from xlsproc.score.history import unit_name
+from xlsproc.batch.run import process
 from xlsproc.store import Store
 
 HEAD_ROW = 3                                   # 1-based: title, note, header
@@ -393,7 +393,7 @@ def test_units_merge_across_codes_and_total_uses_one_basis(tmp_path):
 
 
 def test_a_failed_write_leaves_the_old_workbook(tmp_path, monkeypatch):
-    import xlsproc.consolidate as module
+    import xlsproc.district.book as module
     out = tmp_path / "汇总.xlsx"
     out.write_bytes(b"old")
 

@@ -19,9 +19,9 @@ import xlsxwriter
 import lo
 from conftest import SAMPLES
 from test_templates import TEMPLATES, fill_department, fill_project
-from xlsproc.grid import sheet_parts
-from xlsproc.process import process
-from xlsproc.xlsxpatch import verify_preserved
+from xlsproc.read.grid import sheet_parts
+from xlsproc.batch.run import process
+from xlsproc.ooxml.patch import verify_preserved
 
 RICH = "功能齐全_2024_项目.xlsx"
 MAIN, ANNEX = "项目支出绩效自评表", "附表"

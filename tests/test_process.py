@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from builders import Layout, build, standard_table
 from conftest import SAMPLES, digest_tree
 from xlsproc.cli import app
-from xlsproc.process import QUARANTINE, RESULTS, STATE, process, work
+from xlsproc.batch.run import QUARANTINE, RESULTS, STATE, process, work
 from xlsproc.rules import load_rules
 
 TESTS = Path(__file__).resolve().parent
@@ -228,7 +228,7 @@ DRIVER = """
 import sys
 sys.path.insert(0, {tests!r})
 from test_process import slow
-from xlsproc.process import process
+from xlsproc.batch.run import process
 process({inbox!r}, {outbox!r}, jobs=2, handler=slow)
 """
 
@@ -328,7 +328,7 @@ def poisoned_chunk(chunk, ctx):
 
 
 def test_a_crash_during_chunk_wide_work_is_pinned_on_one_task():
-    from xlsproc.batch import CRASHED, WorkerPool
+    from xlsproc.batch.pool import CRASHED, WorkerPool
     tasks = [f"t{i}" for i in range(9)] + ["毒"] + [f"u{i}" for i in range(9)]
     done, failed = {}, {}
     with WorkerPool(poisoned_chunk, None, jobs=2, chunk=4) as pool:
@@ -370,7 +370,7 @@ def pid_chunk(chunk, ctx):
 
 
 def test_workers_are_recycled_to_keep_memory_flat():
-    from xlsproc.batch import WorkerPool
+    from xlsproc.batch.pool import WorkerPool
     pids = []
     with WorkerPool(pid_chunk, None, jobs=1, chunk=2, max_tasks_per_worker=4) as pool:
         pool.run(range(12), lambda t, pid: pids.append(pid), lambda *a: pytest.fail(str(a)))

@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xlsproc.scoring import fmt, round_half_up
+from xlsproc.score.scoring import fmt, round_half_up
 
 
 def _reference(x: float) -> float:

@@ -12,9 +12,9 @@ import textwrap
 import pytest
 
 from conftest import SAMPLES
-from xlsproc.history import (relative_completion, relative_target, repeated_shortfall,
+from xlsproc.score.history import (relative_completion, relative_target, repeated_shortfall,
                              target_loosened, unit_key, unit_name)
-from xlsproc.process import process
+from xlsproc.batch.run import process
 from xlsproc.store import SCHEMA_VERSION, Store, StoreError, migrate
 
 YOUTH = "某街道_青少年服务_2024.xlsx"

@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 
 from builders import Ind, Layout, build, standard_table
-from xlsproc.consolidate import consolidate
-from xlsproc.process import process
+from xlsproc.district.book import consolidate
+from xlsproc.batch.run import process
 
 NAME = "青少年活动参与人次"
 
@@ -167,7 +167,7 @@ def test_a_locked_store_is_reported_in_chinese_and_made_good_next_run(tmp_path, 
 def test_a_store_deleted_then_a_run_killed_after_its_first_write_is_still_made_good(tmp_path):
     """Opening a run on a deleted store says in the manifest, before the store exists again,
     that every file is missing from it: a kill right after the first store write cannot hide them."""
-    import xlsproc.process as P
+    import xlsproc.batch.run as P
     inbox = _year(tmp_path, 2024, "≥3000人次", "2800人次")
     build(standard_table(unit="另一单位"), Layout(), inbox / "另一单位.xlsx")
     outbox = tmp_path / "out"
@@ -188,7 +188,7 @@ def test_a_store_deleted_then_a_run_killed_after_its_first_write_is_still_made_g
 def test_a_batch_does_not_score_against_what_it_records_itself(tmp_path, monkeypatch):
     """2023 and 2024 of one unit in one batch: the 2024 relative target stays for manual review
     however the batch is cut into chunks and store transactions (no dependence on timing)."""
-    import xlsproc.process as P
+    import xlsproc.batch.run as P
     inbox = tmp_path / "收件"
     inbox.mkdir()
     for year, target, actual in ((2023, "≥3000人次", "3000人次"), (2024, "不低于上一年度", "2700人次")):
@@ -243,7 +243,7 @@ def test_removing_the_stored_one_of_two_identical_files_keeps_the_other_in_the_s
 
 
 def test_files_removed_from_inbox_leave_the_store_even_if_the_run_dies_after_planning(tmp_path):
-    import xlsproc.process as P
+    import xlsproc.batch.run as P
     inbox = _year(tmp_path, 2024, "≥3000人次", "2800人次")
     build(standard_table(unit="另一单位"), Layout(), inbox / "另一单位.xlsx")
     outbox = tmp_path / "out"

@@ -1,4 +1,4 @@
-"""The blank templates (templates/, xlsproc.template): current, protected, printable, and read
+"""The blank templates (templates/, xlsproc.write.template): current, protected, printable, and read
 back by label — filled with the seed's figures they score like the seed once recalculated."""
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 import lo
 import xlsproc
 from conftest import ROOT
-from xlsproc.reader import read_workbook
+from xlsproc.read.reader import read_workbook
 from xlsproc.rules import Rules, load_rules
-from xlsproc.template import FILE_NAMES, GUIDE_SHEET, KINDS, write_template
+from xlsproc.write.template import FILE_NAMES, GUIDE_SHEET, KINDS, write_template
 
 TEMPLATES = ROOT / "templates"
 TITLES = {"project": "项目支出绩效自评表", "department": "部门整体支出绩效自评表"}
@@ -83,8 +83,8 @@ def _cell_lines(ws) -> list[str]:
 def test_committed_template_is_what_write_template_makes(kind, tmp_path):
     fresh = write_template(kind, tmp_path / FILE_NAMES[kind])
     committed = TEMPLATES / FILE_NAMES[kind]
-    assert committed.is_file(), f"请运行 python -m xlsproc.template 生成 {committed.name}"
-    assert dump(fresh) == dump(committed), "templates/ 已过期：请运行 python -m xlsproc.template"
+    assert committed.is_file(), f"请运行 python -m xlsproc.write.template 生成 {committed.name}"
+    assert dump(fresh) == dump(committed), "templates/ 已过期：请运行 python -m xlsproc.write.template"
 
 
 def test_unknown_kind_is_refused(tmp_path):

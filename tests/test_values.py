@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlsproc.values import (
+from xlsproc.read.values import (
     KINDS,
     OPERATOR_WORDS,
     OPS,

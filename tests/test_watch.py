@@ -15,8 +15,8 @@ import pytest
 
 from builders import Layout, build, standard_table
 from conftest import SAMPLES
-from xlsproc.process import RESULTS
-from xlsproc.watch import Settler, watch
+from xlsproc.batch.run import RESULTS
+from xlsproc.batch.watch import Settler, watch
 
 
 def wait_for(condition, what: str, limit: float = 30.0):

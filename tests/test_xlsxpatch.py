@@ -1,4 +1,4 @@
-"""Tests for xlsproc.xlsxpatch: surgical edits of .xlsx/.xlsm packages.
+"""Tests for xlsproc.ooxml.patch: surgical edits of .xlsx/.xlsm packages.
 
 Fixtures are built in tmp_path:
 * `form`  — openpyxl workbook (merges, fonts/borders/fills, number formats, data
@@ -32,7 +32,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from xlsproc.xlsxpatch import (
+from xlsproc.ooxml.patch import (
     WORKSHEET_ORDER,
     CellPatch,
     NewSheet,
@@ -444,7 +444,7 @@ def test_self_closing_row_and_empty_sheet(rich, tmp_path):
 
 
 def test_formula_translation():
-    from xlsproc.xlsxpatch import _translate_formula
+    from xlsproc.ooxml.patch import _translate_formula
 
     assert _translate_formula("H16*100+$A$1+A$2+$B3", 2, 1, "I16") == "I18*100+$A$1+B$2+$B5"
     assert _translate_formula("SUM('表 一'!A1:B2)&\"A1\"", 1, 0, "X1") == "SUM('表 一'!A2:B3)&\"A1\""
@@ -713,7 +713,7 @@ def test_patch_with_verify_returns_the_losses(form, tmp_path):
 
 
 def test_fsync_is_optional(form, tmp_path, monkeypatch):
-    import xlsproc.xlsxpatch as xp
+    import xlsproc.ooxml.patch as xp
 
     synced = []
     monkeypatch.setattr(xp.os, "fsync", lambda fd: synced.append(fd))
@@ -730,7 +730,7 @@ def test_fsync_is_optional(form, tmp_path, monkeypatch):
 def test_compress_round_trips_at_every_size(size):
     import random
 
-    from xlsproc.xlsxpatch import _compress
+    from xlsproc.ooxml.patch import _compress
 
     rng = random.Random(size)
     data = bytes(rng.choice(b"<c r='A1'>\xe4\xb8\xad</c>") for _ in range(size))
@@ -774,7 +774,7 @@ def test_verify_reads_new_sheets_and_comments(form, tmp_path):
 
 def test_partial_comparison_matches_full_comparison(form, rich, tmp_path, monkeypatch):
     """The shortcut (only differing rows parsed) reports exactly what a full comparison does."""
-    import xlsproc.xlsxpatch as xp
+    import xlsproc.ooxml.patch as xp
 
     cases = []
     for src, patches in ((form, FORM_PATCHES), (rich, [CellPatch(SHEET, "B5", 9, fill="FFFFC7CE", comment="核")])):
@@ -819,7 +819,7 @@ def test_verify_handles_cdata_rows(form, tmp_path):
 def test_fast_row_and_cell_scans_match_the_general_ones(form, rich):
     """The bulk row split and the cell scan with a leading r="…" give what the general
     (one element at a time) code gives."""
-    import xlsproc.xlsxpatch as xp
+    import xlsproc.ooxml.patch as xp
 
     for path in (form, rich):
         data = _member(path, SHEET1)

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 import xlsproc
-import xlsproc.xlsxpatch as xp
+import xlsproc.ooxml.patch as xp
 from conftest import SAMPLES
-from xlsproc.annotate import annotate
-from xlsproc.xlsxpatch import CellPatch, NewSheet, patch_xlsx
+from xlsproc.write.annotate import annotate
+from xlsproc.ooxml.patch import CellPatch, NewSheet, patch_xlsx
 
 XLSX_SAMPLES = sorted(p for p in SAMPLES.glob("*") if p.suffix.lower() in (".xlsx", ".xlsm"))
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .model import Evaluation, Flag, XlsprocError
-from .rules import Rules, RulesError, load_rules
+from xlsproc.model import Evaluation, Flag, XlsprocError
+from xlsproc.rules import Rules, RulesError, load_rules
 
 __version__ = "0.1.0"
 
@@ -22,8 +22,8 @@ def evaluate(path: str | Path, rules: Rules | None = None, last_year=None):
 
     `last_year(evaluation, indicator) -> float | None` scores relative targets against last
     year's actual (see scoring.score)."""
-    from .reader import read_workbook
-    from .scoring import score
+    from xlsproc.read.reader import read_workbook
+    from xlsproc.score.scoring import score
     return score(read_workbook(path), rules or load_rules(), last_year)
 
 
@@ -33,8 +33,8 @@ def evaluate_many(paths, rules: Rules | None = None, last_year=None) -> list:
     Returns, in order, one item per path: its list of EvaluationResult, or the XlsprocError
     that stopped it. Lock files are not special here; callers skip them first.
     """
-    from .reader import read_workbook
-    from .scoring import score
+    from xlsproc.read.reader import read_workbook
+    from xlsproc.score.scoring import score
     read: list = []
     for path in paths:
         try:
@@ -49,8 +49,8 @@ def evaluate_many(paths, rules: Rules | None = None, last_year=None) -> list:
 
 def check_file(path: str | Path, rules: Rules | None = None) -> dict:
     """One workbook → its results-json entry; never raises for a bad workbook."""
-    from .grid import is_lock_file
-    from .results import file_json
+    from xlsproc.read.grid import is_lock_file
+    from xlsproc.write.results import file_json
     path = Path(path)
     if is_lock_file(path):
         return file_json(path, status="skipped")
@@ -59,10 +59,10 @@ def check_file(path: str | Path, rules: Rules | None = None) -> dict:
     except XlsprocError as exc:
         return file_json(path, error=exc)
     except OSError as exc:
-        from .errors import os_file_error
+        from xlsproc.errors import os_file_error
         return file_json(path, error=os_file_error(exc))
     except Exception as exc:           # a bug of ours must cost this file only, never the batch
-        from .errors import file_error
+        from xlsproc.errors import file_error
         return file_json(path, error=file_error("internal-error", detail=f"{type(exc).__name__}: {exc}"))
     return file_json(path, results)
 

@@ -128,7 +128,7 @@ RulesOption = Annotated[Optional[Path], typer.Option(
 
 
 def _load_rules(path: Path | None):
-    from .rules import RulesError, load_rules
+    from xlsproc.rules import RulesError, load_rules
     try:
         return load_rules(path)
     except RulesError as exc:
@@ -147,7 +147,7 @@ def check(
 
     示例：xlsproc check 某街道_青少年服务_2024.xlsx
     """
-    from . import check as run_check
+    from xlsproc import check as run_check
     profile = _load_rules(rules)
     entries = run_check(*_expand(files), rules=profile)     # a missing file is one error entry
     if as_json:
@@ -188,8 +188,8 @@ def process(
 
     示例：xlsproc process 收件箱 -o 审核结果 --jobs 4
     """
-    from .model import XlsprocError
-    from .process import process as run_process
+    from xlsproc.model import XlsprocError
+    from xlsproc.batch.run import process as run_process
     profile = _load_rules(rules)
     if not inbox.exists():
         err.print(f"[bold red]错误：[/]找不到 {inbox}，请检查路径。")
@@ -243,9 +243,9 @@ def consolidate(
 
 def _consolidate(source: Path, output: Path, profile, year=None, district="全区",
                  csv=None, parquet=None) -> None:
-    from .consolidate import consolidate as run_consolidate
-    from .consolidate import export_tables
-    from .model import XlsprocError
+    from xlsproc.district.book import consolidate as run_consolidate
+    from xlsproc.district.book import export_tables
+    from xlsproc.model import XlsprocError
     try:
         summary = run_consolidate(source, output, year=year, district=district, rules=profile)
         exported = export_tables(source, csv, parquet, year=year, rules=profile) \
@@ -286,8 +286,8 @@ def watch(
 
     示例：xlsproc watch 收件箱 -o 审核结果
     """
-    from .model import XlsprocError
-    from .watch import watch as run_watch
+    from xlsproc.model import XlsprocError
+    from xlsproc.batch.watch import watch as run_watch
     profile = _load_rules(rules)
     if not inbox.is_dir():
         err.print(f"[bold red]错误：[/]找不到目录 {inbox}，请检查路径。")
@@ -332,7 +332,7 @@ def _bar(progress):
 
 def print_batch_summary(outcome) -> None:
     """The end of a batch, in Chinese: counts, grades, flags, and every file that failed."""
-    from .process import QUARANTINE
+    from xlsproc.batch.run import QUARANTINE
     t = outcome.totals()
     reused = t["files"] - len(outcome.processed)
     gone = f"，移除已离开收件目录的 {len(outcome.removed)} 个文件的输出" if outcome.removed else ""
@@ -392,9 +392,9 @@ def report(
 
     示例：xlsproc report 洪山区团委_2024_部门整体.xlsx > 自评报告.txt
     """
-    from . import evaluate
-    from . import report as reports
-    from .model import XlsprocError
+    from xlsproc import evaluate
+    from xlsproc.write import report as reports
+    from xlsproc.model import XlsprocError
     profile = _load_rules(rules)
     if not file.exists():
         err.print(f"[bold red]错误：[/]找不到文件 {file}，请检查路径。")
@@ -419,7 +419,7 @@ def template(
 
     示例：xlsproc template project -o 项目支出绩效自评表.xlsx
     """
-    from .template import KINDS, write_template
+    from xlsproc.write.template import KINDS, write_template
     if kind not in KINDS:
         err.print(f"[bold red]错误：[/]模板类型应为 {' 或 '.join(KINDS)}，而不是 {kind!r}。")
         raise typer.Exit(2)
@@ -436,7 +436,7 @@ def template(
 
 def _expand(paths: list[Path]) -> list[Path]:
     """A folder named on the command line stands for the workbooks below it."""
-    from .process import discover
+    from xlsproc.batch.run import discover
     out: list[Path] = []
     for path in paths:
         out.extend(discover(path) if path.is_dir() else [path])
@@ -444,7 +444,7 @@ def _expand(paths: list[Path]) -> list[Path]:
 
 
 def _cannot_write(where: Path, exc: OSError) -> str:
-    from .errors import os_reason
+    from xlsproc.errors import os_reason
     reason = os_reason(exc)
     return f"无法写入 {where}（{reason}）。请换一个可以写入的位置（-o），输入文件未受影响。"
 
@@ -491,12 +491,12 @@ def _reported_indicators(ev: dict):
 
 
 def _num(x) -> str:
-    from .scoring import fmt
+    from xlsproc.score.scoring import fmt
     return "—" if x is None else fmt(x)
 
 
 def _pct(x) -> str:
-    from .scoring import pct
+    from xlsproc.score.scoring import pct
     return "—" if x is None else pct(x)
 
 

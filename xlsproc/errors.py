@@ -6,7 +6,7 @@ import tomllib
 from functools import lru_cache
 from importlib import resources
 
-from .model import Flag, XlsprocError
+from xlsproc.model import Flag, XlsprocError
 
 FILE_CODES = ("file-corrupt", "file-not-found", "file-unreadable", "file-encrypted",
               "file-unsupported", "file-too-large",

@@ -27,8 +27,8 @@ from itertools import groupby
 from pathlib import Path
 from typing import NamedTuple
 
-from .history import single_number, text_key, unit_key
-from .model import XlsprocError
+from xlsproc.score.history import single_number, text_key, unit_key
+from xlsproc.model import XlsprocError
 
 DEFAULT_NAME = "xlsproc.sqlite"
 

@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..model import SEVERITIES
+from xlsproc.model import SEVERITIES
 
 
 class RulesError(ValueError):

@@ -14,12 +14,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import layout, marks
-from .grid import Grid, clean_value, read_grids
-from .layout import Label
-from .model import (EMPTY, Cell, CellRef, Evaluation, FundRow, Funds, IndicatorRow,
+from xlsproc.read import layout
+from xlsproc.write import marks
+from xlsproc.read.grid import Grid, clean_value, read_grids
+from xlsproc.read.layout import Label
+from xlsproc.model import (EMPTY, Cell, CellRef, Evaluation, FundRow, Funds, IndicatorRow,
                     XlsprocError, indicator_row)
-from .values import parse_value
+from xlsproc.read.values import parse_value
 
 MAX_LABEL_LEN = 24          # longer text is prose, not a header label
 MAX_HEADER_ROW = 300        # an evaluation table's header is near the top; a 50,000-row list is not one
@@ -730,7 +731,7 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> list[Evaluatio
     grids = read_grids(path, data=data)
     evaluations = [e for g in grids for e in read_sheet(g)]
     if not evaluations:
-        from .errors import file_error
+        from xlsproc.errors import file_error
         names = "、".join(g.sheet for g in grids) or "无工作表"
         raise file_error("no-evaluation-found", sheets=names)
     review = next((g for g in grids if g.sheet == marks.REVIEW_SHEET), None)

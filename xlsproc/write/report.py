@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .history import unit_name
-from .scoring import EvaluationResult, IndicatorResult, fmt, pct
+from xlsproc.score.history import unit_name
+from xlsproc.score.scoring import EvaluationResult, IndicatorResult, fmt, pct
 
 PROMPT_REASON = "【未填写偏差原因，请补充未完成原因及改进措施】"
 PROMPT_MEASURES = ("【请填表人根据上述问题填写下一步改进措施，例如：科学设定绩效目标、"

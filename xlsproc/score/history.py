@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .values import parse_value
+from xlsproc.read.values import parse_value
 
 # --- keys ------------------------------------------------------------------------------------
 

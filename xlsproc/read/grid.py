@@ -18,8 +18,8 @@ from typing import Any
 
 import python_calamine as calamine
 
-from .errors import file_error
-from .model import XlsprocError
+from xlsproc.errors import file_error
+from xlsproc.model import XlsprocError
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -348,7 +348,7 @@ def _trusted_caches(cells: dict, full_calc: bool) -> dict:
 def _styled_cells(xml: str, styles: frozenset[str]) -> set[tuple[int, int]]:
     """The cells whose format is one of `styles`. Only the tags holding such a style attribute
     are read, each with _STYLED: a sheet has hundreds of cells and few shown as percentages."""
-    from .model import parse_cell_name
+    from xlsproc.model import parse_cell_name
     out = set()
     for found in _style_attribute(styles).finditer(xml):
         at = found.start()
@@ -376,7 +376,7 @@ def _style_attribute(styles: frozenset[str]) -> re.Pattern:
 
 def _formula_cells(xml: str) -> dict[tuple[int, int], tuple[str, bool, float | None]]:
     """(row, col) → (formula text, has a cached result, the cached number if any)."""
-    from .model import parse_cell_name
+    from xlsproc.model import parse_cell_name
     cells = {}
     for attrs, body in _formula_candidates(xml):
         f = _F.search(body) if body else None

@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from .model import Cell, XlsprocError
-from .fileio import sha256
-from .scoring import EvaluationResult
+from xlsproc.model import Cell, XlsprocError
+from xlsproc.fileio import sha256
+from xlsproc.score.scoring import EvaluationResult
 
 
 def _text(cell: Cell) -> str | None:

@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .batch import WorkerPool
-from .model import XlsprocError
-from .process import (CHUNK, DEFAULT_TIMEOUT, UNREADABLE, WORKER_MODULES, Context, Outcome,
+from xlsproc.batch.pool import WorkerPool
+from xlsproc.model import XlsprocError
+from xlsproc.batch.run import (CHUNK, DEFAULT_TIMEOUT, UNREADABLE, WORKER_MODULES, Context, Outcome,
                       check_paths, discover, process, relative, work)
-from .rules import Rules, load_rules
+from xlsproc.rules import Rules, load_rules
 
 Snapshot = dict[str, tuple[int, int]]          # rel → (size, mtime_ns)
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import layout
-from .errors import make_flag
-from .model import Cell, Evaluation, Flag, IndicatorRow
-from .rules import Rules, load_rules
-from .history import relative_completion, relative_target
-from .values import Value, parse_value, units_compatible
+from xlsproc.read import layout
+from xlsproc.errors import make_flag
+from xlsproc.model import Cell, Evaluation, Flag, IndicatorRow
+from xlsproc.rules import Rules, load_rules
+from xlsproc.score.history import relative_completion, relative_target
+from xlsproc.read.values import Value, parse_value, units_compatible
 
 # What an 指标性质 / 指标方向 column may hold.
 OPERATORS = {"≥": ">=", ">=": ">=", ">": ">", "≤": "<=", "<=": "<=", "<": "<", "=": "=",
@@ -742,7 +742,7 @@ SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 def _ordered(flags: list[Flag]) -> list[Flag]:
-    from .model import parse_cell_name
+    from xlsproc.model import parse_cell_name
     def key(f: Flag):
         pos = parse_cell_name(f.cell) if f.cell else (-1, -1)
         return (SEVERITY_ORDER[f.severity], pos)

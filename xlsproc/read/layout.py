@@ -57,7 +57,7 @@ def _normalize(text: str) -> Label:
 @lru_cache(maxsize=None)
 def labels() -> dict:
     """The synonym tables, with every synonym normalised the same way as cells are."""
-    raw = tomllib.loads(resources.files("xlsproc").joinpath("labels.toml").read_text("utf-8"))
+    raw = tomllib.loads(resources.files("xlsproc.read").joinpath("labels.toml").read_text("utf-8"))
     out: dict = {}
     for section, roles in raw.items():
         if section == "placeholder":

@@ -13,11 +13,12 @@ import zipfile
 from collections import defaultdict
 from pathlib import Path
 
-from . import __version__, report
-from .marks import FILLED_HEAD, FILLED_TITLE, REPORT_SHEET, REVIEW_SHEET
-from .model import Cell, Flag, XlsprocError
-from .scoring import EvaluationResult, fmt, pct
-from .xlsxpatch import CellPatch, NewSheet, internal_location, patch_xlsx
+from xlsproc import __version__
+from xlsproc.write import report
+from xlsproc.write.marks import FILLED_HEAD, FILLED_TITLE, REPORT_SHEET, REVIEW_SHEET
+from xlsproc.model import Cell, Flag, XlsprocError
+from xlsproc.score.scoring import EvaluationResult, fmt, pct
+from xlsproc.ooxml.patch import CellPatch, NewSheet, internal_location, patch_xlsx
 
 FILL = {"error": "FFFFC7CE", "warning": "FFFFEB9C", "info": "FFDDEBF7"}
 COMPUTED_FILL = "FFE2EFDA"          # light green: a value xlsproc wrote into a blank cell
@@ -235,7 +236,7 @@ def xls_to_xlsx(src: Path, dst: Path) -> None:
     import openpyxl
     from openpyxl.utils import get_column_letter
 
-    from .grid import read_grids
+    from xlsproc.read.grid import read_grids
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for grid in read_grids(src):

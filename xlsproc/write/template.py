@@ -11,7 +11,7 @@ Input cells are light yellow and unlocked; labels and formulas are protected (no
 Numbers in the 填表说明 sheet and the default weights come from the rule profile at generation
 time, so the instructions never drift from the checker.
 
-    python -m xlsproc.template [DIR]     # rewrite templates/ (or DIR)
+    python -m xlsproc.write.template [DIR]     # rewrite templates/ (or DIR)
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell as cell_name
 
-from .rules import Rules, load_rules
+from xlsproc.rules import Rules, load_rules
 
 KINDS = ("project", "department")
 FILE_NAMES = {"project": "项目支出绩效自评表.xlsx", "department": "部门整体支出绩效自评表.xlsx"}
@@ -440,7 +440,7 @@ def write_template(kind: str, path: Path, rules: Rules | None = None) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    folder = Path(argv[0]) if argv else Path(__file__).resolve().parent.parent / "templates"
+    folder = Path(argv[0]) if argv else Path(__file__).resolve().parents[2] / "templates"
     for kind in KINDS:
         print(write_template(kind, folder / FILE_NAMES[kind]))
 

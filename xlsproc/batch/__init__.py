@@ -1,0 +1,1 @@
+"""A folder in, annotated copies and results.json out: the run, its workers, manifest and watch."""

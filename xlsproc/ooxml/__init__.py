@@ -1,0 +1,1 @@
+"""The .xlsx package layer: surgical edits of an OOXML package and their verification."""
