@@ -5,46 +5,13 @@ Nothing here knows about openpyxl, calamine or pandas.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 SEVERITIES = ("error", "warning", "info")
 
 
-def col_letter(col: int) -> str:
-    """0-based column index → Excel letters (0 → A, 26 → AA)."""
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def cell_name(row: int, col: int) -> str:
-    """0-based (row, col) → 'H22'."""
-    return f"{col_letter(col)}{row + 1}"
-
-
-_CELL_NAME = re.compile(r"([A-Z]{1,3})([1-9][0-9]*)")
-
-
-def parse_cell_name(ref: str) -> tuple[int, int]:
-    """'H22' → 0-based (row, col)."""
-    plain = _CELL_NAME.fullmatch(ref)       # the usual form, read without walking each character
-    if plain:
-        letters, digits = plain.groups()
-        col = 0
-        for ch in letters:
-            col = col * 26 + (ord(ch) - 64)
-        return int(digits) - 1, col - 1
-    letters = "".join(ch for ch in ref if ch.isalpha()).upper()
-    digits = "".join(ch for ch in ref if ch.isdigit())
-    col = 0
-    for ch in letters:
-        col = col * 26 + (ord(ch) - 64)
-    return int(digits) - 1, col - 1
+from xlsproc.refs import cell_name, col_letter, parse_cell_name  # noqa: F401 (re-exported)
 
 
 class CellRef(NamedTuple):

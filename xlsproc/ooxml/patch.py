@@ -164,57 +164,9 @@ MAX_ROW, MAX_COL, MAX_TEXT = 1_048_576, 16_384, 32_767
 # Cell references
 
 
-_REF_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]+)$")
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def _parse_ref(ref: str) -> tuple[int, int]:
-    """'H22' → 0-based (row, col)."""
-    m = _REF_RE.match(ref.strip())
-    if not m:
-        raise ValueError(f"不是有效的单元格地址：{ref!r}")
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + ord(ch) - 64
-    row = int(m.group(2))
-    if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
-        raise ValueError(f"单元格地址超出范围：{ref!r}")
-    return row - 1, col - 1
-
-
-@functools.lru_cache(maxsize=1 << 12)
-def _col_letters(col: int) -> str:
-    letters, col = "", col + 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-@functools.lru_cache(maxsize=1 << 12)
-def _col_index(letters: str) -> int:
-    """'H' → 7 (upper-case letters, at most three)."""
-    col = 0
-    for ch in letters:
-        col = col * 26 + ord(ch) - 64
-    return col - 1
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def _ref(row: int, col: int) -> str:
-    return f"{_col_letters(col)}{row + 1}"
-
-
-@functools.lru_cache(maxsize=1 << 12)
-def _parse_range(rng: str) -> tuple[int, int, int, int]:
-    first, _, last = rng.partition(":")
-    r1, c1 = _parse_ref(first)
-    r2, c2 = _parse_ref(last) if last else (r1, c1)
-    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
-
-
-def _range(r1: int, c1: int, r2: int, c2: int) -> str:
-    return f"{_ref(r1, c1)}:{_ref(r2, c2)}"
+from xlsproc.refs import (col_index as _col_index, col_letter as _col_letters,  # noqa: E402
+                          cell_name as _ref, parse_cell as _parse_ref, parse_range as _parse_range,
+                          range_name as _range)
 
 
 # ---------------------------------------------------------------------------

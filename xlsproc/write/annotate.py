@@ -17,6 +17,7 @@ from xlsproc import __version__
 from xlsproc.write import report
 from xlsproc.write.marks import FILLED_HEAD, FILLED_TITLE, REPORT_SHEET, REVIEW_SHEET
 from xlsproc.model import Cell, Flag, XlsprocError
+from xlsproc.refs import cell_name
 from xlsproc.score.scoring import EvaluationResult, fmt, pct
 from xlsproc.ooxml.patch import CellPatch, NewSheet, internal_location, patch_xlsx
 
@@ -161,7 +162,7 @@ def _summary_block(sheet: NewSheet, res: EvaluationResult) -> None:
 
 def _style_row(sheet: NewSheet, row: int, ncols: int, style: str) -> None:
     for c in range(ncols):
-        sheet.styles[f"{chr(65 + c)}{row}"] = style
+        sheet.styles[cell_name(row - 1, c)] = style
 
 
 def _flag_row(flag: Flag) -> list:
