@@ -159,7 +159,7 @@ STAGES = [  # (label, module holding the name the caller looks up, name); indent
     ("  of which the 审核结果 sheet", "xlsproc.write.annotate", "review_sheet"),
     ("  of which the 自评报告 sheet", "xlsproc.write.annotate", "report_sheet"),
     ("  of which patch_xlsx (incl. verify)", "xlsproc.write.annotate", "patch_xlsx"),
-    ("    of which verify_preserved", "xlsproc.ooxml.patch", "_verify_open"),
+    ("    of which verify_preserved", "xlsproc.ooxml.verify", "_verify_open"),
     ("results entry (file_json)", "xlsproc.batch.run", "file_json"),
     ("entry file write", "xlsproc.batch.run", "write_entry"),
     ("sha256", "xlsproc.batch.run", "sha256"),

@@ -32,8 +32,8 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from xlsproc.ooxml.sheet import WORKSHEET_ORDER
 from xlsproc.ooxml.patch import (
-    WORKSHEET_ORDER,
     CellPatch,
     NewSheet,
     internal_location,
@@ -444,7 +444,7 @@ def test_self_closing_row_and_empty_sheet(rich, tmp_path):
 
 
 def test_formula_translation():
-    from xlsproc.ooxml.patch import _translate_formula
+    from xlsproc.ooxml.sheet import _translate_formula
 
     assert _translate_formula("H16*100+$A$1+A$2+$B3", 2, 1, "I16") == "I18*100+$A$1+B$2+$B5"
     assert _translate_formula("SUM('表 一'!A1:B2)&\"A1\"", 1, 0, "X1") == "SUM('表 一'!A2:B3)&\"A1\""
@@ -713,10 +713,10 @@ def test_patch_with_verify_returns_the_losses(form, tmp_path):
 
 
 def test_fsync_is_optional(form, tmp_path, monkeypatch):
-    import xlsproc.ooxml.patch as xp
+    import xlsproc.ooxml.package as package
 
     synced = []
-    monkeypatch.setattr(xp.os, "fsync", lambda fd: synced.append(fd))
+    monkeypatch.setattr(package.os, "fsync", lambda fd: synced.append(fd))
     patch_xlsx(form, tmp_path / "a.xlsx", FORM_PATCHES)
     assert len(synced) == 1
     patch_xlsx(form, tmp_path / "b.xlsx", FORM_PATCHES, fsync=False)
@@ -730,7 +730,7 @@ def test_fsync_is_optional(form, tmp_path, monkeypatch):
 def test_compress_round_trips_at_every_size(size):
     import random
 
-    from xlsproc.ooxml.patch import _compress
+    from xlsproc.ooxml.package import _compress
 
     rng = random.Random(size)
     data = bytes(rng.choice(b"<c r='A1'>\xe4\xb8\xad</c>") for _ in range(size))
@@ -774,7 +774,7 @@ def test_verify_reads_new_sheets_and_comments(form, tmp_path):
 
 def test_partial_comparison_matches_full_comparison(form, rich, tmp_path, monkeypatch):
     """The shortcut (only differing rows parsed) reports exactly what a full comparison does."""
-    import xlsproc.ooxml.patch as xp
+    import xlsproc.ooxml.verify as verify
 
     cases = []
     for src, patches in ((form, FORM_PATCHES), (rich, [CellPatch(SHEET, "B5", 9, fill="FFFFC7CE", comment="核")])):
@@ -793,7 +793,7 @@ def test_partial_comparison_matches_full_comparison(form, rich, tmp_path, monkey
         for label, edit in edits.items():
             cases.append((src, _damage(out, tmp_path / f"{src.stem}_{label}.xlsx", SHEET1, edit)))
     fast = [verify_preserved(src, dst) for src, dst in cases]
-    monkeypatch.setattr(xp, "_sheet_xml_delta", lambda *args: False)
+    monkeypatch.setattr(verify, "_sheet_xml_delta", lambda *args: False)
     full = [verify_preserved(src, dst) for src, dst in cases]
     assert fast == full
     assert sum(1 for f in fast if f) >= 8
@@ -819,16 +819,17 @@ def test_verify_handles_cdata_rows(form, tmp_path):
 def test_fast_row_and_cell_scans_match_the_general_ones(form, rich):
     """The bulk row split and the cell scan with a leading r="…" give what the general
     (one element at a time) code gives."""
-    import xlsproc.ooxml.patch as xp
+    from xlsproc.ooxml.sheet import _SheetXml
+    from xlsproc.ooxml.verify import _split_rows, _split_sheet
 
     for path in (form, rich):
         data = _member(path, SHEET1)
-        split = xp._split_sheet(data)
+        split = _split_sheet(data)
         assert split is not None
         start = data.index(b">", data.index(b"<sheetData")) + 1
         content = data[start:data.index(b"</sheetData>")]
-        assert xp._split_rows(content, b"") == xp._split_rows(content + b" ", b"")  # bulk vs one by one
-        sheet = xp._SheetXml(data.decode())
+        assert _split_rows(content, b"") == _split_rows(content + b" ", b"")  # bulk vs one by one
+        sheet = _SheetXml(data.decode())
         for row in split.rows:
             text = row.decode()
             head = sheet.row_open.match(text)
@@ -836,7 +837,7 @@ def test_fast_row_and_cell_scans_match_the_general_ones(form, rich):
                 assert sheet._cells(text, head.end()) == sheet._cells_slow(text, head.end())
     for content in (b'<row r="1"/><row r="2"></row>', b'<row r="1"/></row>', b'<rowx></row>',
                     b'<row r="1"></row></row>', b'<row r="1"><row></row>', b"<row></row>x"):
-        assert xp._split_rows(content, b"") == xp._split_rows(content + b" ", b"")
+        assert _split_rows(content, b"") == _split_rows(content + b" ", b"")
 
 
 def test_verify_in_memory_matches_verify_preserved(form, rich, tmp_path):

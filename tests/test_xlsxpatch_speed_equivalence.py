@@ -6,6 +6,7 @@ in verification must not change a single byte of a copy, nor what verification r
 """
 from __future__ import annotations
 
+import importlib
 import os
 import random
 import re
@@ -17,17 +18,29 @@ from pathlib import Path
 import pytest
 
 import xlsproc
-import xlsproc.ooxml.patch as xp
 from conftest import SAMPLES
 from xlsproc.write.annotate import annotate
-from xlsproc.ooxml.patch import CellPatch, NewSheet, patch_xlsx
+import xlsproc.ooxml.package as ooxml_package
+from xlsproc.ooxml.patch import CellPatch, NewSheet, _collect, patch_xlsx
+from xlsproc.ooxml.markup import _MEMO_LIMIT, _attr, _by_content
+from xlsproc.ooxml.package import (NS_MAIN, XML_DECL, _ContentTypes, _Package, _ZipWriter, _content_types,
+                                   _parse_rels, _write_package)
+from xlsproc.ooxml.workbook import _Workbook, _read_sheets
+from xlsproc.ooxml.styles import _LazyStyles, _Styles, _section_items
+from xlsproc.ooxml.sheet import _SheetXml, _merge_index
+from xlsproc.ooxml.comments import _Note, _merge_comments
+from xlsproc.ooxml.newsheet import _WRAPPING, _merged_spans, _render_sheet, _text_width
+from xlsproc.ooxml.verify import _TOP_NAMES, _alternation, _multiset_split
+from xlsproc.refs import cell_name
 
+OOXML_MODULES = [importlib.import_module(f"xlsproc.ooxml.{name}") for name in
+                 ("markup", "package", "workbook", "styles", "sheet", "comments", "newsheet", "verify", "patch")]
 XLSX_SAMPLES = sorted(p for p in SAMPLES.glob("*") if p.suffix.lower() in (".xlsx", ".xlsm"))
 
 
 def _clear_caches() -> None:
     """Forget everything memoised by content, so the next patch computes it all again."""
-    for value in vars(xp).values():
+    for value in (v for module in OOXML_MODULES for v in vars(module).values()):
         clear = getattr(value, "cache_clear", None)
         if callable(clear):
             clear()
@@ -96,7 +109,7 @@ def test_failed_in_place_write_leaves_no_file(tmp_path, monkeypatch):
     def broken(fd, data):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(xp.os, "write", broken)
+    monkeypatch.setattr(ooxml_package.os, "write", broken)
     with pytest.raises(OSError):
         patch_xlsx(src, dst, _patches(src), atomic=False)
     assert not dst.exists()
@@ -134,17 +147,17 @@ def test_memoised_work_gives_the_same_copies(tmp_path):
 def _memoised_calls(src: Path) -> list[tuple]:
     """(memoised parse, its arguments) for the parts of src a patch parses."""
     with zipfile.ZipFile(src) as zf:
-        pkg = xp._Package(zf)
-        wb = xp._Workbook(pkg)
-        sheet = xp._SheetXml(pkg.text(wb.worksheet(_sheet_name(src)).part))
+        pkg = _Package(zf)
+        wb = _Workbook(pkg)
+        sheet = _SheetXml(pkg.text(wb.worksheet(_sheet_name(src)).part))
         start, end = sheet.tail_span()
-        calls = [(xp._parse_rels, (wb.part, wb.rels.xml)), (xp._read_sheets, (wb.part, wb.rels.xml, wb.xml)),
-                 (xp._content_types, ("Override", "PartName", pkg.text(xp._ContentTypes.PATH))),
-                 (xp._merge_index, (sheet.p, sheet.xml[start:end]))]
-        styles = xp._Styles(pkg, wb)
+        calls = [(_parse_rels, (wb.part, wb.rels.xml)), (_read_sheets, (wb.part, wb.rels.xml, wb.xml)),
+                 (_content_types, ("Override", "PartName", pkg.text(_ContentTypes.PATH))),
+                 (_merge_index, (sheet.p, sheet.xml[start:end]))]
+        styles = _Styles(pkg, wb)
         for local in ("fonts", "fills", "borders", "cellXfs"):
             _, content_start, content_end, _ = styles._section(local)
-            calls.append((xp._section_items, (styles.p, local, styles.xml[content_start:content_end])))
+            calls.append((_section_items, (styles.p, local, styles.xml[content_start:content_end])))
     return calls
 
 
@@ -160,10 +173,10 @@ def test_shared_parse_results_are_not_changed_by_a_patch(tmp_path):
 
 
 def test_memoised_parse_of_a_large_part_is_not_kept():
-    big = "x" * (xp._MEMO_LIMIT + 1)
+    big = "x" * (_MEMO_LIMIT + 1)
     calls = []
 
-    @xp._by_content
+    @_by_content
     def parse(text: str) -> int:
         calls.append(text)
         return len(text)
@@ -176,14 +189,14 @@ def test_memoised_parse_of_a_large_part_is_not_kept():
 # Scans and shortcuts against their reference
 
 
-def _rows_reference(sheet: xp._SheetXml, data: str) -> tuple[list[int], list[int], list[int]]:
+def _rows_reference(sheet: _SheetXml, data: str) -> tuple[list[int], list[int], list[int]]:
     """The row scan as it was: one opening tag at a time, the r attribute read by _attr."""
     nums, starts, ends, pos, last = [], [], [], 0, 0
     tag, close = re.compile(rf"<{sheet.p}row(?=[\s/>])([^>]*+)>"), f"</{sheet.p}row>"
     while (m := tag.search(data, pos)) is not None:
         attrs = m.group(1)
         end = m.end() if attrs.endswith("/") else data.index(close, m.end()) + len(close)
-        r = xp._attr(attrs, "r")
+        r = _attr(attrs, "r")
         last = int(r or last + 1)
         nums.append(last)
         starts.append(m.start())
@@ -196,13 +209,13 @@ def test_row_scan_matches_the_reference():
     data = ('<row r="1"><c r="A1"/></row><row r="2" spans="1:3"/><row spans="1:2" r="4">'
             "<c/></row><row r='5'></row><row></row><row r=\"7\"x=\"1\"></row><row r=\"\"/>"
             '<row r="12" ht="30"><c r="B12"><v>1</v></c></row>')
-    sheet = xp._SheetXml(f'<worksheet><sheetData>{data}</sheetData></worksheet>')
+    sheet = _SheetXml(f'<worksheet><sheetData>{data}</sheetData></worksheet>')
     assert sheet._rows(data) == _rows_reference(sheet, data)
     for src in XLSX_SAMPLES:
         with zipfile.ZipFile(src) as zf:
             for name in zf.namelist():
                 if name.startswith("xl/worksheets/sheet"):
-                    sheet = xp._SheetXml(zf.read(name).decode())
+                    sheet = _SheetXml(zf.read(name).decode())
                     start, end = sheet.data_span()
                     content = sheet.xml[start:end]
                     assert sheet._rows(content) == _rows_reference(sheet, content), (src.name, name)
@@ -212,12 +225,12 @@ def test_sheet_spans_follow_the_edits():
     """The spans kept across edit_cells and add_legacy_drawing are those found afresh."""
     for src in XLSX_SAMPLES:
         with zipfile.ZipFile(src) as zf:
-            pkg = xp._Package(zf)
-            wb = xp._Workbook(pkg)
+            pkg = _Package(zf)
+            wb = _Workbook(pkg)
             info = wb.worksheet(_sheet_name(src))
-            sheet = xp._SheetXml(pkg.text(info.part))
-            edits, _ = xp._collect(sheet, _patches(src))
-            sheet.edit_cells(edits, xp._LazyStyles(pkg, wb))
+            sheet = _SheetXml(pkg.text(info.part))
+            edits, _ = _collect(sheet, _patches(src))
+            sheet.edit_cells(edits, _LazyStyles(pkg, wb))
             kept = sheet._located()[1:]
             sheet._spans = None
             assert sheet._located()[1:] == kept, src.name
@@ -233,14 +246,14 @@ def test_multiset_split_matches_counter():
         a = [bytes([rng.randrange(6)]) for _ in range(rng.randrange(8))]
         b = [bytes([rng.randrange(6)]) for _ in range(rng.randrange(8))]
         ca, cb = Counter(a), Counter(b)
-        assert xp._multiset_split(a, b) == (list((ca - cb).elements()), list((cb - ca).elements()),
+        assert _multiset_split(a, b) == (list((ca - cb).elements()), list((cb - ca).elements()),
                                             list((ca & cb).elements()))
 
 
 def test_alternation_matches_the_flat_pattern():
-    words = xp._TOP_NAMES
+    words = _TOP_NAMES
     flat = re.compile("<(?:" + "|".join(sorted(words, key=len, reverse=True)) + r")(?=[\s/>])")
-    tree = re.compile("<(?:" + xp._alternation(words) + r")(?=[\s/>])")
+    tree = re.compile("<(?:" + _alternation(words) + r")(?=[\s/>])")
     rng = random.Random(5)
     pieces = words + [w[:-1] for w in words] + [w + "s" for w in words] + ["x", " ", "/>", ">"]
     for _ in range(300):
@@ -255,7 +268,7 @@ def _height_reference(texts: list[tuple[str, float]]) -> float | None:
     lines = 1
     for text, width in texts:
         per_line = max(1, int(width))
-        count = sum(max(1, -(-xp._text_width(part) // per_line)) for part in text.split("\n"))
+        count = sum(max(1, -(-_text_width(part) // per_line)) for part in text.split("\n"))
         lines = max(lines, count)
     return min(409.0, 15.0 * lines) if lines > 1 else None
 
@@ -263,13 +276,13 @@ def _height_reference(texts: list[tuple[str, float]]) -> float | None:
 def test_row_heights_match_the_reference():
     ns = _new_sheet()
     with zipfile.ZipFile(XLSX_SAMPLES[0]) as zf:
-        pkg = xp._Package(zf)
-        xml = xp._render_sheet(ns, xp._LazyStyles(pkg, xp._Workbook(pkg)))
-    spans = xp._merged_spans(ns.merges)
+        pkg = _Package(zf)
+        xml = _render_sheet(ns, _LazyStyles(pkg, _Workbook(pkg)))
+    spans = _merged_spans(ns.merges)
     for r, row in enumerate(ns.rows):
         texts = []
         for c, value in enumerate(row):
-            if ns.styles.get(xp._ref(r, c)) in xp._WRAPPING and isinstance(value, str):
+            if ns.styles.get(cell_name(r, c)) in _WRAPPING and isinstance(value, str):
                 last = spans.get((r, c), c)
                 texts.append((value, sum(ns.col_widths.get(cc, 9.0) for cc in range(c, last + 1))))
         tag = re.search(rf'<row r="{r + 1}"(?: ht="([0-9.]+)")?>', xml)
@@ -277,11 +290,11 @@ def test_row_heights_match_the_reference():
 
 
 def test_new_comments_part_matches_the_template_route():
-    notes = {(4, 1): xp._Note("第一条 <&>", "xlsproc"), (0, 0): xp._Note("二", "经办人"),
-             (2, 7): xp._Note("三\n\n四", "xlsproc")}
-    template = (f'{xp.XML_DECL}<comments xmlns="{xp.NS_MAIN}"><authors></authors>'
+    notes = {(4, 1): _Note("第一条 <&>", "xlsproc"), (0, 0): _Note("二", "经办人"),
+             (2, 7): _Note("三\n\n四", "xlsproc")}
+    template = (f'{XML_DECL}<comments xmlns="{NS_MAIN}"><authors></authors>'
                 "<commentList></commentList></comments>")
-    assert xp._merge_comments(None, notes) == xp._merge_comments(template, notes)
+    assert _merge_comments(None, notes) == _merge_comments(template, notes)
 
 
 # ---------------------------------------------------------------------------
@@ -290,7 +303,7 @@ def test_new_comments_part_matches_the_template_route():
 
 def test_in_memory_verification_sees_a_lost_merge(tmp_path, monkeypatch):
     src = SAMPLES / "某街道_社区治理_2024.xlsx"
-    write_package = xp._write_package
+    write_package = _write_package
 
     def lose_a_merge(pkg):
         for name, data in pkg.changed.items():
@@ -299,7 +312,7 @@ def test_in_memory_verification_sees_a_lost_merge(tmp_path, monkeypatch):
                 break
         return write_package(pkg)
 
-    monkeypatch.setattr(xp, "_write_package", lose_a_merge)
+    monkeypatch.setattr(ooxml_package, "_write_package", lose_a_merge)
     lost = patch_xlsx(src, tmp_path / "out.xlsx", _patches(src), [_new_sheet()], verify=True, atomic=False)
     assert lost and all("合并单元格" in problem for problem in lost)
 
@@ -307,13 +320,13 @@ def test_in_memory_verification_sees_a_lost_merge(tmp_path, monkeypatch):
 def test_in_memory_verification_compares_copied_members(tmp_path, monkeypatch):
     """A member copied unchanged is still compared with the source by its bytes."""
     src = XLSX_SAMPLES[0]
-    add = xp._ZipWriter.add
+    add = _ZipWriter.add
 
     def damaged(self, name, payload, **kw):
         if name == "docProps/core.xml":
             payload = bytes([payload[0] ^ 0xFF]) + payload[1:]
         return add(self, name, payload, **kw)
 
-    monkeypatch.setattr(xp._ZipWriter, "add", damaged)
+    monkeypatch.setattr(_ZipWriter, "add", damaged)
     lost = patch_xlsx(src, tmp_path / "out.xlsx", _patches(src), verify=True)
     assert lost and any("docProps/core.xml" in problem for problem in lost)

@@ -1,0 +1,189 @@
+"""Legacy notes: xl/commentsN.xml, their VML shapes, relationships and <legacyDrawing>.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import re
+from dataclasses import dataclass
+
+from xlsproc.refs import cell_name as _ref, parse_cell as _parse_ref
+from xlsproc.ooxml.markup import _attr, _children, _element_span, _esc, _plain_text, _prefix
+from xlsproc.ooxml.package import (
+    CT_COMMENTS, CT_VML, NS_MAIN, REL_COMMENTS, REL_VML, XML_DECL, _ContentTypes, _Package, _Rels)
+from xlsproc.ooxml.sheet import _SheetXml
+
+# ---------------------------------------------------------------------------
+# Comments (legacy notes): xl/commentsN.xml + VML shapes + rels + legacyDrawing
+
+
+@functools.lru_cache(maxsize=16)
+def _run_props(p: str) -> str:
+    """The run properties of our comment text (宋体 9 pt, the note colour)."""
+    return (f'<{p}rPr><{p}sz val="9"/><{p}color indexed="81"/><{p}rFont val="宋体"/>'
+            f'<{p}family val="3"/><{p}charset val="134"/></{p}rPr>')
+
+
+_VML_HEAD = (
+    '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+    'xmlns:x="urn:schemas-microsoft-com:office:excel">\n'
+    ' <o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{idmap}"/></o:shapelayout>\n'
+)
+_VML_SHAPETYPE = (
+    ' <v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
+    '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>\n'
+)
+
+
+def _vml_shape(sid: int, w: int, h: int, z: int, anchor: str, row: int, col: int) -> str:
+    """The VML note box of the comment on (row, col) (0-based)."""
+    return (
+        f' <v:shape id="_x0000_s{sid}" type="#_x0000_t202" style="position:absolute;margin-left:80pt;'
+        f'margin-top:2pt;width:{w}pt;height:{h}pt;z-index:{z};visibility:hidden" fillcolor="#ffffe1" '
+        'o:insetmode="auto"><v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
+        '<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'
+        '<div style="text-align:left"></div></v:textbox><x:ClientData ObjectType="Note">'
+        f"<x:MoveWithCells/><x:SizeWithCells/><x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>"
+        f"<x:Row>{row}</x:Row><x:Column>{col}</x:Column></x:ClientData></v:shape>\n"
+    )
+
+
+@dataclass
+class _Note:
+    text: str
+    author: str
+
+
+def _apply_comments(pkg: _Package, ct: _ContentTypes, part: str, sheet: _SheetXml,
+                    notes: dict[tuple[int, int], _Note]) -> None:
+    rels = _Rels(pkg, part)
+    found = rels.by_type("/comments")
+    comments_part = found[0]["part"] if found else pkg.free_name("xl/comments{}.xml")
+    existing = pkg.text(comments_part) if found else None
+    xml, new_cells = _merge_comments(existing, notes)
+    pkg.put(comments_part, xml)
+    if not found:
+        rels.add(REL_COMMENTS, comments_part)
+    ct.ensure_override(comments_part, CT_COMMENTS)
+    if new_cells:
+        _add_vml_shapes(pkg, ct, rels, sheet, new_cells, notes)
+    rels.save()
+
+
+def _merge_comments(xml: str | None, notes: dict[tuple[int, int], _Note]) -> tuple[str, list]:
+    """Comments XML with our notes added (xml None: a new comments part); returns it and the
+    cells that got a new comment."""
+    p, authors, blocks = "", [], {}
+    if xml is not None:
+        p = _prefix(xml, "comments")
+        xml = _expand_empty(xml, p, "authors")
+        xml = _expand_empty(xml, p, "commentList")
+        authors = [html.unescape(a) for a in re.findall(rf"<{p}author>(.*?)</{p}author>", xml, re.S)]
+        _, start, end, _ = _element_span(xml, p, "commentList")
+        for name, s, e in _children(xml, start, end):
+            block = xml[s:e]
+            blocks[_parse_ref(_attr(block[: block.index(">") + 1], "ref"))] = block
+    new_cells = []
+    for cell, note in notes.items():
+        if cell in blocks:
+            blocks[cell] = _append_to_comment(blocks[cell], p, note.text)
+            continue
+        if note.author not in authors:
+            authors.append(note.author)
+        blocks[cell] = _new_comment(p, _ref(*cell), authors.index(note.author), note.text)
+        new_cells.append(cell)
+    author_xml = "".join(f"<{p}author>{_esc(a)}</{p}author>" for a in authors)
+    comment_xml = "".join(blocks[c] for c in sorted(blocks))
+    if xml is None:
+        return (f'{XML_DECL}<comments xmlns="{NS_MAIN}"><authors>{author_xml}</authors>'
+                f'<commentList>{comment_xml}</commentList></comments>'), new_cells
+    a_start, a_end = _element_span(xml, p, "authors")[1:3]
+    xml = xml[:a_start] + author_xml + xml[a_end:]
+    _, start, end, _ = _element_span(xml, p, "commentList")
+    xml = xml[:start] + comment_xml + xml[end:]
+    return xml, new_cells
+
+
+def _expand_empty(xml: str, p: str, local: str) -> str:
+    span = _element_span(xml, p, local)
+    if span is None or span[1] != span[3]:
+        return xml
+    return xml[:span[0]] + f"<{p}{local}></{p}{local}>" + xml[span[3]:]
+
+
+def _new_comment(p: str, ref: str, author_id: int, text: str) -> str:
+    run = f'<{p}r>{_run_props(p)}<{p}t xml:space="preserve">{_esc(text)}</{p}t></{p}r>'
+    return f'<{p}comment ref="{ref}" authorId="{author_id}"><{p}text>{run}</{p}text></{p}comment>'
+
+
+def _append_to_comment(block: str, p: str, text: str) -> str:
+    """Keep the officer's text; add ours after a blank line (once)."""
+    if text in _plain_text(block):
+        return block
+    run = f'<{p}r>{_run_props(p)}<{p}t xml:space="preserve">\n\n{_esc(text)}</{p}t></{p}r>'
+    end = block.rindex(f"</{p}text>")
+    phonetic = re.compile(rf"<{p}(?:rPh|phoneticPr)(?=[\s/>])").search(block, 0, end)
+    cut = phonetic.start() if phonetic else end
+    return block[:cut] + run + block[cut:]
+
+
+def _add_vml_shapes(pkg: _Package, ct: _ContentTypes, rels: _Rels, sheet: _SheetXml,
+                    cells: list[tuple[int, int]], notes: dict[tuple[int, int], _Note]) -> None:
+    rid = sheet.legacy_drawing_rid()
+    vml_part = rels.part(rid) if rid else None
+    if vml_part and pkg.has(vml_part):
+        vml = pkg.text(vml_part)
+    else:
+        vml_part = pkg.free_name("xl/drawings/vmlDrawing{}.vml")
+        vml = _VML_HEAD.format(idmap=_free_idmap(pkg)) + "</xml>"
+        sheet.add_legacy_drawing(rels.add(REL_VML, vml_part))
+    pkg.put(vml_part, _vml_with_shapes(vml, cells, notes))
+    if ct.of(vml_part) != CT_VML:
+        ct.ensure_override(vml_part, CT_VML)
+
+
+def _free_idmap(pkg: _Package) -> int:
+    used = [0]
+    for name in pkg.names():
+        if name.lower().endswith(".vml"):
+            for data in re.findall(rb'<(?:[\w.\-]+:)?idmap[^>]*data="([\d,\s]*)"', pkg.read(name)):
+                used += [int(x) for x in re.findall(rb"\d+", data)]
+    return max(used) + 1
+
+
+_VML_NS = {"v": "urn:schemas-microsoft-com:vml", "o": "urn:schemas-microsoft-com:office:office",
+           "x": "urn:schemas-microsoft-com:office:excel"}
+
+
+_VML_ROOT_RE = re.compile(r"<xml(?=[\s>])[^>]*>")
+_VML_SHAPE_ID_RE = re.compile(r'id="_x0000_s(\d+)"')
+_VML_IDMAP_RE = re.compile(r'<(?:[\w.\-]+:)?idmap[^>]*data="(\d+)')
+
+
+def _vml_namespaces(vml: str) -> str:
+    """Declare v:, o: and x: on the root (other writers may use ns0:, ns1:, …)."""
+    root = _VML_ROOT_RE.search(vml)
+    if not root:
+        raise ValueError("VML 绘图部件缺少 <xml> 根元素")
+    missing = "".join(f' xmlns:{p}="{uri}"' for p, uri in _VML_NS.items() if f"xmlns:{p}=" not in root.group(0))
+    return vml[:root.start() + 4] + missing + vml[root.start() + 4:]
+
+
+def _vml_with_shapes(vml: str, cells: list[tuple[int, int]], notes) -> str:
+    vml = _vml_namespaces(vml)
+    if 'id="_x0000_t202"' not in vml:
+        at = vml.find("<v:shape ")
+        at = at if at >= 0 else vml.rindex("</xml>")
+        vml = vml[:at] + _VML_SHAPETYPE + vml[at:]
+    ids = [int(x) for x in _VML_SHAPE_ID_RE.findall(vml)]
+    idmap = _VML_IDMAP_RE.search(vml)
+    next_id = max(ids) + 1 if ids else (int(idmap.group(1)) if idmap else 1) * 1024 + 1
+    shapes = []
+    for i, (row, col) in enumerate(cells):
+        lines = min(20, 3 + len(notes[(row, col)].text) // 18)
+        top = max(row - 1, 0)
+        anchor = f"{col + 1}, 15, {top}, 10, {col + 4}, 15, {top + lines}, 4"
+        shapes.append(_vml_shape(sid=next_id + i, w=180, h=14 * lines, z=next_id + i,
+                                 anchor=anchor, row=row, col=col))
+    cut = vml.rindex("</xml>")
+    return vml[:cut] + "".join(shapes) + vml[cut:]

@@ -1,0 +1,135 @@
+"""workbook.xml: the sheet list, adding / replacing sheets, defined names.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from xlsproc.refs import col_letter as _col_letters, parse_range as _parse_range
+from xlsproc.ooxml.markup import (
+    _Q, _attr, _attrs, _by_content, _element_span, _ensure_ns, _esc, _esc_attr, _insert_in_order, _ns_prefix,
+    _prefix, _root_content)
+from xlsproc.ooxml.package import NS_REL, REL_WORKSHEET, _ContentTypes, _Package, _Rels, _parse_rels
+
+def internal_location(sheet: str, ref: str) -> str:
+    """"'Sheet name'!H22" — the quoted form hyperlinks and defined names need."""
+    return "'" + sheet.replace("'", "''") + "'!" + ref
+WORKBOOK_ORDER = (
+    "fileVersion fileSharing workbookPr workbookProtection bookViews sheets functionGroups "
+    "externalReferences definedNames calcPr oleSize customWorkbookViews pivotCaches smartTagPr "
+    "smartTagTypes webPublishing fileRecoveryPr webPublishObjects extLst"
+).split()
+
+
+# ---------------------------------------------------------------------------
+# Workbook: sheet list, adding / replacing sheets, defined names
+
+
+@dataclass(frozen=True)
+class _SheetInfo:
+    name: str
+    sheet_id: int
+    rid: str
+    part: str | None
+    index: int
+    is_worksheet: bool
+
+
+@_by_content
+def _read_sheets(part: str, rels_xml: str, xml: str) -> tuple[_SheetInfo, ...]:
+    """The <sheet> entries of workbook.xml (at `part`, with relationships `rels_xml`)."""
+    p = _prefix(xml, "workbook")
+    r = _ns_prefix(xml, NS_REL) or "r"
+    rels = _parse_rels(part, rels_xml) if rels_xml else ()
+    sheets = []
+    for i, m in enumerate(re.finditer(rf"<{p}sheet(?=[\s/>]){_Q}/?>", xml, re.S)):
+        attrs = _attrs(m.group(0))
+        rid = attrs.get(f"{r}:id")
+        rel = next((x for x in rels if x["Id"] == rid), {})
+        sheets.append(_SheetInfo(attrs.get("name"), int(attrs.get("sheetId") or 0), rid,
+                                 rel.get("part"), i, (rel.get("Type") or "").endswith("/worksheet")))
+    return tuple(sheets)
+
+
+class _Workbook:
+    def __init__(self, pkg: _Package):
+        self.pkg = pkg
+        office = _Rels(pkg, "").by_type("/officeDocument")
+        if not office:
+            raise ValueError("不是 Excel 工作簿：缺少 officeDocument 关系")
+        self.part = office[0]["part"]
+        self.xml = pkg.text(self.part)
+        self.p = _prefix(self.xml, "workbook")
+        self.rels = _Rels(pkg, self.part)
+        self.dirty = False
+        self.sheets = list(_read_sheets(self.part, self.rels.xml or "", self.xml))
+
+    def clone(self, pkg: _Package) -> "_Workbook":
+        """This workbook as _Workbook(pkg) would read it when pkg holds the same parts."""
+        other = type(self).__new__(type(self))
+        other.pkg, other.part, other.xml, other.p, other.dirty = pkg, self.part, self.xml, self.p, self.dirty
+        other.rels = self.rels.clone(pkg)
+        other.sheets = list(self.sheets)
+        return other
+
+    def sheet(self, name: str) -> _SheetInfo | None:
+        return next((s for s in self.sheets if s.name.lower() == name.lower()), None)
+
+    def worksheet(self, name: str) -> _SheetInfo:
+        info = self.sheet(name)
+        if info is None:
+            names = "、".join(s.name for s in self.sheets)
+            raise KeyError(f"工作簿中没有工作表“{name}”（现有：{names}）")
+        if not info.is_worksheet or not info.part or not self.pkg.has(info.part):
+            raise ValueError(f"“{name}”不是普通工作表，不能修改")
+        return info
+
+    def add_sheet(self, name: str, part: str) -> _SheetInfo:
+        rid = self.rels.add(REL_WORKSHEET, part)
+        self.xml, r = _ensure_ns(self.xml, "workbook", "r", NS_REL)
+        sheet_id = max((s.sheet_id for s in self.sheets), default=0) + 1
+        element = f'<{self.p}sheet name="{_esc_attr(name)}" sheetId="{sheet_id}" {r}:id="{rid}"/>'
+        cut = self.xml.index(f"</{self.p}sheets>")
+        self.xml, self.dirty = self.xml[:cut] + element + self.xml[cut:], True
+        info = _SheetInfo(name, sheet_id, rid, part, len(self.sheets), True)
+        self.sheets.append(info)
+        return info
+
+    def set_filter_name(self, info: _SheetInfo, ref: str | None) -> None:
+        """Keep the hidden _xlnm._FilterDatabase name in step with a sheet's autofilter."""
+        p = self.p
+        pat = re.compile(rf"<{p}definedName(?=[\s>]){_Q}>.*?</{p}definedName>|<{p}definedName(?=[\s/]){_Q}/>", re.S)
+
+        def is_ours(tag: str) -> bool:
+            return _attr(tag, "name") == "_xlnm._FilterDatabase" and _attr(tag, "localSheetId") == str(info.index)
+
+        xml = pat.sub(lambda m: "" if is_ours(m.group(0)) else m.group(0), self.xml)
+        if ref:
+            r1, c1, r2, c2 = _parse_range(ref)
+            text = internal_location(info.name, f"${_col_letters(c1)}${r1 + 1}:${_col_letters(c2)}${r2 + 1}")
+            element = (f'<{p}definedName name="_xlnm._FilterDatabase" localSheetId="{info.index}" '
+                       f'hidden="1">{_esc(text)}</{p}definedName>')
+            xml = self._add_defined_name(xml, element)
+        self.xml, self.dirty = xml, self.dirty or xml != self.xml
+
+    def _add_defined_name(self, xml: str, element: str) -> str:
+        span = _element_span(xml, self.p, "definedNames")
+        if span and span[1] != span[3]:
+            return xml[:span[2]] + element + xml[span[2]:]
+        if span:  # <definedNames/>
+            return xml[:span[0]] + f"<{self.p}definedNames>{element}</{self.p}definedNames>" + xml[span[3]:]
+        start, end = _root_content(xml, self.p, "workbook")
+        block = f"<{self.p}definedNames>{element}</{self.p}definedNames>"
+        return _insert_in_order(xml, start, end, WORKBOOK_ORDER, "definedNames", block, self.p)
+
+    def drop_calc_chain(self, ct: _ContentTypes) -> None:
+        for rel in self.rels.by_type("/calcChain"):
+            self.rels.remove(rel["Id"])
+            if rel.get("part"):
+                self.pkg.remove(rel["part"])
+                ct.remove_override(rel["part"])
+
+    def save(self) -> None:
+        if self.dirty:
+            self.pkg.put(self.part, self.xml)
+        self.rels.save()
