@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from xlsproc.read.grid import _formula_cells, is_lock_file, read_grids
+from xlsproc.read.grid import is_lock_file, read_grids
+from xlsproc.read.scan import _formula_cells
 from xlsproc.model import XlsprocError
 
 
@@ -24,7 +25,7 @@ def test_formula_cache_states():
 
 
 def test_zero_caches_of_a_program_that_cannot_calculate_are_not_results():
-    from xlsproc.read.grid import _trusted_caches
+    from xlsproc.read.scan import _trusted_caches
     zeros = {(0, 0): ("=A1", True, 0.0), (0, 1): ("=B1", True, 0.0)}
     assert all(not c for _, c, _ in _trusted_caches(zeros, full_calc=True).values())
     assert _trusted_caches(zeros, full_calc=False) == zeros          # Excel's own zeros are real

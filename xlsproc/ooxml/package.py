@@ -15,7 +15,7 @@ import tempfile
 import zipfile
 import zlib
 from pathlib import Path
-from typing import NamedTuple
+from typing import Callable, Iterable, NamedTuple
 from urllib.parse import unquote
 
 from xlsproc.ooxml.markup import _Q, _attr, _attrs, _by_content, _esc_attr
@@ -33,6 +33,11 @@ CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.work
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+# The only fixed part names of a package (OPC); every other part is found through these.
+PACKAGE_RELS = "_rels/.rels"
+CONTENT_TYPES = "[Content_Types].xml"
+# Main-document content types of a workbook (.xlsx, .xlsm, .xltx, .xltm, .xlsb, Strict too).
+_WORKBOOK_TYPES = ("spreadsheetml", "ms-excel")
 
 
 # ---------------------------------------------------------------------------
@@ -165,7 +170,7 @@ class _Rels:
     """A relationship part, edited by appending <Relationship> elements."""
 
     def __init__(self, pkg: _Package, owner: str):
-        self.pkg, self.owner, self.path = pkg, owner, _rels_path(owner) if owner else "_rels/.rels"
+        self.pkg, self.owner, self.path = pkg, owner, _rels_path(owner) if owner else PACKAGE_RELS
         self.xml = pkg.text(self.path) if pkg.has(self.path) else None
         self.items = [dict(r) for r in _parse_rels(owner, self.xml)] if self.xml else []
         self.dirty = False
@@ -219,7 +224,7 @@ def _content_types(kind: str, key: str, xml: str) -> dict[str, str]:
 
 
 class _ContentTypes:
-    PATH = "[Content_Types].xml"
+    PATH = CONTENT_TYPES
 
     def __init__(self, pkg: _Package):
         self.pkg, self._xml, self.dirty = pkg, pkg.text(self.PATH), False
@@ -270,6 +275,57 @@ class _ContentTypes:
     def save(self) -> None:
         if self.dirty:
             self.pkg.put(self.PATH, self.xml)
+
+
+def office_document(rels: Iterable[dict]) -> str | None:
+    """The main document (the workbook part) among the relationships of _rels/.rels."""
+    return next((r["part"] for r in rels if (r["Type"] or "").endswith("/officeDocument") and r.get("part")),
+                None)
+
+
+class PartReader:
+    """Read-only access to a package's parts by part name, for the reader: parts are found
+    the way the editor finds them (relationships, content types), and read with the caller's
+    `read(member name) -> bytes` (bounded, cached: the caller's choice).  Part names are
+    case-insensitive (OPC)."""
+
+    def __init__(self, names: Iterable[str], read: Callable[[str], bytes]):
+        self._names = {n.lower(): n for n in names}
+        self._read = read
+
+    def name(self, part: str) -> str | None:
+        return self._names.get(part.lower())
+
+    def text(self, part: str) -> str | None:
+        """The part's text (None: no such part)."""
+        name = self.name(part)
+        return None if name is None else self._read(name).decode("utf-8", "replace")
+
+    def rels(self, owner: str) -> tuple[dict, ...]:
+        """The relationships of owner ("" for the package's own), as _parse_rels gives them."""
+        xml = self.text(_rels_path(owner) if owner else PACKAGE_RELS)
+        return _parse_rels(owner, xml) if xml else ()
+
+    def rels_text(self, owner: str) -> str:
+        return self.text(_rels_path(owner)) or ""
+
+    def content_type(self, part: str) -> str | None:
+        xml = self.text(CONTENT_TYPES)
+        if xml is None:
+            return None
+        override = _content_types("Override", "PartName", xml).get("/" + part.lower())
+        return override or _content_types("Default", "Extension", xml).get(part.rsplit(".", 1)[-1].lower())
+
+    def workbook(self) -> tuple[str, bool] | None:
+        """(the workbook part, whether it is binary (.xlsb)), or None when the package's main
+        document is missing or is not a workbook (a .docx, say)."""
+        part = office_document(self.rels(""))
+        if part is None or self.name(part) is None:
+            return None
+        ctype = (self.content_type(part) or "").lower()
+        if not any(word in ctype for word in _WORKBOOK_TYPES):
+            return None
+        return part, not ctype.endswith("xml")
 
 
 # ---------------------------------------------------------------------------

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from xlsproc.refs import col_letter as _col_letters, parse_range as _parse_range
 from xlsproc.ooxml.markup import (
     _Q, _attr, _attrs, _by_content, _element_span, _ensure_ns, _esc, _esc_attr, _insert_in_order, _ns_prefix,
     _prefix, _root_content)
-from xlsproc.ooxml.package import NS_REL, REL_WORKSHEET, _ContentTypes, _Package, _Rels, _parse_rels
+from xlsproc.ooxml.package import (NS_REL, REL_WORKSHEET, PartReader, _ContentTypes, _Package, _Rels, _parse_rels,
+                                   office_document)
 
 def internal_location(sheet: str, ref: str) -> str:
     """"'Sheet name'!H22" — the quoted form hyperlinks and defined names need."""
@@ -51,13 +52,43 @@ def _read_sheets(part: str, rels_xml: str, xml: str) -> tuple[_SheetInfo, ...]:
     return tuple(sheets)
 
 
+@dataclass(frozen=True)
+class WorkbookParts:
+    """Where a reader finds a workbook's parts."""
+
+    workbook: str                 # the workbook part (xl/workbook.xml in nearly every file)
+    binary: bool                  # .xlsb: no XML to read
+    xml: str = ""                 # the workbook part's text (XML workbooks)
+    styles: str | None = None     # the styles part
+    sheets: dict[str, str] = field(default_factory=dict)  # worksheet name → its part (present ones)
+
+
+def workbook_parts(reader: PartReader) -> WorkbookParts | None:
+    """The workbook, its styles and worksheet parts, found as _Workbook finds them (package
+    relationships → workbook → its relationships); None when the package is not a workbook.
+    ValueError when workbook.xml has no <workbook> root."""
+    found = reader.workbook()
+    if found is None:
+        return None
+    part, binary = found
+    if binary:
+        return WorkbookParts(part, True)
+    xml = reader.text(part)
+    rels_xml = reader.rels_text(part)
+    styles = next((r.get("part") for r in _parse_rels(part, rels_xml) if (r["Type"] or "").endswith("/styles")),
+                  None) if rels_xml else None
+    sheets = {s.name: s.part for s in _read_sheets(part, rels_xml, xml)
+              if s.is_worksheet and s.part and reader.name(s.part) and s.name is not None}
+    return WorkbookParts(part, False, xml, styles, sheets)
+
+
 class _Workbook:
     def __init__(self, pkg: _Package):
         self.pkg = pkg
-        office = _Rels(pkg, "").by_type("/officeDocument")
-        if not office:
+        part = office_document(_Rels(pkg, "").items)
+        if part is None:
             raise ValueError("不是 Excel 工作簿：缺少 officeDocument 关系")
-        self.part = office[0]["part"]
+        self.part = part
         self.xml = pkg.text(self.part)
         self.p = _prefix(self.xml, "workbook")
         self.rels = _Rels(pkg, self.part)
