@@ -135,3 +135,23 @@ def test_an_inbox_away_for_a_while_removes_nothing(running, tmp_path):
     drop(build(standard_table(), Layout(), tmp_path / "b.xlsx"), inbox, "第二个.xlsx")
     wait_for(lambda: "第二个.xlsx" in results(outbox), "a file after the share came back")
     assert len(results(outbox)) == 2
+
+
+def test_watch_scores_relative_targets_against_the_store_like_process(running, tmp_path):
+    """One worker context for process and watch: 2023 dropped first, then 2024's 不低于上一年度
+    target is scored against 2023's actual (18 of 20), not left at the reported 20."""
+    from builders import Ind
+    inbox, outbox, records = running
+    name = "青少年活动参与人次"
+
+    def year(y: int, target: str, actual: str) -> Path:
+        inds = standard_table().indicators
+        inds[1] = Ind("产出指标", "数量指标", name, target, actual, 20, 20)
+        return build(standard_table(year=y, indicators=inds), Layout(), tmp_path / f"{y}.xlsx")
+    drop(year(2023, "≥3000人次", "3000人次"), inbox, "某街道_2023.xlsx")
+    wait_for(lambda: "某街道_2023.xlsx" in results(outbox), "2023")
+    drop(year(2024, "不低于上一年度", "2700人次"), inbox, "某街道_2024.xlsx")
+    entry = wait_for(lambda: results(outbox).get("某街道_2024.xlsx"), "2024")
+    [ev] = entry["evaluations"]
+    ind = next(i for i in ev["indicators"] if i["name"] == name)
+    assert (ind["kind"], ind["score"]) == ("positive", 18)

@@ -8,6 +8,9 @@ reports events as it goes:
     ("done", i, result)    task i finished
     ("failed", i, detail)  task i raised
 
+The parent sends each worker chunks (lists of tasks), None to stop, or ("context", context) when
+the pool's context changed since the worker last got it (a pool kept across runs: watch mode).
+
 The parent watches each worker's clock (time since its last event) and its process sentinel. A
 worker that dies or exceeds the time limit is killed and replaced; the task it had begun fails
 (CRASHED / TIMEOUT) and the rest of its chunk goes back to the queue. If it died while working
@@ -78,6 +81,9 @@ def _worker_main(conn, handler: Callable, context: Any) -> None:
             return
         if chunk is None:
             return
+        if isinstance(chunk, tuple) and chunk[0] == "context":
+            context = chunk[1]
+            continue
         _run_chunk(conn, handler, chunk, context)
 
 
@@ -113,6 +119,7 @@ class _Worker:
     since: float = 0.0                             # its last sign of life
     ready: bool = False
     done: int = 0
+    version: int = 0                               # of the pool's context it has got
 
 
 class WorkerPool:
@@ -138,6 +145,13 @@ class WorkerPool:
         self.workers: list[_Worker] = []
         self.failed_starts = 0
         self.solo: set = set()           # tasks to run one per chunk (suspects of a crash)
+        self.version = 0                 # of the context: bumped by set_context
+
+    def set_context(self, context: Any) -> None:
+        """The context for the tasks from now on; running workers get it before their next chunk."""
+        if context != self.context:
+            self.context = context
+            self.version += 1
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -149,7 +163,7 @@ class WorkerPool:
                                 daemon=True, name="xlsproc-worker")
         proc.start()
         child.close()
-        worker = _Worker(proc, parent, since=time.monotonic())
+        worker = _Worker(proc, parent, since=time.monotonic(), version=self.version)
         self.workers.append(worker)
         return worker
 
@@ -229,6 +243,9 @@ class WorkerPool:
                 self._staff(len(queue))
                 continue
             chunk = self._take(queue)
+            if worker.version != self.version:
+                worker.conn.send(("context", self.context))
+                worker.version = self.version
             worker.conn.send(chunk)
             worker.tasks = dict(enumerate(chunk))
             worker.current, worker.since = None, time.monotonic()

@@ -169,6 +169,7 @@ def _run(plan: Plan, manifest: Manifest, ctx: Context, pool: WorkerPool | None,
     own = pool is None
     pool = pool or WorkerPool(handler, ctx, jobs, timeout, start_method, chunk=CHUNK,
                               preload=WORKER_MODULES)
+    pool.set_context(ctx)        # a pool kept across runs (watch) works in this run's context
     try:
         pool.run(tasks, on_done, on_failed)
     finally:

@@ -16,7 +16,7 @@ from typing import Callable
 
 from xlsproc.batch.pool import WorkerPool
 from xlsproc.model import XlsprocError
-from xlsproc.batch.run import (CHUNK, DEFAULT_TIMEOUT, UNREADABLE, WORKER_MODULES, Context, Outcome,
+from xlsproc.batch.run import (CHUNK, DEFAULT_TIMEOUT, UNREADABLE, WORKER_MODULES, Outcome,
                       check_paths, discover, process, relative, work)
 from xlsproc.rules import Rules, load_rules
 
@@ -70,8 +70,8 @@ def watch(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *,
     check_paths(inbox, outbox)
     rules = rules or load_rules()
     stop = stop_event or threading.Event()
-    pool = WorkerPool(handler, Context(str(inbox), str(outbox), rules), jobs, timeout,
-                      start_method, chunk=CHUNK, preload=WORKER_MODULES)
+    pool = WorkerPool(handler, None, jobs, timeout, start_method, chunk=CHUNK,
+                      preload=WORKER_MODULES)      # each run sets its context (process)
     watcher = _Watcher(inbox, outbox, rules, pool, Settler(settle), timeout, on_record, on_batch)
     try:
         while not stop.is_set():
