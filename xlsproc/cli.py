@@ -300,7 +300,8 @@ def watch(
         err.print(f"[bold red]错误：[/]{exc.message}")
         raise typer.Exit(2)
     except KeyboardInterrupt:
-        out.print("\n已停止监视，所有已完成的结果均已保存。再见！")
+        pass
+    out.print("\n已停止监视，所有已完成的结果均已保存。再见！")     # only Ctrl-C stops it
     raise typer.Exit(0)
 
 

@@ -27,6 +27,7 @@ import signal
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from typing import Any, Callable
@@ -64,10 +65,27 @@ def _tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLD)
 
 
+@contextmanager
+def _ctrl_c_deferred():
+    """SIGINT blocked while a worker is forked and registered: a Ctrl-C then can neither leave
+    a worker the pool does not know of (holding the terminal's pipes open after we exit) nor
+    hit the child before it ignores SIGINT (a KeyboardInterrupt traceback from a worker)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _worker_main(conn, handler: Callable, context: Any) -> None:
     """Child process: run chunks through the handler, forward its events, stop on None or EOF."""
     if hasattr(signal, "SIGINT"):
         signal.signal(signal.SIGINT, signal.SIG_IGN)     # the parent decides when to stop
+        if hasattr(signal, "pthread_sigmask"):           # blocked by the parent around fork
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _quiet_libraries()
     parent = os.getppid()
     for _ in handler(None, context):                     # warm-up: imports, caches
@@ -161,10 +179,11 @@ class WorkerPool:
         parent, child = self.ctx.Pipe(duplex=True)
         proc = self.ctx.Process(target=_worker_main, args=(child, self.handler, self.context),
                                 daemon=True, name="xlsproc-worker")
-        proc.start()
-        child.close()
-        worker = _Worker(proc, parent, since=time.monotonic(), version=self.version)
-        self.workers.append(worker)
+        with _ctrl_c_deferred():
+            proc.start()
+            child.close()
+            worker = _Worker(proc, parent, since=time.monotonic(), version=self.version)
+            self.workers.append(worker)
         return worker
 
     def _preload(self) -> None:
