@@ -82,7 +82,7 @@ def test_dropped_replaced_and_removed_files(running, tmp_path):
     (inbox / "某街道_项目.xlsx").unlink()
     wait_for(lambda: "某街道_项目.xlsx" not in results(outbox), "the removal")
     assert not (outbox / "某街道_项目.xlsx").exists()
-    assert [r["rel"] for r in records] == ["某街道_项目.xlsx", "某街道_项目.xlsx", "新文件夹/加密文件.xlsx"]
+    assert [r.rel for r in records] == ["某街道_项目.xlsx", "某街道_项目.xlsx", "新文件夹/加密文件.xlsx"]
 
 
 def test_a_file_still_being_written_waits(running, tmp_path):

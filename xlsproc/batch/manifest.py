@@ -9,7 +9,7 @@ import json
 import os
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Collection
 
@@ -26,18 +26,53 @@ RETRY_CODES = (TIMEOUT, CRASHED, FAILED, LOCKED)   # failures not of the file: r
 GROUP_SYNC = hasattr(os, "sync")     # POSIX: one os.sync() before each manifest save
 
 
-def make_record(rel: str, key: str, st: os.stat_result, entry: dict) -> dict:
-    """What the manifest keeps of a file: enough to skip it and to summarise it."""
+@dataclass(slots=True)
+class Record:
+    """What the manifest keeps of a file: enough to skip it and to summarise it.
+    Changed after it is made only where noted (by the store recording and the freshness check)."""
+
+    rel: str                     # below INBOX, with /
+    key: str                     # its entry's file name in .xlsproc/entries
+    path: str                    # the file as results.json names it
+    size: int
+    mtime_ns: int                # updated when a file was touched but not changed
+    sha256: str | None
+    status: str                  # ok / error / skipped (results-json.md)
+    output: str | None           # its annotated copy below OUTBOX
+    error: dict | None           # results.json's error: code, message …
+    retry: bool = False          # redo next run (a failure not of the file, an entry lost)
+    tables: int = 0
+    grades: dict[str, int] = field(default_factory=dict)
+    flags: dict[str, int] = field(default_factory=dict)
+    stored: bool = True          # in the results store (False until the recorder has it)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    def __getitem__(self, name: str):
+        """Read-only `record["rel"]` for code written against the dict records (xlsproc.serve)."""
+        if name not in _RECORD_FIELDS:
+            raise KeyError(name)
+        return getattr(self, name)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Record:
+        return cls(**{k: data[k] for k in _RECORD_FIELDS if k in data})
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(Record))
+
+
+def make_record(rel: str, key: str, st: os.stat_result, entry: dict) -> Record:
     grades: Counter = Counter()
     flags: Counter = Counter()
     for ev in entry["evaluations"]:
         grades[ev["grade"]] += 1
         flags.update(ev["flag_counts"])
-    return {"rel": rel, "key": key, "path": entry["path"], "size": st.st_size,
-            "mtime_ns": st.st_mtime_ns, "sha256": entry["sha256"], "status": entry["status"],
-            "output": entry.get("output"), "error": entry["error"],
-            "retry": (entry["error"] or {}).get("code") in RETRY_CODES,
-            "tables": len(entry["evaluations"]), "grades": dict(grades), "flags": dict(flags)}
+    return Record(rel, key, entry["path"], st.st_size, st.st_mtime_ns, entry["sha256"],
+                  entry["status"], entry.get("output"), entry["error"],
+                  retry=(entry["error"] or {}).get("code") in RETRY_CODES,
+                  tables=len(entry["evaluations"]), grades=dict(grades), flags=dict(flags))
 
 
 # --- the manifest -------------------------------------------------------------------------
@@ -53,7 +88,7 @@ class Manifest:
     def __init__(self, outbox: Path, header: dict):
         self.path = outbox / STATE / "manifest.json"
         self.header = header
-        self.records: dict[str, dict] = {}
+        self.records: dict[str, Record] = {}
         self.results_fp: str | None = None
         self._saved_at = 0.0
         self._cost = 0.0
@@ -68,12 +103,16 @@ class Manifest:
         except (OSError, ValueError):
             return manifest
         if isinstance(data, dict) and data.get("header") == header:
-            manifest.records = {r["rel"]: r for r in data.get("files", []) if "rel" in r}
+            try:
+                records = [Record.from_json(r) for r in data.get("files", [])]
+            except TypeError:                    # a record lacking a field: start afresh
+                return manifest
+            manifest.records = {r.rel: r for r in records}
             manifest.results_fp = data.get("results")
         return manifest
 
-    def put(self, record: dict) -> None:
-        self.records[record["rel"]] = record
+    def put(self, record: Record) -> None:
+        self.records[record.rel] = record
         self._unsynced = True
         self.save(throttle=True)
 
@@ -92,7 +131,7 @@ class Manifest:
             os.sync()
         self._unsynced = False
         data = {"header": self.header, "results": self.results_fp,
-                "files": sorted(self.records.values(), key=lambda r: r["rel"])}
+                "files": [r.to_json() for r in sorted(self.records.values(), key=lambda r: r.rel)]}
         write_text_atomic(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
         self._saved_at = time.monotonic()
         self._cost = self._saved_at - now
@@ -104,7 +143,7 @@ class Manifest:
 class Plan:
     current: list[str]                   # every file results.json will describe, in order
     outputs: dict[str, str]              # rel → output rel
-    keep: dict[str, dict]                # rel → record reused as it is
+    keep: dict[str, Record]                # rel → record reused as it is
     todo: list[str]                      # rels to process now
     removed: list[str] = field(default_factory=list)   # rels that left INBOX
 
@@ -135,22 +174,22 @@ def make_plan(inbox: Path, outbox: Path, manifest: Manifest, force: bool,
     return Plan(current, outputs, keep, todo, removed)
 
 
-def _fresh(rec: dict, path: Path, out: str | None, outbox: Path) -> bool:
+def _fresh(rec: Record, path: Path, out: str | None, outbox: Path) -> bool:
     """A record still describes the file: same bytes, and its copy and entry are in place."""
-    if rec.get("retry"):
+    if rec.retry:
         return False
     try:
         st = path.stat()
     except OSError:
         return False
-    if rec["status"] == "ok" and (rec["output"] != out or not (outbox / out).is_file()):
+    if rec.status == "ok" and (rec.output != out or not (outbox / out).is_file()):
         return False
-    if not (outbox / STATE / "entries" / rec["key"]).is_file():
+    if not (outbox / STATE / "entries" / rec.key).is_file():
         return False
-    if (st.st_size, st.st_mtime_ns) == (rec["size"], rec["mtime_ns"]):
+    if (st.st_size, st.st_mtime_ns) == (rec.size, rec.mtime_ns):
         return True
-    if st.st_size == rec["size"] and rec["sha256"] and sha256(path) == rec["sha256"]:
-        rec["mtime_ns"] = st.st_mtime_ns           # touched, not changed
+    if st.st_size == rec.size and rec.sha256 and sha256(path) == rec.sha256:
+        rec.mtime_ns = st.st_mtime_ns           # touched, not changed
         return True
     return False
 
@@ -161,9 +200,9 @@ def forget_stale(plan: Plan, manifest: Manifest, outbox: Path) -> None:
     current = set(plan.current)
     for rel in [r for r in manifest.records if r not in plan.keep]:
         rec = manifest.records.pop(rel)
-        out = rec.get("output")
+        out = rec.output
         if out and os.path.normcase(out) not in claimed:
             remove_output(outbox, out)
         if rel not in current:
-            remove_output(outbox / STATE / "entries", rec.get("key"))
+            remove_output(outbox / STATE / "entries", rec.key)
     manifest.save()

@@ -14,12 +14,15 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from xlsproc.errors import file_error, os_reason
 from xlsproc.fileio import atomic_text, write_text_atomic
 from xlsproc.model import XlsprocError
 from xlsproc.read.grid import is_lock_file
+
+if TYPE_CHECKING:
+    from xlsproc.batch.manifest import Record
 
 
 # Files a unit may have sent as its workbook. Those we cannot read (.ods, .csv …) are reported
@@ -148,58 +151,58 @@ def _prepare(outbox: Path) -> None:
 
 # --- results.json and the quarantine list ---------------------------------------------------
 
-def results_fingerprint(header: dict, records: list[dict]) -> str:
+def results_fingerprint(header: dict, records: list[Record]) -> str:
     digest = hashlib.sha256(json.dumps(header, sort_keys=True).encode())
     for r in records:
-        digest.update(f"{r['rel']}\0{r['key']}\0{r['size']}\0{r['mtime_ns']}\0{r['sha256']}\0"
-                      f"{r['status']}\0{r['path']}\n".encode("utf-8"))
+        digest.update(f"{r.rel}\0{r.key}\0{r.size}\0{r.mtime_ns}\0{r.sha256}\0"
+                      f"{r.status}\0{r.path}\n".encode("utf-8"))
     return digest.hexdigest()
 
 
-def write_results(outbox: Path, records: list[dict], root: Path) -> None:
+def write_results(outbox: Path, records: list[Record], root: Path) -> None:
     """Assemble results.json from the entry files, streaming: memory does not grow with N.
 
     One entry per line: a JSON array that line-oriented tools (grep, diff) can also read."""
     with atomic_text(outbox / RESULTS) as fh:
         fh.write("[")
         for i, rec in enumerate(records):
-            text = _entry_text(outbox, rec, str(root / rec["rel"]))
+            text = _entry_text(outbox, rec, str(root / rec.rel))
             fh.write(("," if i else "") + "\n" + text)
         fh.write("\n]\n" if records else "]\n")
 
 
-def _entry_text(outbox: Path, rec: dict, path: str) -> str:
+def _entry_text(outbox: Path, rec: Record, path: str) -> str:
     """A file's entry as one line of JSON. One found missing or damaged (a power cut, a hand
     in OUTBOX) is replaced by a stub from the manifest, and the file is redone next run."""
     try:
-        text = (outbox / STATE / "entries" / rec["key"]).read_text("utf-8")
+        text = (outbox / STATE / "entries" / rec.key).read_text("utf-8")
     except (OSError, UnicodeDecodeError):
         text = ""
     if not (text.startswith("{") and text.endswith("}") and "\n" not in text):
-        rec["retry"] = True
+        rec.retry = True
         text = json.dumps(_stub(rec, path), ensure_ascii=False, separators=(",", ":"))
-    if rec["path"] != path:             # INBOX given under another name than last time
+    if rec.path != path:             # INBOX given under another name than last time
         entry = json.loads(text)
         entry["path"] = path
         text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
     return text
 
 
-def _stub(rec: dict, path: str) -> dict:
-    return {"file": Path(rec["rel"]).name, "path": path, "sha256": rec["sha256"],
-            "status": rec["status"], "error": rec["error"], "evaluations": [],
-            "relpath": rec["rel"], "output": rec["output"]}
+def _stub(rec: Record, path: str) -> dict:
+    return {"file": Path(rec.rel).name, "path": path, "sha256": rec.sha256,
+            "status": rec.status, "error": rec.error, "evaluations": [],
+            "relpath": rec.rel, "output": rec.output}
 
 
-def write_quarantine(outbox: Path, records: list[dict], root: Path) -> None:
+def write_quarantine(outbox: Path, records: list[Record], root: Path) -> None:
     """隔离清单.txt: the files that could not be read. Inputs are listed, never moved."""
     path = outbox / QUARANTINE
-    bad = [r for r in records if r["status"] == "error"]
+    bad = [r for r in records if r.status == "error"]
     if not bad:
         remove_output(outbox, QUARANTINE)
         return
     lines = [f"隔离清单：以下 {len(bad)} 个文件无法读取，未生成批注副本（原文件未移动、未修改）。",
              f"收件目录：{root}", ""]
     for r in bad:
-        lines += [r["rel"], f"    原因：{r['error']['message']}（{r['error']['code']}）"]
+        lines += [r.rel, f"    原因：{r.error['message']}（{r.error['code']}）"]
     write_text_atomic(path, "\n".join(lines) + "\n")

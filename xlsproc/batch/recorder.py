@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from xlsproc.batch.manifest import Manifest
+from xlsproc.batch.manifest import Manifest, Record
 from xlsproc.errors import os_reason
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class StoreRecorder:
 
     def __init__(self, db: Path, info: dict, manifest: Manifest):
         self.db, self.info = Path(db), info
-        self.pending: list[tuple[dict, object]] = []
+        self.pending: list[tuple[Record, object]] = []
         self.store = None
         self.run: int | None = None
         self.error: Exception | None = None
@@ -40,14 +40,14 @@ class StoreRecorder:
             # Said in the manifest before the store exists again, so that a run killed after
             # its first store write still leaves the next run knowing.
             for record in manifest.records.values():
-                record["stored"] = False
+                record.stored = False
             manifest.save()
         self._write(lambda store: {})                      # open (create, migrate) it now
         if self.store is not None:
             self.up_to_run = self.store.last_run()
 
-    def add(self, record: dict, row) -> None:
-        record["stored"] = False
+    def add(self, record: Record, row) -> None:
+        record.stored = False
         self.pending.append((record, row))
         if len(self.pending) >= STORE_BATCH:    # memory stays flat between manifest saves
             self.flush()
@@ -57,7 +57,7 @@ class StoreRecorder:
         if pending and self._write(lambda store: store.add([row for _, row in pending],
                                                            self.run, self.info)):
             for record, _ in pending:
-                record["stored"] = True
+                record.stored = True
 
     def _write(self, step) -> bool:
         import sqlite3
@@ -82,13 +82,13 @@ class StoreRecorder:
     def catch_up(self, outcome: Outcome, manifest: Manifest) -> None:
         self.flush()
         missing = [rec for rec in outcome.records
-                   if rec["status"] != "skipped" and not rec.get("stored", True)]
+                   if rec.status != "skipped" and not rec.stored]
         if missing:
             from xlsproc.store import file_row
             if self._write(lambda store: store.add((file_row(outcome.entry(r)) for r in missing),
                                                    self.run, self.info)):
                 for rec in missing:
-                    rec["stored"] = True
+                    rec.stored = True
                 manifest.save()
         if self.error is not None:
             self.error.outcome = outcome       # the run itself is complete: callers may report it
@@ -108,8 +108,8 @@ class StoreRecorder:
         self._write(drop)
         leaving = set(removed)
         for record in manifest.records.values():
-            if record["sha256"] in gone and record["rel"] not in leaving:
-                record["stored"] = False
+            if record.sha256 in gone and record.rel not in leaving:
+                record.stored = False
 
     def close(self) -> None:
         if self.store is not None:

@@ -25,7 +25,7 @@ from typing import Callable, Collection, Iterator
 
 from xlsproc import __version__
 from xlsproc.batch.manifest import *  # noqa: F401,F403  (the old names keep working)
-from xlsproc.batch.manifest import MANIFEST_FORMAT, Manifest, Plan, forget_stale, make_plan, rules_hash
+from xlsproc.batch.manifest import MANIFEST_FORMAT, Manifest, Plan, Record, forget_stale, make_plan, rules_hash
 from xlsproc.batch.outputs import *  # noqa: F401,F403
 from xlsproc.batch.outputs import (RESULTS, STATE, _entry_text, _prepare, check_paths, entry_key,
                                    root_of, results_fingerprint, write_quarantine, write_results)
@@ -33,7 +33,7 @@ from xlsproc.batch.pool import WorkerPool
 from xlsproc.batch.recorder import *  # noqa: F401,F403
 from xlsproc.batch.recorder import StoreRecorder, default_store
 from xlsproc.batch.worker import *  # noqa: F401,F403
-from xlsproc.batch.worker import (CHUNK, STORE_ROW, WORKER_MODULES, Context, failure_record,
+from xlsproc.batch.worker import (CHUNK, WORKER_MODULES, Context, failure_record,
                                   work)
 from xlsproc.rules import Rules, load_rules
 
@@ -45,7 +45,7 @@ DEFAULT_TIMEOUT = 120.0
 @dataclass
 class Outcome:
     outbox: Path
-    records: list[dict]                  # one per file in INBOX, in results.json order
+    records: list[Record]                  # one per file in INBOX, in results.json order
     processed: list[str]                 # rels processed in this run
     removed: list[str]                   # rels whose outputs were removed (left INBOX)
     root: Path = Path(".")               # INBOX (its folder when INBOX is one file)
@@ -56,8 +56,8 @@ class Outcome:
         return self.outbox / RESULTS
 
     @property
-    def failed(self) -> list[dict]:
-        return [r for r in self.records if r["status"] == "error"]
+    def failed(self) -> list[Record]:
+        return [r for r in self.records if r.status == "error"]
 
     @property
     def exit_code(self) -> int:
@@ -71,20 +71,20 @@ class Outcome:
         """The results.json entries one at a time (flat memory for large batches)."""
         return map(self.entry, self.records)
 
-    def entry(self, rec: dict) -> dict:
+    def entry(self, rec: Record) -> dict:
         """The results entry of one of this run's records."""
-        return json.loads(_entry_text(self.outbox, rec, str(self.root / rec["rel"])))
+        return json.loads(_entry_text(self.outbox, rec, str(self.root / rec.rel)))
 
     def totals(self) -> dict:
-        ok = [r for r in self.records if r["status"] == "ok"]
+        ok = [r for r in self.records if r.status == "ok"]
         grades: Counter = Counter()
         flags: Counter = Counter({"error": 0, "warning": 0, "info": 0})
         for r in ok:
-            grades.update(r["grades"])
-            flags.update(r["flags"])
+            grades.update(r.grades)
+            flags.update(r.flags)
         return {"files": len(self.records), "ok": len(ok), "failed": len(self.failed),
-                "skipped": sum(1 for r in self.records if r["status"] == "skipped"),
-                "tables": sum(r["tables"] for r in ok), "grades": dict(grades),
+                "skipped": sum(1 for r in self.records if r.status == "skipped"),
+                "tables": sum(r.tables for r in ok), "grades": dict(grades),
                 "flags": dict(flags)}
 
 
@@ -93,7 +93,7 @@ class Outcome:
 def process(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *,
             jobs: int | None = None, force: bool = False, timeout: float | None = DEFAULT_TIMEOUT,
             progress: Callable[[int, int], None] | None = None,
-            on_record: Callable[[dict], None] | None = None,
+            on_record: Callable[[Record], None] | None = None,
             start_method: str | None = None, handler: Callable = work,
             pool: WorkerPool | None = None, only: Collection[str] | None = None,
             include_locks: bool = True, db: str | Path | None = None) -> Outcome:
@@ -149,19 +149,20 @@ def _run(plan: Plan, manifest: Manifest, ctx: Context, pool: WorkerPool | None,
     if not tasks:
         return processed
 
-    def record(rec: dict | None) -> None:
+    def record(done: tuple[Record, object] | None) -> None:
         finished[0] += 1
-        if rec is not None:                  # None: the file left INBOX meanwhile
-            recorder.add(rec, rec.pop(STORE_ROW))
+        if done is not None:                 # None: the file left INBOX meanwhile
+            rec, row = done
+            recorder.add(rec, row)
             manifest.put(rec)
-            processed.append(rec["rel"])
+            processed.append(rec.rel)
             if on_record:
                 on_record(rec)
         if progress:
             progress(finished[0], len(tasks))
 
-    def on_done(task, rec):
-        record(None if rec.get("status") == "vanished" else rec)
+    def on_done(task, done):
+        record(done)
 
     def on_failed(task, code, detail):
         record(failure_record(task, code, detail, ctx, timeout))
@@ -180,7 +181,7 @@ def _run(plan: Plan, manifest: Manifest, ctx: Context, pool: WorkerPool | None,
     return processed
 
 
-def _finish(outbox: Path, manifest: Manifest, records: list[dict], root: Path,
+def _finish(outbox: Path, manifest: Manifest, records: list[Record], root: Path,
             changed: bool) -> None:
     fp = results_fingerprint(manifest.header, records)
     if not changed and fp == manifest.results_fp and (outbox / RESULTS).is_file():

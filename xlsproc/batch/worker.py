@@ -8,9 +8,9 @@ import importlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
-from xlsproc.batch.manifest import GROUP_SYNC, make_record
+from xlsproc.batch.manifest import GROUP_SYNC, Record, make_record
 from xlsproc.batch.outputs import LOCKED, STATE, remove_output, write_entry
 from xlsproc.batch.pool import CRASHED, FAILED, TIMEOUT
 from xlsproc.errors import detail as error_detail, file_error, os_file_error
@@ -19,11 +19,13 @@ from xlsproc.model import XlsprocError
 from xlsproc.read.grid import DEFAULT_MAX_BYTES, is_lock_file
 from xlsproc.rules import Rules
 
+if TYPE_CHECKING:
+    from xlsproc.store import FileRow
+
 
 CHUNK = 64                  # files per worker task: scoring is done per chunk (see work)
 KEEP_BYTES = 2 << 20        # a workbook up to this size is read once for scoring and copying,
 KEPT_PER_CHUNK = 64 << 20   # as long as a chunk holds no more than this
-STORE_ROW = "store_row"     # a worker's record carries its entry for the store under this key
 WORKER_MODULES = ("xlsproc.write.annotate", "xlsproc.read.reader", "xlsproc.write.results", "xlsproc.score.scoring",
                   "xlsproc.store")
 
@@ -48,6 +50,7 @@ class Context:
 
 
 Task = tuple[str, "str | None", str]          # (relpath, output relpath, entry key)
+Done = tuple[Record, "FileRow"]               # a file's manifest record and its store row
 
 
 @dataclass
@@ -106,8 +109,9 @@ def _stage(i: int, step: Callable) -> tuple:
         return ("failed", i, f"{type(exc).__name__}: {str(exc)[:300]}")
 
 
-def _read_stage(task: Task, ctx: Context, before_file) -> dict | _Read:
-    """A record when the file is finished here (lock file, refused, unreadable), else _Read."""
+def _read_stage(task: Task, ctx: Context, before_file) -> Done | _Read | None:
+    """Done when the file is finished here (lock file, refused, unreadable), None when it is
+    gone, else _Read."""
     from xlsproc.read.reader import read_workbook
     if before_file:
         before_file(task)
@@ -128,7 +132,7 @@ def _read_stage(task: Task, ctx: Context, before_file) -> dict | _Read:
         except XlsprocError as exc:
             return _save(task, st, _error_entry(path, exc, digest, ctx, out), ctx)
     except (FileNotFoundError, NotADirectoryError):
-        return {"rel": rel, "status": "vanished"}
+        return None
     except PermissionError as exc:
         return _save(task, path.stat(), _error_entry(path, os_file_error(exc), None, ctx, out), ctx)
 
@@ -179,7 +183,7 @@ def last_year_lookup(db: str | None, up_to_run: int | None = None):
     return last_year
 
 
-def _write_stage(item: _Read, results, ctx: Context) -> dict:
+def _write_stage(item: _Read, results, ctx: Context) -> Done:
     if isinstance(results, Exception):
         raise results
     _, out, _ = item.task
@@ -192,14 +196,12 @@ def _write_stage(item: _Read, results, ctx: Context) -> dict:
     return _save(item.task, item.st, entry, ctx)
 
 
-def _save(task: Task, st: os.stat_result, entry: dict, ctx: Context) -> dict:
-    """Write the file's entry (after its copy is in place); its manifest record, carrying the
-    entry encoded for the results store (`STORE_ROW`: the parent records it and drops it)."""
+def _save(task: Task, st: os.stat_result, entry: dict, ctx: Context) -> Done:
+    """Write the file's entry (after its copy is in place); its manifest record, and the
+    entry encoded for the results store (the parent records it)."""
     rel, _, key = task
     entry["relpath"] = rel
-    record = make_record(rel, key, st, entry)
-    record[STORE_ROW] = write_entry(ctx.outbox, key, entry)
-    return record
+    return make_record(rel, key, st, entry), write_entry(ctx.outbox, key, entry)
 
 
 def _error_entry(path: Path, error: XlsprocError, digest: str | None, ctx: Context,
@@ -245,7 +247,7 @@ def failure_message(code: str, detail: str | None, timeout: float | None) -> str
 
 
 def failure_record(task: tuple, code: str, detail: str | None, ctx: Context,
-                   timeout: float | None) -> dict | None:
+                   timeout: float | None) -> Done | None:
     """The record of a file whose worker crashed, hung or raised; retried on the next run."""
     rel, out, key = task
     path = Path(ctx.root) / rel
