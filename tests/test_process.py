@@ -105,11 +105,11 @@ def test_folder_with_bad_files_reports_each_and_goes_on(tmp_path, good_xlsx):
     before = digest_tree(inbox)
     outcome = process(inbox, tmp_path / "审核结果", jobs=2)
     assert digest_tree(inbox) == before                       # no input modified
-    by_name = {Path(r["rel"]).name: r for r in outcome.records}
+    by_name = {Path(r.rel).name: r for r in outcome.records}
     for name, code in BAD_CODES.items():
-        assert by_name[name]["status"] == "error" and by_name[name]["error"]["code"] == code
-    assert by_name["~$洪山区团委_2024_部门整体.xlsx"]["status"] == "skipped"
-    assert sum(r["status"] == "ok" for r in outcome.records) == 3
+        assert by_name[name].status == "error" and by_name[name].error["code"] == code
+    assert by_name["~$洪山区团委_2024_部门整体.xlsx"].status == "skipped"
+    assert sum(r.status == "ok" for r in outcome.records) == 3
     assert outcome.exit_code == 1
     quarantine = (tmp_path / "审核结果" / QUARANTINE).read_text("utf-8")
     assert all(f"坏文件/{name}" in quarantine for name in BAD_CODES)
@@ -125,8 +125,8 @@ def test_enormous_file_is_refused_before_reading(tmp_path, good_xlsx):
     with open(inbox / "巨大.xlsx", "wb") as fh:
         fh.truncate(101 * 1024 * 1024)                        # sparse: costs no disk
     outcome = process(inbox, tmp_path / "out", jobs=1)
-    [rec] = [r for r in outcome.records if r["rel"] == "巨大.xlsx"]
-    assert rec["error"]["code"] == "file-too-large" and "超过上限" in rec["error"]["message"]
+    [rec] = [r for r in outcome.records if r.rel == "巨大.xlsx"]
+    assert rec.error["code"] == "file-too-large" and "超过上限" in rec.error["message"]
 
 
 def test_cli_exit_status_and_chinese_summary(tmp_path, good_xlsx):
@@ -174,7 +174,7 @@ def test_other_rules_reprocess_everything(tmp_path, good_xlsx):
     rules["grades"]["thresholds"][0][1] = 99        # 优 from 99 points
     outcome = process(inbox, outbox, rules, jobs=1)
     assert len(outcome.processed) == 2
-    assert {g for r in outcome.records for g in r["grades"]} == {"良"}
+    assert {g for r in outcome.records for g in r.grades} == {"良"}
 
 
 def test_xls_and_xlsx_of_the_same_name_keep_both_copies(tmp_path, good_xlsx):
@@ -183,7 +183,7 @@ def test_xls_and_xlsx_of_the_same_name_keep_both_copies(tmp_path, good_xlsx):
     shutil.copy(good_xlsx, inbox / "项目.xlsx")
     shutil.copy(SAMPLES / "某区卫健委_2024_项目.xls", inbox / "项目.xls")
     outcome = process(inbox, tmp_path / "out", jobs=1)
-    assert sorted(r["output"] for r in outcome.records) == ["项目.xlsx", "项目_xls.xlsx"]
+    assert sorted(r.output for r in outcome.records) == ["项目.xlsx", "项目_xls.xlsx"]
 
 
 def test_outbox_must_not_contain_inbox(tmp_path, good_xlsx):
@@ -203,12 +203,12 @@ def test_crash_under_spawn_costs_one_file(tmp_path, good_xlsx):
     shutil.copy(good_xlsx, inbox / "出错_某局.xlsx")
     before = digest_tree(inbox)
     outcome = process(inbox, tmp_path / "结果", jobs=2, handler=crashy, start_method="spawn")
-    codes = {Path(r["rel"]).name: (r["error"] or {}).get("code") for r in outcome.records}
+    codes = {Path(r.rel).name: (r.error or {}).get("code") for r in outcome.records}
     assert codes.pop("崩溃_某局.xlsx") == "worker-crashed"
     assert codes.pop("出错_某局.xlsx") == "internal-error"
     assert set(codes.values()) == {None} and len(codes) == 3
-    crashed = next(r for r in outcome.records if r["rel"].endswith("崩溃_某局.xlsx"))
-    assert "意外退出" in crashed["error"]["message"]
+    crashed = next(r for r in outcome.records if r.rel.endswith("崩溃_某局.xlsx"))
+    assert "意外退出" in crashed.error["message"]
     assert digest_tree(inbox) == before
     again = process(inbox, tmp_path / "结果", jobs=2)           # failures are retried, real handler
     assert sorted(again.processed) == ["出错_某局.xlsx", "区县/崩溃_某局.xlsx"]
@@ -219,9 +219,9 @@ def test_hanging_file_times_out_and_the_rest_is_processed(tmp_path, good_xlsx):
     inbox = make_inbox(tmp_path, good_xlsx, 4)
     shutil.copy(good_xlsx, inbox / "卡住_某局.xlsx")
     outcome = process(inbox, tmp_path / "out", jobs=2, timeout=1.5, handler=crashy)
-    [hung] = [r for r in outcome.records if r["rel"] == "卡住_某局.xlsx"]
-    assert hung["error"]["code"] == "file-timeout" and "超时" in hung["error"]["message"]
-    assert sum(r["status"] == "ok" for r in outcome.records) == 4
+    [hung] = [r for r in outcome.records if r.rel == "卡住_某局.xlsx"]
+    assert hung.error["code"] == "file-timeout" and "超时" in hung.error["message"]
+    assert sum(r.status == "ok" for r in outcome.records) == 4
 
 
 DRIVER = """
@@ -276,7 +276,7 @@ def test_progress_and_record_callbacks(tmp_path, good_xlsx):
     process(inbox, tmp_path / "out", jobs=2, progress=lambda d, t: seen.append((d, t)),
             on_record=records.append)
     assert seen[0] == (0, 3) and seen[-1] == (3, 3)
-    assert len(records) == 3 and all(r["status"] == "ok" for r in records)
+    assert len(records) == 3 and all(r.status == "ok" for r in records)
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="Linux /proc")
@@ -342,12 +342,12 @@ def test_a_damaged_entry_file_is_redone_and_results_stay_valid(tmp_path, good_xl
     inbox, outbox = make_inbox(tmp_path, good_xlsx, 2), tmp_path / "out"
     first = process(inbox, outbox, jobs=1)
     damaged = first.records[0]
-    (outbox / STATE / "entries" / damaged["key"]).write_bytes(b"\0" * 100)    # a power cut
+    (outbox / STATE / "entries" / damaged.key).write_bytes(b"\0" * 100)    # a power cut
     shutil.copy(good_xlsx, inbox / "新.xlsx")                                 # results.json rewritten
     second = process(inbox, outbox, jobs=1)
     assert second.processed == ["新.xlsx"]
-    assert rels_in(outbox / RESULTS) == {r["rel"] for r in second.records}   # still valid JSON
-    assert process(inbox, outbox, jobs=1).processed == [damaged["rel"]]
+    assert rels_in(outbox / RESULTS) == {r.rel for r in second.records}   # still valid JSON
+    assert process(inbox, outbox, jobs=1).processed == [damaged.rel]
     assert_outbox_sound(outbox)
 
 

@@ -188,6 +188,7 @@ def test_a_store_deleted_then_a_run_killed_after_its_first_write_is_still_made_g
 def test_a_batch_does_not_score_against_what_it_records_itself(tmp_path, monkeypatch):
     """2023 and 2024 of one unit in one batch: the 2024 relative target stays for manual review
     however the batch is cut into chunks and store transactions (no dependence on timing)."""
+    import xlsproc.batch.recorder as R
     import xlsproc.batch.run as P
     inbox = tmp_path / "收件"
     inbox.mkdir()
@@ -195,7 +196,7 @@ def test_a_batch_does_not_score_against_what_it_records_itself(tmp_path, monkeyp
         folder = _year(tmp_path, year, target, actual)
         folder.rename(inbox / folder.name)
     monkeypatch.setattr(P, "CHUNK", 1)
-    monkeypatch.setattr(P, "STORE_BATCH", 1)
+    monkeypatch.setattr(R, "STORE_BATCH", 1)
     process(inbox, tmp_path / "out", jobs=1)
     entries = json.loads((tmp_path / "out" / "results.json").read_text("utf-8"))
     [ev] = [ev for e in entries for ev in e["evaluations"] if ev["year"] == 2024]

@@ -82,7 +82,7 @@ def test_dropped_replaced_and_removed_files(running, tmp_path):
     (inbox / "某街道_项目.xlsx").unlink()
     wait_for(lambda: "某街道_项目.xlsx" not in results(outbox), "the removal")
     assert not (outbox / "某街道_项目.xlsx").exists()
-    assert [r["rel"] for r in records] == ["某街道_项目.xlsx", "某街道_项目.xlsx", "新文件夹/加密文件.xlsx"]
+    assert [r.rel for r in records] == ["某街道_项目.xlsx", "某街道_项目.xlsx", "新文件夹/加密文件.xlsx"]
 
 
 def test_a_file_still_being_written_waits(running, tmp_path):
@@ -135,3 +135,48 @@ def test_an_inbox_away_for_a_while_removes_nothing(running, tmp_path):
     drop(build(standard_table(), Layout(), tmp_path / "b.xlsx"), inbox, "第二个.xlsx")
     wait_for(lambda: "第二个.xlsx" in results(outbox), "a file after the share came back")
     assert len(results(outbox)) == 2
+
+
+def test_watch_scores_relative_targets_against_the_store_like_process(running, tmp_path):
+    """One worker context for process and watch: 2023 dropped first, then 2024's 不低于上一年度
+    target is scored against 2023's actual (18 of 20), not left at the reported 20."""
+    from builders import Ind
+    inbox, outbox, records = running
+    name = "青少年活动参与人次"
+
+    def year(y: int, target: str, actual: str) -> Path:
+        inds = standard_table().indicators
+        inds[1] = Ind("产出指标", "数量指标", name, target, actual, 20, 20)
+        return build(standard_table(year=y, indicators=inds), Layout(), tmp_path / f"{y}.xlsx")
+    drop(year(2023, "≥3000人次", "3000人次"), inbox, "某街道_2023.xlsx")
+    wait_for(lambda: "某街道_2023.xlsx" in results(outbox), "2023")
+    drop(year(2024, "不低于上一年度", "2700人次"), inbox, "某街道_2024.xlsx")
+    entry = wait_for(lambda: results(outbox).get("某街道_2024.xlsx"), "2024")
+    [ev] = entry["evaluations"]
+    ind = next(i for i in ev["indicators"] if i["name"] == name)
+    assert (ind["kind"], ind["score"]) == ("positive", 18)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT handler")
+def test_a_ctrl_c_whose_interrupt_python_drops_still_stops_watch(tmp_path):
+    """A Ctrl-C landing while a finaliser or an import-lock callback runs: Python prints
+    "Exception ignored" and drops the KeyboardInterrupt (the CLI test once hung 20 s so).
+    watch must stop all the same."""
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    fallback = threading.Event()
+    timer = threading.Timer(15, fallback.set)
+    timer.start()
+
+    def ctrl_c_lost(outcome):
+        try:
+            signal.getsignal(signal.SIGINT)(signal.SIGINT, None)
+        except KeyboardInterrupt:
+            pass                                    # what Python does inside a callback
+    started = time.monotonic()
+    try:
+        watch(inbox, tmp_path / "out", stop_event=fallback, poll=0.05,
+              on_batch=ctrl_c_lost, jobs=1)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - started < 10

@@ -300,7 +300,8 @@ def watch(
         err.print(f"[bold red]错误：[/]{exc.message}")
         raise typer.Exit(2)
     except KeyboardInterrupt:
-        out.print("\n已停止监视，所有已完成的结果均已保存。再见！")
+        pass
+    out.print("\n已停止监视，所有已完成的结果均已保存。再见！")     # only Ctrl-C stops it
     raise typer.Exit(0)
 
 
@@ -348,8 +349,8 @@ def print_batch_summary(outcome) -> None:
         out.print(f"[bold red]隔离/[/] 无法读取 {len(outcome.failed)} 个文件"
                   f"（清单：{outcome.outbox / QUARANTINE}）：")
         for rec in outcome.failed:
-            e = rec["error"]
-            out.print(f"  [red]✗[/] {rec['rel']}：{e['message']}  [dim]（{e['code']}）[/]")
+            e = rec.error
+            out.print(f"  [red]✗[/] {rec.rel}：{e['message']}  [dim]（{e['code']}）[/]")
     out.print(f"结果：{outcome.results_path}（用时 {outcome.seconds:.1f} 秒）")
 
 
@@ -363,16 +364,16 @@ def print_record(rec: dict, outbox: Path) -> None:
     """One line per file in watch mode."""
     import time
     now = time.strftime("%H:%M:%S")
-    if rec["status"] == "skipped":
-        out.print(f"[dim]{now} 跳过：{rec['rel']}（Excel/WPS 临时锁定文件）[/]")
-    elif rec["status"] == "error":
-        e = rec["error"]
-        out.print(f"{now} [bold red]✗[/] {rec['rel']}：{e['message']}  [dim]（{e['code']}）[/]")
+    if rec.status == "skipped":
+        out.print(f"[dim]{now} 跳过：{rec.rel}（Excel/WPS 临时锁定文件）[/]")
+    elif rec.status == "error":
+        e = rec.error
+        out.print(f"{now} [bold red]✗[/] {rec.rel}：{e['message']}  [dim]（{e['code']}）[/]")
     else:
-        grades = "、".join(f"{g}{n}" if n > 1 else g for g, n in rec["grades"].items())
-        f = {"error": 0, "warning": 0, "info": 0, **rec["flags"]}
-        out.print(f"{now} [green]✓[/] {rec['rel']}：{rec['tables']} 张表 · {grades} · 错误 {f['error']} "
-                  f"警告 {f['warning']} 提示 {f['info']} → {outbox / rec['output']}")
+        grades = "、".join(f"{g}{n}" if n > 1 else g for g, n in rec.grades.items())
+        f = {"error": 0, "warning": 0, "info": 0, **rec.flags}
+        out.print(f"{now} [green]✓[/] {rec.rel}：{rec.tables} 张表 · {grades} · 错误 {f['error']} "
+                  f"警告 {f['warning']} 提示 {f['info']} → {outbox / rec.output}")
 
 
 def _print_watch_batch(outcome) -> None:

@@ -8,6 +8,9 @@ reports events as it goes:
     ("done", i, result)    task i finished
     ("failed", i, detail)  task i raised
 
+The parent sends each worker chunks (lists of tasks), None to stop, or ("context", context) when
+the pool's context changed since the worker last got it (a pool kept across runs: watch mode).
+
 The parent watches each worker's clock (time since its last event) and its process sentinel. A
 worker that dies or exceeds the time limit is killed and replaced; the task it had begun fails
 (CRASHED / TIMEOUT) and the rest of its chunk goes back to the queue. If it died while working
@@ -24,6 +27,7 @@ import signal
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from typing import Any, Callable
@@ -61,10 +65,27 @@ def _tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLD)
 
 
+@contextmanager
+def _ctrl_c_deferred():
+    """SIGINT blocked while a worker is forked and registered: a Ctrl-C then can neither leave
+    a worker the pool does not know of (holding the terminal's pipes open after we exit) nor
+    hit the child before it ignores SIGINT (a KeyboardInterrupt traceback from a worker)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _worker_main(conn, handler: Callable, context: Any) -> None:
     """Child process: run chunks through the handler, forward its events, stop on None or EOF."""
     if hasattr(signal, "SIGINT"):
         signal.signal(signal.SIGINT, signal.SIG_IGN)     # the parent decides when to stop
+        if hasattr(signal, "pthread_sigmask"):           # blocked by the parent around fork
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _quiet_libraries()
     parent = os.getppid()
     for _ in handler(None, context):                     # warm-up: imports, caches
@@ -78,6 +99,9 @@ def _worker_main(conn, handler: Callable, context: Any) -> None:
             return
         if chunk is None:
             return
+        if isinstance(chunk, tuple) and chunk[0] == "context":
+            context = chunk[1]
+            continue
         _run_chunk(conn, handler, chunk, context)
 
 
@@ -113,6 +137,7 @@ class _Worker:
     since: float = 0.0                             # its last sign of life
     ready: bool = False
     done: int = 0
+    version: int = 0                               # of the pool's context it has got
 
 
 class WorkerPool:
@@ -138,6 +163,13 @@ class WorkerPool:
         self.workers: list[_Worker] = []
         self.failed_starts = 0
         self.solo: set = set()           # tasks to run one per chunk (suspects of a crash)
+        self.version = 0                 # of the context: bumped by set_context
+
+    def set_context(self, context: Any) -> None:
+        """The context for the tasks from now on; running workers get it before their next chunk."""
+        if context != self.context:
+            self.context = context
+            self.version += 1
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -147,10 +179,11 @@ class WorkerPool:
         parent, child = self.ctx.Pipe(duplex=True)
         proc = self.ctx.Process(target=_worker_main, args=(child, self.handler, self.context),
                                 daemon=True, name="xlsproc-worker")
-        proc.start()
-        child.close()
-        worker = _Worker(proc, parent, since=time.monotonic())
-        self.workers.append(worker)
+        with _ctrl_c_deferred():
+            proc.start()
+            child.close()
+            worker = _Worker(proc, parent, since=time.monotonic(), version=self.version)
+            self.workers.append(worker)
         return worker
 
     def _preload(self) -> None:
@@ -229,6 +262,9 @@ class WorkerPool:
                 self._staff(len(queue))
                 continue
             chunk = self._take(queue)
+            if worker.version != self.version:
+                worker.conn.send(("context", self.context))
+                worker.version = self.version
             worker.conn.send(chunk)
             worker.tasks = dict(enumerate(chunk))
             worker.current, worker.since = None, time.monotonic()

@@ -9,6 +9,7 @@ worker pool kept for the whole session; results.json then describes the settled 
 """
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Callable
 
 from xlsproc.batch.pool import WorkerPool
 from xlsproc.model import XlsprocError
-from xlsproc.batch.run import (CHUNK, DEFAULT_TIMEOUT, UNREADABLE, WORKER_MODULES, Context, Outcome,
+from xlsproc.batch.run import (CHUNK, DEFAULT_TIMEOUT, UNREADABLE, WORKER_MODULES, Outcome,
                       check_paths, discover, process, relative, work)
 from xlsproc.rules import Rules, load_rules
 
@@ -70,8 +71,9 @@ def watch(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *,
     check_paths(inbox, outbox)
     rules = rules or load_rules()
     stop = stop_event or threading.Event()
-    pool = WorkerPool(handler, Context(str(inbox), str(outbox), rules), jobs, timeout,
-                      start_method, chunk=CHUNK, preload=WORKER_MODULES)
+    restore = _stop_on_ctrl_c(stop)
+    pool = WorkerPool(handler, None, jobs, timeout, start_method, chunk=CHUNK,
+                      preload=WORKER_MODULES)      # each run sets its context (process)
     watcher = _Watcher(inbox, outbox, rules, pool, Settler(settle), timeout, on_record, on_batch)
     try:
         while not stop.is_set():
@@ -83,6 +85,23 @@ def watch(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *,
             stop.wait(poll)
     finally:
         pool.close()
+        restore()
+
+
+def _stop_on_ctrl_c(stop: threading.Event) -> Callable[[], None]:
+    """Ctrl-C sets `stop` as well as raising KeyboardInterrupt: Python drops an exception raised
+    while a finaliser or an import-lock callback runs ("Exception ignored in …"), and a Ctrl-C
+    landing there would leave watch running for ever. Returns the function restoring the old
+    handler (only the main thread can install one; elsewhere this does nothing)."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_ctrl_c(signum, frame):
+        stop.set()
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGINT, on_ctrl_c)
+    return lambda: signal.signal(signal.SIGINT, previous)
 
 
 class _Watcher:

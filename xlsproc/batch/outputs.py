@@ -1,0 +1,208 @@
+"""Where things go in OUTBOX and how results are written: which INBOX files are work, the
+output name of each, the state and staging folders, results.json and the quarantine list.
+
+    OUTBOX/<relpath>                 annotated copies, mirroring INBOX (.xls → .xlsx)
+    OUTBOX/results.json              one entry per file now in INBOX (results-json.md)
+    OUTBOX/隔离清单.txt               the files that could not be read, with reasons
+    OUTBOX/.xlsproc/entries/*.json   each file's results entry; results.json is assembled from them
+    OUTBOX/.xlsproc/tmp/             staging (wiped at the start of every run)
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+from xlsproc.errors import file_error, os_reason
+from xlsproc.fileio import atomic_text, write_text_atomic
+from xlsproc.model import XlsprocError
+from xlsproc.read.grid import is_lock_file
+
+if TYPE_CHECKING:
+    from xlsproc.batch.manifest import Record
+
+
+# Files a unit may have sent as its workbook. Those we cannot read (.ods, .csv …) are reported
+# with what to do rather than silently passed over.
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xltx", ".xltm", ".xlsb", ".et", ".ett",
+                        ".ods", ".csv")
+STATE = ".xlsproc"
+RESULTS = "results.json"
+QUARANTINE = "隔离清单.txt"
+LOCKED = "output-locked"
+UNREADABLE = "inbox-unreadable"
+
+
+# --- which files, and where their copies go ---------------------------------------------------
+
+def discover(inbox: Path, outbox: Path | None = None, include_locks: bool = True) -> list[Path]:
+    """Every workbook below INBOX, sorted; hidden folders and OUTBOX are not searched.
+
+    Lock files (~$name.xlsx) are included unless include_locks=False: they are reported as skipped.
+    """
+    if inbox.is_file():
+        return [inbox]
+    skip = outbox.resolve() if outbox else None
+    found = []
+    for dirpath, dirnames, filenames in os.walk(inbox, onerror=_unreadable):
+        here = Path(dirpath)
+        if skip is not None and here.resolve() == skip:
+            dirnames[:] = []
+            continue
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if _is_workbook_name(name) and (include_locks or not is_lock_file(Path(name))):
+                found.append(here / name)
+    return sorted(found, key=lambda p: relative(p, inbox).as_posix())
+
+
+def _unreadable(exc: OSError) -> None:
+    """A folder that cannot be listed stops the run: its files must not count as removed."""
+    raise file_error(UNREADABLE, path=exc.filename, reason=os_reason(exc))
+
+
+def _is_workbook_name(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in SPREADSHEET_SUFFIXES
+
+
+def output_name(rel: Path) -> Path:
+    """Where a file's annotated copy goes below OUTBOX (.xls → .xlsx, templates → workbooks)."""
+    suffix = rel.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return rel
+    if suffix == ".xltm":
+        return rel.with_suffix(".xlsm")
+    return rel.with_suffix(".xlsx")          # .xls, .xltx, .xlsb, .et …: written as .xlsx
+
+
+def assign_outputs(rels: Iterable[str]) -> dict[str, str]:
+    """rel → output rel, unique: a.xls next to a.xlsx gets a_xls.xlsx instead of overwriting it."""
+    rels = [r for r in rels if not is_lock_file(Path(r))]
+    kept = {os.path.normcase(r) for r in rels if output_name(Path(r)).as_posix() == r}
+    out, taken = {}, set(kept)
+    for rel in rels:
+        name = output_name(Path(rel)).as_posix()
+        if name != rel and os.path.normcase(name) in taken:
+            p = Path(rel)
+            name = p.with_name(f"{p.stem}_{p.suffix[1:]}{output_name(p).suffix}").as_posix()
+        taken.add(os.path.normcase(name))
+        out[rel] = name
+    return out
+
+
+def relative(path: Path, inbox: Path) -> Path:
+    return Path(path.name) if inbox.is_file() else path.relative_to(inbox)
+
+
+def root_of(inbox: Path) -> Path:
+    return inbox.parent if inbox.is_file() else inbox
+
+
+def check_paths(inbox: Path, outbox: Path) -> None:
+    inbox_r, outbox_r = inbox.resolve(), outbox.resolve()
+    if inbox_r == outbox_r or (inbox.is_file() and outbox_r == inbox_r.parent):
+        raise XlsprocError("usage", f"输出目录 {outbox} 与输入相同：xlsproc 从不写入输入目录，请另选输出目录（-o）。")
+    if inbox.is_dir() and outbox_r in inbox_r.parents:
+        raise XlsprocError("usage", f"收件目录 {inbox} 位于输出目录 {outbox} 之内：输出可能覆盖收件文件，请另选输出目录（-o）。")
+    if outbox.exists() and not outbox.is_dir():
+        raise XlsprocError("usage", f"输出位置 {outbox} 是一个文件，不是目录，请另选输出目录（-o）。")
+
+
+def remove_output(outbox: Path, out: str | None) -> None:
+    if out:
+        try:
+            (outbox / out).unlink()
+        except (FileNotFoundError, PermissionError):    # gone already / open in Excel
+            pass
+
+
+# --- writing state files atomically -----------------------------------------------------------
+
+def entry_key(rel: str) -> str:
+    return hashlib.sha256(rel.encode("utf-8")).hexdigest()[:32] + ".json"
+
+
+def write_entry(outbox: Path | str, key: str, entry: dict):
+    """One line of compact JSON (the C encoder: 5× faster than indent=2). No fsync per file:
+    results.json is assembled from these and checks each one (_entry_text). Returns the entry
+    as the results store keeps it (store.FileRow): it is encoded once, for both."""
+    from xlsproc.store import file_row
+    row = file_row(entry)
+    folder = os.path.join(outbox, STATE, "entries")
+    tmp = os.path.join(folder, f".{key}.{os.getpid()}.tmp")  # one writer per pid: no mkstemp needed
+    with open(tmp, "wb") as fh:
+        fh.write(row.entry_text().encode("utf-8"))
+    os.replace(tmp, os.path.join(folder, key))
+    return row
+
+
+def _prepare(outbox: Path) -> None:
+    """OUTBOX's state folders, rid of what a killed run left half-written."""
+    state = outbox / STATE
+    shutil.rmtree(state / "tmp", ignore_errors=True)
+    (state / "entries").mkdir(parents=True, exist_ok=True)
+    leftovers = [*outbox.glob(".tmp-*"), *state.glob(".tmp-*"), *(state / "entries").glob(".*.tmp")]
+    for stale in leftovers:
+        stale.unlink(missing_ok=True)
+
+
+# --- results.json and the quarantine list ---------------------------------------------------
+
+def results_fingerprint(header: dict, records: list[Record]) -> str:
+    digest = hashlib.sha256(json.dumps(header, sort_keys=True).encode())
+    for r in records:
+        digest.update(f"{r.rel}\0{r.key}\0{r.size}\0{r.mtime_ns}\0{r.sha256}\0"
+                      f"{r.status}\0{r.path}\n".encode("utf-8"))
+    return digest.hexdigest()
+
+
+def write_results(outbox: Path, records: list[Record], root: Path) -> None:
+    """Assemble results.json from the entry files, streaming: memory does not grow with N.
+
+    One entry per line: a JSON array that line-oriented tools (grep, diff) can also read."""
+    with atomic_text(outbox / RESULTS) as fh:
+        fh.write("[")
+        for i, rec in enumerate(records):
+            text = _entry_text(outbox, rec, str(root / rec.rel))
+            fh.write(("," if i else "") + "\n" + text)
+        fh.write("\n]\n" if records else "]\n")
+
+
+def _entry_text(outbox: Path, rec: Record, path: str) -> str:
+    """A file's entry as one line of JSON. One found missing or damaged (a power cut, a hand
+    in OUTBOX) is replaced by a stub from the manifest, and the file is redone next run."""
+    try:
+        text = (outbox / STATE / "entries" / rec.key).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    if not (text.startswith("{") and text.endswith("}") and "\n" not in text):
+        rec.retry = True
+        text = json.dumps(_stub(rec, path), ensure_ascii=False, separators=(",", ":"))
+    if rec.path != path:             # INBOX given under another name than last time
+        entry = json.loads(text)
+        entry["path"] = path
+        text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+    return text
+
+
+def _stub(rec: Record, path: str) -> dict:
+    return {"file": Path(rec.rel).name, "path": path, "sha256": rec.sha256,
+            "status": rec.status, "error": rec.error, "evaluations": [],
+            "relpath": rec.rel, "output": rec.output}
+
+
+def write_quarantine(outbox: Path, records: list[Record], root: Path) -> None:
+    """隔离清单.txt: the files that could not be read. Inputs are listed, never moved."""
+    path = outbox / QUARANTINE
+    bad = [r for r in records if r.status == "error"]
+    if not bad:
+        remove_output(outbox, QUARANTINE)
+        return
+    lines = [f"隔离清单：以下 {len(bad)} 个文件无法读取，未生成批注副本（原文件未移动、未修改）。",
+             f"收件目录：{root}", ""]
+    for r in bad:
+        lines += [r.rel, f"    原因：{r.error['message']}（{r.error['code']}）"]
+    write_text_atomic(path, "\n".join(lines) + "\n")

@@ -1,0 +1,261 @@
+"""One file, in a worker: read, score (a chunk at a time), write the copy and the entry.
+The one worker context (`Context`) serves process and watch alike.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterator
+
+from xlsproc.batch.manifest import GROUP_SYNC, Record, make_record
+from xlsproc.batch.outputs import LOCKED, STATE, remove_output, write_entry
+from xlsproc.batch.pool import CRASHED, FAILED, TIMEOUT
+from xlsproc.errors import detail as error_detail, file_error, os_file_error
+from xlsproc.fileio import sha256
+from xlsproc.model import XlsprocError
+from xlsproc.read.grid import DEFAULT_MAX_BYTES, is_lock_file
+from xlsproc.rules import Rules
+
+if TYPE_CHECKING:
+    from xlsproc.store import FileRow
+
+
+CHUNK = 64                  # files per worker task: scoring is done per chunk (see work)
+KEEP_BYTES = 2 << 20        # a workbook up to this size is read once for scoring and copying,
+KEPT_PER_CHUNK = 64 << 20   # as long as a chunk holds no more than this
+WORKER_MODULES = ("xlsproc.write.annotate", "xlsproc.read.reader", "xlsproc.write.results", "xlsproc.score.scoring",
+                  "xlsproc.store")
+
+
+def file_json(*args, **kwargs) -> dict:
+    from xlsproc.write.results import file_json as make   # imports scoring → pandas: workers only
+    return make(*args, **kwargs)
+
+
+# --- one file, in a worker ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Context:
+    """What every worker needs; sent once per worker (picklable for spawn)."""
+
+    root: str              # INBOX as given (its parent when INBOX is one file)
+    outbox: str
+    rules: Rules
+    max_bytes: int = DEFAULT_MAX_BYTES
+    db: str | None = None  # the results store: last year's figures for relative targets
+    up_to_run: int | None = None   # …as recorded up to this run (the store as the batch began)
+
+
+Task = tuple[str, "str | None", str]          # (relpath, output relpath, entry key)
+Done = tuple[Record, "FileRow"]               # a file's manifest record and its store row
+
+
+@dataclass
+class _Read:
+    """A workbook read and waiting to be scored with the rest of its chunk."""
+
+    task: Task
+    path: Path
+    st: os.stat_result
+    digest: str
+    evaluations: list
+    data: bytes | None          # the bytes read and scored, kept for the copy unless large
+
+
+def work(chunk: list[Task] | None, ctx: Context,
+         before_file: Callable[[Task], None] | None = None) -> Iterator[tuple]:
+    """A worker's chunk handler (batch.WorkerPool events): read each workbook, score all their
+    tables in one pass (pandas costs per call, not per row: ~4× cheaper than file by file),
+    then write each copy and entry. Each result is the file's manifest record.
+
+    chunk=None warms the worker up. before_file(task) runs first for each file (tests use it
+    to inject crashes and hangs).
+    """
+    if chunk is None:
+        for name in WORKER_MODULES:                          # load once per worker
+            importlib.import_module(name)
+        return
+    read: list[tuple[int, _Read]] = []
+    kept = 0                                  # bytes held for the copies (KEPT_PER_CHUNK at most)
+    for i, task in enumerate(chunk):
+        yield ("begin", i)
+        event = _stage(i, lambda: _read_stage(task, ctx, before_file))
+        if event[0] == "done" and isinstance(event[2], _Read):
+            item = event[2]
+            if item.data is not None:
+                if kept + len(item.data) > KEPT_PER_CHUNK:
+                    item.data = None          # the copy reads the file again instead
+                else:
+                    kept += len(item.data)
+            read.append((i, item))
+        else:
+            yield event
+    if not read:
+        return
+    yield ("begin", None)
+    scored = _score_all([r for _, r in read], ctx.rules, last_year_lookup(ctx.db, ctx.up_to_run))
+    for (i, item), item_results in zip(read, scored):
+        yield ("begin", i)
+        yield _stage(i, lambda: _write_stage(item, item_results, ctx))
+
+
+def _stage(i: int, step: Callable) -> tuple:
+    try:
+        return ("done", i, step())
+    except Exception as exc:       # noqa: BLE001 — a bug costs this file only
+        return ("failed", i, f"{type(exc).__name__}: {str(exc)[:300]}")
+
+
+def _read_stage(task: Task, ctx: Context, before_file) -> Done | _Read | None:
+    """Done when the file is finished here (lock file, refused, unreadable), None when it is
+    gone, else _Read."""
+    from xlsproc.read.reader import read_workbook
+    if before_file:
+        before_file(task)
+    rel, out, key = task
+    path = Path(ctx.root) / rel
+    try:
+        st = path.stat()
+        if is_lock_file(path):
+            return _save(task, st, file_json(path, status="skipped", digest=sha256(path)), ctx)
+        if st.st_size > ctx.max_bytes:
+            return _save(task, st, _error_entry(path, _too_large(st.st_size, ctx), None, ctx, out), ctx)
+        with open(path, "rb") as fh:          # one read: hashed here, parsed from memory
+            data = fh.read()
+        digest = hashlib.sha256(data).hexdigest()
+        try:
+            return _Read(task, path, st, digest, read_workbook(path, data=data),
+                         data if len(data) <= KEEP_BYTES else None)
+        except XlsprocError as exc:
+            return _save(task, st, _error_entry(path, exc, digest, ctx, out), ctx)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except PermissionError as exc:
+        return _save(task, path.stat(), _error_entry(path, os_file_error(exc), None, ctx, out), ctx)
+
+
+def _too_large(size: int, ctx: Context) -> XlsprocError:
+    return file_error("file-too-large", size=_mib(size), limit=_mib(ctx.max_bytes))
+
+
+def _score_all(items: list[_Read], rules: Rules, last_year=None) -> list:
+    """Every item's results, scored together; file by file if that fails (an error is kept)."""
+    from xlsproc.score.scoring import score
+    try:
+        scored = iter(score([ev for it in items for ev in it.evaluations], rules, last_year))
+        return [[next(scored) for _ in it.evaluations] for it in items]
+    except Exception:               # noqa: BLE001 — find out which file it was
+        return [_score_alone(it, rules, last_year) for it in items]
+
+
+def _score_alone(item: _Read, rules: Rules, last_year=None):
+    from xlsproc.score.scoring import score
+    try:
+        return score(item.evaluations, rules, last_year)
+    except Exception as exc:        # noqa: BLE001
+        return exc
+
+
+_STORES: dict = {}
+
+
+def last_year_lookup(db: str | None, up_to_run: int | None = None):
+    """`last_year(evaluation, indicator)` backed by the results store, or None without one.
+    Asked only for relative targets (不低于上一年度); one connection per worker and store.
+    Only runs up to `up_to_run` count: what this batch records meanwhile must not change how
+    its own files are scored (that would depend on timing and on --jobs)."""
+    if not db or not Path(db).is_file():
+        return None
+    from xlsproc.store import Store, StoreError
+    try:
+        store = _STORES.get(db) or _STORES.setdefault(db, Store(db))
+    except StoreError:
+        return None                 # the parent reports a store it cannot use
+
+    def last_year(ev, ind) -> float | None:
+        project = ev.project.text or None if ev.kind == "project" else None
+        found = store.last_year_value(ev.unit.text or None, project, ev.year, ind.name.text,
+                                      up_to_run)
+        return None if found is None else found[1]
+    return last_year
+
+
+def _write_stage(item: _Read, results, ctx: Context) -> Done:
+    if isinstance(results, Exception):
+        raise results
+    _, out, _ = item.task
+    try:
+        _write_copy(item.path, out, results, ctx, item.data)
+    except XlsprocError as exc:
+        return _save(item.task, item.st, _error_entry(item.path, exc, item.digest, ctx, out), ctx)
+    entry = file_json(item.path, results, digest=item.digest)
+    entry["output"] = out
+    return _save(item.task, item.st, entry, ctx)
+
+
+def _save(task: Task, st: os.stat_result, entry: dict, ctx: Context) -> Done:
+    """Write the file's entry (after its copy is in place); its manifest record, and the
+    entry encoded for the results store (the parent records it)."""
+    rel, _, key = task
+    entry["relpath"] = rel
+    return make_record(rel, key, st, entry), write_entry(ctx.outbox, key, entry)
+
+
+def _error_entry(path: Path, error: XlsprocError, digest: str | None, ctx: Context,
+                 out: str | None) -> dict:
+    """An error entry; an annotated copy left from an earlier version of the file goes
+    (unless it is the copy the officer has open)."""
+    if error.code != LOCKED:
+        remove_output(Path(ctx.outbox), out)
+    entry = file_json(path, error=error, digest=digest or "")
+    entry["sha256"] = digest
+    return entry
+
+
+def _mib(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MiB"
+
+
+def _write_copy(path: Path, out: str, results, ctx: Context, data: bytes | None) -> None:
+    """annotate() into our staging folder, then one rename into place: never half a file.
+    The copy is made from the bytes that were scored (`data`) when they were kept."""
+    from xlsproc.write.annotate import annotate
+    outbox = Path(ctx.outbox)
+    staging = outbox / STATE / "tmp" / str(os.getpid())
+    tmp = staging / ("copy" + Path(out).suffix)
+    annotate(path, tmp, results, ctx.rules.name, fsync=not GROUP_SYNC, atomic=False, data=data)
+    final = outbox / out
+    final.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(tmp, final)
+    except PermissionError:
+        os.unlink(tmp)
+        raise file_error(LOCKED, path=final) from None
+
+
+# --- files the worker could not finish ------------------------------------------------------
+
+def failure_message(code: str, detail: str | None, timeout: float | None) -> str:
+    if code == TIMEOUT:
+        return error_detail(TIMEOUT, timeout=f"{timeout:g}")
+    if code == CRASHED:
+        return error_detail(CRASHED)
+    return error_detail(FAILED, detail=detail)
+
+
+def failure_record(task: tuple, code: str, detail: str | None, ctx: Context,
+                   timeout: float | None) -> Done | None:
+    """The record of a file whose worker crashed, hung or raised; retried on the next run."""
+    rel, out, key = task
+    path = Path(ctx.root) / rel
+    try:
+        st = path.stat()
+        digest = sha256(path) if st.st_size <= ctx.max_bytes else None
+    except OSError:
+        return None                                  # the file left INBOX meanwhile
+    error = XlsprocError(code if code in (TIMEOUT, CRASHED) else FAILED,
+                         failure_message(code, detail, timeout))
+    return _save(task, st, _error_entry(path, error, digest, ctx, out), ctx)
