@@ -244,7 +244,7 @@ def consolidate(
 def _consolidate(source: Path, output: Path, profile, year=None, district="全区",
                  csv=None, parquet=None) -> None:
     from xlsproc.district.book import consolidate as run_consolidate
-    from xlsproc.district.book import export_tables
+    from xlsproc.district.export import export_tables
     from xlsproc.model import XlsprocError
     try:
         summary = run_consolidate(source, output, year=year, district=district, rules=profile)
