@@ -133,7 +133,7 @@ class _Stage:
 
     def _add_table(self, entry: dict, ev: dict, role: int, target, annotated) -> None:
         b = ev.get("budget") or {}
-        counts = _flag_counts(ev)
+        counts = flag_counts(ev)
         tid = self.db.execute(
             "INSERT INTO t VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
             "?, ?, ?, ?)",
@@ -232,7 +232,7 @@ def _saved(stamp: str | None) -> str:
 
 
 
-def _flag_counts(ev: dict) -> dict:
+def flag_counts(ev: dict) -> dict:
     counts = dict(ev.get("flag_counts") or {})
     if not counts:
         for flag in ev.get("flags") or []:
