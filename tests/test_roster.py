@@ -109,3 +109,55 @@ def test_a_roster_that_is_not_a_spreadsheet(tmp_path):
     broken.write_bytes(b"not a zip")
     with pytest.raises(RosterError, match="无法读取"):
         load_roster(broken)
+
+
+# --- the 报送情况 sheet and the console ---------------------------------------------------------
+
+def sheet_rows(path, name):
+    ws = openpyxl.load_workbook(path)[name]
+    return [list(r) for r in ws.iter_rows(min_row=3, values_only=True)]
+
+
+def test_the_district_workbook_gets_a_roster_sheet(tmp_path, entries):
+    from xlsproc.district.book import consolidate
+    roster = load_roster(write_roster(tmp_path / "名单.xlsx", ROSTER))
+    summary = consolidate(entries, tmp_path / "汇总.xlsx", roster=roster)
+    assert [u.unit for u in summary["roster"].missing] == ["某区财政局"]
+    wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
+    assert wb.sheetnames[:2] == ["汇总", "报送情况"]
+    head, *rows = sheet_rows(tmp_path / "汇总.xlsx", "报送情况")
+    assert head[:3] == ["序号", "单位", "报送情况"]
+    table = {r[1]: dict(zip(head, r)) for r in rows if r[1]}
+    assert table["某区财政局"]["报送情况"] == "未报送" and table["某区财政局"]["联系人"] == "王五"
+    assert table["某区民政局"]["报送情况"] == "有错误" and table["某区民政局"]["自评表数"] == 2
+    assert table["某区民政局"]["未报送的项目"] == "养老机构运营补贴"
+    assert table["某区 教育局"]["报送情况"] == "已报送"
+    assert table["共青团武汉市洪山区委员会"]["报送情况"] == "已报送"     # submitted, not listed
+    names = [r[1] for r in rows]
+    assert names.index("名单外报送的单位（4 个）") < names.index("共青团武汉市洪山区委员会")
+    without = consolidate(entries, tmp_path / "无名单.xlsx")
+    assert without["roster"] is None
+    assert "报送情况" not in openpyxl.load_workbook(tmp_path / "无名单.xlsx").sheetnames
+
+
+def test_cli_names_the_units_that_sent_nothing(tmp_path):
+    from typer.testing import CliRunner
+
+    from xlsproc.cli import app
+    roster = write_roster(tmp_path / "名单.xlsx", ROSTER)
+    runner = CliRunner()
+    result = runner.invoke(app, ["process", str(SAMPLES), "-o", str(tmp_path / "out"), "-q",
+                                 "--consolidate", str(tmp_path / "汇总.xlsx"),
+                                 "--roster", str(roster)])
+    assert result.exit_code == 1, result.output          # samples/bad: unreadable files
+    assert "未报送 1 个：某区财政局" in result.output
+    assert "报送情况" in openpyxl.load_workbook(tmp_path / "汇总.xlsx").sheetnames
+    again = runner.invoke(app, ["consolidate", str(tmp_path / "out"), "-o",
+                                str(tmp_path / "再次.xlsx"), "--roster", str(roster)])
+    assert again.exit_code == 0 and "未报送 1 个：某区财政局" in again.output
+    bad = runner.invoke(app, ["consolidate", str(tmp_path / "out"), "-o", str(tmp_path / "x.xlsx"),
+                              "--roster", str(tmp_path / "没有.csv")])
+    assert bad.exit_code == 2 and "找不到报送名单" in bad.output
+    alone = runner.invoke(app, ["process", str(SAMPLES), "-o", str(tmp_path / "out"),
+                                "--roster", str(roster)])
+    assert alone.exit_code == 2 and "--consolidate" in alone.output

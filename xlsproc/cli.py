@@ -125,6 +125,9 @@ DbOption = Annotated[Optional[Path], typer.Option(
     show_default=False)]
 RulesOption = Annotated[Optional[Path], typer.Option(
     "--rules", help="自定义规则文件（TOML，键与默认规则相同）。", show_default=False)]
+RosterOption = Annotated[Optional[Path], typer.Option(
+    "--roster", help="报送名单（.xlsx 或 .csv，列：单位名称，可选 项目名称、联系人）：汇总表加“报送情况”，"
+    "并列出未报送的单位。", show_default=False)]
 
 
 def _load_rules(path: Path | None):
@@ -180,6 +183,7 @@ def process(
     consolidate_to: Annotated[Optional[Path], typer.Option(
         "--consolidate", help="处理完后写出全区汇总工作簿（同 xlsproc consolidate）。",
         show_default=False)] = None,
+    roster: RosterOption = None,
 ) -> None:
     """检查收件目录中的全部工作簿，在输出目录写入批注副本（审核结果、自评报告）和 results.json。
 
@@ -194,6 +198,7 @@ def process(
     if not inbox.exists():
         err.print(f"[bold red]错误：[/]找不到 {inbox}，请检查路径。")
         raise typer.Exit(2)
+    units = _load_roster(roster, consolidate_to)
     try:
         with _progress_bar(quiet) as bar:
             outcome = run_process(inbox, outbox, profile, jobs=jobs, force=force, timeout=timeout,
@@ -211,7 +216,7 @@ def process(
         raise typer.Exit(130)
     print_batch_summary(outcome)
     if consolidate_to is not None:
-        _consolidate(outbox, consolidate_to, profile)
+        _consolidate(outbox, consolidate_to, profile, roster=units)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -229,6 +234,7 @@ def consolidate(
     parquet: Annotated[Optional[Path], typer.Option("--parquet", help="另存为 Parquet 的目录。",
                                                     show_default=False)] = None,
     rules: RulesOption = None,
+    roster: RosterOption = None,
 ) -> None:
     """汇总全区：汇总（按单位）、项目、指标明细、问题清单、图表和同比，每个数字可点回原单元格。
 
@@ -238,16 +244,32 @@ def consolidate(
         err.print(f"[bold red]错误：[/]找不到 {source}，请检查路径。")
         raise typer.Exit(2)
     _consolidate(source, output, _load_rules(rules), year=year, district=district,
-                 csv=csv, parquet=parquet)
+                 csv=csv, parquet=parquet, roster=_load_roster(roster, output))
+
+
+def _load_roster(path: Path | None, consolidate_to: Path | None):
+    """The roster's units, loaded before any work starts (a bad roster stops with exit 2)."""
+    if path is None:
+        return None
+    if consolidate_to is None:
+        err.print("[bold red]错误：[/]--roster 需与 --consolidate 一起使用（报送情况写入全区汇总工作簿）。")
+        raise typer.Exit(2)
+    from xlsproc.district.roster import RosterError, load_roster
+    try:
+        return load_roster(path)
+    except RosterError as exc:
+        err.print(f"[bold red]错误：[/]{exc.message}")
+        raise typer.Exit(2)
 
 
 def _consolidate(source: Path, output: Path, profile, year=None, district="全区",
-                 csv=None, parquet=None) -> None:
+                 csv=None, parquet=None, roster=None) -> None:
     from xlsproc.district.book import consolidate as run_consolidate
     from xlsproc.district.export import export_tables
     from xlsproc.model import XlsprocError
     try:
-        summary = run_consolidate(source, output, year=year, district=district, rules=profile)
+        summary = run_consolidate(source, output, year=year, district=district, rules=profile,
+                                  roster=roster)
         exported = export_tables(source, csv, parquet, year=year, rules=profile) \
             if csv or parquet else {"csv": [], "parquet": [], "messages": []}
     except XlsprocError as exc:
@@ -262,6 +284,8 @@ def _consolidate(source: Path, output: Path, profile, year=None, district="全�
     if summary.get("duplicates"):
         out.print(f"  另有 {summary['duplicates']} 张重复报送的自评表未计入汇总（同一单位、项目、年度"
                   "以最后保存的一份为准），见“问题清单”中的“重复报送”。")
+    if summary.get("roster") is not None:
+        out.print(summary["roster"].summary())
     for path in exported["csv"] + exported["parquet"]:
         out.print(f"  导出：{path}")
     for message in exported["messages"]:

@@ -28,14 +28,15 @@ from pathlib import Path
 
 from xlsproc.district.rows import _Rows
 from xlsproc.district.sheets import (_Book, _charts_sheet, _indicators_sheet, _issues_sheet,
-    _projects_sheet, _summary_sheet, _yoy_sheet)
+                                     _projects_sheet, _roster_sheet, _summary_sheet, _yoy_sheet)
+from xlsproc.district.roster import RosterStatus, RosterTally, load_roster
 from xlsproc.district.sources import DUPLICATE, _Stage, _fill, _open
 from xlsproc.store import Store
 
 
 def consolidate(entries, out_path: str | Path, *, outbox: str | Path | None = None,
                 history: Store | Iterable[dict] | None = None, year: int | None = None,
-                district: str = "全区", rules=None) -> dict:
+                district: str = "全区", rules=None, roster=None) -> dict:
     """Write the district workbook to `out_path`; returns a summary of what went in.
 
     entries: results-json entries (a list), a results.json path, an OUTBOX folder (its
@@ -45,16 +46,22 @@ def consolidate(entries, out_path: str | Path, *, outbox: str | Path | None = No
       the outbox each stored run recorded).
     history: earlier years' entries (a Store or a list) for the 同比 sheet; a store source is its
       own history.
+    roster: the units that must submit (a roster file's path, or load_roster's list): adds the
+      报送情况 sheet; the summary's "roster" is the RosterStatus.
     """
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
+    tally = _tally(roster)
     source = _open(entries, year)
     try:
+        if tally is not None:
+            source.entries = tally.watch(source.entries)
         with tempfile.TemporaryDirectory(prefix="xlsproc-consolidate-") as tmp:
             stage = _Stage(tmp)
             try:
                 _fill(stage, source, outbox, history)
-                return _write(stage, out_path, tmp, district, rules)
+                return _write(stage, out_path, tmp, district, rules,
+                              tally.status() if tally is not None else None)
             finally:
                 stage.close()
     finally:
@@ -63,7 +70,16 @@ def consolidate(entries, out_path: str | Path, *, outbox: str | Path | None = No
 
 
 
-def _write(stage: _Stage, out_path: Path, tmp: str, district: str, rules) -> dict:
+def _tally(roster) -> RosterTally | None:
+    if roster is None:
+        return None
+    if isinstance(roster, (str, Path)):
+        roster = load_roster(roster)
+    return RosterTally(roster)
+
+
+def _write(stage: _Stage, out_path: Path, tmp: str, district: str, rules,
+           roster: RosterStatus | None = None) -> dict:
     years = [y for (y,) in stage.query("SELECT DISTINCT year FROM t WHERE role = 0 ORDER BY year")]
     label = "、".join(f"{y}" for y in years if y) + ("年度" if any(years) else "")
     unreadable = stage.query(
@@ -74,6 +90,8 @@ def _write(stage: _Stage, out_path: Path, tmp: str, district: str, rules) -> dic
     book = _Book(partial, tmp)
     try:
         units = _summary_sheet(book, rows, district, label, unreadable, duplicates)
+        if roster is not None:
+            _roster_sheet(book, roster, district, label)
         summary = {
             "path": str(out_path), "units": len(units),
             "projects": _projects_sheet(book, rows, district, label),
@@ -92,4 +110,4 @@ def _write(stage: _Stage, out_path: Path, tmp: str, district: str, rules) -> dic
             partial.unlink()
     tables = stage.query("SELECT count(*) FROM t WHERE role = 0").fetchone()[0]
     return {**summary, "tables": tables, "unreadable": unreadable, "years": years,
-            "duplicates": duplicates}
+            "duplicates": duplicates, "roster": roster}

@@ -6,8 +6,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from xlsproc.district.rows import (Col, INDICATORS, INDICATOR_COLS, PROJECTS, PROJECT_COLS, SUMMARY,
-    SUMMARY_COLS, _Rows)
+from xlsproc.district.rows import (INDICATOR_COLS, INDICATORS, PROJECT_COLS, PROJECTS, SUMMARY,
+                                   SUMMARY_COLS, Col, _Rows)
 from xlsproc.district.sources import _Input, _Stage, _fill, _open
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -253,6 +253,12 @@ class RosterTally:
             counts = flag_counts(ev)
             unit.errors += counts["error"]
             unit.warnings += counts["warning"]
+
+    def watch(self, entries: Iterable[dict]) -> Iterator[dict]:
+        """The entries, unchanged, each counted as it passes (consolidation reads them once)."""
+        for entry in entries:
+            self.add(entry)
+            yield entry
 
     def _unit(self, name) -> UnitStatus | None:
         key = unit_key(name)

@@ -15,6 +15,7 @@ from xlsproc.write.marks import REVIEW_SHEET
 
 
 SUMMARY, PROJECTS, INDICATORS, ISSUES, CHARTS, YOY = "汇总", "项目", "指标明细", "问题清单", "图表", "同比"
+ROSTER = "报送情况"
 
 INDICATOR_KIND_CN = {"positive": "正向", "reverse": "反向", "equal": "等于", "compound": "复合",
                      "qualitative": "定性", "manual": "相对目标（人工复核）"}
@@ -62,6 +63,11 @@ ISSUE_COLS = [
     Col("指标", cap=24), Col("代码", cap=26), Col("链接地址", "address", cap=50),
 ]
 
+ROSTER_COLS = [
+    Col("序号", "int"), Col("单位", cap=30), Col("报送情况", cap=10), Col("联系人", cap=16),
+    Col("文件数", "int"), Col("自评表数", "int"), Col("错误", "int"), Col("警告", "int"),
+    Col("无法读取的文件", "int"), Col("未报送的项目", cap=40), Col("报送的文件", cap=60),
+]
 YOY_COLS = [
     Col("单位", cap=24), Col("项目", cap=28), Col("层级"), Col("指标", cap=28), Col("指标类型"),
     Col("本年度", "int"), Col("分值", "num"), Col("本年指标值", cap=20), Col("上年指标值", cap=20),
@@ -276,3 +282,9 @@ def _rate(executed: float, annual: float) -> float | None:
 
 def _or(value, default):
     return default if value is None else value
+
+
+def roster_row(n: int, u) -> list:
+    """A 报送情况 row of one UnitStatus (roster.py)."""
+    return [n, u.unit, u.state, u.contact, len(u.files), u.tables, u.errors, u.warnings,
+            u.unreadable, "、".join(u.missing_projects) or None, "、".join(u.files) or None]

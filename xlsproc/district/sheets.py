@@ -6,9 +6,10 @@ import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
-from xlsproc.district.rows import (CHARTS, Col, INDICATORS, INDICATOR_COLS, INDICATOR_KIND_CN,
-    ISSUES, ISSUE_COLS, LOW_RATE, PROJECTS, PROJECT_COLS, SUMMARY, SUMMARY_COLS, YOY, YOY_COLS,
-    _Rows)
+from xlsproc.district.rows import (CHARTS, INDICATOR_COLS, INDICATOR_KIND_CN, INDICATORS,
+                                   ISSUE_COLS, ISSUES, LOW_RATE, PROJECT_COLS, PROJECTS, ROSTER,
+                                   ROSTER_COLS, SUMMARY, SUMMARY_COLS, YOY, YOY_COLS, Col, _Rows,
+                                   roster_row)
 from xlsproc.district.sources import _Stage
 from xlsproc.score.history import repeated_shortfall, target_loosened
 
@@ -286,6 +287,28 @@ def _summary_sheet(book: _Book, rows: _Rows, district: str, years: str,
     sheet.finish(filter_to=last_data)
     return units
 
+
+
+def _roster_sheet(book: _Book, status, district: str, years: str) -> None:
+    """报送情况: every unit on the roster (roster order), then the units not on it."""
+    note = ("报送名单上的每个单位：已报送、有错误（有需退回修改的错误或无法读取的文件）、未报送（红色）。"
+            "单位按名称归并（去掉“219001-”之类的预算代码）；无法读取的文件按路径中的单位名称归属。"
+            "名单列有项目名称时，“未报送的项目”列出名单上有而未收到的项目。名单外报送的单位列在最后。")
+    sheet = _Sheet(book, ROSTER, ROSTER_COLS, f"{district}{years}自评表报送情况", note)
+    styles = {"未报送": "alarm", "有错误": "callout"}
+    counts = (f"名单 {len(status.units)} 个单位：已报送 {len(status.submitted)} 个（其中有错误 "
+              f"{len(status.with_errors)} 个），未报送 {len(status.missing)} 个。")
+    for n, unit in enumerate(status.units, 1):
+        sheet.put(roster_row(n, unit), fmt={2: styles[unit.state]} if unit.state in styles else None)
+    last_data = sheet.next_row - 1
+    sheet.skip()
+    sheet.put([None, counts], fmt={1: "bold"})
+    if status.unlisted:
+        sheet.skip()
+        sheet.put([None, f"名单外报送的单位（{len(status.unlisted)} 个）"], fmt={1: "bold"})
+        for n, unit in enumerate(status.unlisted, 1):
+            sheet.put(roster_row(n, unit))
+    sheet.finish(filter_to=last_data, freeze_cols=2)
 
 
 def _projects_sheet(book: _Book, rows: _Rows, district: str, years: str) -> int:
