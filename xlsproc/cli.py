@@ -128,6 +128,9 @@ RulesOption = Annotated[Optional[Path], typer.Option(
 RosterOption = Annotated[Optional[Path], typer.Option(
     "--roster", help="报送名单（.xlsx 或 .csv，列：单位名称，可选 项目名称、联系人）：汇总表加“报送情况”，"
     "并列出未报送的单位。", show_default=False)]
+ReturnDirOption = Annotated[Optional[Path], typer.Option(
+    "--return-dir", help="退回材料目录：每个有错误或警告的单位一个文件夹（批注副本 + 问题通知单.xlsx）。",
+    show_default=False)]
 
 
 def _load_rules(path: Path | None):
@@ -184,6 +187,7 @@ def process(
         "--consolidate", help="处理完后写出全区汇总工作簿（同 xlsproc consolidate）。",
         show_default=False)] = None,
     roster: RosterOption = None,
+    return_dir: ReturnDirOption = None,
 ) -> None:
     """检查收件目录中的全部工作簿，在输出目录写入批注副本（审核结果、自评报告）和 results.json。
 
@@ -198,7 +202,7 @@ def process(
     if not inbox.exists():
         err.print(f"[bold red]错误：[/]找不到 {inbox}，请检查路径。")
         raise typer.Exit(2)
-    units = _load_roster(roster, consolidate_to)
+    units = _load_roster(roster, consolidate_to, return_dir)
     try:
         with _progress_bar(quiet) as bar:
             outcome = run_process(inbox, outbox, profile, jobs=jobs, force=force, timeout=timeout,
@@ -216,7 +220,7 @@ def process(
         raise typer.Exit(130)
     print_batch_summary(outcome)
     if consolidate_to is not None:
-        _consolidate(outbox, consolidate_to, profile, roster=units)
+        _consolidate(outbox, consolidate_to, profile, roster=units, return_dir=return_dir)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -235,6 +239,7 @@ def consolidate(
                                                     show_default=False)] = None,
     rules: RulesOption = None,
     roster: RosterOption = None,
+    return_dir: ReturnDirOption = None,
 ) -> None:
     """汇总全区：汇总（按单位）、项目、指标明细、问题清单、图表和同比，每个数字可点回原单元格。
 
@@ -244,16 +249,18 @@ def consolidate(
         err.print(f"[bold red]错误：[/]找不到 {source}，请检查路径。")
         raise typer.Exit(2)
     _consolidate(source, output, _load_rules(rules), year=year, district=district,
-                 csv=csv, parquet=parquet, roster=_load_roster(roster, output))
+                 csv=csv, parquet=parquet, roster=_load_roster(roster, output),
+                 return_dir=return_dir)
 
 
-def _load_roster(path: Path | None, consolidate_to: Path | None):
+def _load_roster(path: Path | None, consolidate_to: Path | None, return_dir: Path | None = None):
     """The roster's units, loaded before any work starts (a bad roster stops with exit 2)."""
+    if consolidate_to is None and (path is not None or return_dir is not None):
+        option = "--roster" if path is not None else "--return-dir"
+        err.print(f"[bold red]错误：[/]{option} 需与 --consolidate 一起使用（在汇总之后生成）。")
+        raise typer.Exit(2)
     if path is None:
         return None
-    if consolidate_to is None:
-        err.print("[bold red]错误：[/]--roster 需与 --consolidate 一起使用（报送情况写入全区汇总工作簿）。")
-        raise typer.Exit(2)
     from xlsproc.district.roster import RosterError, load_roster
     try:
         return load_roster(path)
@@ -263,15 +270,18 @@ def _load_roster(path: Path | None, consolidate_to: Path | None):
 
 
 def _consolidate(source: Path, output: Path, profile, year=None, district="全区",
-                 csv=None, parquet=None, roster=None) -> None:
+                 csv=None, parquet=None, roster=None, return_dir=None) -> None:
     from xlsproc.district.book import consolidate as run_consolidate
     from xlsproc.district.export import export_tables
+    from xlsproc.district.returns import write_return_packs
     from xlsproc.model import XlsprocError
     try:
         summary = run_consolidate(source, output, year=year, district=district, rules=profile,
                                   roster=roster)
         exported = export_tables(source, csv, parquet, year=year, rules=profile) \
             if csv or parquet else {"csv": [], "parquet": [], "messages": []}
+        packs = write_return_packs(source, return_dir, year=year, roster=roster,
+                                   district=district) if return_dir is not None else None
     except XlsprocError as exc:
         err.print(f"[bold red]错误：[/]{exc.message}")
         raise typer.Exit(2)
@@ -286,10 +296,21 @@ def _consolidate(source: Path, output: Path, profile, year=None, district="全�
                   "以最后保存的一份为准），见“问题清单”中的“重复报送”。")
     if summary.get("roster") is not None:
         out.print(summary["roster"].summary())
+    if packs is not None:
+        _print_packs(packs, return_dir)
     for path in exported["csv"] + exported["parquet"]:
         out.print(f"  导出：{path}")
     for message in exported["messages"]:
         out.print(f"  {message}")
+
+
+def _print_packs(packs, return_dir: Path) -> None:
+    if not packs:
+        out.print(f"退回材料：没有需要退回的单位（{return_dir} 中无单位文件夹）。")
+        return
+    out.print(f"退回材料：{return_dir}（{len(packs)} 个单位，各含批注副本和问题通知单）")
+    for pack in packs:
+        out.print(f"  {pack.folder.name}/：必须修改 {len(pack.errors)} 处、请核实 {len(pack.warnings)} 处")
 
 
 @app.command(cls=ChineseCommand)

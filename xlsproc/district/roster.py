@@ -269,14 +269,19 @@ class RosterTally:
         return self.unlisted.setdefault(key, UnitStatus(unit_name(name), key, False))
 
     def _by_path(self, path: str) -> UnitStatus | None:
-        """The roster unit whose name appears in a file's path (the longest name wins)."""
-        where = text_key(path)
-        hits = [u for u in self.units.values() if u.key and u.key in where]
-        return max(hits, key=lambda u: len(u.key)) if hits else None
+        key = named_in_path(self.units, path)
+        return None if key is None else self.units[key]
 
     def status(self) -> RosterStatus:
         unlisted = sorted(self.unlisted.values(), key=lambda u: u.key)
         return RosterStatus([self.units[u.key] for u in self.roster], unlisted)
+
+
+def named_in_path(keys: Iterable[str], path: str) -> str | None:
+    """The unit key that appears in a file's path (a folder per unit; the longest key wins)."""
+    where = text_key(path)
+    hits = [key for key in keys if key and key in where]
+    return max(hits, key=len) if hits else None
 
 
 def _add_file(unit: UnitStatus, path: str) -> None:
