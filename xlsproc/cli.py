@@ -111,7 +111,6 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 KIND_CN = {"department": "部门整体", "project": "项目"}
 
@@ -209,7 +208,7 @@ def process(
                                   progress=bar, db=db)
     except XlsprocError as exc:
         if getattr(exc, "outcome", None) is not None:     # every file done; the store failed
-            print_batch_summary(exc.outcome)
+            print_batch_summary(exc.outcome, profile)
         err.print(f"[bold red]错误：[/]{exc.message}")
         raise typer.Exit(2)
     except OSError as exc:
@@ -218,7 +217,7 @@ def process(
     except KeyboardInterrupt:
         err.print("\n已中断：已完成的文件均已保存，再次运行同一命令将接着处理其余文件。")
         raise typer.Exit(130)
-    print_batch_summary(outcome)
+    print_batch_summary(outcome, profile)
     if consolidate_to is not None:
         _consolidate(outbox, consolidate_to, profile, roster=units, return_dir=return_dir)
     raise typer.Exit(outcome.exit_code)
@@ -375,7 +374,7 @@ def _bar(progress):
         yield lambda done, total: progress.update(task, completed=done, total=total, refresh=True)
 
 
-def print_batch_summary(outcome) -> None:
+def print_batch_summary(outcome, profile=None) -> None:
     """The end of a batch, in Chinese: counts, grades, flags, and every file that failed."""
     from xlsproc.batch.run import QUARANTINE
     t = outcome.totals()
@@ -383,7 +382,7 @@ def print_batch_summary(outcome) -> None:
     gone = f"，移除已离开收件目录的 {len(outcome.removed)} 个文件的输出" if outcome.removed else ""
     out.print(f"\n共 {t['files']} 个文件：本次处理 {len(outcome.processed)} 个，"
               f"沿用未变更的结果 {reused} 个{gone}。")
-    grades = "、".join(f"{g} {n}" for g, n in _grade_order(t["grades"]))
+    grades = "、".join(f"{g} {n}" for g, n in _grade_order(t["grades"], profile))
     f = t["flags"]
     out.print(f"读取 {t['ok']} 个，共 {t['tables']} 张自评表；等级：{grades or '—'}；"
               f"问题：[red]错误 {f['error']}[/]、[yellow]警告 {f['warning']}[/]、[cyan]提示 {f['info']}[/]。")
@@ -398,8 +397,12 @@ def print_batch_summary(outcome) -> None:
     out.print(f"结果：{outcome.results_path}（用时 {outcome.seconds:.1f} 秒）")
 
 
-def _grade_order(grades: dict) -> list[tuple[str, int]]:
-    order = ["优", "良", "中", "差"]
+def _grade_order(grades: dict, profile=None) -> list[tuple[str, int]]:
+    """Every grade of the rule profile, best first, then any other grade found."""
+    if profile is None:
+        from xlsproc.rules import load_rules
+        profile = load_rules()
+    order = profile.grade_names
     known = [(g, grades.get(g, 0)) for g in order]
     return known + sorted((g, n) for g, n in grades.items() if g not in order)
 
@@ -509,6 +512,7 @@ def print_entry(entry: dict, show_flags: bool = True) -> None:
 
 
 def print_evaluation(file: str, ev: dict, show_flags: bool = True) -> None:
+    from xlsproc.errors import SEVERITY_CN
     who = ev["project"] or ev["unit"] or ""
     year = f" · {ev['year']}年度" if ev["year"] else ""
     out.print(f"  [bold]{ev['sheet']}[/]（{KIND_CN[ev['kind']]}{' · ' + who if who else ''}{year}）")
@@ -526,6 +530,7 @@ def print_evaluation(file: str, ev: dict, show_flags: bool = True) -> None:
     out.print(f"  问题：[red]错误 {c['error']}[/] · [yellow]警告 {c['warning']}[/] · [cyan]提示 {c['info']}[/]")
     for f in ev["flags"] if show_flags else ():
         sev = f["severity"]
+        from xlsproc.errors import SEVERITY_CN
         out.print(f"  [{SEVERITY_STYLE[sev]}]{SEVERITY_CN[sev]}[/]：{file} › {f['message']}"
                   f"  [dim]({f['code']})[/]")
 

@@ -69,7 +69,6 @@ def consolidate(entries, out_path: str | Path, *, outbox: str | Path | None = No
             source.opened.close()
 
 
-
 def _tally(roster) -> RosterTally | None:
     if roster is None:
         return None
@@ -98,7 +97,8 @@ def _write(stage: _Stage, out_path: Path, tmp: str, district: str, rules,
             "indicators": _indicators_sheet(book, rows, district, label),
             "flags": _issues_sheet(book, rows, district, label),
         }
-        _charts_sheet(book, stage, units, max((y for y in years if y), default=None))
+        _charts_sheet(book, stage, units, max((y for y in years if y), default=None),
+                      rows.rules.grade_names)
         summary["yoy_tables"] = _yoy_sheet(book, rows, district)
         book.close()
         os.replace(partial, out_path)

@@ -16,13 +16,11 @@ CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 PARQUET_MISSING = "未安装 pyarrow，已跳过 Parquet 输出（安装方法：pip install 'xlsproc[parquet]'）。"
 
 
-
 def csv_safe(value):
     """Text a spreadsheet would read as a formula gets a leading ' (numbers are left alone)."""
     if isinstance(value, str) and value.startswith(CSV_DANGEROUS):
         return "'" + value
     return value
-
 
 
 def export_tables(entries, csv_dir: str | Path | None = None, parquet_dir: str | Path | None = None,
@@ -58,13 +56,11 @@ def export_tables(entries, csv_dir: str | Path | None = None, parquet_dir: str |
     return done
 
 
-
 def _tables(rows: _Rows):
     def units():
         return (rows.unit_row(u) for u in rows.units())
     return [(SUMMARY, SUMMARY_COLS, units), (PROJECTS, PROJECT_COLS, rows.projects),
             (INDICATORS, INDICATOR_COLS, rows.indicators)]
-
 
 
 def _flat(cols: list[Col], row: list) -> list:
@@ -80,10 +76,8 @@ def _flat(cols: list[Col], row: list) -> list:
     return out
 
 
-
 def _data_heads(cols: list[Col]) -> list[str]:
     return [c.head for c in cols if c.kind != "link"]
-
 
 
 def _write_csv(folder: Path, name: str, cols: list[Col], rows: Iterator[list]) -> Path:
@@ -95,7 +89,6 @@ def _write_csv(folder: Path, name: str, cols: list[Col], rows: Iterator[list]) -
         for row in rows:
             writer.writerow([csv_safe(v) for v in _flat(cols, row)])
     return path
-
 
 
 def _write_parquet(folder: Path, name: str, cols: list[Col], rows: Iterator[list],
@@ -121,7 +114,6 @@ def _write_parquet(folder: Path, name: str, cols: list[Col], rows: Iterator[list
         if chunk:
             writer.write_table(_arrow_table(pa, schema, chunk))
     return path
-
 
 
 def _arrow_table(pa, schema, chunk: list[list]):

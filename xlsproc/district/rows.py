@@ -10,7 +10,9 @@ from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
 
-from xlsproc.district.sources import SEVERITY_CN, _Stage
+from xlsproc.district.sources import _Stage
+from xlsproc.errors import SEVERITY_CN
+from xlsproc.score.numbers import round_half_up
 from xlsproc.write.marks import REVIEW_SHEET
 
 
@@ -23,13 +25,11 @@ INDICATOR_KIND_CN = {"positive": "正向", "reverse": "反向", "equal": "等于
 LOW_RATE = 0.9
 
 
-
 @dataclass(frozen=True)
 class Col:
     head: str
     kind: str = "text"     # text | int | money | pct | score | num | link | address
     cap: int = 40          # widest column, in characters
-
 
 
 SUMMARY_COLS = [
@@ -77,13 +77,11 @@ YOY_COLS = [
 ]
 
 
-
 def location(sheet: str | None, cell: str | None = "A1") -> str:
     """"'Sheet name'!H22" (quotes doubled inside), as Excel writes a link's location."""
     if not sheet:
         return ""
     return "'" + sheet.replace("'", "''") + "'!" + (cell or "A1")
-
 
 
 @lru_cache(maxsize=1024)
@@ -95,13 +93,11 @@ def relative_link(path: str, base: str) -> str:
         return Path(path).as_posix()
 
 
-
 def _address(target: str | None, loc: str, base: str | None) -> str | None:
     if not target:
         return None
     path = relative_link(target, base) if base else target
     return f"{path}#{loc}" if loc else path
-
 
 
 class _Rows:
@@ -247,7 +243,6 @@ class _Rows:
         return pairs
 
 
-
 def _unit_funds(dept, projects) -> tuple:
     """(annual, executed, rate, basis): the department table's funds, else the projects' sum."""
     if dept is not None:
@@ -260,24 +255,15 @@ def _unit_funds(dept, projects) -> tuple:
     return annual, executed, _rate(executed, annual), "项目表合计"
 
 
-
 def _mean(values) -> float | None:
     """A mean score, rounded half-up to 2 decimals as every score is (scoring.md)."""
     values = [v for v in values if v is not None]
-    return _round2(sum(values) / len(values)) if values else None
-
-
-
-def _round2(x: float) -> float:
-    from decimal import ROUND_HALF_UP, Decimal
-    return float(Decimal(repr(round(x, 9))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
+    return round_half_up(sum(values) / len(values)) if values else None
 
 
 def _rate(executed: float, annual: float) -> float | None:
     """Σ执行数 ÷ Σ预算数, to 6 decimals like results.json's rates."""
     return round(executed / annual, 6) if annual else None
-
 
 
 def _or(value, default):

@@ -14,19 +14,15 @@ from xlsproc.district.sources import _Stage
 from xlsproc.score.history import repeated_shortfall, target_loosened
 
 
-GRADES = ("优", "良", "中", "差")
-
 SCORE_BINS = (("60分以下", None, 60), ("60–70分", 60, 70), ("70–80分", 70, 80),
               ("80–90分", 80, 90), ("90–95分", 90, 95), ("95–100分", 95, None))
 
 WIDTH_SAMPLE = 500                 # rows per sheet whose text sets the column widths
 
 
-
 def _width(text: str) -> int:
     """Columns a text needs: CJK and full-width characters count double."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
 
 
 def _worksheet_class():
@@ -42,7 +38,6 @@ def _worksheet_class():
             return super()._prepare_formula(formula, expand_future_functions)
 
     return LinkSheet
-
 
 
 class _Book:
@@ -92,7 +87,6 @@ class _Book:
     def abandon(self) -> None:
         """After a failure: write nothing (xlsxwriter would otherwise save in its destructor)."""
         self.wb.fileclosed = True
-
 
 
 class _Sheet:
@@ -192,9 +186,7 @@ class _Sheet:
             ws.print_area(0, 0, max(self.next_row - 1, self.HEAD_ROW), last_col - 1)
 
 
-
 NUMBER_KINDS = ("int", "money", "pct", "score", "num")
-
 
 
 def _column_format(book: _Book, kind: str, total: bool):
@@ -206,10 +198,8 @@ def _column_format(book: _Book, kind: str, total: bool):
     return None
 
 
-
 def _finite(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
 
 
 def _print_setup(ws, head_row: int | None) -> None:
@@ -222,11 +212,9 @@ def _print_setup(ws, head_row: int | None) -> None:
         ws.repeat_rows(head_row)
 
 
-
 def _cell_ref(row: int, col: int) -> str:
     from xlsxwriter.utility import xl_rowcol_to_cell
     return xl_rowcol_to_cell(row, col)
-
 
 
 def _url_escape(address: str) -> str:
@@ -239,7 +227,6 @@ def _url_escape(address: str) -> str:
     return path + sep + loc
 
 
-
 def _cond(ws, first: int, last: int, col: int, fmt: dict, rules: list[tuple]) -> None:
     if last < first:
         return
@@ -248,12 +235,17 @@ def _cond(ws, first: int, last: int, col: int, fmt: dict, rules: list[tuple]) ->
                                                       "value": value, "format": fmt[name]})
 
 
-
 RATE_RULES = [("<", LOW_RATE, "red"), (">", 1, "orange")]
 
-GRADE_RULES = [("==", '"优"', "green"), ("==", '"良"', "blue"), ("==", '"中"', "yellow"),
-               ("==", '"差"', "red")]
+GRADE_COLOURS = ("green", "blue", "yellow")         # best grades first; the lowest is red
 
+
+def grade_rules(rules) -> list[tuple]:
+    """Conditional formats of the profile's grades: 优 green, 良 blue, 中 yellow, 差 red."""
+    names = rules.grade_names
+    return [("==", '"' + name.replace('"', '""') + '"',
+             "red" if i == len(names) - 1 else GRADE_COLOURS[min(i, len(GRADE_COLOURS) - 1)])
+            for i, name in enumerate(names)]
 
 
 def _summary_sheet(book: _Book, rows: _Rows, district: str, years: str,
@@ -283,10 +275,9 @@ def _summary_sheet(book: _Book, rows: _Rows, district: str, years: str,
                    "见“问题清单”中的“重复报送”。"])
     first = _Sheet.HEAD_ROW + 1
     _cond(sheet.ws, first, last_data, 6, book.fmt, RATE_RULES)
-    _cond(sheet.ws, first, last_data, 11, book.fmt, GRADE_RULES)
+    _cond(sheet.ws, first, last_data, 11, book.fmt, grade_rules(rows.rules))
     sheet.finish(filter_to=last_data)
     return units
-
 
 
 def _roster_sheet(book: _Book, status, district: str, years: str) -> None:
@@ -320,10 +311,9 @@ def _projects_sheet(book: _Book, rows: _Rows, district: str, years: str) -> int:
         sheet.put(row)
     first, last = _Sheet.HEAD_ROW + 1, sheet.next_row - 1
     _cond(sheet.ws, first, last, 7, book.fmt, RATE_RULES)
-    _cond(sheet.ws, first, last, 12, book.fmt, GRADE_RULES)
+    _cond(sheet.ws, first, last, 12, book.fmt, grade_rules(rows.rules))
     sheet.finish(freeze_cols=3)
     return last - first + 1
-
 
 
 def _indicators_sheet(book: _Book, rows: _Rows, district: str, years: str) -> int:
@@ -336,7 +326,6 @@ def _indicators_sheet(book: _Book, rows: _Rows, district: str, years: str) -> in
         sheet.put(row)
     sheet.finish(freeze_cols=3)
     return sheet.next_row - _Sheet.HEAD_ROW - 1
-
 
 
 def _issues_sheet(book: _Book, rows: _Rows, district: str, years: str) -> int:
@@ -354,13 +343,13 @@ def _issues_sheet(book: _Book, rows: _Rows, district: str, years: str) -> int:
     return count
 
 
-
-def _charts_sheet(book: _Book, stage: _Stage, units: list[dict], year: int | None) -> None:
+def _charts_sheet(book: _Book, stage: _Stage, units: list[dict], year: int | None,
+                  grades: tuple[str, ...]) -> None:
     ws, fmt = book.wb.add_worksheet(CHARTS), book.fmt
     label = f"{year}年度" if year else ""
     ws.write_string(0, 0, f"{label}图表（数据见本表左侧，由各自评表汇总）", fmt["title"])
     clause, params = ("year = ?", (year,)) if year is not None else ("year IS NULL", ())
-    r = _chart_grades(book, ws, stage, clause, params, label, 2)
+    r = _chart_grades(book, ws, stage, clause, params, label, 2, grades)
     r = _chart_scores(book, ws, stage, clause, params, label, r + 2)
     _chart_rates(book, ws, [u for u in units if u["year"] == year and u["rate"] is not None],
                  label, r + 2)
@@ -369,22 +358,21 @@ def _charts_sheet(book: _Book, stage: _Stage, units: list[dict], year: int | Non
     _print_setup(ws, None)
 
 
-
-def _chart_grades(book, ws, stage, clause, params, label, r0) -> int:
+def _chart_grades(book, ws, stage, clause, params, label, r0, grades) -> int:
     counts = defaultdict(int)
     for kind, grade, n in stage.query(f"SELECT kind, grade, count(*) FROM t WHERE role = 0 AND "
                                       f"{clause} GROUP BY kind, grade", params):
         counts[(kind, grade)] = n
     _table(ws, book, r0, ["等级", "部门整体表", "项目表"],
-           [[g, counts[("department", g)], counts[("project", g)]] for g in GRADES])
+           [[g, counts[("department", g)], counts[("project", g)]] for g in grades])
+    last = r0 + len(grades)
     chart = book.wb.add_chart({"type": "column", "subtype": "stacked"})
     for c, name in ((1, "部门整体表"), (2, "项目表")):
-        chart.add_series({"name": name, "categories": [CHARTS, r0 + 1, 0, r0 + 4, 0],
-                          "values": [CHARTS, r0 + 1, c, r0 + 4, c], "data_labels": {"value": True}})
+        chart.add_series({"name": name, "categories": [CHARTS, r0 + 1, 0, last, 0],
+                          "values": [CHARTS, r0 + 1, c, last, c], "data_labels": {"value": True}})
     _style_chart(chart, f"{label}自评等级分布", "等级", "自评表数")
     ws.insert_chart(r0, 4, chart, {"x_scale": 1.2, "y_scale": 1.1})
     return r0 + 18
-
 
 
 def _chart_scores(book, ws, stage, clause, params, label, r0) -> int:
@@ -401,7 +389,6 @@ def _chart_scores(book, ws, stage, clause, params, label, r0) -> int:
     chart.set_legend({"none": True})
     ws.insert_chart(r0, 4, chart, {"x_scale": 1.2, "y_scale": 1.1})
     return r0 + 18
-
 
 
 def _chart_rates(book, ws, units: list[dict], label, r0) -> None:
@@ -421,7 +408,6 @@ def _chart_rates(book, ws, units: list[dict], label, r0) -> None:
     ws.insert_chart(r0, 4, chart)
 
 
-
 def _table(ws, book: _Book, r0: int, head: list[str], rows: list[list], pct_col: int = -1) -> None:
     for c, text in enumerate(head):
         ws.write_string(r0, c, text, book.fmt["head"])
@@ -431,7 +417,6 @@ def _table(ws, book: _Book, r0: int, head: list[str], rows: list[list], pct_col:
             ws.write_number(r, c, value, book.fmt["pct" if c == pct_col else "int"])
 
 
-
 def _style_chart(chart, title: str, x: str | None, y: str | None) -> None:
     font = {"name": "宋体"}
     chart.set_title({"name": title, "name_font": {**font, "size": 12}})
@@ -439,7 +424,6 @@ def _style_chart(chart, title: str, x: str | None, y: str | None) -> None:
     chart.set_y_axis({"name": y, "name_font": font, "num_font": font, "major_gridlines":
                       {"visible": True, "line": {"color": "#D9D9D9"}}} if y else {})
     chart.set_legend({"position": "bottom", "font": font})
-
 
 
 def _yoy_sheet(book: _Book, rows: _Rows, district: str) -> int:
@@ -464,7 +448,6 @@ def _yoy_sheet(book: _Book, rows: _Rows, district: str) -> int:
     return count
 
 
-
 def _yoy_table(sheet: _Sheet, rows: _Rows, now: tuple, before: tuple) -> None:
     tid, unit, project, kind, year, total, rate = now
     prev_total, prev_rate = before[5], before[6]
@@ -477,7 +460,6 @@ def _yoy_table(sheet: _Sheet, rows: _Rows, now: tuple, before: tuple) -> None:
     for cur, prev in rows.indicator_pairs(tid, before[0]):
         row, styles = _yoy_indicator(unit, name, year, cur, prev)
         sheet.put(row, fmt=styles, level=1)
-
 
 
 def _yoy_indicator(unit, name, year, cur, prev) -> tuple[list, dict]:

@@ -10,16 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from xlsproc.errors import SEVERITY_RANK
 from xlsproc.score.history import text_key, unit_key, unit_name
 from xlsproc.store import DEFAULT_NAME, Store
 
 
-SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
-
-SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
-
 UNREADABLE = "（未能读取的文件）"
-
 
 
 @dataclass
@@ -30,7 +26,6 @@ class _Input:
     opened: Store | None = None            # a store we opened ourselves, closed when done
 
 
-
 def _open(source, year: int | None) -> _Input:
     """A list of entries, a Store, a results.json, a .sqlite file, or an OUTBOX folder."""
     if isinstance(source, Store):
@@ -39,7 +34,6 @@ def _open(source, year: int | None) -> _Input:
     if isinstance(source, (str, Path)):
         return _open_path(Path(source), year)
     return _Input(_year_filter(source, year), None, None)
-
 
 
 def _open_path(path: Path, year: int | None) -> _Input:
@@ -59,11 +53,9 @@ def _open_path(path: Path, year: int | None) -> _Input:
     return _Input(_year_filter(entries, year), None, path.parent)
 
 
-
 def _latest(store: Store) -> int | None:
     years = store.years()
     return years[-1] if years else None
-
 
 
 def _year_filter(entries: Iterable[dict], year: int | None) -> Iterable[dict]:
@@ -73,7 +65,6 @@ def _year_filter(entries: Iterable[dict], year: int | None) -> Iterable[dict]:
                                   if ev.get("year") == year]}
             for e in entries if e.get("status") != "ok"
             or any(ev.get("year") == year for ev in e.get("evaluations") or []))
-
 
 
 def entry_file(entry: dict, outbox: str | Path | None = None) -> tuple[str | None, bool]:
@@ -86,7 +77,6 @@ def entry_file(entry: dict, outbox: str | Path | None = None) -> tuple[str | Non
     if entry.get("path"):
         return os.path.abspath(entry["path"]), False
     return None, False
-
 
 
 _STAGE_SCHEMA = """
@@ -104,7 +94,6 @@ CREATE TABLE f (id INTEGER PRIMARY KEY, rank INTEGER, unit TEXT, unit_key TEXT, 
   file TEXT, sheet TEXT, cell TEXT, crow INTEGER, ccol INTEGER, title TEXT, detail TEXT,
   code TEXT, indicator TEXT, target TEXT, severity TEXT, tid INTEGER)
 """
-
 
 
 class _Stage:
@@ -209,9 +198,7 @@ class _Stage:
         self.db.close()
 
 
-
 DUPLICATE = 2                      # stage role of a table another submission replaces
-
 
 
 def _duplicate_issue(tid, unit, key, project, file, sheet, target, modified, kept_file,
@@ -226,10 +213,8 @@ def _duplicate_issue(tid, unit, key, project, file, sheet, target, modified, kep
             "warning", tid)
 
 
-
 def _saved(stamp: str | None) -> str:
     return f"保存于 {stamp.replace('T', ' ')}" if stamp else "保存时间不详"
-
 
 
 def flag_counts(ev: dict) -> dict:
@@ -238,7 +223,6 @@ def flag_counts(ev: dict) -> dict:
         for flag in ev.get("flags") or []:
             counts[flag.get("severity")] = counts.get(flag.get("severity"), 0) + 1
     return {k: counts.get(k, 0) for k in SEVERITY_RANK}
-
 
 
 def _codes_by_indicator(ev: dict) -> dict[tuple, list[str]]:
@@ -250,7 +234,6 @@ def _codes_by_indicator(ev: dict) -> dict[tuple, list[str]]:
             row, _ = _cell_position(flag["cell"])
             codes[(row, flag["indicator"])].append(flag.get("code"))
     return codes
-
 
 
 def _cell_position(cell: str | None) -> tuple[int, int]:
@@ -265,7 +248,6 @@ def _cell_position(cell: str | None) -> tuple[int, int]:
     return int(digits or 0), col
 
 
-
 def _indicator_cell(ind: dict) -> str | None:
     cells = ind.get("cells") or {}
     if cells.get("name"):
@@ -273,10 +255,8 @@ def _indicator_cell(ind: dict) -> str | None:
     return f"A{ind['row']}" if ind.get("row") else None
 
 
-
 def _file_label(entry: dict) -> str:
     return entry.get("relpath") or entry.get("file") or ""
-
 
 
 def _text(value) -> str | None:
@@ -285,7 +265,6 @@ def _text(value) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
 
 
 def _fill(stage: _Stage, source: _Input, outbox, history) -> None:
