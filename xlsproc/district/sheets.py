@@ -11,6 +11,7 @@ from xlsproc.district.rows import (CHARTS, INDICATOR_COLS, INDICATOR_KIND_CN, IN
                                    ROSTER_COLS, SUMMARY, SUMMARY_COLS, YOY, YOY_COLS, Col, _Rows,
                                    roster_row)
 from xlsproc.district.sources import _Stage
+from xlsproc.refs import cell_name
 from xlsproc.score.history import repeated_shortfall, target_loosened
 
 
@@ -156,7 +157,7 @@ class _Sheet:
             self._track(r, self.address_col, address)
         if self.real_links and self._real_link(r, c, display, address):
             return
-        ref = _cell_ref(r, self.address_col)
+        ref = cell_name(r, self.address_col)
         self.ws.write_formula(r, c, f'=HYPERLINK({ref},"{display.replace(chr(34), chr(34) * 2)}")',
                               fmt["link"], display)
 
@@ -210,11 +211,6 @@ def _print_setup(ws, head_row: int | None) -> None:
     ws.set_footer("&C第 &P 页，共 &N 页")
     if head_row is not None:
         ws.repeat_rows(head_row)
-
-
-def _cell_ref(row: int, col: int) -> str:
-    from xlsxwriter.utility import xl_rowcol_to_cell
-    return xl_rowcol_to_cell(row, col)
 
 
 def _url_escape(address: str) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlsproc.errors import SEVERITY_RANK
+from xlsproc.refs import parse_cell_name
 from xlsproc.score.history import text_key, unit_key, unit_name
 from xlsproc.store import DEFAULT_NAME, Store
 
@@ -237,15 +238,14 @@ def _codes_by_indicator(ev: dict) -> dict[tuple, list[str]]:
 
 
 def _cell_position(cell: str | None) -> tuple[int, int]:
-    """'F27' → (27, 6); (0, 0) when there is no cell."""
+    """'F27' → (27, 6): the sheet row and column as numbered on screen; (0, 0) for no cell."""
     if not cell:
         return 0, 0
-    letters = "".join(ch for ch in cell if ch.isalpha()).upper()
-    digits = "".join(ch for ch in cell if ch.isdigit())
-    col = 0
-    for ch in letters:
-        col = col * 26 + ord(ch) - 64
-    return int(digits or 0), col
+    try:
+        row, col = parse_cell_name(cell)
+    except ValueError:
+        return 0, 0
+    return row + 1, col + 1
 
 
 def _indicator_cell(ind: dict) -> str | None:
