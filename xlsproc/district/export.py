@@ -9,6 +9,7 @@ from pathlib import Path
 from xlsproc.district.rows import (INDICATOR_COLS, INDICATORS, PROJECT_COLS, PROJECTS, SUMMARY,
                                    SUMMARY_COLS, Col, _Rows)
 from xlsproc.district.sources import _Input, _Stage, _fill, _open
+from xlsproc.fileio import atomic_path
 
 
 CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -83,7 +84,7 @@ def _data_heads(cols: list[Col]) -> list[str]:
 def _write_csv(folder: Path, name: str, cols: list[Col], rows: Iterator[list]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.csv"
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(_data_heads(cols))
         for row in rows:
@@ -104,7 +105,7 @@ def _write_parquet(folder: Path, name: str, cols: list[Col], rows: Iterator[list
     schema = pa.schema([(c.head, types.get(c.kind, pa.string())) for c in data_cols])
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.parquet"
-    with pq.ParquetWriter(path, schema) as writer:
+    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, schema) as writer:
         chunk: list[list] = []
         for row in rows:
             chunk.append(_flat(cols, row))
