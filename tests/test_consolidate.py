@@ -19,8 +19,9 @@ import pytest
 from openpyxl.utils.cell import coordinate_to_tuple
 
 from conftest import SAMPLES
-from xlsproc.district.book import (CHARTS, INDICATORS, ISSUES, PROJECTS, SUMMARY, YOY,
-                                 consolidate, export_tables)
+from xlsproc.district.book import consolidate
+from xlsproc.district.export import export_tables
+from xlsproc.district.rows import CHARTS, INDICATORS, ISSUES, PROJECTS, SUMMARY, YOY
 from xlsproc.score.history import unit_name
 from xlsproc.batch.run import process
 from xlsproc.store import Store

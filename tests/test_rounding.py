@@ -6,7 +6,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xlsproc.score.scoring import fmt, round_half_up
+from xlsproc.score.numbers import round_half_up
+from xlsproc.score.scoring import fmt
 
 
 def _reference(x: float) -> float:

@@ -111,7 +111,6 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 KIND_CN = {"department": "部门整体", "project": "项目"}
 
@@ -125,6 +124,12 @@ DbOption = Annotated[Optional[Path], typer.Option(
     show_default=False)]
 RulesOption = Annotated[Optional[Path], typer.Option(
     "--rules", help="自定义规则文件（TOML，键与默认规则相同）。", show_default=False)]
+RosterOption = Annotated[Optional[Path], typer.Option(
+    "--roster", help="报送名单（.xlsx 或 .csv，列：单位名称，可选 项目名称、联系人）：汇总表加“报送情况”，"
+    "并列出未报送的单位。", show_default=False)]
+ReturnDirOption = Annotated[Optional[Path], typer.Option(
+    "--return-dir", help="退回材料目录：每个有错误或警告的单位一个文件夹（批注副本 + 问题通知单.xlsx）。",
+    show_default=False)]
 
 
 def _load_rules(path: Path | None):
@@ -180,6 +185,8 @@ def process(
     consolidate_to: Annotated[Optional[Path], typer.Option(
         "--consolidate", help="处理完后写出全区汇总工作簿（同 xlsproc consolidate）。",
         show_default=False)] = None,
+    roster: RosterOption = None,
+    return_dir: ReturnDirOption = None,
 ) -> None:
     """检查收件目录中的全部工作簿，在输出目录写入批注副本（审核结果、自评报告）和 results.json。
 
@@ -194,13 +201,14 @@ def process(
     if not inbox.exists():
         err.print(f"[bold red]错误：[/]找不到 {inbox}，请检查路径。")
         raise typer.Exit(2)
+    units = _load_roster(roster, consolidate_to, return_dir)
     try:
         with _progress_bar(quiet) as bar:
             outcome = run_process(inbox, outbox, profile, jobs=jobs, force=force, timeout=timeout,
                                   progress=bar, db=db)
     except XlsprocError as exc:
         if getattr(exc, "outcome", None) is not None:     # every file done; the store failed
-            print_batch_summary(exc.outcome)
+            print_batch_summary(exc.outcome, profile)
         err.print(f"[bold red]错误：[/]{exc.message}")
         raise typer.Exit(2)
     except OSError as exc:
@@ -209,9 +217,9 @@ def process(
     except KeyboardInterrupt:
         err.print("\n已中断：已完成的文件均已保存，再次运行同一命令将接着处理其余文件。")
         raise typer.Exit(130)
-    print_batch_summary(outcome)
+    print_batch_summary(outcome, profile)
     if consolidate_to is not None:
-        _consolidate(outbox, consolidate_to, profile)
+        _consolidate(outbox, consolidate_to, profile, roster=units, return_dir=return_dir)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -229,6 +237,8 @@ def consolidate(
     parquet: Annotated[Optional[Path], typer.Option("--parquet", help="另存为 Parquet 的目录。",
                                                     show_default=False)] = None,
     rules: RulesOption = None,
+    roster: RosterOption = None,
+    return_dir: ReturnDirOption = None,
 ) -> None:
     """汇总全区：汇总（按单位）、项目、指标明细、问题清单、图表和同比，每个数字可点回原单元格。
 
@@ -238,18 +248,39 @@ def consolidate(
         err.print(f"[bold red]错误：[/]找不到 {source}，请检查路径。")
         raise typer.Exit(2)
     _consolidate(source, output, _load_rules(rules), year=year, district=district,
-                 csv=csv, parquet=parquet)
+                 csv=csv, parquet=parquet, roster=_load_roster(roster, output),
+                 return_dir=return_dir)
+
+
+def _load_roster(path: Path | None, consolidate_to: Path | None, return_dir: Path | None = None):
+    """The roster's units, loaded before any work starts (a bad roster stops with exit 2)."""
+    if consolidate_to is None and (path is not None or return_dir is not None):
+        option = "--roster" if path is not None else "--return-dir"
+        err.print(f"[bold red]错误：[/]{option} 需与 --consolidate 一起使用（在汇总之后生成）。")
+        raise typer.Exit(2)
+    if path is None:
+        return None
+    from xlsproc.district.roster import RosterError, load_roster
+    try:
+        return load_roster(path)
+    except RosterError as exc:
+        err.print(f"[bold red]错误：[/]{exc.message}")
+        raise typer.Exit(2)
 
 
 def _consolidate(source: Path, output: Path, profile, year=None, district="全区",
-                 csv=None, parquet=None) -> None:
+                 csv=None, parquet=None, roster=None, return_dir=None) -> None:
     from xlsproc.district.book import consolidate as run_consolidate
-    from xlsproc.district.book import export_tables
+    from xlsproc.district.export import export_tables
+    from xlsproc.district.returns import write_return_packs
     from xlsproc.model import XlsprocError
     try:
-        summary = run_consolidate(source, output, year=year, district=district, rules=profile)
+        summary = run_consolidate(source, output, year=year, district=district, rules=profile,
+                                  roster=roster)
         exported = export_tables(source, csv, parquet, year=year, rules=profile) \
             if csv or parquet else {"csv": [], "parquet": [], "messages": []}
+        packs = write_return_packs(source, return_dir, year=year, roster=roster,
+                                   district=district) if return_dir is not None else None
     except XlsprocError as exc:
         err.print(f"[bold red]错误：[/]{exc.message}")
         raise typer.Exit(2)
@@ -262,10 +293,23 @@ def _consolidate(source: Path, output: Path, profile, year=None, district="全�
     if summary.get("duplicates"):
         out.print(f"  另有 {summary['duplicates']} 张重复报送的自评表未计入汇总（同一单位、项目、年度"
                   "以最后保存的一份为准），见“问题清单”中的“重复报送”。")
+    if summary.get("roster") is not None:
+        out.print(summary["roster"].summary())
+    if packs is not None:
+        _print_packs(packs, return_dir)
     for path in exported["csv"] + exported["parquet"]:
         out.print(f"  导出：{path}")
     for message in exported["messages"]:
         out.print(f"  {message}")
+
+
+def _print_packs(packs, return_dir: Path) -> None:
+    if not packs:
+        out.print(f"退回材料：没有需要退回的单位（{return_dir} 中无单位文件夹）。")
+        return
+    out.print(f"退回材料：{return_dir}（{len(packs)} 个单位，各含批注副本和问题通知单）")
+    for pack in packs:
+        out.print(f"  {pack.folder.name}/：必须修改 {len(pack.errors)} 处、请核实 {len(pack.warnings)} 处")
 
 
 @app.command(cls=ChineseCommand)
@@ -331,7 +375,7 @@ def _bar(progress):
         yield lambda done, total: progress.update(task, completed=done, total=total, refresh=True)
 
 
-def print_batch_summary(outcome) -> None:
+def print_batch_summary(outcome, profile=None) -> None:
     """The end of a batch, in Chinese: counts, grades, flags, and every file that failed."""
     from xlsproc.batch.run import QUARANTINE
     t = outcome.totals()
@@ -339,7 +383,7 @@ def print_batch_summary(outcome) -> None:
     gone = f"，移除已离开收件目录的 {len(outcome.removed)} 个文件的输出" if outcome.removed else ""
     out.print(f"\n共 {t['files']} 个文件：本次处理 {len(outcome.processed)} 个，"
               f"沿用未变更的结果 {reused} 个{gone}。")
-    grades = "、".join(f"{g} {n}" for g, n in _grade_order(t["grades"]))
+    grades = "、".join(f"{g} {n}" for g, n in _grade_order(t["grades"], profile))
     f = t["flags"]
     out.print(f"读取 {t['ok']} 个，共 {t['tables']} 张自评表；等级：{grades or '—'}；"
               f"问题：[red]错误 {f['error']}[/]、[yellow]警告 {f['warning']}[/]、[cyan]提示 {f['info']}[/]。")
@@ -354,8 +398,12 @@ def print_batch_summary(outcome) -> None:
     out.print(f"结果：{outcome.results_path}（用时 {outcome.seconds:.1f} 秒）")
 
 
-def _grade_order(grades: dict) -> list[tuple[str, int]]:
-    order = ["优", "良", "中", "差"]
+def _grade_order(grades: dict, profile=None) -> list[tuple[str, int]]:
+    """Every grade of the rule profile, best first, then any other grade found."""
+    if profile is None:
+        from xlsproc.rules import load_rules
+        profile = load_rules()
+    order = profile.grade_names
     known = [(g, grades.get(g, 0)) for g in order]
     return known + sorted((g, n) for g, n in grades.items() if g not in order)
 
@@ -465,6 +513,7 @@ def print_entry(entry: dict, show_flags: bool = True) -> None:
 
 
 def print_evaluation(file: str, ev: dict, show_flags: bool = True) -> None:
+    from xlsproc.errors import SEVERITY_CN
     who = ev["project"] or ev["unit"] or ""
     year = f" · {ev['year']}年度" if ev["year"] else ""
     out.print(f"  [bold]{ev['sheet']}[/]（{KIND_CN[ev['kind']]}{' · ' + who if who else ''}{year}）")
@@ -482,6 +531,7 @@ def print_evaluation(file: str, ev: dict, show_flags: bool = True) -> None:
     out.print(f"  问题：[red]错误 {c['error']}[/] · [yellow]警告 {c['warning']}[/] · [cyan]提示 {c['info']}[/]")
     for f in ev["flags"] if show_flags else ():
         sev = f["severity"]
+        from xlsproc.errors import SEVERITY_CN
         out.print(f"  [{SEVERITY_STYLE[sev]}]{SEVERITY_CN[sev]}[/]：{file} › {f['message']}"
                   f"  [dim]({f['code']})[/]")
 

@@ -8,15 +8,20 @@ from importlib import resources
 
 from xlsproc.model import Flag, XlsprocError
 
-FILE_CODES = ("file-corrupt", "file-not-found", "file-unreadable", "file-encrypted",
-              "file-unsupported", "file-too-large",
-              "no-evaluation-found", "internal-error", "file-timeout", "worker-crashed",
-              "output-locked", "inbox-unreadable")
+# The three severities, as a finance officer reads them, most urgent first.
+SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITY_CN)}
 
 
 @lru_cache(maxsize=None)
 def catalogue() -> dict[str, dict[str, str]]:
     return tomllib.loads(resources.files("xlsproc").joinpath("catalogue.toml").read_text("utf-8"))
+
+
+@lru_cache(maxsize=None)
+def file_codes() -> frozenset[str]:
+    """Codes of problems with a whole file (it yields no evaluation): `scope = "file"`."""
+    return frozenset(code for code, entry in catalogue().items() if entry.get("scope") == "file")
 
 
 def title(code: str) -> str:
@@ -37,7 +42,7 @@ def make_flag(code: str, severity: str, sheet: str, cell: str | None,
 
 def file_error(code: str, **fields) -> XlsprocError:
     """A file-level error with its catalogue message (the caller adds the file name)."""
-    assert code in FILE_CODES, code
+    assert code in file_codes(), code
     return XlsprocError(code, detail(code, **fields))
 
 

@@ -36,6 +36,25 @@ def atomic_text(path: Path) -> Iterator[TextIO]:
         raise
 
 
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary name in the same folder for a writer that wants a path (csv with its own
+    encoding, pyarrow): renamed to `path` when the block ends, removed if it fails (the old
+    file stays whole)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 def write_text_atomic(path: Path, text: str) -> None:
     with atomic_text(path) as fh:
         fh.write(text)

@@ -28,6 +28,11 @@ class Rules(dict):
     def severity(self, code: str) -> str:
         return self["severity"][code]
 
+    @property
+    def grade_names(self) -> tuple[str, ...]:
+        """The grades, best first (优, 良, 中, 差 in the default profile)."""
+        return tuple(grade for grade, _ in self["grades"]["thresholds"])
+
     def grade(self, total: float) -> str:
         for grade, lowest in self["grades"]["thresholds"]:
             if total >= lowest:

@@ -7,7 +7,6 @@ decimals only when a score is produced.
 """
 from __future__ import annotations
 
-import math
 from collections import namedtuple
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from xlsproc.errors import make_flag
 from xlsproc.model import Cell, Evaluation, Flag, IndicatorRow
 from xlsproc.rules import Rules, load_rules
 from xlsproc.score.history import relative_completion, relative_target
+from xlsproc.score.numbers import round_half_up
 from xlsproc.read.values import Value, parse_value, units_compatible
 
 # What an 指标性质 / 指标方向 column may hold.
@@ -29,23 +29,6 @@ QUALITATIVE_HINTS = ("定性",)
 
 
 # --- numbers -------------------------------------------------------------------------------
-
-def round_half_up(x: float | None, places: int = 2) -> float | None:
-    """19.875 → 19.88, 2.805 → 2.81: half away from zero, as a finance officer rounds.
-
-    Binary noise is forgiven (2.805 is stored as 2.80499999…, ×100 it is 280.49999999999997): a
-    scaled value within 5e-7 below the half rounds up, as if rounded to 6 places first. Same
-    results as Decimal's ROUND_HALF_UP on the written number (tests/test_rounding.py), at a
-    fraction of the cost of round(…, 6) (this runs for every score and figure in a message)."""
-    if x is None or x != x:
-        return None
-    scale = 10.0 ** places
-    scaled = math.floor(abs(x) * scale + _HALF_UP) / scale
-    return -scaled if x < 0 and scaled else scaled
-
-
-_HALF_UP = 0.5 + 5e-7
-
 
 def fmt(x: float | None, places: int = 2) -> str:
     """A number as a finance officer writes it: 10, 9.44, 344.18 (no trailing zeros)."""

@@ -16,6 +16,7 @@ from pathlib import Path
 from xlsproc import __version__
 from xlsproc.write import report
 from xlsproc.write.marks import FILLED_HEAD, FILLED_TITLE, REPORT_SHEET, REVIEW_SHEET
+from xlsproc.errors import SEVERITY_CN, SEVERITY_RANK
 from xlsproc.model import Cell, Flag, XlsprocError
 from xlsproc.refs import cell_name
 from xlsproc.score.scoring import EvaluationResult, fmt, pct
@@ -23,8 +24,6 @@ from xlsproc.ooxml.patch import CellPatch, NewSheet, internal_location, patch_xl
 
 FILL = {"error": "FFFFC7CE", "warning": "FFFFEB9C", "info": "FFDDEBF7"}
 COMPUTED_FILL = "FFE2EFDA"          # light green: a value xlsproc wrote into a blank cell
-SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
-SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 KIND_CN = {"department": "部门整体", "project": "项目"}
 
 

@@ -1,0 +1,112 @@
+"""Return packs: a folder per unit with something to fix — its annotated copies and a one-page
+问题通知单 — and nothing for a unit with nothing to fix."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import openpyxl
+import pytest
+
+import lo
+from conftest import SAMPLES
+from xlsproc.batch.run import process
+from xlsproc.district.returns import NOTICE, write_return_packs
+from xlsproc.district.roster import RosterUnit
+
+
+@pytest.fixture(scope="module")
+def outbox(tmp_path_factory):
+    out = tmp_path_factory.mktemp("outbox")
+    process(SAMPLES, out)
+    return out
+
+
+def notice_rows(path):
+    ws = openpyxl.load_workbook(path).active
+    return [[v for v in row] for row in ws.iter_rows(values_only=True)]
+
+
+def test_a_pack_per_unit_with_errors_or_warnings(tmp_path, outbox):
+    packs = write_return_packs(outbox, tmp_path / "退回")
+    folders = sorted(p.name for p in (tmp_path / "退回").iterdir() if p.is_dir())
+    assert "某区洪福街道办事处" in folders and "某区民政局" in folders
+    assert "某区卫生健康委员会" not in folders                 # nothing to fix: no folder
+    street = next(p for p in packs if p.unit == "某区洪福街道办事处")
+    assert sorted(street.files) == ["某街道_社区治理_2024.xlsx", "某街道_青少年服务_2024.xlsx"]
+    for name in street.files:                                 # the annotated copies, as written
+        assert (street.folder / name).read_bytes() == (outbox / name).read_bytes()
+    results = json.loads((outbox / "results.json").read_text("utf-8"))
+    flags = [f for e in results if e["file"].startswith("某街道_")
+             for ev in e["evaluations"] for f in ev["flags"]]
+    assert len(street.errors) == sum(f["severity"] == "error" for f in flags) == 5
+    assert len(street.warnings) == sum(f["severity"] == "warning" for f in flags) == 14
+    rows = notice_rows(street.notice)
+    assert rows[0][0] == "某区洪福街道办事处：预算绩效自评表问题通知单"
+    text = [" | ".join(str(v) for v in r if v is not None) for r in rows]
+    first_error = next(f for f in flags if f["severity"] == "error")
+    line = next(t for t in text if f"| {first_error['cell']} |" in t and first_error["detail"] in t)
+    assert line.startswith("1 | 某街道_") and first_error["title"] in line
+    assert any(t.startswith("一、必须修改（错误，5 处）") for t in text)
+    assert any(t.startswith("二、请核实（警告，14 处") for t in text)
+
+
+def test_unreadable_files_go_to_the_unit_named_in_their_path(tmp_path, outbox):
+    packs = write_return_packs(outbox, tmp_path / "退回", roster=[RosterUnit("损坏", "损坏")])
+    named = next(p for p in packs if p.unit == "损坏")          # bad/损坏文件.xlsx
+    assert [e.file for e in named.errors] == ["损坏文件.xlsx"] and named.errors[0].title == "文件无法读取"
+    unknown = next(p for p in packs if p.unit == "未能识别单位的文件")
+    assert len(unknown.errors) == 6 and not unknown.files
+
+
+def test_a_unit_fixed_since_loses_its_folder_and_other_folders_stay(tmp_path, outbox):
+    results = json.loads((outbox / "results.json").read_text("utf-8"))
+    target = tmp_path / "退回"
+    write_return_packs(results, target, outbox=outbox)
+    mine = target / "我的说明"                                   # the bureau's own folder
+    mine.mkdir()
+    (mine / "备忘.txt").write_text("留着", "utf-8")
+    fixed = [e for e in results if not e["file"].startswith("某街道_")]
+    packs = write_return_packs(fixed, target, outbox=outbox)
+    assert not (target / "某区洪福街道办事处").exists()
+    assert (mine / "备忘.txt").read_text("utf-8") == "留着"
+    assert {p.folder.name for p in packs} <= {p.name for p in target.iterdir()}
+    assert not [p for p in target.iterdir() if p.name.endswith((".partial", ".old"))]
+
+
+def test_the_notice_prints_on_one_a4_page(tmp_path, outbox):
+    lo.require_soffice()
+    packs = write_return_packs(outbox, tmp_path / "退回")
+    notices = [p.notice for p in packs]
+    copies = []
+    for n, notice in enumerate(notices):               # unique names for one soffice run
+        copies.append(shutil.copy(notice, tmp_path / f"notice{n}.xlsx"))
+    pdfs = lo.to_pdf_many(copies, tmp_path / "pdf")
+    for pack, pdf in zip(packs, pdfs):
+        data = pdf.read_bytes()
+        pages = re.findall(rb"/Type\s*/Page[^s]", data)
+        assert len(pages) == 1, (pack.unit, len(pages))
+        box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", data)
+        assert sorted(round(float(v)) for v in box.groups()) == [595, 842]     # A4
+        if shutil.which("pdftotext"):
+            text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                                  text=True).stdout
+            assert f"{pack.unit}：预算绩效自评表问题通知单" in text
+            assert all(e.cell in text for e in pack.errors if e.cell)
+
+
+def test_cli_return_dir(tmp_path, outbox):
+    from typer.testing import CliRunner
+
+    from xlsproc.cli import app
+    runner = CliRunner()
+    result = runner.invoke(app, ["consolidate", str(outbox), "-o", str(tmp_path / "汇总.xlsx"),
+                                 "--return-dir", str(tmp_path / "退回")])
+    assert result.exit_code == 0, result.output
+    assert "某区洪福街道办事处/：必须修改 5 处、请核实 14 处" in result.output
+    assert (tmp_path / "退回" / "某区洪福街道办事处" / NOTICE).is_file()
+    alone = runner.invoke(app, ["process", str(SAMPLES), "-o", str(tmp_path / "o"),
+                                "--return-dir", str(tmp_path / "退回")])
+    assert alone.exit_code == 2 and "--consolidate" in alone.output

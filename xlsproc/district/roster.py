@@ -1,0 +1,298 @@
+"""The roster: which units must submit, and who has not.
+
+A roster is an .xlsx or .csv list with a column 单位名称 (optional: 项目名称, 联系人; the
+accepted spellings are in roster.toml). One row per unit, or one row per project a unit must
+submit. Units are matched the way consolidation matches them (`unit_key`: budget codes like
+'219001-' stripped, spaces and full-width forms ignored); a file that could not be read is
+attributed to the roster unit whose name appears in its path (a folder per unit is common).
+
+Public API (the CLI, the district workbook and the web server call these):
+
+    roster = load_roster("名单.xlsx")              # list[RosterUnit]
+    status = roster_status(roster, entries)       # RosterStatus
+    status.missing                                # units that sent nothing
+"""
+from __future__ import annotations
+
+import csv
+import io
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from xlsproc.district.sources import flag_counts
+from xlsproc.model import XlsprocError
+from xlsproc.score.history import text_key, unit_key, unit_name
+
+HEADER_ROWS = 10                  # the header row is looked for among a roster's first rows
+
+
+@lru_cache(maxsize=1)
+def _config() -> dict:
+    text = resources.files("xlsproc.district").joinpath("roster.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+class RosterError(XlsprocError):
+    """A roster that cannot be used; the message says what to do, in Chinese."""
+
+
+def _error(key: str, **fields) -> RosterError:
+    return RosterError("roster-" + key, _config()["messages"][key].format(**fields))
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, OSError):
+        from xlsproc.errors import os_reason
+        return os_reason(exc)
+    return "文件已损坏或格式不对"
+
+
+@dataclass(frozen=True)
+class RosterUnit:
+    name: str                                  # as written on the roster, code stripped
+    key: str                                   # unit_key: what submissions are matched by
+    projects: tuple[str, ...] = ()             # projects the roster expects (may be none)
+    contact: str | None = None
+
+
+@dataclass
+class UnitStatus:
+    """One unit: what it submitted, read against the roster."""
+    unit: str
+    key: str
+    on_roster: bool
+    contact: str | None = None
+    files: list[str] = field(default_factory=list)      # files submitted (relative paths)
+    tables: int = 0                                     # tables read
+    errors: int = 0                                     # error flags + unreadable files
+    warnings: int = 0
+    unreadable: int = 0
+    expected: tuple[str, ...] = ()                      # projects the roster lists
+    projects: list[str] = field(default_factory=list)   # projects submitted
+
+    @property
+    def submitted(self) -> bool:
+        return bool(self.files)
+
+    @property
+    def missing_projects(self) -> list[str]:
+        got = {text_key(p) for p in self.projects}
+        return [p for p in self.expected if text_key(p) not in got]
+
+    @property
+    def state(self) -> str:
+        """已报送 | 未报送 | 有错误 (Chinese, as the 报送情况 sheet and the console show it)."""
+        labels = _config()["states"]
+        if not self.submitted:
+            return labels["missing"]
+        if self.errors:
+            return labels["errors"]
+        return labels["submitted"]
+
+
+@dataclass
+class RosterStatus:
+    units: list[UnitStatus]                   # every roster unit, in roster order
+    unlisted: list[UnitStatus]                # submitted without being on the roster
+
+    @property
+    def missing(self) -> list[UnitStatus]:
+        return [u for u in self.units if not u.submitted]
+
+    @property
+    def with_errors(self) -> list[UnitStatus]:
+        return [u for u in self.units if u.submitted and u.errors]
+
+    @property
+    def submitted(self) -> list[UnitStatus]:
+        return [u for u in self.units if u.submitted]
+
+    def summary(self) -> str:
+        """One Chinese line for the console, naming the units that sent nothing."""
+        text = (f"报送情况：名单 {len(self.units)} 个单位，已报送 {len(self.submitted)} 个"
+                f"（其中有错误 {len(self.with_errors)} 个），未报送 {len(self.missing)} 个")
+        if self.missing:
+            text += "：" + "、".join(u.unit for u in self.missing)
+        if self.unlisted:
+            text += f"；名单外报送 {len(self.unlisted)} 个：" + "、".join(u.unit for u in self.unlisted)
+        return text + "。"
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+def load_roster(path: str | Path) -> list[RosterUnit]:
+    """The units of a roster file (.xlsx/.xlsm or .csv), in the order they first appear; rows of
+    one unit (one per project) are merged. Raises RosterError with a Chinese message."""
+    path = Path(path)
+    if not path.is_file():
+        raise _error("not-found", path=path)
+    rows = _read_rows(path)
+    head_at, columns = _header(rows, path)
+    units: dict[str, dict] = {}
+    for row in rows[head_at + 1:]:
+        name = _cell(row, columns["unit"])
+        if not name:
+            continue
+        key = unit_key(name)
+        unit = units.setdefault(key, {"name": unit_name(name), "projects": [], "contact": None})
+        project = _cell(row, columns.get("project"))
+        if project and project not in unit["projects"]:
+            unit["projects"].append(project)
+        unit["contact"] = unit["contact"] or _cell(row, columns.get("contact"))
+    if not units:
+        raise _error("empty", name=path.name)
+    return [RosterUnit(u["name"], key, tuple(u["projects"]), u["contact"])
+            for key, u in units.items()]
+
+
+def _read_rows(path: Path) -> list[list]:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return list(csv.reader(io.StringIO(_decode(path.read_bytes()))))
+        if suffix in (".xlsx", ".xlsm"):
+            return _xlsx_rows(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise _error("unreadable", name=path.name, reason=_reason(exc)) from exc
+    raise _error("wrong-format", name=path.name)
+
+
+def _xlsx_rows(path: Path) -> list[list]:
+    import zipfile
+
+    import openpyxl
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except zipfile.BadZipFile as exc:
+        raise ValueError("not a zip") from exc
+    try:
+        for ws in wb.worksheets:            # the first sheet that has a 单位名称 header
+            rows = [list(r) for r in ws.iter_rows(values_only=True)]
+            if _find_header(rows) is not None:
+                return rows
+        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)] if wb.worksheets else []
+    finally:
+        wb.close()
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (Excel's Chinese CSV)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+def _find_header(rows: list[list]) -> tuple[int, dict[str, int]] | None:
+    names = _config()["columns"]
+    for r, row in enumerate(rows[:HEADER_ROWS]):
+        cells = [text_key(v) for v in row]
+        columns = {}
+        for role, spellings in names.items():
+            wanted = {text_key(s) for s in spellings}
+            hit = next((c for c, v in enumerate(cells) if v in wanted), None)
+            if hit is not None:
+                columns[role] = hit
+        if "unit" in columns:
+            return r, columns
+    return None
+
+
+def _header(rows: list[list], path: Path) -> tuple[int, dict[str, int]]:
+    found = _find_header(rows)
+    if found is None:
+        raise _error("no-unit-column", name=path.name, rows=HEADER_ROWS)
+    return found
+
+
+def _cell(row: list, col: int | None) -> str | None:
+    if col is None or col >= len(row) or row[col] is None:
+        return None
+    text = str(row[col]).strip()
+    return text or None
+
+
+# --- status -----------------------------------------------------------------------------------
+
+class RosterTally:
+    """Reads entries one by one (consolidation streams them past) and answers roster_status."""
+
+    def __init__(self, roster: Iterable[RosterUnit]):
+        self.roster = list(roster)
+        self.units: dict[str, UnitStatus] = {
+            u.key: UnitStatus(u.name, u.key, True, u.contact, expected=u.projects)
+            for u in self.roster}
+        self.unlisted: dict[str, UnitStatus] = {}
+
+    def add(self, entry: dict) -> None:
+        if entry.get("status") == "skipped":
+            return
+        path = entry.get("relpath") or entry.get("file") or entry.get("path") or ""
+        evaluations = entry.get("evaluations") or []
+        if entry.get("status") != "ok" or not evaluations:
+            unit = self._by_path(path)
+            if unit is not None and entry.get("status") != "ok":
+                _add_file(unit, path)
+                unit.unreadable += 1
+                unit.errors += 1
+            return
+        for ev in evaluations:
+            unit = self._unit(ev.get("unit"))
+            if unit is None:
+                continue
+            _add_file(unit, path)
+            unit.tables += 1
+            if ev.get("kind") == "project" and ev.get("project"):
+                unit.projects.append(ev["project"])
+            counts = flag_counts(ev)
+            unit.errors += counts["error"]
+            unit.warnings += counts["warning"]
+
+    def watch(self, entries: Iterable[dict]) -> Iterator[dict]:
+        """The entries, unchanged, each counted as it passes (consolidation reads them once)."""
+        for entry in entries:
+            self.add(entry)
+            yield entry
+
+    def _unit(self, name) -> UnitStatus | None:
+        key = unit_key(name)
+        if not key:
+            return None
+        if key in self.units:
+            return self.units[key]
+        return self.unlisted.setdefault(key, UnitStatus(unit_name(name), key, False))
+
+    def _by_path(self, path: str) -> UnitStatus | None:
+        key = named_in_path(self.units, path)
+        return None if key is None else self.units[key]
+
+    def status(self) -> RosterStatus:
+        unlisted = sorted(self.unlisted.values(), key=lambda u: u.key)
+        return RosterStatus([self.units[u.key] for u in self.roster], unlisted)
+
+
+def named_in_path(keys: Iterable[str], path: str) -> str | None:
+    """The unit key that appears in a file's path (a folder per unit; the longest key wins)."""
+    where = text_key(path)
+    hits = [key for key in keys if key and key in where]
+    return max(hits, key=len) if hits else None
+
+
+def _add_file(unit: UnitStatus, path: str) -> None:
+    if path not in unit.files:
+        unit.files.append(path)
+
+
+def roster_status(roster: Iterable[RosterUnit], entries: Iterable[dict]) -> RosterStatus:
+    """Every roster unit with what it submitted (files, tables, errors, warnings, projects),
+    and the units that submitted without being on the roster."""
+    tally = RosterTally(roster)
+    for entry in entries:
+        tally.add(entry)
+    return tally.status()

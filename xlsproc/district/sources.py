@@ -1,0 +1,285 @@
+"""What consolidation reads — a list of entries, a results.json, an OUTBOX folder, a results
+store — flattened into a staging SQLite file (tables, indicators, flags)."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from xlsproc.errors import SEVERITY_RANK
+from xlsproc.refs import parse_cell_name
+from xlsproc.score.history import text_key, unit_key, unit_name
+from xlsproc.store import DEFAULT_NAME, Store
+
+
+UNREADABLE = "（未能读取的文件）"
+
+
+@dataclass
+class _Input:
+    entries: Iterable[dict]
+    history: Store | Iterable[dict] | None
+    outbox: Path | None
+    opened: Store | None = None            # a store we opened ourselves, closed when done
+
+
+def _open(source, year: int | None) -> _Input:
+    """A list of entries, a Store, a results.json, a .sqlite file, or an OUTBOX folder."""
+    if isinstance(source, Store):
+        year = year if year is not None else _latest(source)
+        return _Input(source.iter_entries(year), source, None)
+    if isinstance(source, (str, Path)):
+        return _open_path(Path(source), year)
+    return _Input(_year_filter(source, year), None, None)
+
+
+def _open_path(path: Path, year: int | None) -> _Input:
+    if path.is_dir():
+        if (path / DEFAULT_NAME).exists():
+            found = _open(Store(path / DEFAULT_NAME), year)
+            found.opened, found.outbox = found.history, path
+            return found
+        path = path / "results.json"
+    if path.suffix.lower() in (".sqlite", ".db", ".sqlite3"):
+        found = _open(Store(path), year)
+        found.opened = found.history
+        return found
+    if not path.is_file():
+        raise FileNotFoundError(f"找不到结果文件 {path}：请先运行 xlsproc process 生成 results.json。")
+    entries = json.loads(path.read_text("utf-8"))
+    return _Input(_year_filter(entries, year), None, path.parent)
+
+
+def _latest(store: Store) -> int | None:
+    years = store.years()
+    return years[-1] if years else None
+
+
+def _year_filter(entries: Iterable[dict], year: int | None) -> Iterable[dict]:
+    if year is None:
+        return entries
+    return ({**e, "evaluations": [ev for ev in e.get("evaluations") or []
+                                  if ev.get("year") == year]}
+            for e in entries if e.get("status") != "ok"
+            or any(ev.get("year") == year for ev in e.get("evaluations") or []))
+
+
+def entry_file(entry: dict, outbox: str | Path | None = None) -> tuple[str | None, bool]:
+    """(absolute path, is the annotated copy) of the file a link to this entry opens."""
+    box = outbox or entry.get("outbox")
+    if entry.get("output") and box:
+        return os.path.abspath(Path(box) / entry["output"]), True
+    if entry.get("inbox") and entry.get("relpath"):
+        return os.path.abspath(Path(entry["inbox"]) / entry["relpath"]), False
+    if entry.get("path"):
+        return os.path.abspath(entry["path"]), False
+    return None, False
+
+
+_STAGE_SCHEMA = """
+CREATE TABLE t (id INTEGER PRIMARY KEY, role INTEGER, unit TEXT, unit_key TEXT, year INTEGER,
+  kind TEXT, project TEXT, project_key TEXT, sheet TEXT, file TEXT, target TEXT,
+  annotated INTEGER, annual REAL, executed REAL, rate REAL, exec_score REAL,
+  indicator_score REAL, total REAL, reported_total REAL, grade TEXT,
+  n_error INTEGER, n_warning INTEGER, n_info INTEGER, modified TEXT);
+CREATE INDEX t_key ON t (unit_key, project_key, kind, year);
+CREATE TABLE i (tid INTEGER, pos INTEGER, level1 TEXT, level2 TEXT, name TEXT, name_key TEXT,
+  target TEXT, actual TEXT, kind TEXT, completion REAL, weight REAL, score REAL, flags TEXT,
+  cell TEXT);
+CREATE INDEX i_tid ON i (tid, pos);
+CREATE TABLE f (id INTEGER PRIMARY KEY, rank INTEGER, unit TEXT, unit_key TEXT, project TEXT,
+  file TEXT, sheet TEXT, cell TEXT, crow INTEGER, ccol INTEGER, title TEXT, detail TEXT,
+  code TEXT, indicator TEXT, target TEXT, severity TEXT, tid INTEGER)
+"""
+
+
+class _Stage:
+    """The entries, flattened into three tables of a temporary SQLite file."""
+
+    def __init__(self, folder: str):
+        self.db = sqlite3.connect(Path(folder) / "stage.sqlite", isolation_level=None)
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", "temp_store = FILE",
+                       "cache_size = -4000"):
+            self.db.execute(f"PRAGMA {pragma}")
+        for statement in _STAGE_SCHEMA.split(";"):
+            self.db.execute(statement)
+
+    def add(self, entries: Iterable[dict], role: int, outbox: Path | None) -> None:
+        """role 0: the entries consolidated; 1: history, for 同比 only."""
+        self.db.execute("BEGIN")
+        for entry in entries:
+            if entry.get("status") == "skipped":
+                continue
+            target, annotated = entry_file(entry, outbox)
+            if entry.get("status") != "ok" and role == 0:
+                self._add_unreadable(entry, target)
+            for ev in entry.get("evaluations") or []:
+                self._add_table(entry, ev, role, target, annotated)
+        self.db.execute("COMMIT")
+
+    def _add_table(self, entry: dict, ev: dict, role: int, target, annotated) -> None:
+        b = ev.get("budget") or {}
+        counts = flag_counts(ev)
+        tid = self.db.execute(
+            "INSERT INTO t VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?, ?, ?)",
+            (role, unit_name(ev.get("unit")), unit_key(ev.get("unit")), ev.get("year"),
+             ev.get("kind"), ev.get("project"), text_key(ev.get("project")), ev.get("sheet"),
+             _file_label(entry), target, int(annotated), b.get("annual"), b.get("executed"),
+             b.get("rate"), b.get("score"), ev.get("indicator_score"), ev.get("total_score"),
+             ev.get("reported_total"), ev.get("grade"), counts["error"], counts["warning"],
+             counts["info"], entry.get("modified"))).lastrowid
+        self._add_indicators(tid, ev)
+        if role == 0:
+            self._add_flags(tid, entry, ev, target)
+
+    def _add_indicators(self, tid: int, ev: dict) -> None:
+        codes = _codes_by_indicator(ev)
+        self.db.executemany("INSERT INTO i VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (tid, pos, ind.get("level1"), ind.get("level2"), ind.get("name"),
+             text_key(ind.get("name")), _text(ind.get("target")), _text(ind.get("actual")),
+             ind.get("kind"), ind.get("completion"), ind.get("weight"), ind.get("score"),
+             "、".join(codes.get((ind.get("row"), ind.get("name")), ())) or None,
+             _indicator_cell(ind))
+            for pos, ind in enumerate(ev.get("indicators") or [])])
+
+    def _add_flags(self, tid: int, entry: dict, ev: dict, target) -> None:
+        unit, key = unit_name(ev.get("unit")), unit_key(ev.get("unit"))
+        rows = []
+        for flag in ev.get("flags") or []:
+            row, col = _cell_position(flag.get("cell"))
+            rows.append((SEVERITY_RANK.get(flag.get("severity"), 3), unit, key, ev.get("project"),
+                         _file_label(entry), flag.get("sheet") or ev.get("sheet"), flag.get("cell"),
+                         row, col, flag.get("title") or flag.get("code"),
+                         flag.get("detail") or flag.get("message"), flag.get("code"),
+                         flag.get("indicator"), target, flag.get("severity"), tid))
+        self._insert_flags(rows)
+
+    def _add_unreadable(self, entry: dict, target) -> None:
+        err = entry.get("error") or {}
+        self._insert_flags([(0, UNREADABLE, "\uffff", None, _file_label(entry), None, None, 0, 0,
+                             "文件无法读取", err.get("message"), err.get("code"), None, target,
+                             "error", None)])
+
+    def _insert_flags(self, rows: list[tuple]) -> None:
+        self.db.executemany("INSERT INTO f VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                            "?, ?, ?)", rows)
+
+    def set_aside_duplicates(self) -> int:
+        """Two tables of one unit, project (or the department) and year — a resubmission under
+        another file name, a copied sheet — are counted once: the one saved last (then the one
+        listed last). The others leave the consolidation (role DUPLICATE) with their flags, and
+        each gets one 问题清单 line naming the table counted instead. Returns how many."""
+        self.db.execute("BEGIN")
+        self.db.execute(
+            f"UPDATE t SET role = {DUPLICATE} WHERE role = 0 AND unit_key != '' "
+            "AND year IS NOT NULL AND (kind != 'project' OR project_key != '') AND EXISTS ("
+            "SELECT 1 FROM t u WHERE u.role = 0 AND u.id != t.id AND u.unit_key = t.unit_key "
+            "AND u.project_key IS t.project_key AND u.kind = t.kind AND u.year IS t.year AND "
+            "(ifnull(u.modified, '') > ifnull(t.modified, '') OR "
+            "(ifnull(u.modified, '') = ifnull(t.modified, '') AND u.id > t.id)))")
+        set_aside = self.db.execute(
+            "SELECT d.id, d.unit, d.unit_key, d.project, d.file, d.sheet, d.target, d.modified, "
+            "k.file, k.sheet, k.modified, d.year, d.kind FROM t d JOIN t k ON k.role = 0 AND "
+            "k.unit_key = d.unit_key AND k.project_key IS d.project_key AND k.kind = d.kind AND "
+            f"k.year IS d.year WHERE d.role = {DUPLICATE} ORDER BY d.id").fetchall()
+        self.db.execute(f"DELETE FROM f WHERE tid IN (SELECT id FROM t WHERE role = {DUPLICATE})")
+        self._insert_flags([_duplicate_issue(*row) for row in set_aside])
+        self.db.execute("COMMIT")
+        return len(set_aside)
+
+    def query(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        return self.db.execute(sql, params)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+DUPLICATE = 2                      # stage role of a table another submission replaces
+
+
+def _duplicate_issue(tid, unit, key, project, file, sheet, target, modified, kept_file,
+                     kept_sheet, kept_modified, year, kind) -> tuple:
+    from xlsproc.errors import detail, title
+    what = f"“{project}”项目" if kind == "project" else "部门整体"
+    text = detail("duplicate-submission", unit=unit, year=f"{year}年度" if year else "",
+                  what=what, kept=f"{kept_file}（{kept_sheet}）",
+                  kept_when=_saved(kept_modified), this_when=_saved(modified))
+    return (SEVERITY_RANK["warning"], unit, key, project, file, sheet, None, 0, 0,
+            title("duplicate-submission"), text, "duplicate-submission", None, target,
+            "warning", tid)
+
+
+def _saved(stamp: str | None) -> str:
+    return f"保存于 {stamp.replace('T', ' ')}" if stamp else "保存时间不详"
+
+
+def flag_counts(ev: dict) -> dict:
+    counts = dict(ev.get("flag_counts") or {})
+    if not counts:
+        for flag in ev.get("flags") or []:
+            counts[flag.get("severity")] = counts.get(flag.get("severity"), 0) + 1
+    return {k: counts.get(k, 0) for k in SEVERITY_RANK}
+
+
+def _codes_by_indicator(ev: dict) -> dict[tuple, list[str]]:
+    """Flag codes of each indicator, keyed by (sheet row, name): a flag names its indicator and
+    its cell lies on the indicator's row."""
+    codes: dict[tuple, list[str]] = defaultdict(list)
+    for flag in ev.get("flags") or []:
+        if flag.get("indicator") and flag.get("cell"):
+            row, _ = _cell_position(flag["cell"])
+            codes[(row, flag["indicator"])].append(flag.get("code"))
+    return codes
+
+
+def _cell_position(cell: str | None) -> tuple[int, int]:
+    """'F27' → (27, 6): the sheet row and column as numbered on screen; (0, 0) for no cell."""
+    if not cell:
+        return 0, 0
+    try:
+        row, col = parse_cell_name(cell)
+    except ValueError:
+        return 0, 0
+    return row + 1, col + 1
+
+
+def _indicator_cell(ind: dict) -> str | None:
+    cells = ind.get("cells") or {}
+    if cells.get("name"):
+        return cells["name"]
+    return f"A{ind['row']}" if ind.get("row") else None
+
+
+def _file_label(entry: dict) -> str:
+    return entry.get("relpath") or entry.get("file") or ""
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _fill(stage: _Stage, source: _Input, outbox, history) -> None:
+    box = Path(outbox) if outbox else source.outbox
+    stage.add(source.entries, 0, box)
+    stage.set_aside_duplicates()
+    history = history if history is not None else source.history
+    if history is None:
+        return
+    years = [y for (y,) in stage.query("SELECT DISTINCT year FROM t WHERE role = 0 "
+                                       "AND year IS NOT NULL")]
+    if isinstance(history, Store):
+        for y in years:
+            stage.add(history.iter_entries(y - 1), 1, None)
+    else:
+        wanted = {y - 1 for y in years}
+        stage.add(({**e, "evaluations": [ev for ev in e.get("evaluations") or []
+                                         if ev.get("year") in wanted]} for e in history), 1, box)
