@@ -56,7 +56,7 @@ def test_tables_and_figures(checked, planted):
         assert len(ev["indicators"]) == table["indicator_count"]
         assert ev["indicator_score"] == pytest.approx(table["indicator_score"], abs=1e-9)
         assert ev["total_score"] == pytest.approx(table["total_score"], abs=1e-9)
-        assert ev["grade"] == table["grade"]
+        assert (ev["grade"] or "待定") == table["grade"]      # null: withheld while weights-sum stands
 
 
 @pytest.mark.parametrize("planted", GOOD, ids=[f["file"] for f in GOOD])

@@ -514,6 +514,7 @@ def print_entry(entry: dict, show_flags: bool = True) -> None:
 
 def print_evaluation(file: str, ev: dict, show_flags: bool = True) -> None:
     from xlsproc.errors import SEVERITY_CN
+    from xlsproc.score.scoring import shown_grade
     who = ev["project"] or ev["unit"] or ""
     year = f" · {ev['year']}年度" if ev["year"] else ""
     out.print(f"  [bold]{ev['sheet']}[/]（{KIND_CN[ev['kind']]}{' · ' + who if who else ''}{year}）")
@@ -525,7 +526,7 @@ def print_evaluation(file: str, ev: dict, show_flags: bool = True) -> None:
     table.add_row("执行得分", _num(b.get("score")), _num(b.get("reported_score")))
     table.add_row("指标得分", _num(ev["indicator_score"]), _num(_reported_indicators(ev)))
     table.add_row("总分", _num(ev["total_score"]), _num(ev["reported_total"]))
-    table.add_row("等级", ev["grade"], "")
+    table.add_row("等级", shown_grade(ev["grade"]), "")
     out.print(table)
     c = ev["flag_counts"]
     out.print(f"  问题：[red]错误 {c['error']}[/] · [yellow]警告 {c['warning']}[/] · [cyan]提示 {c['info']}[/]")

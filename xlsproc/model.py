@@ -144,6 +144,7 @@ class Evaluation:
     header_cell: CellRef | None = None     # the indicator header (一级指标) cell, for table-level flags
     indicator_columns: frozenset[str] | None = None  # roles of the indicator header (None: unknown)
     filled_by_xlsproc: tuple[str, ...] = ()  # cells still holding what xlsproc filled in (marks.py)
+    money_unit: str = "万元"                 # 万元 | 元: as the table's header says (results-json.md)
 
 
 @dataclass(frozen=True)

@@ -102,10 +102,12 @@ def exp_indicator(ind):
         flags.add("actual-missing")
     else:
         raise ValueError(kind)
-    if rep is not None and abs(rep - score) > 0.1 + 1e-9:
-        flags.add("score-mismatch")
     if rep is not None and rep > w + 1e-9:
         flags.add("score-over-weight")
+    if kind == "missing":
+        return score, flags   # one root cause per row: nothing that only follows from its 0
+    if rep is not None and abs(rep - score) > 0.1 + 1e-9:
+        flags.add("score-mismatch")
     if score < w - 1e-9 and not ind.get("reason"):
         flags.add("deviation-reason-missing")
     return score, flags

@@ -63,6 +63,9 @@ def labels() -> dict:
         if section == "placeholder":
             out[section] = [re.compile(p) for p in roles["patterns"]]
             continue
+        if section == "money_unit":         # matched on texts whose notes are kept
+            out[section] = {unit: tuple(_plain(s) for s in syns) for unit, syns in roles.items()}
+            continue
         out[section] = {role: tuple(normalize(s).text for s in syns) for role, syns in roles.items()}
     return out
 
@@ -114,6 +117,21 @@ def matches(text: str, section: str, role: str, allow_contains: bool = False) ->
     if text in syns:
         return True
     return allow_contains and any(s in text for s in syns)
+
+
+def _plain(raw: str) -> str:
+    """Width and whitespace normalised, nothing dropped: （元） stays (元)."""
+    return _WS.sub("", unicodedata.normalize("NFKC", raw))
+
+
+@lru_cache(maxsize=16384)
+def money_unit(raw: str) -> str | None:
+    """The money unit a cell's text declares ('项目资金（元）', '单位：万元'), or None."""
+    text = _plain(raw)
+    for unit, marks in labels()["money_unit"].items():
+        if any(mark in text for mark in marks):
+            return unit
+    return None
 
 
 def is_placeholder(text: str) -> bool:

@@ -506,8 +506,18 @@ def _read_indicators(sheet: Sheet, block: _Block):
             reason=get.get("reason", EMPTY), row=r,
             op_hint=(op.text or None) if op is not None else None,
             unit_hint=(unit.text or None) if unit is not None else None,
-            placeholder=placeholder and target.blank and actual.blank or named_placeholder))
+            placeholder=placeholder and target.blank and actual.blank or named_placeholder
+            or _template_marks(target, actual, get.get("weight", EMPTY))))
     return tuple(out), level1_weights, execution
+
+
+def _template_marks(target: Cell, actual: Cell, weight: Cell) -> bool:
+    """Target and actual only a template's '/' or '—', no weight: a placeholder row whatever its
+    name says (scoring.md), not an indicator whose actual is missing."""
+    if target.blank and actual.blank:
+        return False                    # nothing written at all: judged by its name
+    return all(cell.blank or parse_value(cell.value).kind == "blank"
+               for cell in (target, actual, weight))
 
 
 @lru_cache(maxsize=16384)
@@ -580,12 +590,32 @@ def _value_right_of(sheet: Sheet, r: int, c: int) -> Cell | None:
 
 
 def _title_kind(sheet: Sheet, stop: int, start: int = 0) -> tuple[str | None, str]:
+    """(kind, title text) of the table's title; a title that names no kind (绩效目标自评表)
+    gives (None, its text) unless a more specific one stands above the table too."""
+    generic = ""
     for r in range(start, min(stop, sheet.rows)):
         for _, lab in sheet.text_cells(r):
             for kind in ("department", "project"):
                 if layout.matches(lab.text, "title", kind, allow_contains=True):
                     return kind, sheet.raw(*_origin_of(sheet, r, lab))
-    return None, ""
+            if not generic and layout.matches(lab.text, "title", "generic", allow_contains=True):
+                generic = sheet.raw(*_origin_of(sheet, r, lab))
+    return None, generic
+
+
+def _money_unit(sheet: Sheet, top: int, header: int, funds_header: int | None) -> str:
+    """万元 or 元: what the funds block says (项目资金（元）), else a line above the table
+    (单位：元), else 万元."""
+    first = funds_header if funds_header is not None else header
+    for rows in (range(first, header), range(top, first)):
+        for r in rows:
+            for c in range(sheet.cols):
+                value = sheet.filled[r][c] if r < sheet.rows else ""
+                if type(value) is str and value and len(value) <= 4 * MAX_LABEL_LEN:
+                    unit = layout.money_unit(value)
+                    if unit:
+                        return unit
+    return "万元"
 
 
 def _origin_of(sheet: Sheet, r: int, lab: Label) -> tuple[int, int]:
@@ -665,13 +695,15 @@ def _read_table(sheet: Sheet, top: int, header: int, roles: dict[str, int]) -> t
     name_col = roles.get("name", roles.get("level2", roles.get("level1", 0)))
     end, total_row = _indicator_end(sheet, start, roles)
     indicators, level1_weights, execution = _read_indicators(sheet, _Block(header, start, end, roles))
-    funds = _funds_with_execution(sheet, top, header, execution)
+    fund_header = _funds_header(sheet, header, top)
+    funds = _funds_with_execution(sheet, fund_header, header, execution)
     meta = _meta(sheet, header, top)
     kind, title = _title_kind(sheet, header, top)
-    kind = kind or ("project" if "project" in meta else "department" if "department" in meta
-                    else "project")
-    order = ("supervisor", "department", "implementer") if kind == "project" \
-        else ("department", "supervisor", "implementer")
+    kind = kind or ("project" if "project" in meta else
+                    "department" if "department" in meta or "reporting" in meta else "project")
+    # The unit that filled the table in (部门：XX中学 above it) names it first.
+    order = ("reporting", "supervisor", "department", "implementer") if kind == "project" \
+        else ("reporting", "department", "supervisor", "implementer")
     unit = next((meta[k] for k in order if k in meta), EMPTY)
     expected, actual = _goals(sheet, header, top)
     total = sheet.cell(total_row, roles.get("score")) if total_row is not None \
@@ -687,13 +719,14 @@ def _read_table(sheet: Sheet, top: int, header: int, roles: dict[str, int]) -> t
         formula_no_cache=no_cache, goal_expected=expected, goal_actual=actual,
         supervisor=meta.get("supervisor", EMPTY), implementer=meta.get("implementer", EMPTY),
         header_cell=sheet.cell(header, roles.get("level1", name_col)).ref,
-        indicator_columns=frozenset(roles))
+        indicator_columns=frozenset(roles),
+        money_unit=_money_unit(sheet, top, header, fund_header[0] if fund_header else None))
     return ev, last
 
 
-def _funds_with_execution(sheet: Sheet, top: int, header: int, execution: dict) -> Funds | None:
+def _funds_with_execution(sheet: Sheet, fund_header: tuple[int, dict[str, int]] | None,
+                          header: int, execution: dict) -> Funds | None:
     """The money block; a 预算执行率 row of the indicator table supplies what it lacks."""
-    fund_header = _funds_header(sheet, header, top)
     funds = _read_funds(sheet, *fund_header, stop=header) if fund_header else None
     if funds is not None and execution and funds.weight.blank:
         return replace(funds, weight=execution.get("weight", EMPTY),

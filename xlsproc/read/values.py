@@ -35,9 +35,15 @@ def _load_vocabulary() -> dict:
 
 _VOCAB = _load_vocabulary()
 
+# One character → the relation sign it stands for (═ → =, ≧ → ≥), applied before NFKC.
+LOOKALIKES = str.maketrans({ch: sign for sign, chars in _VOCAB["lookalikes"].items() for ch in chars})
+
 BLANK_TOKENS = frozenset(_nfkc(t).casefold() for t in _VOCAB["blank"]["tokens"])
 BLANK_CHARS = frozenset(_nfkc(_VOCAB["blank"]["chars"]))
 OPERATOR_WORDS = {_nfkc(w): op for op, words in _VOCAB["operators"].items() for w in words}
+COLUMN_WORDS = {_nfkc(w): op for op, words in _VOCAB["operator_column"].items()
+                if op != "qualitative" for w in words}
+COLUMN_QUALITATIVE = frozenset(_nfkc(w) for w in _VOCAB["operator_column"]["qualitative"])
 MULTIPLIERS = {_nfkc(k): float(v) for k, v in _VOCAB["numbers"]["multipliers"].items()}
 APPROX_WORDS = tuple(_nfkc(w) for w in _VOCAB["numbers"]["approx"])
 RANGE_CONNECTORS = frozenset(_nfkc(w) for w in _VOCAB["numbers"]["range_connectors"])
@@ -51,7 +57,8 @@ UNIT_ALIASES = {_nfkc(k): _nfkc(v) for k, v in _VOCAB["units"]["aliases"].items(
 UNIT_STOP_WORDS = tuple(_nfkc(w) for w in _VOCAB["units"]["stop_words"])
 MAX_UNIT_LENGTH = int(_VOCAB["units"]["max_length"])
 
-if not set(OPERATOR_WORDS.values()) | set(SUFFIX_OPERATORS.values()) <= set(OPS):
+if not set(OPERATOR_WORDS.values()) | set(SUFFIX_OPERATORS.values()) | set(COLUMN_WORDS.values()) \
+        <= set(OPS):
     raise ValueError("values.toml: an operator outside OPS")
 
 
@@ -150,6 +157,61 @@ def is_blank(raw: object) -> bool:
     return parse_value(raw).kind == "blank"
 
 
+def column_operator(raw: object) -> str | None:
+    """What an 指标性质 / 指标方向 column says: one of OPS, 'qualitative' (定性), or None.
+
+    The same normalisation as targets ('═' and '﹦' are '=', '≧' is '≥'), so a relation means
+    the same in either place."""
+    if raw is None:
+        return None
+    norm = _normalise(str(raw)).strip()
+    norm = "".join(norm.split())
+    if not norm:
+        return None
+    if norm in COLUMN_QUALITATIVE:
+        return "qualitative"
+    if norm in COLUMN_WORDS:
+        return COLUMN_WORDS[norm]
+    found = _OP_RE.fullmatch(norm)
+    return OPERATOR_WORDS[found.group()] if found else None
+
+
+def target_in_name(name: object) -> Value | None:
+    """The target an indicator's name ends in ('年度资金支付完成率100%', '培训人次≥120人次'), for a
+    row whose 年度指标值 is blank; None when the name ends in no quantity with a unit or an
+    operator. Text before it must be a name ('指标1:' is no name)."""
+    if type(name) is not str or not name.strip():
+        return None
+    norm = _normalise(name).rstrip()
+    rest, _ = _remove_dates(norm)
+    matches = list(_QUANTITY_RE.finditer(rest))
+    if not matches:
+        return None
+    last = _token(matches[-1])
+    after = rest[last.end:].strip()
+    if after and not (_OP_RE.fullmatch(after) or after in SUFFIX_OPERATORS):
+        return None                     # the name goes on after the number ('以上' may follow)
+    start = last.start
+    op = next((m for m in _OP_RE.finditer(rest[:start]) if not rest[m.end():start].strip()), None)
+    if op is not None:
+        start = op.start()
+    head = rest[:start].rstrip(" :")
+    if len(head) < 2 or head[-1].isdigit() or head.endswith("第") or layout_placeholder(head):
+        return None
+    value = parse_value(norm[start:])
+    if value.kind != "number" or not (value.op or value.unit):
+        return None
+    return value
+
+
+def layout_placeholder(head: str) -> bool:
+    """'指标1' before the number: a template's numbering, not a name."""
+    return bool(_PLACEHOLDER_HEAD.fullmatch(head))
+
+
+_PLACEHOLDER_HEAD = re.compile(r"指标\s*\d*")
+
+
 def units_compatible(a: str | None, b: str | None) -> bool:
     """Whether a target and an actual measure the same thing. A missing unit is no mismatch."""
     ua, ub = _normalise_unit(a), _normalise_unit(b)
@@ -242,7 +304,7 @@ def _classify(text: str, norm: str) -> Value:
 
 
 def _normalise(text: str) -> str:
-    text = _nfkc(text).replace("\u2212", "-")
+    text = _nfkc(text.translate(LOOKALIKES)).replace("\u2212", "-")
     text = _FORMAT_RE.sub("", _CONTROL_RE.sub(" ", text))
     return _IDEOGRAPHIC_POINT_RE.sub(".", text)
 

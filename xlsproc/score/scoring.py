@@ -20,12 +20,8 @@ from xlsproc.model import Cell, Evaluation, Flag, IndicatorRow
 from xlsproc.rules import Rules, load_rules
 from xlsproc.score.history import relative_completion, relative_target
 from xlsproc.score.numbers import round_half_up
-from xlsproc.read.values import Value, parse_value, units_compatible
-
-# What an 指标性质 / 指标方向 column may hold.
-OPERATORS = {"≥": ">=", ">=": ">=", ">": ">", "≤": "<=", "<=": "<=", "<": "<", "=": "=",
-             "正向": ">=", "正向指标": ">=", "反向": "<=", "反向指标": "<=", "等于": "="}
-QUALITATIVE_HINTS = ("定性",)
+from xlsproc.read.values import (Value, column_operator, parse_value, target_in_name,
+                                 units_compatible)
 
 
 # --- numbers -------------------------------------------------------------------------------
@@ -99,18 +95,40 @@ class EvaluationResult:
     indicator_score: float
     total_score: float
     reported_total: float | None
-    grade: str
+    grade: str | None               # None while weights-sum stands: shown as GRADE_PENDING
     flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def grade_shown(self) -> str:
+        return shown_grade(self.grade)
+
+
+# A grade withheld (the weights do not add up to the full score), as tables and reports show it.
+GRADE_PENDING = "待定"
+
+
+def shown_grade(grade: str | None) -> str:
+    return grade or GRADE_PENDING
 
 
 # --- the indicator frame -------------------------------------------------------------------
 
-def _target_value(row: IndicatorRow) -> Value:
+def _target_value(row: IndicatorRow) -> tuple[Value, bool]:
+    """The parsed target, and whether it was taken from the indicator's name (年度指标值 blank,
+    the name ending in a quantity: '年度资金支付完成率100%')."""
     value = parse_value(row.target.value)
-    hint = (row.op_hint or "").strip()
-    if hint in QUALITATIVE_HINTS:
+    if value.kind == "blank":
+        named = target_in_name(row.name.value)
+        if named is not None:
+            return _with_unit(named, row.unit_hint), True
+    return _hinted(value, row), False
+
+
+def _hinted(value: Value, row: IndicatorRow) -> Value:
+    """The target with what the 指标性质 and 度量单位 columns add to it."""
+    op = column_operator(row.op_hint)
+    if op == "qualitative":
         return Value(value.text, "qualitative", None, ())
-    op = OPERATORS.get(hint)
     if op and value.kind in ("number", "compound") and value.op is None:
         value = Value(value.text, value.kind, op, value.parts)
     return _with_unit(value, row.unit_hint)
@@ -171,7 +189,7 @@ def _relative(ev: Evaluation, ind: IndicatorRow, t: Value, a: Value,
 # The indicator frame's columns; text ones are kept as Python objects (pandas 3 would make them
 # Arrow-backed strings: slower to build and handed back one element at a time).
 FRAME_COLUMNS = ("e", "i", "kind", "t_kind", "a_kind", "t", "a", "t_unit", "a_unit", "w", "rep",
-                 "actual_text", "reason_blank", "target_text", "rel_c", "last", "no_w")
+                 "actual_text", "reason_blank", "target_text", "rel_c", "last", "no_w", "t_named")
 TEXT_COLUMNS = ("kind", "t_kind", "a_kind", "t_unit", "a_unit", "actual_text", "target_text")
 
 
@@ -184,7 +202,7 @@ def indicator_frame(evaluations: list[Evaluation],
         for i_id, ind in enumerate(ev.indicators):
             if ind.placeholder and as_number(ind.weight) is None:
                 continue        # a template's empty row; with a weight it counts (and is flagged)
-            t, a = _target_value(ind), _with_unit(parse_value(ind.actual.value), ind.unit_hint)
+            (t, named), a = _target_value(ind), _with_unit(parse_value(ind.actual.value), ind.unit_hint)
             kind, rel_c, last = _kind(t, a), np.nan, np.nan
             if kind == "manual":
                 kind, rel_c, last = _relative(ev, ind, t, a, last_year)
@@ -195,7 +213,7 @@ def indicator_frame(evaluations: list[Evaluation],
                 t.number if t.kind == "number" else np.nan,
                 a.number if a.kind == "number" else np.nan,
                 t.unit, a.unit, _num_or_nan(ind.weight), _num_or_nan(ind.score),
-                a.text, ind.reason.blank, t.text, rel_c, last, no_w))
+                a.text, ind.reason.blank, t.text, rel_c, last, no_w, named))
             if kind == "compound":
                 parts.extend(_compound_parts((e_id, i_id), t, a))
     columns = list(zip(*rows)) or [()] * len(FRAME_COLUMNS)
@@ -299,6 +317,13 @@ def _qualitative_score(grade: str, w: float, reported: float, rules: Rules) -> t
 # --- explanations --------------------------------------------------------------------------
 
 def _formula(row, ind: IndicatorRow) -> str:
+    text = _explanation(row)
+    if row.t_named:
+        return f"年度指标值未填，取指标名称中的“{row.target_text}”为年度指标值；{text}"
+    return text
+
+
+def _explanation(row) -> str:
     w, kind, score = fmt(row.w), row.kind, fmt(row.score)
     if row.no_w:
         return f"未找到分值列，无法核算，按填报得分计 = {score}"
@@ -378,6 +403,10 @@ def _score_flags(sink: FlagSink, row, ind: IndicatorRow, name: str | None, rules
     w, rep, score = row.w, row.rep, row.score
     if not np.isnan(rep) and not np.isnan(w) and rep > w + 1e-9:
         sink.add("score-over-weight", ind.score, name, reported=fmt(rep), weight=fmt(w))
+    if np.isnan(rep) and not np.isnan(w) and not _no_cache(ind.score):
+        sink.add("score-missing", ind.score, name, computed=fmt(score), formula=formula)
+    if row.a_kind == "blank":
+        return      # one root cause per row: actual-missing; a mismatch or missing reason follows from its 0
     if row.band_out:
         low, high, _ = _band(row.grade, w, rules)
         sink.add("qualitative-band", ind.score, name, grade=row.grade, low=fmt(low), high=fmt(high),
@@ -386,8 +415,6 @@ def _score_flags(sink: FlagSink, row, ind: IndicatorRow, name: str | None, rules
             and not (rep > w and score == w):
         sink.add("score-mismatch", ind.score, name, reported=fmt(rep), computed=fmt(score),
                  formula=formula)
-    if np.isnan(rep) and not np.isnan(w) and not _no_cache(ind.score):
-        sink.add("score-missing", ind.score, name, computed=fmt(score), formula=formula)
     if not np.isnan(w) and score < w - 0.005 and ind.reason.blank:
         sink.add("deviation-reason-missing", ind.reason if ind.reason.ref else ind.score, name,
                  score=fmt(score), weight=fmt(w))
@@ -414,18 +441,16 @@ def score_budget(ev: Evaluation, sink: FlagSink, rules: Rules) -> BudgetResult |
         return _rate_only_budget(ev, sink, rules)
     er = rules["execution"]
     total = funds.total
-    annual, executed = as_number(total.annual), as_number(total.executed)
     used_components = False
+    taken = {col: as_number(getattr(total, col)) for col in ("annual", "executed", "initial")}
     for col in ("annual", "executed", "initial"):
-        comp_total, problem = _components_check(funds, col, er["fund_tolerance"])
+        comp_total, problem = _components_check(funds, col, er["fund_tolerance"], ev.money_unit)
         if problem:
             sink.add("fund-rows-sum", getattr(total, col), None, **problem)
         if comp_total is not None and not as_number(getattr(total, col)):
             used_components = True
-            if col == "annual":
-                annual = comp_total
-            elif col == "executed":
-                executed = comp_total
+            taken[col] = comp_total
+    annual, executed = taken["annual"], taken["executed"]
     weight = as_number(funds.weight)
     if weight is None:
         weight = funds.block_weight or er[f"default_weight_{ev.kind}"]
@@ -434,7 +459,7 @@ def score_budget(ev: Evaluation, sink: FlagSink, rules: Rules) -> BudgetResult |
         sink.add("budget-missing", total.annual)
     score = round_half_up(weight * min(rate, 1.0)) if rate is not None else 0.0
     result = BudgetResult(
-        initial=as_number(total.initial), annual=annual, executed=executed, rate=rate,
+        initial=taken["initial"], annual=annual, executed=executed, rate=rate,
         reported_rate=None, weight=weight, score=score, reported_score=as_number(funds.score),
         cell=total.executed.ref.cell if total.executed.ref else None,
         formula=(f"得分 = 分值 × 执行率 = {fmt(weight)} × {fmt(executed)} ÷ {fmt(annual)} = {fmt(score)}"
@@ -465,7 +490,8 @@ def _rate_only_budget(ev: Evaluation, sink: FlagSink, rules: Rules) -> BudgetRes
     return result
 
 
-def _components_check(funds, col: str, tol: float) -> tuple[float | None, dict | None]:
+def _components_check(funds, col: str, tol: float,
+                      unit: str = "万元") -> tuple[float | None, dict | None]:
     """Sum of the first component group, and a problem description if it disagrees."""
     total_cell = getattr(funds.total, col)
     total = as_number(total_cell)
@@ -481,9 +507,12 @@ def _components_check(funds, col: str, tol: float) -> tuple[float | None, dict |
         first_sum = s if first_sum is None else first_sum
         label = {"annual": "全年预算数", "executed": "全年执行数", "initial": "年初预算数"}[col]
         if not total and s:
-            return first_sum, {"detail": f"{label}", "what": f"总额行为空而分项合计为 {fmt(s)} 万元，已按分项合计计算"}
+            state = "为空" if total is None else "为 0 "
+            return first_sum, {"detail": label, "what": f"总额行{state}而分项合计为 {fmt(s)} {unit}，"
+                                                        "已按分项合计计算"}
         if total is not None and abs(total - s) > tol + 1e-9:
-            return first_sum, {"detail": f"{label}", "what": f"总额 {fmt(total)} 万元，分项合计 {fmt(s)} 万元，相差 {fmt(total - s)} 万元"}
+            return first_sum, {"detail": label, "what": f"总额 {fmt(total)} {unit}，分项合计 {fmt(s)} {unit}，"
+                                                        f"相差 {fmt(total - s)} {unit}"}
     return first_sum, None
 
 
@@ -579,7 +608,7 @@ def _rate_flags(ev: Evaluation, sink: FlagSink, b: BudgetResult, rules: Rules) -
                  "请在偏差原因分析或自评报告中说明预算执行偏低的原因及改进措施。")
     if b.rate > er["max_rate"]:
         sink.add("over-execution", funds.total.executed, executed=fmt(b.executed),
-                 annual=fmt(b.annual), rate=pct(b.rate))
+                 annual=fmt(b.annual), rate=pct(b.rate), money_unit=ev.money_unit)
 
 
 def _budget_score_flags(ev: Evaluation, sink: FlagSink, b: BudgetResult, rules: Rules) -> None:
@@ -704,8 +733,10 @@ def _evaluation_result(ev: Evaluation, rows, rules: Rules) -> EvaluationResult:
     total = round_half_up((budget.score if budget else 0.0) + indicator_score)
     reported_total = as_number(ev.total)
     _total_flags(ev, sink, budget, indicator_score, total, reported_total, rules)
+    # A 110-point table cannot be graded on a 100-point scale: the grade waits for the weights.
+    withheld = any(f.code == "weights-sum" for f in sink.flags)
     return EvaluationResult(ev, budget, results, indicator_score, total, reported_total,
-                            rules.grade(total), _ordered(sink.flags))
+                            None if withheld else rules.grade(total), _ordered(sink.flags))
 
 
 def _total_flags(ev, sink, budget, indicator_score, total, reported_total, rules) -> None:

@@ -153,7 +153,7 @@ def _summary_block(sheet: NewSheet, res: EvaluationResult) -> None:
     _style_row(sheet, len(rows), len(SUMMARY_HEAD), "header")
     counts = {k: sum(1 for f in res.flags if f.severity == k) for k in SEVERITY_RANK}
     rows.append([pct(b.rate) if b and b.rate is not None else "—",
-                 b.score if b else None, res.indicator_score, res.total_score, res.grade,
+                 b.score if b else None, res.indicator_score, res.total_score, res.grade_shown,
                  f"错误 {counts['error']} · 警告 {counts['warning']} · 提示 {counts['info']}",
                  "转到原表"])
     sheet.links[f"G{len(rows)}"] = internal_location(ev.sheet, "A1")

@@ -69,7 +69,7 @@ def _subject(res: EvaluationResult) -> str:
 def _score_sentence(res: EvaluationResult, who: str, year: str, scope: str) -> str:
     b = res.budget
     execution = fmt(b.score) if b else "—"
-    return (f"{who}{year}{scope}绩效自评综合得分 {fmt(res.total_score)} 分（{res.grade}），"
+    return (f"{who}{year}{scope}绩效自评综合得分 {fmt(res.total_score)} 分（{res.grade_shown}），"
             f"其中执行情况得分 {execution} 分，年度绩效指标得分 {fmt(res.indicator_score)} 分。")
 
 

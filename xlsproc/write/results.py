@@ -36,6 +36,7 @@ def evaluation_json(res: EvaluationResult) -> dict:
         "reported_total": res.reported_total,
         "total_cell": _ref(ev.total),
         "grade": res.grade,
+        "money_unit": ev.money_unit,
         "flag_counts": _counts(res),
         "flags": [f.as_dict() for f in res.flags],
     }
