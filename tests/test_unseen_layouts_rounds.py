@@ -1,7 +1,10 @@
-"""The second and third rounds of unseen layouts (tests/layouts_r2, tests/layouts_r3): 35 workbooks
-from independent reviewers who read only the specs, each checked against figures computed by hand —
-kind, unit, project, year, funds, execution score, every indicator's score, totals, grade — and
-the flags the reviewer expected (and those that must not appear).
+"""The second to fourth rounds of unseen layouts (tests/layouts_r2, tests/layouts_r3,
+tests/layouts_r4): 39 workbooks from independent reviewers who read only the specs, or made in the
+image of real published tables, each checked against figures computed by hand — kind, unit,
+project, year, funds, execution score, every indicator's score, totals, grade — and the flags the
+reviewer expected (and those that must not appear). Round 4 adds, where given: the money unit, the
+title, 年初预算数, each indicator's kind, words its explanation must hold, and words a flag's
+message must hold.
 
 DECIDED lists where xlsproc deliberately differs from a reviewer's expected flags, and why."""
 from __future__ import annotations
@@ -13,7 +16,7 @@ import pytest
 
 import xlsproc
 
-FOLDERS = ("layouts_r2", "layouts_r3")
+FOLDERS = ("layouts_r2", "layouts_r3", "layouts_r4")
 HERE = Path(__file__).parent
 EXPECTED = {(folder, name): evs for folder in FOLDERS
             for name, evs in json.loads((HERE / folder / "expected.json").read_text("utf-8")).items()
@@ -57,3 +60,20 @@ def test_unseen_layout(folder, name):
         expected = set(want["flags"]) - set(decided)
         assert expected <= codes, f"{where} missing {expected - codes}"
         assert not set(want["not_flags"]) & codes, f"{where} unexpected {set(want['not_flags']) & codes}"
+        _check_details(where, want, got)
+
+
+def _check_details(where: str, want: dict, got: dict) -> None:
+    """The optional expectations of round 4."""
+    for key in ("money_unit", "title", "supervisor"):
+        if key in want:
+            assert got[key] == want[key], f"{where} {key}"
+    if "initial" in want:
+        assert near(got["budget"]["initial"], want["initial"]), f"{where} initial"
+    if "kinds" in want:
+        assert [i["kind"] for i in got["indicators"]] == want["kinds"], f"{where} kinds"
+    for n, words in want.get("formula_contains", ()):
+        assert words in got["indicators"][n]["formula"], f"{where} indicator {n + 1} formula"
+    messages = [f["message"] for f in got["flags"]]
+    for words in want.get("messages_contain", ()):
+        assert any(words in m for m in messages), f"{where} no message holds {words!r}"

@@ -15,8 +15,10 @@ from xlsproc.read.values import (
     OPS,
     Quantity,
     Value,
+    column_operator,
     is_blank,
     parse_value,
+    target_in_name,
     units_compatible,
 )
 
@@ -24,6 +26,16 @@ GE, GT, LE, LT, EQ = ">=", ">", "<=", "<", "="
 
 # (raw, kind, op, parts as (number, unit) pairs)
 CASES = [
+    # -- real tables (issue 11): look-alikes of = ≥ ≤ > < mean the sign
+    ("═100%", "number", EQ, ((100, "%"),)),
+    ("﹦100%", "number", EQ, ((100, "%"),)),
+    ("＝5个", "number", EQ, ((5, "个"),)),
+    ("≧350人", "number", GE, ((350, "人"),)),
+    ("⩾95%", "number", GE, ((95, "%"),)),
+    ("≦2000元", "number", LE, ((2000, "元"),)),
+    ("⩽3天", "number", LE, ((3, "天"),)),
+    ("＞90%", "number", GT, ((90, "%"),)),
+    ("＜1%", "number", LT, ((1, "%"),)),
     # -- found by the third round of unseen layouts
     ("90%-95%", "number", GE, ((90, "%"),)),              # a range, not 90% and -95%
     ("3个工作日内", "number", LE, ((3, "个工作日"),)),      # 内 after a quantity: at most
@@ -385,3 +397,36 @@ def test_round_trip_compound(items, sep):
     value = parse_value(sep.join(f"{n}{u}" for n, u in items))
     assert value.kind == "compound"
     assert [(q.number, q.unit) for q in value.parts] == [(float(n), u) for n, u in items]
+
+
+# -- real tables (issue 11) ------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, op", [
+    ("＝", EQ), ("═", EQ), ("﹦", EQ), ("=", EQ), ("≧", GE), ("⩾", GE), ("≥", GE), ("≦", LE),
+    ("⩽", LE), ("＞", GT), ("＜", LT), (" ≥ ", GE), ("正向", GE), ("反向指标", LE), ("等于", EQ),
+    ("定性", "qualitative"), ("", None), (None, None), ("其他", None)])
+def test_operator_column_reads_like_a_target(text, op):
+    """An 指标性质 column and a target cell normalise a relation the same way (values.toml)."""
+    assert column_operator(text) == op
+    if op in OPS and text.strip() not in ("正向", "反向指标", "等于"):
+        assert parse_value(f"{text}5").op == op
+
+
+@pytest.mark.parametrize("name, target, op, number, unit", [
+    ("指标1:年度资金支付完成率100%", "100%", None, 100, "%"),
+    ("年度资金支付完成率100%", "100%", None, 100, "%"),
+    ("培训人次≥120人次", "≥120人次", GE, 120, "人次"),
+    ("指标1:水质检测合格率达到95%以上", "达到95%以上", GE, 95, "%"),
+    ("受益人口≥3.2万人", "≥3.2万人", GE, 32000, "人"),
+    ("响应时间30分钟内", "30分钟内", LE, 30, "分钟"),
+    ("年度资金支付完成率═100%", "=100%", EQ, 100, "%"),
+])
+def test_target_in_name(name, target, op, number, unit):
+    value = target_in_name(name)
+    assert (value.text, value.op, value.number, value.unit) == (target, op, number, unit)
+
+
+@pytest.mark.parametrize("name", ["指标1:", "指标2：/", "指标1", "受益人口", "2024年12月底前完成",
+                                  "3个工作日内办结", "第2批", "", None, 100])
+def test_no_target_in_name(name):
+    assert target_in_name(name) is None
