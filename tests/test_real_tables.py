@@ -2,6 +2,7 @@
 table of tests/builders.py; the whole tables in their image are tests/layouts_r4."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import openpyxl
@@ -123,3 +124,23 @@ def test_initial_taken_from_components_and_zero_total_worded(tmp_path):
     assert ev["budget"]["initial"] == 100.0
     [flag] = [f for f in ev["flags"] if f["code"] == "fund-rows-sum"]
     assert "总额行为 0 而分项合计为 100 万元" in flag["message"] and "为空" not in flag["message"]
+
+
+def test_withheld_grade_through_process_and_console(tmp_path):
+    """null in results.json, 待定 in the console's check table and the batch summary."""
+    from typer.testing import CliRunner
+
+    from xlsproc.cli import app
+    inds = standard_table().indicators
+    inds[0] = Ind("产出指标", "数量指标", "开展活动场次", "≥20场", "20场", 30, 30)
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    build(standard_table(indicators=inds, total=107.5), Layout(), inbox / "分值110.xlsx")
+    runner = CliRunner()
+    checked = runner.invoke(app, ["check", str(inbox / "分值110.xlsx")])
+    assert checked.exit_code == 0 and "待定" in checked.output
+    done = runner.invoke(app, ["process", str(inbox), "-o", str(tmp_path / "out"), "--jobs", "1"])
+    assert done.exit_code == 0, done.output
+    assert "待定 1" in done.output
+    [entry] = json.loads((tmp_path / "out" / "results.json").read_text("utf-8"))
+    assert [ev["grade"] for ev in entry["evaluations"]] == [None]

@@ -514,7 +514,7 @@ def print_entry(entry: dict, show_flags: bool = True) -> None:
 
 def print_evaluation(file: str, ev: dict, show_flags: bool = True) -> None:
     from xlsproc.errors import SEVERITY_CN
-    from xlsproc.score.scoring import shown_grade
+    from xlsproc.rules import shown_grade
     who = ev["project"] or ev["unit"] or ""
     year = f" · {ev['year']}年度" if ev["year"] else ""
     out.print(f"  [bold]{ev['sheet']}[/]（{KIND_CN[ev['kind']]}{' · ' + who if who else ''}{year}）")

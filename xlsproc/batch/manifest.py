@@ -17,7 +17,7 @@ from xlsproc.batch.outputs import (LOCKED, STATE, assign_outputs, discover, rela
                                    remove_output, root_of)
 from xlsproc.batch.pool import CRASHED, FAILED, TIMEOUT
 from xlsproc.fileio import sha256, write_text_atomic
-from xlsproc.rules import Rules
+from xlsproc.rules import Rules, shown_grade
 
 
 MANIFEST_FORMAT = 1
@@ -67,7 +67,7 @@ def make_record(rel: str, key: str, st: os.stat_result, entry: dict) -> Record:
     grades: Counter = Counter()
     flags: Counter = Counter()
     for ev in entry["evaluations"]:
-        grades[ev["grade"]] += 1
+        grades[shown_grade(ev["grade"])] += 1        # a withheld grade (null) counts as 待定
         flags.update(ev["flag_counts"])
     return Record(rel, key, entry["path"], st.st_size, st.st_mtime_ns, entry["sha256"],
                   entry["status"], entry.get("output"), entry["error"],

@@ -14,6 +14,15 @@ from typing import Any
 from xlsproc.model import SEVERITIES
 
 
+# The grade while it is withheld (the weights do not add up to the full score: results say null).
+GRADE_PENDING = "待定"
+
+
+def shown_grade(grade: str | None) -> str:
+    """A grade as tables, reports and the console show it: 待定 while withheld."""
+    return grade or GRADE_PENDING
+
+
 class RulesError(ValueError):
     """A rule profile that cannot be used; the message names the file and key."""
 

@@ -17,7 +17,7 @@ import pandas as pd
 from xlsproc.read import layout
 from xlsproc.errors import make_flag
 from xlsproc.model import Cell, Evaluation, Flag, IndicatorRow
-from xlsproc.rules import Rules, load_rules
+from xlsproc.rules import Rules, load_rules, shown_grade
 from xlsproc.score.history import relative_completion, relative_target
 from xlsproc.score.numbers import round_half_up
 from xlsproc.read.values import (Value, column_operator, parse_value, target_in_name,
@@ -95,20 +95,13 @@ class EvaluationResult:
     indicator_score: float
     total_score: float
     reported_total: float | None
-    grade: str | None               # None while weights-sum stands: shown as GRADE_PENDING
+    grade: str | None               # None while weights-sum stands: shown as 待定
     flags: list[Flag] = field(default_factory=list)
 
     @property
     def grade_shown(self) -> str:
         return shown_grade(self.grade)
 
-
-# A grade withheld (the weights do not add up to the full score), as tables and reports show it.
-GRADE_PENDING = "待定"
-
-
-def shown_grade(grade: str | None) -> str:
-    return grade or GRADE_PENDING
 
 
 # --- the indicator frame -------------------------------------------------------------------
