@@ -24,7 +24,7 @@ EXPECTED = {(folder, name): evs for folder in FOLDERS
 NUMBERS = ("annual", "executed", "exec_weight", "exec_score", "indicator_score", "total")
 # Flags a reviewer expected that xlsproc does not raise on purpose: (folder, file) → codes.
 BAND_NOT_MISMATCH = ("qualitative-band already says the reported score is outside its band; "
-                     "score-mismatch is not raised beside it (scoring._score_flags)")
+                     "score-mismatch is not raised beside it (score/flags.py, _score_flags)")
 DECIDED = {("layouts_r3", "03_部门整体_青菱街道_总分在表头_得分带分字.xlsx"): {"score-mismatch": BAND_NOT_MISMATCH},
            ("layouts_r3", "08_项目_文化馆_定性指标与等级.xlsx"): {"score-mismatch": BAND_NOT_MISMATCH}}
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 
+from xlsproc.model import Cell
+from xlsproc.read.values import parse_value
+
 
 def round_half_up(x: float | None, places: int = 2) -> float | None:
     """19.875 → 19.88, 2.805 → 2.81: half away from zero, as a finance officer rounds.
@@ -20,3 +23,31 @@ def round_half_up(x: float | None, places: int = 2) -> float | None:
 
 
 _HALF_UP = 0.5 + 5e-7
+
+
+def fmt(x: float | None, places: int = 2) -> str:
+    """A number as a finance officer writes it: 10, 9.44, 344.18 (no trailing zeros)."""
+    if x is None or x != x:
+        return "—"
+    rounded = round_half_up(x, places)
+    if rounded.is_integer():
+        return str(int(rounded))
+    return f"{rounded:.{places}f}".rstrip("0")
+
+
+def pct(rate: float | None, places: int = 2) -> str:
+    return "—" if rate is None else f"{fmt(rate * 100, places)}%"
+
+
+def as_number(cell: Cell) -> float | None:
+    """A cell's numeric value (numbers typed as text included), or None."""
+    if cell.blank:
+        return None
+    if isinstance(cell.value, bool):
+        return None
+    if isinstance(cell.value, (int, float)):
+        return float(cell.value)
+    value = parse_value(cell.value)
+    if value.kind == "number" and value.op is None:
+        return value.number
+    return None
