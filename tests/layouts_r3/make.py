@@ -4,7 +4,6 @@ note rows inside the indicator block read as indicators; a 总分 typed as text 
 read as "at least"; 财政拨款/其他资金 then 基本支出/项目支出 without group labels. Rewrite with
     .venv/bin/python tests/layouts_r3/make.py
 """
-import json
 import os
 import shutil
 import sys
@@ -15,7 +14,7 @@ import xlwt
 
 sys.path.insert(0, os.path.dirname(__file__))
 from grid import Sheet, render_openpyxl, render_xlwt  # noqa: E402
-from builder import T, expect, I  # noqa: E402
+from builder import T, expect, I, write_round  # noqa: E402
 
 OUT = os.path.dirname(os.path.abspath(__file__))
 EXPECTED = {}
@@ -907,18 +906,8 @@ def case15():
 
 
 def main():
-    for f in os.listdir(OUT):
-        if f[:2].isdigit() and f.endswith((".xlsx", ".xls", ".xlsm")):
-            os.remove(os.path.join(OUT, f))
-    for c in (case01, case02, case03, case04, case05, case06, case07, case08, case09, case10, case11, case12,
-              case13, case14, case15):
-        c()
-    with open(os.path.join(OUT, "expected.json"), "w", encoding="utf-8") as fh:
-        json.dump(EXPECTED, fh, ensure_ascii=False, indent=1)
-    for fn, evs in EXPECTED.items():
-        for e in evs:
-            print(f"{fn[:40]:40s} {e['sheet'][:12]:12s} n={e['n_indicators']:2d} rate={e['rate']:.6f} "
-                  f"exec={e['exec_score']:5.2f} ind={e['indicator_score']:6.2f} total={e['total']:6.2f} {e['grade']} {e['flags']}")
+    write_round(OUT, (case01, case02, case03, case04, case05, case06, case07, case08, case09, case10,
+                      case11, case12, case13, case14, case15), EXPECTED)
 
 
 if __name__ == "__main__":

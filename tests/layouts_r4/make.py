@@ -13,27 +13,18 @@ hand (the arithmetic of tests/layouts_r3/grid.py) into expected.json. What each 
 Rewrite with
     .venv/bin/python tests/layouts_r4/make.py
 """
-import json
 import os
 import sys
-from decimal import Decimal
-
-import openpyxl
 
 OUT = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(OUT, "..", "layouts_r3"))
-from grid import Sheet, exp_indicator, render_openpyxl, rhu  # noqa: E402
-from builder import T, I  # noqa: E402
+from grid import Sheet, render_openpyxl  # noqa: E402
+from builder import T, I, expect, write_round  # noqa: E402
+from make import B, FC, FH, IC, IH, P, S, SL, fund_rows  # noqa: E402  (round 3's layout)
+
+import openpyxl  # noqa: E402
 
 EXPECTED = {}
-
-IC = dict(l0=1, l1=2, l2=3, name=4, target=5, actual=6, weight=7, score=8, reason=9)
-IH = dict(l1="一级指标", l2="二级指标", name="三级指标", target="年度指标值", actual="实际完成值",
-          weight="分值", score="得分", reason="偏差原因分析及改进措施")
-FC = dict(blk=1, lab=(2, 3), init=4, annual=5, exec=6, weight=7, rate=8, score=9)
-FH = dict(init="年初预算数", annual="全年预算数", exec="全年执行数", weight="分值", rate="执行率", score="得分")
-P, B, S = "产出指标", "效益指标", "满意度指标"
-SL = "服务对象满意度指标"
 
 
 def save_xlsx(name, sheets):
@@ -44,15 +35,6 @@ def save_xlsx(name, sheets):
     wb.save(os.path.join(OUT, name))
 
 
-def fund_rows(total, parts, weight, rate, score):
-    """total=(init, annual, exec); parts=[(label, init, annual, exec)]"""
-    rows = [dict(label="年度资金总额", init=total[0], annual=total[1], exec=total[2],
-                 weight=weight, rate=rate, score=score)]
-    for lab, a, b, c in parts:
-        rows.append(dict(label=lab, init=a, annual=b, exec=c, weight="—", score="—"))
-    return rows
-
-
 def head(t, *, title, year_line, lines=(), name, unit, impl, last=9):
     t.row((1, last, title))
     t.row((1, last, year_line))
@@ -60,41 +42,6 @@ def head(t, *, title, year_line, lines=(), name, unit, impl, last=9):
         t.row((1, last, line))
     t.row((1, "项目名称"), (2, last, name))
     t.row((1, "主管部门"), (2, 5, unit), (6, "实施单位"), (7, last, impl))
-
-
-def expect(sheet, kind, unit, project, year, annual, executed, exec_weight, inds, *, flags=(),
-           not_flags=(), reported_total=None, extra=None, notes=()):
-    """The spec's arithmetic for one table (weights that do not add up to 100 withhold the grade)."""
-    real = [i for i in inds if i.get("type", "ind") == "ind"]
-    scores, fl = [], set(flags)
-    for i in real:
-        s, f = exp_indicator(i)
-        scores.append(s)
-        fl |= f
-    rate_d = Decimal(str(executed)) / Decimal(str(annual))
-    exec_score = rhu(Decimal(str(exec_weight)) * min(rate_d, Decimal(1)))
-    ind_score = rhu(sum(Decimal(str(s)) for s in scores))
-    total = rhu(Decimal(str(exec_score)) + Decimal(str(ind_score)))
-    if rate_d < Decimal("0.9"):
-        fl.add("low-execution-rate")
-    if reported_total is not None and abs(reported_total - total) > 0.1 + 1e-9:
-        fl.add("total-mismatch")
-    weights = Decimal(str(exec_weight)) + sum(Decimal(str(i["w"])) for i in real)
-    if weights != 100:
-        fl.add("weights-sum")
-        grade = None                    # withheld while weights-sum stands
-    else:
-        grade = "优" if total >= 90 else "良" if total >= 80 else "中" if total >= 60 else "差"
-    d = {"sheet": sheet, "kind": kind, "unit": unit, "project": project, "year": year,
-         "annual": float(annual), "executed": float(executed), "rate": round(float(rate_d), 6),
-         "exec_weight": exec_weight, "exec_score": exec_score,
-         "indicator_scores": scores, "n_indicators": len(real),
-         "indicator_weights": [i["w"] for i in real],
-         "indicator_names": [i["name"] for i in real],
-         "indicator_score": ind_score, "total": total, "grade": grade,
-         "flags": sorted(fl), "not_flags": sorted(set(not_flags) - fl), "ambiguous": list(notes)}
-    d.update(extra or {})
-    return d
 
 
 # =========================================================================== 01
@@ -137,7 +84,7 @@ def case01():
                "kinds": ["positive", "equal", "equal", "positive", "reverse", "reverse", "positive",
                          "positive"],
                "messages_contain": ["总额行为 0 而分项合计为 1250000 元，已按分项合计计算"]},
-        notes=["'部门：某县第一中学' above the table is the reporting unit: it names the table, not 主管部门",
+        ambiguous=["'部门：某县第一中学' above the table is the reporting unit: it names the table, not 主管部门",
                "money in 元: scored as it stands (rate 1268950.5 / 1286400 = 0.986435 → 9.86)",
                "'═100%' and '﹦100%' are '=100%' (equal kind, scored as positive: 98/100 → 9.8)",
                "年初预算数 total 0, components 1200000 + 50000 → initial 1250000, fund-rows-sum says '为 0'"])]
@@ -180,7 +127,7 @@ def case02():
         extra={"money_unit": "万元",
                "kinds": ["positive", "equal", "equal", "equal", "reverse", "reverse", "reverse",
                          "positive", "positive"]},
-        notes=["指标性质 holds look-alikes: ≦ ⩽ ＜ make the bare target reverse (2.6% against ⩽3% is met;"
+        ambiguous=["指标性质 holds look-alikes: ≦ ⩽ ＜ make the bare target reverse (2.6% against ⩽3% is met;"
                " read as positive it would score 10 × 2.6/3 = 8.67)"])]
 
 
@@ -224,7 +171,7 @@ def case03():
                "formula_contains": [[0, "取指标名称中的“100%”为年度指标值"],
                                     [1, "取指标名称中的“≥20公里”为年度指标值"],
                                     [3, "取指标名称中的“达到95%以上”为年度指标值"]]},
-        notes=["年度指标值 blank, the name ends in the target: '…完成率100%' → 100%, 94.63/100 → 9.46",
+        ambiguous=["年度指标值 blank, the name ends in the target: '…完成率100%' → 100%, 94.63/100 → 9.46",
                "'受益人口≥3.2万人' against '3.35万人': 万 multiplies both → 33500/32000",
                "'指标1:/ | / | /' rows carry no 分值: template rows, not indicators (no actual-missing)"])]
 
@@ -259,23 +206,13 @@ def case04():
         sh.name, "project", "某县司法局", "普法宣传教育", 2023, 50, 50, 10, inds, reported_total=110,
         not_flags=["score-mismatch", "deviation-reason-missing"],
         extra={"money_unit": "万元"},
-        notes=["weights 10 + 100 = 110: total kept (10 + 90 = 100), grade withheld (null, 待定)",
+        ambiguous=["weights 10 + 100 = 110: total kept (10 + 90 = 100), grade withheld (null, 待定)",
                "one root cause per row: the blank actual gives actual-missing alone; the reported 10 "
                "vs computed 0 and the missing reason follow from it; total-mismatch (110 vs 100) stands"])]
 
 
 def main():
-    for f in os.listdir(OUT):
-        if f[:2].isdigit() and f.endswith((".xlsx", ".xls", ".xlsm")):
-            os.remove(os.path.join(OUT, f))
-    for case in (case01, case02, case03, case04):
-        case()
-    with open(os.path.join(OUT, "expected.json"), "w", encoding="utf-8") as fh:
-        json.dump(EXPECTED, fh, ensure_ascii=False, indent=1)
-    for fn, evs in EXPECTED.items():
-        for e in evs:
-            print(f"{fn[:40]:40s} n={e['n_indicators']:2d} rate={e['rate']:.6f} exec={e['exec_score']:5.2f} "
-                  f"ind={e['indicator_score']:6.2f} total={e['total']:6.2f} {e['grade']} {e['flags']}")
+    write_round(OUT, (case01, case02, case03, case04), EXPECTED)
 
 
 if __name__ == "__main__":
