@@ -144,3 +144,15 @@ def test_withheld_grade_through_process_and_console(tmp_path):
     assert "待定 1" in done.output
     [entry] = json.loads((tmp_path / "out" / "results.json").read_text("utf-8"))
     assert [ev["grade"] for ev in entry["evaluations"]] == [None]
+
+
+def test_a_bare_bumen_header_is_no_reporting_unit(tmp_path):
+    """部门 as a column header above the table (a task list) names nothing; 部门： with a value does."""
+    path = build(standard_table(unit="某县教育局"), Layout(row0=1), tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb.active["A1"], wb.active["B1"], wb.active["C1"] = "部门", "任务名称", "金额"
+    wb.save(path)
+    assert _check(path)["unit"] == "某县教育局"
+    wb.active["A1"], wb.active["B1"], wb.active["C1"] = "部门：", "某县第三中学", None
+    wb.save(path)
+    assert _check(path)["unit"] == "某县第三中学"

@@ -549,11 +549,17 @@ def _meta(sheet: Sheet, stop: int, start: int = 0) -> dict[str, Cell]:
                 continue
             if inline:
                 found[role] = Cell(inline, sheet.cell(r, c).ref)
+            elif role == "reporting" and not _ends_in_colon(sheet.raw(*sheet.origin_of(r, c))):
+                continue            # a bare 部门 is a column header (年度主要任务), not 部门：XX中学
             else:
                 value = _value_right_of(sheet, r, c)
                 if value is not None:
                     found[role] = value
     return found
+
+
+def _ends_in_colon(raw: Any) -> bool:
+    return isinstance(raw, str) and raw.rstrip().endswith((":", "："))
 
 
 @lru_cache(maxsize=16384)

@@ -44,7 +44,7 @@ def _target_value(row: IndicatorRow) -> tuple[Value, bool]:
     if value.kind == "blank":
         named = target_in_name(row.name.value)
         if named is not None:
-            return _with_unit(named, row.unit_hint), True
+            return _hinted(named, row), True
     return _hinted(value, row), False
 
 
