@@ -77,7 +77,8 @@ def _execution_sentence(res: EvaluationResult, who: str) -> str:
     b = res.budget
     if b is None or b.annual is None:
         return f"{who}未填写全年预算数，无法计算执行率。"
-    return (f"{who}全年预算数 {fmt(b.annual)} 万元，实际执行数 {fmt(b.executed)} 万元，"
+    unit = res.evaluation.money_unit
+    return (f"{who}全年预算数 {fmt(b.annual)} {unit}，实际执行数 {fmt(b.executed)} {unit}，"
             f"执行率 {pct(b.rate)}。")
 
 
