@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import functools
-import html
 import re
 from dataclasses import dataclass
 
 from xlsproc.refs import cell_name as _ref, parse_cell as _parse_ref
-from xlsproc.ooxml.markup import _attr, _children, _element_span, _esc, _plain_text, _prefix
+from xlsproc.ooxml.markup import _attr, _children, _element_span, _esc, _plain_text, _prefix, _unescape
 from xlsproc.ooxml.package import (
     CT_COMMENTS, CT_VML, NS_MAIN, REL_COMMENTS, REL_VML, XML_DECL, _ContentTypes, _Package, _Rels)
 from xlsproc.ooxml.sheet import _SheetXml
@@ -78,7 +77,7 @@ def _merge_comments(xml: str | None, notes: dict[tuple[int, int], _Note]) -> tup
         p = _prefix(xml, "comments")
         xml = _expand_empty(xml, p, "authors")
         xml = _expand_empty(xml, p, "commentList")
-        authors = [html.unescape(a) for a in re.findall(rf"<{p}author>(.*?)</{p}author>", xml, re.S)]
+        authors = [_unescape(a) for a in re.findall(rf"<{p}author>(.*?)</{p}author>", xml, re.S)]
         _, start, end, _ = _element_span(xml, p, "commentList")
         for name, s, e in _children(xml, start, end):
             block = xml[s:e]

@@ -26,10 +26,25 @@ _NEEDS_X_ESCAPE = re.compile("_x|[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def _esc(text: str) -> str:
     """Escape element text; Excel's _xHHHH_ escapes for characters XML can't hold."""
+    return _esc_text(_x_escape(text))
+
+
+def _x_escape(text: str) -> str:
+    """Excel's _xHHHH_ escapes for characters XML cannot hold (and for a literal '_xHHHH_')."""
     if ("_x" in text or not text.isprintable()) and _NEEDS_X_ESCAPE.search(text):
         text = _ESCAPE_LOOKALIKE.sub(r"_x005F_\1", text)
         text = _BAD_XML_CHARS.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+    return text
+
+
+def _esc_text(text: str) -> str:
+    """Escape text for an element's content (formulas, and text already _x_escape'd)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _unescape(text: str) -> str:
+    """Text or an attribute value as an XML parser reads it (entities, character references)."""
+    return html.unescape(text) if "&" in text else text
 
 
 @functools.lru_cache(maxsize=4096)
@@ -59,7 +74,7 @@ def _attr_value(m: re.Match | None) -> str | None:
     value = m.group(1)
     if value is None:
         value = m.group(2)
-    return html.unescape(value) if "&" in value else value
+    return _unescape(value)
 
 
 def _attr_r(tag: str) -> str | None:
@@ -80,7 +95,7 @@ def _attrs(tag: str) -> dict[str, str]:
     for name, double, single in _ATTRS_RE.findall(tag):
         if name not in out:
             value = double or single
-            out[name] = html.unescape(value) if "&" in value else value
+            out[name] = _unescape(value)
     return out
 
 
@@ -222,7 +237,7 @@ def _ensure_ns(xml: str, root: str, prefix: str, uri: str) -> tuple[str, str]:
 
 
 def _plain_text(fragment: str) -> str:
-    return html.unescape(re.sub(r"<[^>]*>", "", fragment))
+    return _unescape(re.sub(r"<[^>]*>", "", fragment))
 
 
 def _by_content(func):
@@ -241,3 +256,39 @@ def _by_content(func):
 
 
 _MEMO_LIMIT = 1 << 14
+
+
+# ---------------------------------------------------------------------------
+# Plain XML: what string searches read exactly as an XML parser does
+
+
+@functools.lru_cache(maxsize=16)
+def _plain_res(kind: type, root: str) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    def pattern(text: str) -> re.Pattern:
+        return re.compile(text.encode() if kind is bytes else text)
+
+    return (pattern(r"<([A-Za-z_][\w.\-]*:)?" + root + r"(?=[\s/>])" + _Q + ">"),
+            pattern(r"""\sxmlns(?::([\w.\-]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')"""),
+            pattern(r"<[!?]"))
+
+
+def _plain_prefix(xml: str | bytes, root: str) -> str | bytes | None:
+    """The prefix ('' or 'x:', bytes for bytes) of the document's elements when string
+    searches for elements with that prefix read it exactly; None otherwise.  Exactly: the root's
+    namespace is declared once, on the root, for the root's own prefix — so no other prefix is
+    bound to it and there are no <x:c> among the <c> — and after the root's opening tag there
+    are no comments, CDATA sections or processing instructions (whose text may look like
+    elements).  Attribute quoting, spacing and references are left to _attr / _attrs."""
+    root_re, xmlns_re, decl_re = _plain_res(type(xml), root)
+    found = root_re.search(xml, 0, 8192)
+    if found is None:
+        return None
+    prefix = found.group(1)
+    want = prefix[:-1] if prefix else None
+    main = None
+    for m in xmlns_re.finditer(found.group(0)):
+        if m.group(1) == want:
+            main = m.group(2) if m.group(2) is not None else m.group(3)
+    if not main or xml.count(main) != 1 or decl_re.search(xml, found.end()) is not None:
+        return None
+    return prefix or xml[:0]

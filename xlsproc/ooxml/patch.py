@@ -73,9 +73,10 @@ from xlsproc.ooxml.workbook import _SheetInfo, _Workbook, internal_location
 from xlsproc.ooxml.styles import _LazyStyles
 from xlsproc.ooxml.sheet import MAX_TEXT, _Edit, _SheetXml, _argb, _value_xml
 from xlsproc.ooxml.comments import _Note, _apply_comments
+from xlsproc.ooxml.sheetmap import sheet_editor
 from xlsproc.ooxml.newsheet import NewSheet, _add_new_sheet
 from xlsproc.ooxml.verify import (
-    _Snapshot, _compare_members, _compare_names, _compare_sheets, verify_preserved)
+    _Snapshot, _compare_members, _compare_names, _compare_sheets, check_applied, verify_preserved)
 
 __all__ = ["CellPatch", "NewSheet", "patch_xlsx", "verify_preserved", "internal_location"]
 
@@ -133,15 +134,15 @@ def _collect(sheet: _SheetXml, patches: list[CellPatch]) -> tuple[dict, dict]:
 
 
 def _patch_sheet(pkg: _Package, ct: _ContentTypes, info: _SheetInfo, patches: list[CellPatch],
-                 styles: _LazyStyles) -> bool:
-    sheet = _SheetXml(pkg.text(info.part))
+                 styles: _LazyStyles) -> _SheetXml:
+    sheet = sheet_editor(pkg.text(info.part))
     edits, notes = _collect(sheet, patches)
     if edits:
         sheet.edit_cells(edits, styles)
     if notes:
         _apply_comments(pkg, ct, info.part, sheet, notes)
     pkg.put(info.part, sheet.xml)
-    return sheet.removed_formula
+    return sheet
 
 
 def patch_xlsx(src: Path, dst: Path, patches: list[CellPatch], new_sheets: list[NewSheet] = (), *,
@@ -180,9 +181,9 @@ def patch_xlsx(src: Path, dst: Path, patches: list[CellPatch], new_sheets: list[
         by_sheet: dict[str, list[CellPatch]] = {}
         for patch in patches:
             by_sheet.setdefault(patch.sheet, []).append(patch)
-        removed_formula = False
-        for name, sheet_patches in by_sheet.items():
-            removed_formula |= _patch_sheet(pkg, ct, wb.worksheet(name), sheet_patches, styles)
+        edited = {name: _patch_sheet(pkg, ct, wb.worksheet(name), sheet_patches, styles)
+                  for name, sheet_patches in by_sheet.items()}
+        removed_formula = any(sheet.removed_formula for sheet in edited.values())
         for ns in new_sheets:
             _add_new_sheet(pkg, ct, wb, styles, ns)
         if removed_formula:
@@ -203,6 +204,9 @@ def patch_xlsx(src: Path, dst: Path, patches: list[CellPatch], new_sheets: list[
             pristine = pkg.pristine()
             old, new = _Snapshot(pristine, source_wb.clone(pristine)), _Snapshot(written.package(pkg))
             problems = _compare_sheets(old, new, replaced, trusted) + _compare_names(old, new, replaced)
+            for name, sheet in edited.items():
+                # The string editor's output is as plain as its input: no need to look again.
+                problems += check_applied(name, sheet.xml, sheet.applied, plain=sheet.plain)
             return problems + _compare_members(old, new)
         except (zipfile.BadZipFile, ET.ParseError, KeyError, ValueError) as exc:
             return [f"无法读取副本或原文件：{exc}"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import html
 import math
 import numbers
 import re
@@ -15,7 +14,8 @@ from xlsproc.refs import (
     cell_name as _ref, col_index as _col_index, col_letter as _col_letters, parse_cell as _parse_ref,
     parse_range as _parse_range, range_name as _range)
 from xlsproc.ooxml.markup import (
-    _TAG, _attr, _attr_r, _by_content, _element_span, _ensure_ns, _esc, _insert_in_order, _prefix, _set_attr)
+    _TAG, _attr, _attr_r, _by_content, _element_span, _ensure_ns, _esc, _esc_text, _insert_in_order, _prefix,
+    _set_attr, _unescape)
 from xlsproc.ooxml.package import NS_REL
 from xlsproc.ooxml.styles import _LazyStyles
 
@@ -125,13 +125,17 @@ def _sheet_res(p: str) -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
 
 
 class _SheetXml:
-    """String-level editor for one worksheet part."""
+    """String-level editor for one worksheet part whose XML string searches read exactly
+    (markup._plain_prefix; sheetmap.sheet_editor picks MappedSheetXml for any other)."""
+
+    plain = True  # what it writes keeps the XML plain
 
     def __init__(self, xml: str):
         self.xml = xml
         self.p = p = _prefix(xml, "worksheet")
         self.row_open, self.cell_re, self.f_re, self.cell_open = _sheet_res(p)
         self.removed_formula = False
+        self.applied: dict[str, tuple[int, object]] = {}  # ref → (style, value) written there
         self._spans: tuple[str, tuple[int, int], tuple[int, int]] | None = None  # for which xml
 
     # -- locating things ------------------------------------------------------
@@ -304,21 +308,26 @@ class _SheetXml:
                         for col, edit in sorted(edits.items()))
         return f'<{self.p}row r="{num}">{cells}</{self.p}row>'
 
-    def _new_cell(self, ref: str, style: int, edit: _Edit, styles) -> str:
+    def _new_cell(self, ref: str, style: int, edit: _Edit, styles, p: str | None = None) -> str:
         if edit.fill:
             style = styles.get().with_fill(style, edit.fill)
-        return _cell_xml(self.p, ref, style, edit.value)
+        self.applied[ref] = (style, edit.value)
+        return _cell_xml(self.p if p is None else p, ref, style, edit.value)
 
-    def _edit_cell(self, cell: str, ref: str, edit: _Edit, styles) -> str:
+    def _edit_cell(self, cell: str, ref: str, edit: _Edit, styles, p: str | None = None,
+                   has_formula: bool | None = None) -> str:
+        """The cell (ref, prefix p) with the edit applied; has_formula: whether it holds an <f>
+        (None: searched for here)."""
         head = _TAG.match(cell).group(0)
         style = int(_attr(head, "s") or 0)
         if edit.fill:
             style = styles.get().with_fill(style, edit.fill)
+        self.applied[ref] = (style, edit.value)
         if edit.value is KEEP:
             return _set_attr(head, "s", str(style)) + cell[len(head):] if edit.fill else cell
-        if self.f_re.search(cell):
+        if self.f_re.search(cell) if has_formula is None else has_formula:
             self.removed_formula = True
-        return _cell_xml(self.p, ref, style, edit.value)
+        return _cell_xml(self.p if p is None else p, ref, style, edit.value)
 
     @staticmethod
     def _row_default_style(row_head: str) -> int | None:
@@ -329,23 +338,14 @@ class _SheetXml:
 
     def _widen_spans(self, row_xml: str, cols) -> str:
         head = self.row_open.match(row_xml).group(0)
-        spans = _attr(head, "spans") if "spans" in head else None
-        if not spans or not re.fullmatch(r"[0-9: ]+", spans):
-            return row_xml
-        numbers_ = [int(n) for n in re.findall(r"\d+", spans)] + [c + 1 for c in cols]
-        new_head = _set_attr(head, "spans", f"{min(numbers_)}:{max(numbers_)}")
-        return new_head + row_xml[len(head):]
+        return _widened_spans(head, cols) + row_xml[len(head):]
 
     def _widen_dimension(self, cells) -> None:
         m = _tag_re(self.p, "dimension").search(self.xml)
-        ref = m and _attr(m.group(0), "ref")
-        if not ref or not re.fullmatch(r"[A-Za-z]+\d+(:[A-Za-z]+\d+)?", ref):
-            return
-        r1, c1, r2, c2 = _parse_range(ref)
-        rows, cols = [r for r, _ in cells], [c for _, c in cells]
-        new = _range(min(r1, *rows), min(c1, *cols), max(r2, *rows), max(c2, *cols))
-        if new != ref:
-            self.xml = self.xml[:m.start()] + _set_attr(m.group(0), "ref", new) + self.xml[m.end():]
+        if m:
+            tag = _widened_dimension(m.group(0), cells)
+            if tag is not m.group(0):
+                self.xml = self.xml[:m.start()] + tag + self.xml[m.end():]
 
     # -- shared formulas --------------------------------------------------------
 
@@ -369,7 +369,7 @@ class _SheetXml:
             f = self.f_re.search(m.group(0))
             if f and _attr(f.group(0), "si") in groups and _attr(f.group(0), "ref"):
                 ref = _attr(m.group(0), "r")
-                masters[_attr(f.group(0), "si")] = (_parse_ref(ref), html.unescape(f.group(2) or ""), ref)
+                masters[_attr(f.group(0), "si")] = (_parse_ref(ref), _unescape(f.group(2) or ""), ref)
 
         def fix(m: re.Match) -> str:
             cell = m.group(0)
@@ -380,7 +380,7 @@ class _SheetXml:
             (mr, mc), formula, master_ref = masters[si]
             r, c = _parse_ref(_attr(cell, "r"))
             text = _translate_formula(formula, r - mr, c - mc, master_ref)
-            return cell[:f.start()] + f"<{self.p}f>{_esc_formula(text)}</{self.p}f>" + cell[f.end():]
+            return cell[:f.start()] + f"<{self.p}f>{_esc_text(text)}</{self.p}f>" + cell[f.end():]
 
         return self.cell_re.sub(fix, data)
 
@@ -406,6 +406,26 @@ class _SheetXml:
         self.xml = _insert_in_order(self.xml, start, end, WORKSHEET_ORDER, "legacyDrawing", element, self.p)
 
 
+def _widened_spans(head: str, cols) -> str:
+    """A <row> opening tag whose spans="…" (if any, and plain) covers these 0-based columns."""
+    spans = _attr(head, "spans") if "spans" in head else None
+    if not spans or not re.fullmatch(r"[0-9: ]+", spans):
+        return head
+    numbers_ = [int(n) for n in re.findall(r"\d+", spans)] + [c + 1 for c in cols]
+    return _set_attr(head, "spans", f"{min(numbers_)}:{max(numbers_)}")
+
+
+def _widened_dimension(tag: str, cells) -> str:
+    """The <dimension> tag with its ref widened to hold the cells (the same tag if it does)."""
+    ref = _attr(tag, "ref")
+    if not ref or not re.fullmatch(r"[A-Za-z]+\d+(:[A-Za-z]+\d+)?", ref):
+        return tag
+    r1, c1, r2, c2 = _parse_range(ref)
+    rows, cols = [r for r, _ in cells], [c for _, c in cells]
+    new = _range(min(r1, *rows), min(c1, *cols), max(r2, *rows), max(c2, *cols))
+    return tag if new == ref else _set_attr(tag, "ref", new)
+
+
 def _set_attr_first(cell: str, name: str, value: str) -> str:
     head = _TAG.match(cell).group(0)
     return _set_attr(head, name, value) + cell[len(head):]
@@ -413,10 +433,6 @@ def _set_attr_first(cell: str, name: str, value: str) -> str:
 
 def _col_default(col_styles: list[tuple[int, int, int]], col: int) -> int:
     return next((s for lo, hi, s in col_styles if lo <= col + 1 <= hi), 0)
-
-
-def _esc_formula(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 _FORMULA_REF = re.compile(
@@ -461,6 +477,11 @@ def _merge_index(p: str, tail: str) -> _MergeIndex:
     refs = simple.findall(tail)
     if len(refs) != len(full.findall(tail)):  # not all '<mergeCell ref="…"'
         refs = [_attr(m.group(0), "ref") for m in full.finditer(tail)]
+    return _index_merges(refs)
+
+
+def _index_merges(refs: list[str]) -> _MergeIndex:
+    """_MergeIndex of merged-range references in document order."""
     by_row: dict[int, list[tuple[int, tuple[int, int, int, int]]]] = {}
     tall = []
     for i, merge in enumerate(_parse_range(ref) for ref in refs if ref):

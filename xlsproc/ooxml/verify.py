@@ -12,10 +12,12 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
-from xlsproc.ooxml.markup import _Q, _by_content
+from xlsproc.ooxml.markup import _Q, _TAG, _attrs, _by_content, _plain_prefix, _unescape, _x_escape
 from xlsproc.ooxml.package import _ContentTypes, _Package, _Rels, _rels_path
 from xlsproc.ooxml.workbook import _SheetInfo, _Workbook
-from xlsproc.ooxml.sheet import WORKSHEET_ORDER
+from xlsproc.ooxml.sheet import KEEP, WORKSHEET_ORDER, _SheetXml
+from xlsproc.ooxml.sheetmap import map_sheet
+from xlsproc.refs import parse_cell as _parse_ref
 
 # ---------------------------------------------------------------------------
 # verify_preserved
@@ -694,3 +696,92 @@ def _compare_members(old: _Snapshot, new: _Snapshot) -> list[str]:
                 and old.ct.of(name) != new.ct.of(name):
             out.append(f"文件部件 {name} 的内容类型改变：原为 {old.ct.of(name)}，现为 {new.ct.of(name)}")
     return out
+
+
+# ---------------------------------------------------------------------------
+# What was applied: each patched cell once, with its new value and style
+
+
+def check_applied(name: str, xml: str, applied: dict[str, tuple[int, object]], plain: bool | None = None
+                  ) -> list[str]:
+    """Chinese descriptions of patched cells of the copy's sheet XML `xml` that are not there
+    exactly once (outside comments: cells are found as an XML parser finds them) with the value
+    and style the editor wrote (`applied`: ref → (style index, value; KEEP: value unchanged)).
+    plain: whether string searches read xml exactly (see _plain_prefix; None: find out)."""
+    if not applied:
+        return []
+    wanted = {_parse_ref(ref): ref for ref in applied}
+    if plain is None:
+        plain = _plain_prefix(xml, "worksheet") is not None
+    try:
+        found = _cells_at(xml, wanted, plain)
+    except ValueError as exc:
+        return [f"工作表“{name}”的副本无法读取：{exc}"]
+    problems = []
+    for position, ref in wanted.items():
+        style, value = applied[ref]
+        cells, where = found.get(position, []), f"工作表“{name}”的单元格 {ref}"
+        if not cells:
+            problems.append(f"{where} 未写入副本")
+        elif len(cells) > 1:
+            problems.append(f"{where} 在副本中出现 {len(cells)} 次（应为 1 次）")
+        else:
+            attrs, v, inline = cells[0]
+            if int(attrs.get("s") or 0) != style:
+                problems.append(f"{where} 的格式（填充色）未按要求写入")
+            if value is not KEEP and not _same_value(value, attrs.get("t"), v, inline):
+                problems.append(f"{where} 的值未按要求写入")
+    return problems
+
+
+def _same_value(value: object, cell_type: str | None, v: str | None, inline: str | None) -> bool:
+    if isinstance(value, str):
+        return cell_type == "inlineStr" and inline == _x_escape(value)
+    if isinstance(value, bool):
+        return cell_type == "b" and v == str(int(value))
+    try:
+        return cell_type in (None, "n") and v is not None and float(v) == float(value)
+    except ValueError:
+        return False
+
+
+def _cells_at(xml: str, wanted, plain: bool) -> dict[tuple[int, int], list[tuple[dict, str | None, str | None]]]:
+    """(attributes, <v> text, <is> text) of every cell at the wanted positions."""
+    out: dict[tuple[int, int], list] = {}
+    if not plain:
+        for row in map_sheet(xml).rows:
+            for cell in row.cells:
+                if (cell.row, cell.col) in wanted:
+                    out.setdefault((cell.row, cell.col), []).append((cell.attrs, cell.value, cell.inline))
+        return out
+    sheet = _SheetXml(xml)                    # plain XML: the string scans are exact
+    start, end = sheet.data_span()
+    data = sheet.xml[start:end]
+    by_row: dict[int, set[int]] = {}
+    for r, c in wanted:
+        by_row.setdefault(r, set()).add(c)
+    nums, starts, ends = sheet._rows(data)
+    v_re, t_re = _value_res(sheet.p)
+    for num, s, e in zip(nums, starts, ends):
+        cols = by_row.get(num - 1)
+        if cols is None:
+            continue
+        row_xml = data[s:e]
+        head = sheet.row_open.match(row_xml)
+        if head.group(1):
+            continue
+        for col, cs, ce, _ in sheet._cells(row_xml, head.end()):
+            if col in cols:
+                cell = row_xml[cs:ce]
+                attrs = _attrs(_TAG.match(cell).group(0))
+                v = v_re.search(cell)
+                texts = t_re.findall(cell) if "is>" in cell else None
+                out.setdefault((num - 1, col), []).append((attrs, v and _unescape(v.group(1)),
+                                                           None if texts is None else _unescape("".join(texts))))
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def _value_res(p: str) -> tuple[re.Pattern, re.Pattern]:
+    return (re.compile(rf"<{p}v(?=[\s>])[^>]*>([^<]*)</{p}v>"),
+            re.compile(rf"<{p}t(?=[\s>])[^>]*>([^<]*)</{p}t>"))

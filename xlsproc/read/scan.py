@@ -10,7 +10,6 @@ comments / CDATA / character references); any other sheet is read with a real XM
 """
 from __future__ import annotations
 
-import html
 import re
 import struct
 import zipfile
@@ -20,7 +19,7 @@ from functools import lru_cache
 from xml.etree import ElementTree as ET
 
 from xlsproc.errors import file_error
-from xlsproc.ooxml.markup import _attrs
+from xlsproc.ooxml.markup import _attrs, _plain_prefix, _unescape
 from xlsproc.ooxml.package import PartReader
 from xlsproc.ooxml.workbook import WorkbookParts, workbook_parts
 from xlsproc.refs import parse_cell
@@ -141,7 +140,7 @@ def scan_sheet(data: bytes, percent_styles: frozenset[str] = frozenset(), full_c
     """The formulas and percent cells of one sheet's XML (its bytes)."""
     found = SheetXml()
     formulas = percent = None
-    if _plain(data):
+    if _plain_prefix(data, "worksheet") == b"":
         xml = data.decode("utf-8", "replace")
         formulas = _formula_cells(xml) if "<f" in xml else {}
         if percent_styles and formulas is not None:
@@ -197,26 +196,7 @@ def _trusted_caches(cells: dict, full_calc: bool) -> dict:
 
 # --- the usual XML: string searches -------------------------------------------------------------
 
-_ROOT = re.compile(rb"<([\w.\-]+:)?worksheet(?=[\s/>])[^>]*>")
-_XMLNS = re.compile(rb"""\sxmlns(?::([\w.\-]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_DECL = re.compile(rb"<[!?]")                       # comments, CDATA, processing instructions
 _ODD_ATTRIBUTE = re.compile(rb"=(?:(?<=\s=)|[\s'])")  # r = "A1", r='A1'
-
-
-def _plain(data: bytes) -> bool:
-    """Whether the string searches read this sheet exactly as an XML parser does (cell by cell
-    they check the rest: a cell tag written otherwise, a formula cell without r=): unprefixed
-    spreadsheet elements, the main namespace declared once (on the root, as the default), no
-    comments, CDATA or processing instructions."""
-    root = _ROOT.search(data, 0, 4096)
-    if root is None or root.group(1):
-        return False
-    declared = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
-                for m in _XMLNS.finditer(root.group(0))}
-    main = declared.get(None)
-    if not main or data.count(main) != 1:      # cells may be written <x:c> as well as <c>
-        return False
-    return _DECL.search(data, root.end()) is None
 
 
 def _plain_attributes(data: bytes) -> bool:
@@ -267,7 +247,7 @@ def _style_attribute(styles: frozenset[str]) -> re.Pattern:
 
 def _formula_cells(xml: str) -> dict[tuple[int, int], tuple[str, bool, float | None]] | None:
     """(row, col) → (formula text, has a cached result, the cached number if any), for plain
-    XML (see _plain; tests hand in fragments).  None when a formula cell has no r= (its
+    XML (see _plain_prefix; tests hand in fragments).  None when a formula cell has no r= (its
     position needs the parser)."""
     cells = {}
     for attrs, body in _formula_candidates(xml):
@@ -291,10 +271,6 @@ def _formula(text: str, value: str | None, cell_type: str | None, inline: bool) 
     # An empty string result is written as t="str" with an empty <v>: that is a cached value.
     cached = bool(value is not None and (value != "" or cell_type == "str")) or inline
     return formula, cached, _number(value) if value is not None and not cell_type else None
-
-
-def _unescape(text: str) -> str:
-    return html.unescape(text) if "&" in text else text
 
 
 _F_OPEN = re.compile(r"<f[\s>/]")
