@@ -15,6 +15,7 @@ from xlsproc.ooxml.workbook import _Workbook, internal_location
 from xlsproc.ooxml.styles import _LazyStyles
 from xlsproc.ooxml.sheet import KEEP, MAX_COL, MAX_ROW, MAX_TEXT, _cell_xml
 
+
 @dataclass
 class NewSheet:
     """A sheet written from scratch (e.g. the audit report)."""

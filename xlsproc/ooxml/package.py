@@ -410,7 +410,7 @@ COMPRESS_LEVEL = 1
 
 
 def _compress(data: bytes, method: int) -> bytes:
-    """Raw deflate at level 6.  The window and hash sizes follow the part's size: a window
+    """Raw deflate at COMPRESS_LEVEL.  The window and hash sizes follow the part's size: a window
     larger than the data finds no more matches, and zlib's full-size buffers (~260 KB,
     allocated and freed per part) cost more than compressing a small part."""
     if method == zipfile.ZIP_STORED:

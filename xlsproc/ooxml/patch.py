@@ -9,8 +9,17 @@ the same bytes and the same compression).
 
 Sheet XML is edited at string level (regex + slicing) and never re-serialised:
 namespace prefixes, mc:Ignorable, shared formulas, rich text, x14 extensions
-and unknown elements survive untouched.  ElementTree / expat are used only for
-reading (in verify_preserved).
+and unknown elements survive untouched.  Where string searches cannot read a sheet
+exactly (markup._plain_prefix: a second prefix for the main namespace, comments, CDATA,
+processing instructions) its rows and cells are found by expat instead and the same
+splicing happens at those spans (sheetmap.py); what cannot be edited safely there is
+refused with a Chinese ValueError.  verify=True also checks what was applied: each
+patched cell exists once, outside comments, with its new value and style.
+
+The package is split by OOXML part, as openpyxl and xlsxwriter split theirs:
+markup (string helpers, escaping), package (zip in/out, relationships, content types —
+the one place that knows part names), workbook, styles, sheet (+ sheetmap), comments
+(+ VML), newsheet, verify and this module (the orchestration).
 
 Speed (a 45-row form with two new sheets: ~1.9 ms to patch and write, ~0.5 ms to
 verify): the source zip is read into memory once (up to 64 MB) and each member is

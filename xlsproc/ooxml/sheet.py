@@ -19,7 +19,7 @@ from xlsproc.ooxml.markup import (
 from xlsproc.ooxml.package import NS_REL
 from xlsproc.ooxml.styles import _LazyStyles
 
-# Child element order of CT_Worksheet / CT_Workbook / CT_Stylesheet.
+# Child element order of CT_Worksheet (workbook.py and styles.py hold those of their parts).
 WORKSHEET_ORDER = (
     "sheetPr dimension sheetViews sheetFormatPr cols sheetData sheetCalcPr sheetProtection "
     "protectedRanges scenarios autoFilter sortState dataConsolidate customSheetViews mergeCells "
@@ -461,7 +461,7 @@ def _translate_formula(formula: str, drow: int, dcol: int, where: str) -> str:
 
 
 # ---------------------------------------------------------------------------
-# patch_xlsx
+# Merged ranges
 
 
 # The merged ranges of a sheet, numbered in document order: (by row: the ranges spanning that

@@ -11,6 +11,7 @@ from xlsproc.ooxml.markup import (
 from xlsproc.ooxml.package import _Package
 from xlsproc.ooxml.workbook import _Workbook
 
+# Child element order of CT_Stylesheet.
 STYLES_ORDER = (
     "numFmts fonts fills borders cellStyleXfs cellXfs cellStyles dxfs tableStyles colors extLst"
 ).split()

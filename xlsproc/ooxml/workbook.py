@@ -12,9 +12,13 @@ from xlsproc.ooxml.markup import (
 from xlsproc.ooxml.package import (NS_REL, REL_WORKSHEET, PartReader, _ContentTypes, _Package, _Rels, _parse_rels,
                                    office_document)
 
+
 def internal_location(sheet: str, ref: str) -> str:
     """"'Sheet name'!H22" — the quoted form hyperlinks and defined names need."""
     return "'" + sheet.replace("'", "''") + "'!" + ref
+
+
+# Child element order of CT_Workbook.
 WORKBOOK_ORDER = (
     "fileVersion fileSharing workbookPr workbookProtection bookViews sheets functionGroups "
     "externalReferences definedNames calcPr oleSize customWorkbookViews pivotCaches smartTagPr "

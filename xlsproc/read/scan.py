@@ -37,6 +37,7 @@ class SheetXml:
 
 # --- finding and reading parts ----------------------------------------------------------------
 
+
 def locate(zf: zipfile.ZipFile, data: bytes, max_bytes: int) -> WorkbookParts | None:
     """The workbook's parts (None: the package is not a workbook).  ValueError when the workbook
     part is not XML with a <workbook> root."""
@@ -108,6 +109,7 @@ def mib(n: int) -> str:
 
 
 # --- the scan ---------------------------------------------------------------------------------
+
 
 def scan_xml(zf: zipfile.ZipFile, data: bytes, max_bytes: int, parts: WorkbookParts | None) -> dict[str, SheetXml]:
     """Per sheet name: its formulas (with whether a result is cached) and percent cells.
@@ -306,6 +308,7 @@ def _number(text: str) -> float | None:
 
 
 # --- any other XML: a real parser --------------------------------------------------------------
+
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
