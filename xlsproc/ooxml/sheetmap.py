@@ -33,6 +33,7 @@ class CellAt:
     ref: str | None         # the r attribute as written (unescaped)
     attrs: dict = field(default_factory=dict)
     formula: dict | None = None   # the <f> element's attributes, if any
+    formula_text: str = ""        # and its text
     value: str | None = None      # the <v> text, if any
     inline: str | None = None     # the text of <is>, if any
 
@@ -159,6 +160,7 @@ class _Builder:
         elif depth == 5 and self.cell is not None:
             if local == "f":
                 self.cell.formula = dict(attrs)
+                self.collect = []
             elif local == "v":
                 self.collect = []
             elif local == "is":
@@ -200,6 +202,9 @@ class _Builder:
             self.cell = None
         elif depth == 5 and self.cell is not None and local == "v" and self.collect is not None:
             self.cell.value = "".join(self.collect)
+            self.collect = None
+        elif depth == 5 and self.cell is not None and local == "f" and self.collect is not None:
+            self.cell.formula_text = "".join(self.collect)
             self.collect = None
         elif depth == 5 and local == "is":
             self.in_is = False

@@ -6,7 +6,7 @@ workbook's relationships — through xlsproc.ooxml (PartReader, workbook_parts),
 fixed names.  A sheet is scanned with string searches when its XML is written the usual way
 (no prefixes on spreadsheet elements, double-quoted attributes, cells with r="…" first, no
 comments / CDATA / character references); any other sheet is read with a real XML parser
-(ElementTree), which gives the same answer on the usual XML (tests/test_ooxml_equivalence.py).
+(expat, through ooxml.sheetmap as the editor reads such sheets), which gives the same answer on the usual XML (tests/test_ooxml_equivalence.py).
 """
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from xml.etree import ElementTree as ET
 
 from xlsproc.errors import file_error
 from xlsproc.ooxml.markup import _attrs, _plain_prefix, _unescape
 from xlsproc.ooxml.package import PartReader
+from xlsproc.ooxml.sheetmap import map_sheet
 from xlsproc.ooxml.workbook import WorkbookParts, workbook_parts
 from xlsproc.refs import parse_cell
 
@@ -307,57 +307,24 @@ def _number(text: str) -> float | None:
         return None
 
 
-# --- any other XML: a real parser --------------------------------------------------------------
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
+# --- any other XML: a real parser ----------------------------------------------------------
 
 def _parsed_cells(data: bytes, percent_styles: frozenset[str]) -> tuple[dict, set]:
-    """(formulas, percent cells) of a sheet read with ElementTree: prefixes, comments, CDATA,
-    character references, any quoting; rows and cells without r= take the next position.
-    A sheet that is not well-formed XML gives nothing (calamine then decides)."""
+    """(formulas, percent cells) of a sheet read with expat (ooxml.sheetmap, as the editor reads
+    such sheets): prefixes, comments, CDATA, character references, any quoting; rows and cells
+    without r= take the next position.  A sheet that is not well-formed XML gives nothing
+    (calamine then decides)."""
     try:
-        root = ET.fromstring(data)
-    except ET.ParseError:
+        found = map_sheet(data.decode("utf-8", "replace"))
+    except ValueError:
         return {}, set()
     formulas, percent = {}, set()
-    sheet_data = next((el for el in root if _local(el.tag) == "sheetData"), None)
-    row_num = 0
-    for row in (() if sheet_data is None else sheet_data):
-        if _local(row.tag) != "row":
-            continue
-        r = _attr(row, "r")
-        row_num = int(r) if r and r.isdigit() else row_num + 1
-        col = -1
-        for cell in row:
-            if _local(cell.tag) != "c":
-                continue
-            ref = _attr(cell, "r")
-            if ref:
-                position = parse_cell(ref)
-            else:
-                position = (row_num - 1, col + 1)
-            col = position[1]
-            f = v = None
-            inline = False
-            for kid in cell:
-                name = _local(kid.tag)
-                if name == "f":
-                    f = kid
-                elif name == "v":
-                    v = kid
-                elif name == "is":
-                    inline = True
-            if f is not None:
-                value = None if v is None else (v.text or "")
-                formulas[position] = _formula(f.text or "", value, _attr(cell, "t"), inline)
-            if percent_styles and _attr(cell, "s") in percent_styles:
+    for row in found.rows:
+        for cell in row.cells:
+            position = (cell.row, cell.col)
+            if cell.formula is not None:
+                formulas[position] = _formula(cell.formula_text, cell.value, cell.attrs.get("t"),
+                                              cell.inline is not None)
+            if percent_styles and cell.attrs.get("s") in percent_styles:
                 percent.add(position)
     return formulas, percent
-
-
-def _attr(el: ET.Element, name: str) -> str | None:
-    """An unqualified attribute (spreadsheet attributes carry no namespace)."""
-    return el.get(name)

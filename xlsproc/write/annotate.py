@@ -20,6 +20,7 @@ from xlsproc.errors import SEVERITY_CN, SEVERITY_RANK
 from xlsproc.model import Cell, Flag, XlsprocError
 from xlsproc.refs import cell_name
 from xlsproc.score.scoring import EvaluationResult, fmt, pct
+from xlsproc.ooxml.package import PartReader
 from xlsproc.ooxml.patch import CellPatch, NewSheet, internal_location, patch_xlsx
 
 FILL = {"error": "FFFFC7CE", "warning": "FFFFEB9C", "info": "FFDDEBF7"}
@@ -225,7 +226,8 @@ def _open_ooxml_package(path: Path, data: bytes | None = None) -> zipfile.ZipFil
         zf = zipfile.ZipFile(path if data is None else io.BytesIO(data))
     except (zipfile.BadZipFile, OSError):
         return None
-    if "xl/workbook.xml" not in zf.namelist():
+    found = PartReader(zf.namelist(), zf.read).workbook()   # (found as patch_xlsx finds it)
+    if found is None or found[1]:                               # not XML (.xlsb)
         zf.close()
         return None
     return zf
