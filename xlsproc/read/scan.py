@@ -20,7 +20,6 @@ from functools import lru_cache
 from xlsproc.errors import file_error
 from xlsproc.ooxml.markup import _attrs, _plain_prefix, _unescape
 from xlsproc.ooxml.package import PartReader
-from xlsproc.ooxml.sheetmap import map_sheet
 from xlsproc.ooxml.workbook import WorkbookParts, workbook_parts
 from xlsproc.refs import parse_cell
 
@@ -314,6 +313,7 @@ def _parsed_cells(data: bytes, percent_styles: frozenset[str]) -> tuple[dict, se
     such sheets): prefixes, comments, CDATA, character references, any quoting; rows and cells
     without r= take the next position.  A sheet that is not well-formed XML gives nothing
     (calamine then decides)."""
+    from xlsproc.ooxml.sheetmap import map_sheet   # (only unusual sheets need it)
     try:
         found = map_sheet(data.decode("utf-8", "replace"))
     except ValueError:
