@@ -38,6 +38,21 @@ class StoreError(XlsprocError):
         super().__init__("store", message)
 
 
+def is_damaged(exc: BaseException) -> bool:
+    """SQLite says the file is not (or no longer) a database: not a lock or a permission."""
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
+
+
+def store_error(path: str | Path, exc: BaseException, doing: str = "无法写入") -> StoreError:
+    """The Chinese StoreError for an SQLite or OS error on the store at `path`."""
+    if is_damaged(exc):
+        return StoreError(
+            f"结果库 {path} 已损坏（SQLite：{exc}），无法使用。请把它删除或改名移走，再重新运行同一命令："
+            "xlsproc 会按输出目录中的结果重建结果库（其他输出目录或其他年度记入的结果，需对那些目录"
+            "再运行一次 process 才能补回）。批注副本和 results.json 不受影响。")
+    return StoreError(f"结果库 {path} {doing}（{exc}），请检查文件是否损坏或被占用。")
+
+
 def default_path(outbox: str | Path) -> Path:
     return Path(outbox) / DEFAULT_NAME
 
@@ -151,9 +166,9 @@ class Store:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA foreign_keys = ON")
-            migrate(self.db, str(self.path))
+            self.found_version = migrate(self.db, str(self.path))   # 0: created just now
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"结果库 {self.path} 无法打开（{exc}），请检查文件是否损坏或被占用。") from None
+            raise store_error(self.path, exc, "无法打开") from None
 
     def close(self) -> None:
         self.db.close()
