@@ -203,6 +203,9 @@ def process(
         raise typer.Exit(2)
     units = _load_roster(roster, consolidate_to, return_dir)
     try:
+        if consolidate_to is not None:          # refused before any work, not after
+            from xlsproc.batch.outputs import check_district_targets
+            check_district_targets(outbox, consolidate_to, inboxes=[inbox])
         with _progress_bar(quiet) as bar:
             outcome = run_process(inbox, outbox, profile, jobs=jobs, force=force, timeout=timeout,
                                   progress=bar, db=db)
@@ -219,7 +222,8 @@ def process(
         raise typer.Exit(130)
     print_batch_summary(outcome, profile)
     if consolidate_to is not None:
-        _consolidate(outbox, consolidate_to, profile, roster=units, return_dir=return_dir)
+        _consolidate(outbox, consolidate_to, profile, roster=units, return_dir=return_dir,
+                     inboxes=[inbox])
     raise typer.Exit(outcome.exit_code)
 
 
@@ -269,12 +273,14 @@ def _load_roster(path: Path | None, consolidate_to: Path | None, return_dir: Pat
 
 
 def _consolidate(source: Path, output: Path, profile, year=None, district="全区",
-                 csv=None, parquet=None, roster=None, return_dir=None) -> None:
+                 csv=None, parquet=None, roster=None, return_dir=None, inboxes=()) -> None:
+    from xlsproc.batch.outputs import check_district_targets
     from xlsproc.district.book import consolidate as run_consolidate
     from xlsproc.district.export import export_tables
     from xlsproc.district.returns import write_return_packs
     from xlsproc.model import XlsprocError
     try:
+        check_district_targets(source, output, csv, parquet, inboxes)
         summary = run_consolidate(source, output, year=year, district=district, rules=profile,
                                   roster=roster)
         exported = export_tables(source, csv, parquet, year=year, rules=profile) \

@@ -206,3 +206,86 @@ def write_quarantine(outbox: Path, records: list[Record], root: Path) -> None:
     for r in bad:
         lines += [r.rel, f"    原因：{r.error['message']}（{r.error['code']}）"]
     write_text_atomic(path, "\n".join(lines) + "\n")
+
+
+# --- outputs of consolidation must not land on inputs or on other outputs ------------------------
+
+OWN_FILES = (RESULTS, QUARANTINE, "xlsproc.sqlite", "xlsproc.sqlite-wal", "xlsproc.sqlite-shm")
+EXPORT_TABLES = ("汇总", "项目", "指标明细")     # district.book's CSV/Parquet export names
+
+
+def check_district_targets(source: Path, output: Path | None, csv: Path | None = None,
+                           parquet: Path | None = None, inboxes: Iterable[Path] = ()) -> None:
+    """Refuse (usage error, in Chinese) a district workbook or CSV/Parquet export that would land
+    inside an INBOX, on an annotated copy or one of xlsproc's own files, or on another target.
+    INBOXes and copies are those of `inboxes` and of the runs recorded in `source` (an OUTBOX,
+    its results.json, or a results store)."""
+    roots, taken = _protected(source)
+    roots += [Path(p).resolve() for p in inboxes]
+    targets: list[tuple[Path, str]] = []
+    if output is not None:
+        targets.append((output, "汇总工作簿"))
+    for folder, suffix, what in ((csv, ".csv", "CSV 导出"), (parquet, ".parquet", "Parquet 导出")):
+        if folder is not None:
+            targets += [(folder / f"{name}{suffix}", what) for name in EXPORT_TABLES]
+    seen: dict[str, Path] = {}
+    for target, what in targets:
+        where = target.resolve()
+        inbox = next((r for r in roots if where == r or r in where.parents), None)
+        if inbox is not None:
+            raise XlsprocError("usage", f"{what} {target} 位于收件目录 {inbox} 之内（或就是收件文件）："
+                               "xlsproc 从不写入收件目录，请另选位置。")
+        clash = taken.get(os.path.normcase(str(where)))
+        if clash is not None:
+            raise XlsprocError("usage", f"{what} {target} 会覆盖{clash}，请另选文件名或位置。")
+        if os.path.normcase(str(where)) in seen:
+            raise XlsprocError("usage", f"{what} {target} 与另一个输出同名，请另选文件名或位置。")
+        seen[os.path.normcase(str(where))] = target
+
+
+def _protected(source: Path) -> tuple[list[Path], dict[str, str]]:
+    """(INBOX roots, {normcased path: what it is}) of the runs behind `source`."""
+    outboxes, roots = [], []
+    source = Path(source)
+    if source.suffix.lower() in (".sqlite", ".db", ".sqlite3") and not source.is_dir():
+        db = source
+    else:
+        outboxes.append(source if source.is_dir() else source.parent)
+        db = outboxes[0] / "xlsproc.sqlite"
+    runs = _store_runs(db) if db.is_file() else []
+    roots += [Path(r["inbox"]) for r in runs if r.get("inbox")]
+    outboxes += [Path(r["outbox"]) for r in runs if r.get("outbox")]
+    taken = {os.path.normcase(str(source.resolve())): f"结果来源 {source}"}
+    for outbox in dict.fromkeys(o.resolve() for o in outboxes):
+        for name in OWN_FILES:
+            taken[os.path.normcase(str(outbox / name))] = f" xlsproc 自己的文件 {outbox / name}"
+        for rec in _manifest_files(outbox):
+            if rec.get("output"):
+                taken[os.path.normcase(str(outbox / rec["output"]))] = \
+                    f" {rec.get('rel')} 的批注副本 {outbox / rec['output']}"
+            path, rel = rec.get("path") or "", rec.get("rel") or ""
+            if path:
+                roots.append(Path(path))             # the input itself
+            if "/" in rel and path.endswith(rel):     # …and the INBOX folder above it
+                roots.append(Path(path[:len(path) - len(rel)]))
+    return [r.resolve() for r in dict.fromkeys(roots)], taken
+
+
+def _manifest_files(outbox: Path) -> list[dict]:
+    try:
+        data = json.loads((outbox / STATE / "manifest.json").read_text("utf-8"))
+        return [r for r in data.get("files", []) if isinstance(r, dict)]
+    except (OSError, ValueError, AttributeError):
+        return []
+
+
+def _store_runs(db: Path) -> list[dict]:
+    import sqlite3
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            return [json.loads(info) for (info,) in con.execute("SELECT info FROM runs")]
+        finally:
+            con.close()
+    except (sqlite3.Error, ValueError):
+        return []
