@@ -27,6 +27,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import NamedTuple
 
+from xlsproc.fileio import escape_surrogates
 from xlsproc.score.history import single_number, text_key, unit_key
 from xlsproc.model import XlsprocError
 
@@ -235,7 +236,8 @@ class Store:
         with _transaction(self.db) as db:
             for rel in relpaths:
                 rows = db.execute("SELECT f.id, f.sha256, r.info FROM files f JOIN runs r "
-                                  "ON r.id = f.run_id WHERE f.relpath = ?", (rel,)).fetchall()
+                                  "ON r.id = f.run_id WHERE f.relpath = ?",
+                                  (escape_surrogates(rel),)).fetchall()
                 for file_id, digest, info in rows:
                     if outbox is None or _same_folder(json.loads(info).get("outbox"), outbox):
                         db.execute("DELETE FROM files WHERE id = ?", (file_id,))
@@ -330,7 +332,12 @@ def _now() -> str:
 
 
 # One line of compact JSON, non-ASCII kept (the C encoder; anything unexpected as its str).
-compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
+def compact_json(data) -> str:
+    """One line of JSON; a non-UTF-8 file name's bytes kept as \\u escapes (fileio)."""
+    return escape_surrogates(_encode(data))
 
 
 class EvaluationRow(NamedTuple):
@@ -373,7 +380,8 @@ def file_row(entry: dict) -> FileRow:
     head = compact_json({**entry, "evaluations": []})
     if _NO_EVALUATIONS not in head:
         head = head[:-1] + ("," if len(head) > 2 else "") + _NO_EVALUATIONS + "}"
-    return FileRow(entry.get("relpath"), entry.get("sha256"), entry.get("status") or "ok",
+    relpath = entry.get("relpath")
+    return FileRow(relpath and escape_surrogates(relpath), entry.get("sha256"), entry.get("status") or "ok",
                    head, evaluations)
 
 

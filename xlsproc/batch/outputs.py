@@ -13,11 +13,12 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from xlsproc.errors import file_error, os_reason
-from xlsproc.fileio import atomic_text, write_text_atomic
+from xlsproc.fileio import atomic_text, dumps, file_kind, shown, write_text_atomic
 from xlsproc.model import XlsprocError
 from xlsproc.read.grid import is_lock_file
 
@@ -93,6 +94,51 @@ def assign_outputs(rels: Iterable[str]) -> dict[str, str]:
     return out
 
 
+# Our own names at the top of OUTBOX: an INBOX folder of the same name cannot have its copies there.
+OWN_NAMES = (RESULTS, QUARANTINE, STATE, "xlsproc.sqlite", "xlsproc.sqlite-wal",
+             "xlsproc.sqlite-shm")
+NAME_MAX = 255                      # bytes in one file name (ext4, NTFS: 255 UTF-16 units)
+
+
+def entry_problem(path: Path, root: Path) -> XlsprocError | None:
+    """Why a name found in INBOX is not read: a link leading out of INBOX, a broken or looping
+    link, or not a regular file (a FIFO blocks `open`; /dev/zero never ends). Never opens it."""
+    try:
+        st = path.lstat()
+        if stat.S_ISLNK(st.st_mode):
+            try:
+                target = path.resolve(strict=True)
+            except FileNotFoundError:
+                return file_error("link-broken", reason="指向的文件不存在")
+            except (OSError, RuntimeError):
+                return file_error("link-broken", reason="循环链接")
+            base = root.resolve()
+            if target != base and base not in target.parents:
+                return file_error("link-outside-inbox", target=shown(str(target)))
+            st = target.stat()
+    except OSError:
+        return None                  # gone or unreadable: the reader says so
+    kind = file_kind(st.st_mode)
+    return None if kind is None else file_error("file-not-regular", kind=kind)
+
+
+def output_problem(out: str | None) -> XlsprocError | None:
+    """Why a file's annotated copy cannot go to OUTBOX/out: a folder of INBOX named like one of
+    our own files (results.json …), or a name too long for the file system."""
+    if not out:
+        return None
+    parts = out.split("/")
+    if len(parts) > 1 and os.path.normcase(parts[0]) in {os.path.normcase(n) for n in OWN_NAMES}:
+        return file_error("output-name-conflict",
+                          reason=f"它所在的文件夹“{shown(parts[0])}”与 xlsproc 写在输出目录中的"
+                                 f"“{parts[0]}”同名")
+    long = next((p for p in parts if len(os.fsencode(p)) > NAME_MAX), None)
+    if long is not None:
+        return file_error("output-name-conflict",
+                          reason=f"批注副本的文件名“{shown(long)}”超过系统允许的 {NAME_MAX} 字节")
+    return None
+
+
 def relative(path: Path, inbox: Path) -> Path:
     return Path(path.name) if inbox.is_file() else path.relative_to(inbox)
 
@@ -115,14 +161,14 @@ def remove_output(outbox: Path, out: str | None) -> None:
     if out:
         try:
             (outbox / out).unlink()
-        except (FileNotFoundError, PermissionError):    # gone already / open in Excel
+        except OSError:              # gone already, open in Excel, a folder, a name too long
             pass
 
 
 # --- writing state files atomically -----------------------------------------------------------
 
 def entry_key(rel: str) -> str:
-    return hashlib.sha256(rel.encode("utf-8")).hexdigest()[:32] + ".json"
+    return hashlib.sha256(rel.encode("utf-8", "surrogateescape")).hexdigest()[:32] + ".json"
 
 
 def write_entry(outbox: Path | str, key: str, entry: dict):
@@ -155,7 +201,7 @@ def results_fingerprint(header: dict, records: list[Record]) -> str:
     digest = hashlib.sha256(json.dumps(header, sort_keys=True).encode())
     for r in records:
         digest.update(f"{r.rel}\0{r.key}\0{r.size}\0{r.mtime_ns}\0{r.sha256}\0"
-                      f"{r.status}\0{r.path}\n".encode("utf-8"))
+                      f"{r.status}\0{r.path}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
@@ -180,11 +226,11 @@ def _entry_text(outbox: Path, rec: Record, path: str) -> str:
         text = ""
     if not (text.startswith("{") and text.endswith("}") and "\n" not in text):
         rec.retry = True
-        text = json.dumps(_stub(rec, path), ensure_ascii=False, separators=(",", ":"))
+        text = dumps(_stub(rec, path))
     if rec.path != path:             # INBOX given under another name than last time
         entry = json.loads(text)
         entry["path"] = path
-        text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+        text = dumps(entry)
     return text
 
 
@@ -202,9 +248,9 @@ def write_quarantine(outbox: Path, records: list[Record], root: Path) -> None:
         remove_output(outbox, QUARANTINE)
         return
     lines = [f"隔离清单：以下 {len(bad)} 个文件无法读取，未生成批注副本（原文件未移动、未修改）。",
-             f"收件目录：{root}", ""]
+             f"收件目录：{shown(str(root))}", ""]
     for r in bad:
-        lines += [r.rel, f"    原因：{r.error['message']}（{r.error['code']}）"]
+        lines += [shown(r.rel), f"    原因：{shown(r.error['message'])}（{r.error['code']}）"]
     write_text_atomic(path, "\n".join(lines) + "\n")
 
 
