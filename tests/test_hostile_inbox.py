@@ -214,3 +214,30 @@ def test_environment_failures_have_their_own_codes_not_internal_error(tmp_path):
     assert codes == {"good.xlsx": None, "满_某局.xlsx": "disk-full", "校验_某局.xlsx": "file-corrupt",
                      "大包_某局.xlsx": "package-unsupported"}
     assert all("技术支持" not in r.error["message"] for r in outcome.failed)
+
+
+# --- #14 an OUTBOX lock ------------------------------------------------------------------------------
+
+def test_14_a_second_run_on_the_same_outbox_is_refused_in_chinese(tmp_path):
+    import subprocess
+    inbox = _inbox(tmp_path, "good.xlsx")
+    outbox = tmp_path / "out"
+    staged = outbox / ".xlsproc" / "tmp" / "12345" / "copy.xlsx"      # the first run's staging
+    staged.parent.mkdir(parents=True)
+    staged.write_bytes(b"half a copy")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path\n"
+         "from xlsproc.batch.outputs import outbox_lock\n"
+         "with outbox_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)",
+         str(outbox)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = _cli("process", inbox, "-o", outbox, "-q", "--jobs", "1")
+        assert result.exit_code == 2
+        assert "另一个 xlsproc 正在处理输出目录" in result.output and str(holder.pid) in result.output
+        assert staged.read_bytes() == b"half a copy"                   # not wiped
+        assert not (outbox / RESULTS).exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert _cli("process", inbox, "-o", outbox, "-q", "--jobs", "1").exit_code == 0

@@ -15,7 +15,8 @@ import os
 import shutil
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from xlsproc.errors import file_error, os_reason
 from xlsproc.fileio import atomic_text, dumps, file_kind, shown, write_text_atomic
@@ -183,6 +184,59 @@ def write_entry(outbox: Path | str, key: str, entry: dict):
         fh.write(row.entry_text().encode("utf-8"))
     os.replace(tmp, os.path.join(folder, key))
     return row
+
+
+_HELD: dict[str, list] = {}            # OUTBOX → [lock file, depth]: reentrant in one process
+
+
+@contextmanager
+def outbox_lock(outbox: Path) -> Iterator[None]:
+    """One run per OUTBOX at a time (two would wipe each other's staging): an exclusive lock on
+    OUTBOX/.xlsproc/lock, released when the run ends or its process dies. A second run is
+    refused in Chinese. Reentrant within a process (watch holds it across its runs)."""
+    state = Path(outbox) / STATE
+    state.mkdir(parents=True, exist_ok=True)
+    key = os.path.normcase(str(state.resolve()))
+    if key in _HELD:
+        _HELD[key][1] += 1
+        try:
+            yield
+        finally:
+            _HELD[key][1] -= 1
+        return
+    fh = open(state / "lock", "a+b")
+    try:
+        if not _try_lock(fh):
+            fh.seek(0)
+            who = fh.read(40).decode("ascii", "replace").strip()
+            raise XlsprocError("outbox-busy", f"另一个 xlsproc 正在处理输出目录 {outbox}"
+                               f"{f'（进程 {who}）' if who else ''}，请等它结束后再运行；"
+                               "两个运行同时写入同一输出目录会相互破坏。")
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()).encode())
+        fh.flush()
+        _HELD[key] = [fh, 1]
+        try:
+            yield
+        finally:
+            del _HELD[key]
+    finally:
+        fh.close()                     # closing releases the lock
+
+
+def _try_lock(fh) -> bool:
+    try:
+        if os.name == "nt":
+            import msvcrt
+            fh.seek(0)
+            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl              # a POSIX record lock: held by this process only, so
+            fcntl.lockf(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)   # forked workers lack it
+        return True
+    except OSError:
+        return False
 
 
 def _prepare(outbox: Path) -> None:
