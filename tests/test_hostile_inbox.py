@@ -54,7 +54,8 @@ def test_2_consolidate_command_and_csv_into_the_inbox_are_refused(tmp_path):
     process(inbox, outbox, jobs=1)
     before = digest_tree(inbox)
     for extra in (["-o", inbox / "x.xlsx"], ["-o", tmp_path / "汇总.xlsx", "--csv", inbox],
-                  ["-o", tmp_path / "汇总.xlsx", "--parquet", inbox / "子目录"]):
+                  ["-o", tmp_path / "汇总.xlsx", "--parquet", inbox / "子目录"],
+                  ["-o", tmp_path / "汇总.xlsx", "--return-dir", inbox / "退回"]):
         result = _cli("consolidate", outbox, *extra)
         assert result.exit_code == 2 and "收件目录" in result.output, result.output
     result = _cli("consolidate", outbox / "xlsproc.sqlite", "-o", inbox / "x.xlsx")

@@ -206,7 +206,7 @@ def process(
     try:
         if consolidate_to is not None:          # refused before any work, not after
             from xlsproc.batch.outputs import check_district_targets
-            check_district_targets(outbox, consolidate_to, inboxes=[inbox])
+            check_district_targets(outbox, consolidate_to, inboxes=[inbox], returns=return_dir)
         with _progress_bar(quiet) as bar:
             outcome = run_process(inbox, outbox, profile, jobs=jobs, force=force, timeout=timeout,
                                   progress=bar, db=db)
@@ -281,7 +281,7 @@ def _consolidate(source: Path, output: Path, profile, year=None, district="å…¨åŒ
     from xlsproc.district.returns import write_return_packs
     from xlsproc.model import XlsprocError
     try:
-        check_district_targets(source, output, csv, parquet, inboxes)
+        check_district_targets(source, output, csv, parquet, inboxes, return_dir)
         summary = run_consolidate(source, output, year=year, district=district, rules=profile,
                                   roster=roster)
         exported = export_tables(source, csv, parquet, year=year, rules=profile) \

@@ -315,7 +315,8 @@ EXPORT_TABLES = ("汇总", "项目", "指标明细")     # district.book's CSV/P
 
 
 def check_district_targets(source: Path, output: Path | None, csv: Path | None = None,
-                           parquet: Path | None = None, inboxes: Iterable[Path] = ()) -> None:
+                           parquet: Path | None = None, inboxes: Iterable[Path] = (),
+                           returns: Path | None = None) -> None:
     """Refuse (usage error, in Chinese) a district workbook or CSV/Parquet export that would land
     inside an INBOX, on an annotated copy or one of xlsproc's own files, or on another target.
     INBOXes and copies are those of `inboxes` and of the runs recorded in `source` (an OUTBOX,
@@ -328,6 +329,8 @@ def check_district_targets(source: Path, output: Path | None, csv: Path | None =
     for folder, suffix, what in ((csv, ".csv", "CSV 导出"), (parquet, ".parquet", "Parquet 导出")):
         if folder is not None:
             targets += [(folder / f"{name}{suffix}", what) for name in EXPORT_TABLES]
+    if returns is not None:
+        targets.append((returns, "退回材料目录"))
     seen: dict[str, Path] = {}
     for target, what in targets:
         where = target.resolve()
