@@ -242,3 +242,39 @@ def test_14_a_second_run_on_the_same_outbox_is_refused_in_chinese(tmp_path):
         holder.kill()
         holder.wait()
     assert _cli("process", inbox, "-o", outbox, "-q", "--jobs", "1").exit_code == 0
+
+
+class PanicException(BaseException):
+    """What pyo3 raises when calamine panics (a BaseException, not an Exception)."""
+
+
+def panicking(task):
+    """Run in a worker: calamine panics on 崩溃*, printing its backtrace on fd 2 as Rust does."""
+    if Path(task[0]).name.startswith("恐慌"):
+        os.write(2, b"thread '<unnamed>' panicked at calamine/src/xlsx.rs:1: index out of bounds\n")
+        raise PanicException("index out of bounds")
+
+
+def test_a_reader_panic_is_a_corrupt_file_and_its_backtrace_stays_off_the_terminal(tmp_path, capfd):
+    from functools import partial
+
+    from xlsproc.batch.worker import work
+    inbox = _inbox(tmp_path, "good.xlsx", "恐慌_某局.xlsx")
+    outbox = tmp_path / "out"
+    outcome = process(inbox, outbox, jobs=1, handler=partial(work, before_file=panicking))
+    codes = {r.rel: (r.error or {}).get("code") for r in outcome.records}
+    assert codes == {"good.xlsx": None, "恐慌_某局.xlsx": "file-corrupt"}
+    assert "panicked" not in capfd.readouterr().err
+    assert "panicked" in (outbox / ".xlsproc" / "worker.log").read_text("utf-8")
+
+
+def test_check_reports_a_reader_panic_as_a_corrupt_file(tmp_path, monkeypatch):
+    import xlsproc
+    import xlsproc.read.reader as reader
+    path = build(standard_table(), Layout(), tmp_path / "a.xlsx")
+
+    def panic(*args, **kwargs):
+        raise PanicException("index out of bounds")
+    monkeypatch.setattr(reader, "read_sheet", panic)
+    [entry] = xlsproc.check(path)
+    assert entry["error"]["code"] == "file-corrupt"

@@ -67,6 +67,11 @@ def check_file(path: str | Path, rules: Rules | None = None) -> dict:
     except Exception as exc:           # a bug of ours must cost this file only, never the batch
         from xlsproc.errors import file_error
         return file_json(path, error=file_error("internal-error", detail=f"{type(exc).__name__}: {exc}"))
+    except BaseException as exc:       # a Rust panic in calamine (pyo3's PanicException)
+        if type(exc).__name__ != "PanicException":
+            raise
+        from xlsproc.errors import file_error
+        return file_json(path, error=file_error("file-corrupt", detail="读取组件无法解析该文件的结构"))
     return file_json(path, results)
 
 

@@ -80,6 +80,7 @@ def work(chunk: list[Task] | None, ctx: Context,
         for name in WORKER_MODULES:                          # load once per worker
             importlib.import_module(name)
         return
+    _stderr_to_log(ctx.outbox)
     read: list[tuple[int, _Read]] = []
     kept = 0                                  # bytes held for the copies (KEPT_PER_CHUNK at most)
     for i, task in enumerate(chunk):
@@ -102,6 +103,26 @@ def work(chunk: list[Task] | None, ctx: Context,
     for (i, item), item_results in zip(read, scored):
         yield ("begin", i)
         yield _stage(i, lambda: _write_stage(item, item_results, ctx), _refuser(item.task, ctx))
+
+
+WORKER_LOG = "worker.log"        # in OUTBOX/.xlsproc: what workers' libraries print
+_LOGGING: list[str] = []
+
+
+def _stderr_to_log(outbox: str) -> None:
+    """A worker's file descriptor 2 goes to OUTBOX/.xlsproc/worker.log: a Rust panic message and
+    backtrace (calamine) or a library's warning belongs to support, not on the officer's
+    terminal. Every file's outcome reaches the parent through the pipe all the same."""
+    if _LOGGING == [outbox]:
+        return
+    try:
+        fd = os.open(os.path.join(outbox, STATE, WORKER_LOG),
+                     os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    except OSError:
+        return
+    os.dup2(fd, 2)
+    os.close(fd)
+    _LOGGING[:] = [outbox]
 
 
 def _stage(i: int, step: Callable, refuse: Callable[[XlsprocError], Done] | None = None) -> tuple:
