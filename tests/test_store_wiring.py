@@ -264,3 +264,42 @@ def test_files_removed_from_inbox_leave_the_store_even_if_the_run_dies_after_pla
     finally:
         P._run = real
     assert [r for r, _, _ in _stored(outbox / "xlsproc.sqlite")[1]] == ["某街道_2024.xlsx"]
+
+
+# --- a store emptied or damaged (issue 12 #1) ----------------------------------------------------
+
+def test_a_store_truncated_to_zero_bytes_is_rebuilt_like_a_deleted_one(tmp_path):
+    inbox = _year(tmp_path, 2024, "≥3000人次", "2800人次")
+    build(standard_table(unit="另一单位"), Layout(), inbox / "另一单位.xlsx")
+    outbox = tmp_path / "out"
+    process(inbox, outbox, jobs=1)
+    (outbox / "xlsproc.sqlite").write_bytes(b"")              # truncated to 0 bytes
+    for name in ("xlsproc.sqlite-wal", "xlsproc.sqlite-shm"):
+        (outbox / name).unlink(missing_ok=True)
+    process(inbox, outbox, jobs=1)
+    assert _stored(outbox / "xlsproc.sqlite")[1] == _results(outbox)
+    summary = consolidate(outbox, tmp_path / "汇总.xlsx")
+    assert summary["units"] == 2
+
+
+@pytest.mark.parametrize("damage", ["garbage", "half"])
+def test_a_damaged_store_says_in_chinese_that_deleting_it_rebuilds_it(tmp_path, damage):
+    from typer.testing import CliRunner
+    from xlsproc.cli import app
+    inbox = _year(tmp_path, 2024, "≥3000人次", "2800人次")
+    outbox = tmp_path / "out"
+    process(inbox, outbox, jobs=1)
+    db = outbox / "xlsproc.sqlite"
+    data = db.read_bytes()
+    db.write_bytes(b"this is not a database at all " * 200 if damage == "garbage"
+                   else data[:100] + b"\xff" * (len(data) - 100))
+    for name in ("xlsproc.sqlite-wal", "xlsproc.sqlite-shm"):
+        (outbox / name).unlink(missing_ok=True)
+    result = CliRunner().invoke(app, ["process", str(inbox), "-o", str(outbox), "-q", "--jobs", "1",
+                                      "--force"])
+    assert result.exit_code == 2
+    assert "已损坏" in result.output and "删除" in result.output and "重建" in result.output
+    assert "Traceback" not in result.output
+    db.unlink()                                                # as the message says
+    process(inbox, outbox, jobs=1)
+    assert _stored(db)[1] == _results(outbox)

@@ -54,6 +54,9 @@ def check_file(path: str | Path, rules: Rules | None = None) -> dict:
     path = Path(path)
     if is_lock_file(path):
         return file_json(path, status="skipped")
+    refused = _not_a_file(path)
+    if refused is not None:
+        return file_json(path, error=refused)
     try:
         results = evaluate(path, rules)
     except XlsprocError as exc:
@@ -64,7 +67,25 @@ def check_file(path: str | Path, rules: Rules | None = None) -> dict:
     except Exception as exc:           # a bug of ours must cost this file only, never the batch
         from xlsproc.errors import file_error
         return file_json(path, error=file_error("internal-error", detail=f"{type(exc).__name__}: {exc}"))
+    except BaseException as exc:       # a Rust panic in calamine (pyo3's PanicException)
+        if type(exc).__name__ != "PanicException":
+            raise
+        from xlsproc.errors import file_error
+        return file_json(path, error=file_error("file-corrupt", detail="读取组件无法解析该文件的结构"))
     return file_json(path, results)
+
+
+def _not_a_file(path: Path) -> XlsprocError | None:
+    """A FIFO or device is never opened (a FIFO blocks, /dev/zero never ends)."""
+    from xlsproc.fileio import file_kind
+    try:
+        kind = file_kind(path.stat().st_mode)
+    except OSError:
+        return None
+    if kind is None or kind == "文件夹":          # a folder: file-unreadable, as before
+        return None
+    from xlsproc.errors import file_error
+    return file_error("file-not-regular", kind=kind)
 
 
 def check(*paths: str | Path, rules: str | Path | Rules | None = None) -> list[dict]:

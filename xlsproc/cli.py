@@ -156,7 +156,8 @@ def check(
     profile = _load_rules(rules)
     entries = run_check(*_expand(files), rules=profile)     # a missing file is one error entry
     if as_json:
-        sys.stdout.write(json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
+        from xlsproc.fileio import escape_surrogates      # a GBK file name stays valid UTF-8
+        sys.stdout.write(escape_surrogates(json.dumps(entries, ensure_ascii=False, indent=2)) + "\n")
     else:
         for entry in entries:
             print_entry(entry)
@@ -203,6 +204,9 @@ def process(
         raise typer.Exit(2)
     units = _load_roster(roster, consolidate_to, return_dir)
     try:
+        if consolidate_to is not None:          # refused before any work, not after
+            from xlsproc.batch.outputs import check_district_targets
+            check_district_targets(outbox, consolidate_to, inboxes=[inbox], returns=return_dir)
         with _progress_bar(quiet) as bar:
             outcome = run_process(inbox, outbox, profile, jobs=jobs, force=force, timeout=timeout,
                                   progress=bar, db=db)
@@ -219,7 +223,8 @@ def process(
         raise typer.Exit(130)
     print_batch_summary(outcome, profile)
     if consolidate_to is not None:
-        _consolidate(outbox, consolidate_to, profile, roster=units, return_dir=return_dir)
+        _consolidate(outbox, consolidate_to, profile, roster=units, return_dir=return_dir,
+                     inboxes=[inbox])
     raise typer.Exit(outcome.exit_code)
 
 
@@ -269,12 +274,14 @@ def _load_roster(path: Path | None, consolidate_to: Path | None, return_dir: Pat
 
 
 def _consolidate(source: Path, output: Path, profile, year=None, district="全区",
-                 csv=None, parquet=None, roster=None, return_dir=None) -> None:
+                 csv=None, parquet=None, roster=None, return_dir=None, inboxes=()) -> None:
+    from xlsproc.batch.outputs import check_district_targets
     from xlsproc.district.book import consolidate as run_consolidate
     from xlsproc.district.export import export_tables
     from xlsproc.district.returns import write_return_packs
     from xlsproc.model import XlsprocError
     try:
+        check_district_targets(source, output, csv, parquet, inboxes, return_dir)
         summary = run_consolidate(source, output, year=year, district=district, rules=profile,
                                   roster=roster)
         exported = export_tables(source, csv, parquet, year=year, rules=profile) \
@@ -394,7 +401,7 @@ def print_batch_summary(outcome, profile=None) -> None:
                   f"（清单：{outcome.outbox / QUARANTINE}）：")
         for rec in outcome.failed:
             e = rec.error
-            out.print(f"  [red]✗[/] {rec.rel}：{e['message']}  [dim]（{e['code']}）[/]")
+            out.print(f"  [red]✗[/] {_name(rec.rel)}：{_name(e['message'])}  [dim]（{e['code']}）[/]")
     out.print(f"结果：{outcome.results_path}（用时 {outcome.seconds:.1f} 秒）")
 
 
@@ -413,20 +420,20 @@ def print_record(rec: dict, outbox: Path) -> None:
     import time
     now = time.strftime("%H:%M:%S")
     if rec.status == "skipped":
-        out.print(f"[dim]{now} 跳过：{rec.rel}（Excel/WPS 临时锁定文件）[/]")
+        out.print(f"[dim]{now} 跳过：{_name(rec.rel)}（Excel/WPS 临时锁定文件）[/]")
     elif rec.status == "error":
         e = rec.error
-        out.print(f"{now} [bold red]✗[/] {rec.rel}：{e['message']}  [dim]（{e['code']}）[/]")
+        out.print(f"{now} [bold red]✗[/] {_name(rec.rel)}：{_name(e['message'])}  [dim]（{e['code']}）[/]")
     else:
         grades = "、".join(f"{g}{n}" if n > 1 else g for g, n in rec.grades.items())
         f = {"error": 0, "warning": 0, "info": 0, **rec.flags}
-        out.print(f"{now} [green]✓[/] {rec.rel}：{rec.tables} 张表 · {grades} · 错误 {f['error']} "
-                  f"警告 {f['warning']} 提示 {f['info']} → {outbox / rec.output}")
+        out.print(f"{now} [green]✓[/] {_name(rec.rel)}：{rec.tables} 张表 · {grades} · 错误 {f['error']} "
+                  f"警告 {f['warning']} 提示 {f['info']} → {_name(str(outbox / rec.output))}")
 
 
 def _print_watch_batch(outcome) -> None:
     for rel in outcome.removed:
-        out.print(f"[dim]移除：{rel} 已离开收件目录，其结果和批注副本已删除。[/]")
+        out.print(f"[dim]移除：{_name(rel)} 已离开收件目录，其结果和批注副本已删除。[/]")
     if outcome.processed or outcome.removed:
         out.print(f"[dim]results.json 已更新：共 {len(outcome.records)} 个文件，"
                   f"无法读取 {len(outcome.failed)} 个。[/]")
@@ -498,8 +505,16 @@ def _cannot_write(where: Path, exc: OSError) -> str:
     return f"无法写入 {where}（{reason}）。请换一个可以写入的位置（-o），输入文件未受影响。"
 
 
+def _name(text: str) -> str:
+    """A file name (or a message naming one) for the console: on one line, legible, no markup."""
+    from rich.markup import escape
+
+    from xlsproc.batch.outputs import shown
+    return escape(shown(text))
+
+
 def print_entry(entry: dict, show_flags: bool = True) -> None:
-    name = entry["file"]
+    name = _name(entry["file"])
     if entry["status"] == "skipped":
         out.print(f"[dim]跳过：{name}（Excel/WPS 临时锁定文件，不是自评表）[/]")
         return

@@ -2,20 +2,101 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
+
+
+# What a path is when it is not a regular file, as an officer reads it.
+KINDS = ((stat.S_ISFIFO, "命名管道"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"),
+         (stat.S_ISSOCK, "套接字"), (stat.S_ISDIR, "文件夹"))
+
+
+class NotRegularFile(OSError):
+    """A FIFO, device, socket or folder where a file was expected: never read (a FIFO blocks
+    `open`, /dev/zero never ends)."""
+
+    def __init__(self, path, kind: str):
+        super().__init__(f"not a regular file ({kind})")
+        self.filename, self.kind = str(path), kind
+
+
+def file_kind(mode: int) -> str | None:
+    """None for a regular file, else what it is (命名管道 …)."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in KINDS if test(mode)), "特殊文件")
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open a regular file for reading, refusing anything else without blocking on it."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        kind = file_kind(os.fstat(fd).st_mode)
+        if kind is not None:
+            raise NotRegularFile(path, kind)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, at most limit + 1 of them (the caller sees it was larger)."""
+    with open_regular(path) as fh:
+        return fh.read(limit + 1)
 
 
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+# --- file names the OS gives us that are not UTF-8 -----------------------------------------------
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def escape_surrogates(text: str) -> str:
+    """JSON text that can be written as UTF-8: the lone surrogates by which Python carries the
+    bytes of a non-UTF-8 file name (a GBK name from a zip made on Windows) become \\uXXXX
+    escapes, which json.loads turns back into the same name."""
+    if not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def dumps(data, **kwargs) -> str:
+    """json.dumps, compact and readable (no \\u escapes for Chinese), safe for any file name."""
+    kwargs.setdefault("separators", (",", ":"))
+    return escape_surrogates(json.dumps(data, ensure_ascii=False, **kwargs))
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def shown(name: str) -> str:
+    """A file name (or a message holding one) as the console and 隔离清单.txt print it: on one
+    line, legible, and never able to fake another line. The bytes of a non-UTF-8 name (carried
+    as lone surrogates) are decoded as GB18030, the Chinese code page of zips made on Windows,
+    when they can be, else shown as \\xNN; control characters (a newline in a name) as \\n, \\xNN."""
+    if any("\ud800" <= ch <= "\udfff" for ch in name):
+        raw = name.encode("utf-8", "surrogateescape")
+        try:
+            name = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            name = raw.decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), name)
 
 
 @contextmanager

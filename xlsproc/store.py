@@ -27,6 +27,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import NamedTuple
 
+from xlsproc.fileio import escape_surrogates
 from xlsproc.score.history import single_number, text_key, unit_key
 from xlsproc.model import XlsprocError
 
@@ -36,6 +37,21 @@ DEFAULT_NAME = "xlsproc.sqlite"
 class StoreError(XlsprocError):
     def __init__(self, message: str):
         super().__init__("store", message)
+
+
+def is_damaged(exc: BaseException) -> bool:
+    """SQLite says the file is not (or no longer) a database: not a lock or a permission."""
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
+
+
+def store_error(path: str | Path, exc: BaseException, doing: str = "无法写入") -> StoreError:
+    """The Chinese StoreError for an SQLite or OS error on the store at `path`."""
+    if is_damaged(exc):
+        return StoreError(
+            f"结果库 {path} 已损坏（SQLite：{exc}），无法使用。请把它删除或改名移走，再重新运行同一命令："
+            "xlsproc 会按输出目录中的结果重建结果库（其他输出目录或其他年度记入的结果，需对那些目录"
+            "再运行一次 process 才能补回）。批注副本和 results.json 不受影响。")
+    return StoreError(f"结果库 {path} {doing}（{exc}），请检查文件是否损坏或被占用。")
 
 
 def default_path(outbox: str | Path) -> Path:
@@ -151,9 +167,9 @@ class Store:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA foreign_keys = ON")
-            migrate(self.db, str(self.path))
+            self.found_version = migrate(self.db, str(self.path))   # 0: created just now
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"结果库 {self.path} 无法打开（{exc}），请检查文件是否损坏或被占用。") from None
+            raise store_error(self.path, exc, "无法打开") from None
 
     def close(self) -> None:
         self.db.close()
@@ -220,7 +236,8 @@ class Store:
         with _transaction(self.db) as db:
             for rel in relpaths:
                 rows = db.execute("SELECT f.id, f.sha256, r.info FROM files f JOIN runs r "
-                                  "ON r.id = f.run_id WHERE f.relpath = ?", (rel,)).fetchall()
+                                  "ON r.id = f.run_id WHERE f.relpath = ?",
+                                  (escape_surrogates(rel),)).fetchall()
                 for file_id, digest, info in rows:
                     if outbox is None or _same_folder(json.loads(info).get("outbox"), outbox):
                         db.execute("DELETE FROM files WHERE id = ?", (file_id,))
@@ -315,7 +332,12 @@ def _now() -> str:
 
 
 # One line of compact JSON, non-ASCII kept (the C encoder; anything unexpected as its str).
-compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
+def compact_json(data) -> str:
+    """One line of JSON; a non-UTF-8 file name's bytes kept as \\u escapes (fileio)."""
+    return escape_surrogates(_encode(data))
 
 
 class EvaluationRow(NamedTuple):
@@ -358,7 +380,8 @@ def file_row(entry: dict) -> FileRow:
     head = compact_json({**entry, "evaluations": []})
     if _NO_EVALUATIONS not in head:
         head = head[:-1] + ("," if len(head) > 2 else "") + _NO_EVALUATIONS + "}"
-    return FileRow(entry.get("relpath"), entry.get("sha256"), entry.get("status") or "ok",
+    relpath = entry.get("relpath")
+    return FileRow(relpath and escape_surrogates(relpath), entry.get("sha256"), entry.get("status") or "ok",
                    head, evaluations)
 
 

@@ -16,7 +16,7 @@ from typing import Callable, Collection
 from xlsproc.batch.outputs import (LOCKED, STATE, assign_outputs, discover, relative,
                                    remove_output, root_of)
 from xlsproc.batch.pool import CRASHED, FAILED, TIMEOUT
-from xlsproc.fileio import sha256, write_text_atomic
+from xlsproc.fileio import dumps, sha256, write_text_atomic
 from xlsproc.rules import Rules, shown_grade
 
 
@@ -63,13 +63,14 @@ class Record:
 _RECORD_FIELDS = tuple(f.name for f in fields(Record))
 
 
-def make_record(rel: str, key: str, st: os.stat_result, entry: dict) -> Record:
+def make_record(rel: str, key: str, st: os.stat_result | None, entry: dict) -> Record:
     grades: Counter = Counter()
     flags: Counter = Counter()
     for ev in entry["evaluations"]:
         grades[shown_grade(ev["grade"])] += 1        # a withheld grade (null) counts as 待定
         flags.update(ev["flag_counts"])
-    return Record(rel, key, entry["path"], st.st_size, st.st_mtime_ns, entry["sha256"],
+    size, mtime = (st.st_size, st.st_mtime_ns) if st is not None else (-1, -1)
+    return Record(rel, key, entry["path"], size, mtime, entry["sha256"],
                   entry["status"], entry.get("output"), entry["error"],
                   retry=(entry["error"] or {}).get("code") in RETRY_CODES,
                   tables=len(entry["evaluations"]), grades=dict(grades), flags=dict(flags))
@@ -132,7 +133,7 @@ class Manifest:
         self._unsynced = False
         data = {"header": self.header, "results": self.results_fp,
                 "files": [r.to_json() for r in sorted(self.records.values(), key=lambda r: r.rel)]}
-        write_text_atomic(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+        write_text_atomic(self.path, dumps(data))
         self._saved_at = time.monotonic()
         self._cost = self._saved_at - now
 

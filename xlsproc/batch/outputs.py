@@ -13,11 +13,13 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from xlsproc.errors import file_error, os_reason
-from xlsproc.fileio import atomic_text, write_text_atomic
+from xlsproc.fileio import atomic_text, dumps, file_kind, shown, write_text_atomic
 from xlsproc.model import XlsprocError
 from xlsproc.read.grid import is_lock_file
 
@@ -93,6 +95,51 @@ def assign_outputs(rels: Iterable[str]) -> dict[str, str]:
     return out
 
 
+# Our own names at the top of OUTBOX: an INBOX folder of the same name cannot have its copies there.
+OWN_NAMES = (RESULTS, QUARANTINE, STATE, "xlsproc.sqlite", "xlsproc.sqlite-wal",
+             "xlsproc.sqlite-shm")
+NAME_MAX = 255                      # bytes in one file name (ext4, NTFS: 255 UTF-16 units)
+
+
+def entry_problem(path: Path, root: Path) -> XlsprocError | None:
+    """Why a name found in INBOX is not read: a link leading out of INBOX, a broken or looping
+    link, or not a regular file (a FIFO blocks `open`; /dev/zero never ends). Never opens it."""
+    try:
+        st = path.lstat()
+        if stat.S_ISLNK(st.st_mode):
+            try:
+                target = path.resolve(strict=True)
+            except FileNotFoundError:
+                return file_error("link-broken", reason="指向的文件不存在")
+            except (OSError, RuntimeError):
+                return file_error("link-broken", reason="循环链接")
+            base = root.resolve()
+            if target != base and base not in target.parents:
+                return file_error("link-outside-inbox", target=shown(str(target)))
+            st = target.stat()
+    except OSError:
+        return None                  # gone or unreadable: the reader says so
+    kind = file_kind(st.st_mode)
+    return None if kind is None else file_error("file-not-regular", kind=kind)
+
+
+def output_problem(out: str | None) -> XlsprocError | None:
+    """Why a file's annotated copy cannot go to OUTBOX/out: a folder of INBOX named like one of
+    our own files (results.json …), or a name too long for the file system."""
+    if not out:
+        return None
+    parts = out.split("/")
+    if len(parts) > 1 and os.path.normcase(parts[0]) in {os.path.normcase(n) for n in OWN_NAMES}:
+        return file_error("output-name-conflict",
+                          reason=f"它所在的文件夹“{shown(parts[0])}”与 xlsproc 写在输出目录中的"
+                                 f"“{parts[0]}”同名")
+    long = next((p for p in parts if len(os.fsencode(p)) > NAME_MAX), None)
+    if long is not None:
+        return file_error("output-name-conflict",
+                          reason=f"批注副本的文件名“{shown(long)}”超过系统允许的 {NAME_MAX} 字节")
+    return None
+
+
 def relative(path: Path, inbox: Path) -> Path:
     return Path(path.name) if inbox.is_file() else path.relative_to(inbox)
 
@@ -115,14 +162,14 @@ def remove_output(outbox: Path, out: str | None) -> None:
     if out:
         try:
             (outbox / out).unlink()
-        except (FileNotFoundError, PermissionError):    # gone already / open in Excel
+        except OSError:              # gone already, open in Excel, a folder, a name too long
             pass
 
 
 # --- writing state files atomically -----------------------------------------------------------
 
 def entry_key(rel: str) -> str:
-    return hashlib.sha256(rel.encode("utf-8")).hexdigest()[:32] + ".json"
+    return hashlib.sha256(rel.encode("utf-8", "surrogateescape")).hexdigest()[:32] + ".json"
 
 
 def write_entry(outbox: Path | str, key: str, entry: dict):
@@ -137,6 +184,59 @@ def write_entry(outbox: Path | str, key: str, entry: dict):
         fh.write(row.entry_text().encode("utf-8"))
     os.replace(tmp, os.path.join(folder, key))
     return row
+
+
+_HELD: dict[str, list] = {}            # OUTBOX → [lock file, depth]: reentrant in one process
+
+
+@contextmanager
+def outbox_lock(outbox: Path) -> Iterator[None]:
+    """One run per OUTBOX at a time (two would wipe each other's staging): an exclusive lock on
+    OUTBOX/.xlsproc/lock, released when the run ends or its process dies. A second run is
+    refused in Chinese. Reentrant within a process (watch holds it across its runs)."""
+    state = Path(outbox) / STATE
+    state.mkdir(parents=True, exist_ok=True)
+    key = os.path.normcase(str(state.resolve()))
+    if key in _HELD:
+        _HELD[key][1] += 1
+        try:
+            yield
+        finally:
+            _HELD[key][1] -= 1
+        return
+    fh = open(state / "lock", "a+b")
+    try:
+        if not _try_lock(fh):
+            fh.seek(0)
+            who = fh.read(40).decode("ascii", "replace").strip()
+            raise XlsprocError("outbox-busy", f"另一个 xlsproc 正在处理输出目录 {outbox}"
+                               f"{f'（进程 {who}）' if who else ''}，请等它结束后再运行；"
+                               "两个运行同时写入同一输出目录会相互破坏。")
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()).encode())
+        fh.flush()
+        _HELD[key] = [fh, 1]
+        try:
+            yield
+        finally:
+            del _HELD[key]
+    finally:
+        fh.close()                     # closing releases the lock
+
+
+def _try_lock(fh) -> bool:
+    try:
+        if os.name == "nt":
+            import msvcrt
+            fh.seek(0)
+            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl              # a POSIX record lock: held by this process only, so
+            fcntl.lockf(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)   # forked workers lack it
+        return True
+    except OSError:
+        return False
 
 
 def _prepare(outbox: Path) -> None:
@@ -155,7 +255,7 @@ def results_fingerprint(header: dict, records: list[Record]) -> str:
     digest = hashlib.sha256(json.dumps(header, sort_keys=True).encode())
     for r in records:
         digest.update(f"{r.rel}\0{r.key}\0{r.size}\0{r.mtime_ns}\0{r.sha256}\0"
-                      f"{r.status}\0{r.path}\n".encode("utf-8"))
+                      f"{r.status}\0{r.path}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
@@ -180,11 +280,11 @@ def _entry_text(outbox: Path, rec: Record, path: str) -> str:
         text = ""
     if not (text.startswith("{") and text.endswith("}") and "\n" not in text):
         rec.retry = True
-        text = json.dumps(_stub(rec, path), ensure_ascii=False, separators=(",", ":"))
+        text = dumps(_stub(rec, path))
     if rec.path != path:             # INBOX given under another name than last time
         entry = json.loads(text)
         entry["path"] = path
-        text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+        text = dumps(entry)
     return text
 
 
@@ -202,7 +302,93 @@ def write_quarantine(outbox: Path, records: list[Record], root: Path) -> None:
         remove_output(outbox, QUARANTINE)
         return
     lines = [f"隔离清单：以下 {len(bad)} 个文件无法读取，未生成批注副本（原文件未移动、未修改）。",
-             f"收件目录：{root}", ""]
+             f"收件目录：{shown(str(root))}", ""]
     for r in bad:
-        lines += [r.rel, f"    原因：{r.error['message']}（{r.error['code']}）"]
+        lines += [shown(r.rel), f"    原因：{shown(r.error['message'])}（{r.error['code']}）"]
     write_text_atomic(path, "\n".join(lines) + "\n")
+
+
+# --- outputs of consolidation must not land on inputs or on other outputs ------------------------
+
+OWN_FILES = (RESULTS, QUARANTINE, "xlsproc.sqlite", "xlsproc.sqlite-wal", "xlsproc.sqlite-shm")
+EXPORT_TABLES = ("汇总", "项目", "指标明细")     # district.book's CSV/Parquet export names
+
+
+def check_district_targets(source: Path, output: Path | None, csv: Path | None = None,
+                           parquet: Path | None = None, inboxes: Iterable[Path] = (),
+                           returns: Path | None = None) -> None:
+    """Refuse (usage error, in Chinese) a district workbook or CSV/Parquet export that would land
+    inside an INBOX, on an annotated copy or one of xlsproc's own files, or on another target.
+    INBOXes and copies are those of `inboxes` and of the runs recorded in `source` (an OUTBOX,
+    its results.json, or a results store)."""
+    roots, taken = _protected(source)
+    roots += [Path(p).resolve() for p in inboxes]
+    targets: list[tuple[Path, str]] = []
+    if output is not None:
+        targets.append((output, "汇总工作簿"))
+    for folder, suffix, what in ((csv, ".csv", "CSV 导出"), (parquet, ".parquet", "Parquet 导出")):
+        if folder is not None:
+            targets += [(folder / f"{name}{suffix}", what) for name in EXPORT_TABLES]
+    if returns is not None:
+        targets.append((returns, "退回材料目录"))
+    seen: dict[str, Path] = {}
+    for target, what in targets:
+        where = target.resolve()
+        inbox = next((r for r in roots if where == r or r in where.parents), None)
+        if inbox is not None:
+            raise XlsprocError("usage", f"{what} {target} 位于收件目录 {inbox} 之内（或就是收件文件）："
+                               "xlsproc 从不写入收件目录，请另选位置。")
+        clash = taken.get(os.path.normcase(str(where)))
+        if clash is not None:
+            raise XlsprocError("usage", f"{what} {target} 会覆盖{clash}，请另选文件名或位置。")
+        if os.path.normcase(str(where)) in seen:
+            raise XlsprocError("usage", f"{what} {target} 与另一个输出同名，请另选文件名或位置。")
+        seen[os.path.normcase(str(where))] = target
+
+
+def _protected(source: Path) -> tuple[list[Path], dict[str, str]]:
+    """(INBOX roots, {normcased path: what it is}) of the runs behind `source`."""
+    outboxes, roots = [], []
+    source = Path(source)
+    if source.suffix.lower() in (".sqlite", ".db", ".sqlite3") and not source.is_dir():
+        db = source
+    else:
+        outboxes.append(source if source.is_dir() else source.parent)
+        db = outboxes[0] / "xlsproc.sqlite"
+    runs = _store_runs(db) if db.is_file() else []
+    roots += [Path(r["inbox"]) for r in runs if r.get("inbox")]
+    outboxes += [Path(r["outbox"]) for r in runs if r.get("outbox")]
+    taken = {os.path.normcase(str(source.resolve())): f"结果来源 {source}"}
+    for outbox in dict.fromkeys(o.resolve() for o in outboxes):
+        for name in OWN_FILES:
+            taken[os.path.normcase(str(outbox / name))] = f" xlsproc 自己的文件 {outbox / name}"
+        for rec in _manifest_files(outbox):
+            if rec.get("output"):
+                taken[os.path.normcase(str(outbox / rec["output"]))] = \
+                    f" {rec.get('rel')} 的批注副本 {outbox / rec['output']}"
+            path, rel = rec.get("path") or "", rec.get("rel") or ""
+            if path:
+                roots.append(Path(path))             # the input itself
+            if "/" in rel and path.endswith(rel):     # …and the INBOX folder above it
+                roots.append(Path(path[:len(path) - len(rel)]))
+    return [r.resolve() for r in dict.fromkeys(roots)], taken
+
+
+def _manifest_files(outbox: Path) -> list[dict]:
+    try:
+        data = json.loads((outbox / STATE / "manifest.json").read_text("utf-8"))
+        return [r for r in data.get("files", []) if isinstance(r, dict)]
+    except (OSError, ValueError, AttributeError):
+        return []
+
+
+def _store_runs(db: Path) -> list[dict]:
+    import sqlite3
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            return [json.loads(info) for (info,) in con.execute("SELECT info FROM runs")]
+        finally:
+            con.close()
+    except (sqlite3.Error, ValueError):
+        return []

@@ -19,6 +19,20 @@ def default_store(outbox: Path) -> Path:
     return Path(default_path(outbox))
 
 
+def _missing(db: Path) -> bool:
+    try:
+        return db.stat().st_size == 0
+    except OSError:
+        return True
+
+
+def _unstore(manifest: Manifest) -> None:
+    if manifest.records and any(r.stored for r in manifest.records.values()):
+        for record in manifest.records.values():
+            record.stored = False
+        manifest.save()
+
+
 class StoreRecorder:
     """This run's results into the results store as they come in. Each file's entry arrives
     from its worker already encoded (store.FileRow) and is added in a transaction every
@@ -35,15 +49,15 @@ class StoreRecorder:
         self.run: int | None = None
         self.error: Exception | None = None
         self.up_to_run = 0                     # the last run recorded before this one
-        if not self.db.is_file() and manifest.records:
-            # A store deleted (or never written): everything the manifest holds must go in.
-            # Said in the manifest before the store exists again, so that a run killed after
-            # its first store write still leaves the next run knowing.
-            for record in manifest.records.values():
-                record.stored = False
-            manifest.save()
+        if _missing(self.db):
+            # A store deleted, emptied (0 bytes) or never written: everything the manifest holds
+            # must go in. Said in the manifest before the store exists again, so that a run
+            # killed after its first store write still leaves the next run knowing.
+            _unstore(manifest)
         self._write(lambda store: {})                      # open (create, migrate) it now
         if self.store is not None:
+            if self.store.found_version == 0:              # a file without our tables
+                _unstore(manifest)
             self.up_to_run = self.store.last_run()
 
     def add(self, record: Record, row) -> None:
@@ -63,7 +77,7 @@ class StoreRecorder:
         import sqlite3
 
         from xlsproc.model import XlsprocError
-        from xlsproc.store import Store, StoreError
+        from xlsproc.store import Store, StoreError, is_damaged, store_error
         if self.error is not None:
             return False
         try:
@@ -73,6 +87,9 @@ class StoreRecorder:
         except XlsprocError as exc:
             self.error = exc
         except (sqlite3.Error, OSError) as exc:   # locked for 30 s, disk full, a bad --db …
+            if is_damaged(exc):
+                self.error = store_error(self.db, exc)
+                return False
             reason = os_reason(exc) if isinstance(exc, OSError) else str(exc)
             self.error = StoreError(f"结果库 {self.db} 无法写入（{reason}）。批注副本和 results.json "
                                     "已全部写好；请检查结果库的位置（--db），或关闭正在使用它的程序，"

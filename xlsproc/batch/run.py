@@ -28,7 +28,7 @@ from xlsproc.batch.manifest import *  # noqa: F401,F403  (the old names keep wor
 from xlsproc.batch.manifest import MANIFEST_FORMAT, Manifest, Plan, Record, forget_stale, make_plan, rules_hash
 from xlsproc.batch.outputs import *  # noqa: F401,F403
 from xlsproc.batch.outputs import (RESULTS, STATE, _entry_text, _prepare, check_paths, entry_key,
-                                   root_of, results_fingerprint, write_quarantine, write_results)
+                                   outbox_lock, root_of, results_fingerprint, write_quarantine, write_results)
 from xlsproc.batch.pool import WorkerPool
 from xlsproc.batch.recorder import *  # noqa: F401,F403
 from xlsproc.batch.recorder import StoreRecorder, default_store
@@ -112,6 +112,13 @@ def process(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *
     inbox, outbox = Path(inbox), Path(outbox)
     check_paths(inbox, outbox)
     rules = rules or load_rules()
+    with outbox_lock(outbox):          # a second run on this OUTBOX is refused, not interleaved
+        return _process(inbox, outbox, rules, started, jobs, force, timeout, progress, on_record,
+                        start_method, handler, pool, only, include_locks, db)
+
+
+def _process(inbox: Path, outbox: Path, rules: Rules, started: float, jobs, force, timeout,
+             progress, on_record, start_method, handler, pool, only, include_locks, db) -> Outcome:
     _prepare(outbox)
     header = {"format": MANIFEST_FORMAT, "xlsproc": __version__, "rules": rules_hash(rules)}
     manifest = Manifest.load(outbox, header)

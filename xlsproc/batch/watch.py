@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from xlsproc.batch.outputs import outbox_lock
 from xlsproc.batch.pool import WorkerPool
 from xlsproc.model import XlsprocError
 from xlsproc.batch.run import (CHUNK, DEFAULT_TIMEOUT, UNREADABLE, WORKER_MODULES, Outcome,
@@ -71,21 +72,23 @@ def watch(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *,
     check_paths(inbox, outbox)
     rules = rules or load_rules()
     stop = stop_event or threading.Event()
-    restore = _stop_on_ctrl_c(stop)
-    pool = WorkerPool(handler, None, jobs, timeout, start_method, chunk=CHUNK,
-                      preload=WORKER_MODULES)      # each run sets its context (process)
-    watcher = _Watcher(inbox, outbox, rules, pool, Settler(settle), timeout, on_record, on_batch)
-    try:
-        while not stop.is_set():
-            try:
-                watcher.cycle()
-            except XlsprocError as exc:
-                if exc.code != UNREADABLE:
-                    raise
-            stop.wait(poll)
-    finally:
-        pool.close()
-        restore()
+    with outbox_lock(outbox):                     # held for the whole session
+        restore = _stop_on_ctrl_c(stop)
+        pool = WorkerPool(handler, None, jobs, timeout, start_method, chunk=CHUNK,
+                          preload=WORKER_MODULES)  # each run sets its context (process)
+        watcher = _Watcher(inbox, outbox, rules, pool, Settler(settle), timeout, on_record,
+                           on_batch)
+        try:
+            while not stop.is_set():
+                try:
+                    watcher.cycle()
+                except XlsprocError as exc:
+                    if exc.code != UNREADABLE:
+                        raise
+                stop.wait(poll)
+        finally:
+            pool.close()
+            restore()
 
 
 def _stop_on_ctrl_c(stop: threading.Event) -> Callable[[], None]:

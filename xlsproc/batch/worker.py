@@ -3,6 +3,7 @@ The one worker context (`Context`) serves process and watch alike.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import importlib
 import os
@@ -11,10 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from xlsproc.batch.manifest import GROUP_SYNC, Record, make_record
-from xlsproc.batch.outputs import LOCKED, STATE, remove_output, write_entry
+from xlsproc.batch.outputs import (LOCKED, STATE, entry_problem, output_problem, remove_output,
+                                   write_entry)
 from xlsproc.batch.pool import CRASHED, FAILED, TIMEOUT
 from xlsproc.errors import detail as error_detail, file_error, os_file_error
-from xlsproc.fileio import sha256
+from xlsproc.fileio import NotRegularFile, read_regular, sha256
 from xlsproc.model import XlsprocError
 from xlsproc.read.grid import DEFAULT_MAX_BYTES, is_lock_file
 from xlsproc.rules import Rules
@@ -78,11 +80,12 @@ def work(chunk: list[Task] | None, ctx: Context,
         for name in WORKER_MODULES:                          # load once per worker
             importlib.import_module(name)
         return
+    _stderr_to_log(ctx.outbox)
     read: list[tuple[int, _Read]] = []
     kept = 0                                  # bytes held for the copies (KEPT_PER_CHUNK at most)
     for i, task in enumerate(chunk):
         yield ("begin", i)
-        event = _stage(i, lambda: _read_stage(task, ctx, before_file))
+        event = _stage(i, lambda: _read_stage(task, ctx, before_file), _refuser(task, ctx))
         if event[0] == "done" and isinstance(event[2], _Read):
             item = event[2]
             if item.data is not None:
@@ -99,32 +102,105 @@ def work(chunk: list[Task] | None, ctx: Context,
     scored = _score_all([r for _, r in read], ctx.rules, last_year_lookup(ctx.db, ctx.up_to_run))
     for (i, item), item_results in zip(read, scored):
         yield ("begin", i)
-        yield _stage(i, lambda: _write_stage(item, item_results, ctx))
+        yield _stage(i, lambda: _write_stage(item, item_results, ctx), _refuser(item.task, ctx))
 
 
-def _stage(i: int, step: Callable) -> tuple:
+WORKER_LOG = "worker.log"        # in OUTBOX/.xlsproc: what workers' libraries print
+_LOGGING: list[str] = []
+
+
+def _stderr_to_log(outbox: str) -> None:
+    """A worker's file descriptor 2 goes to OUTBOX/.xlsproc/worker.log: a Rust panic message and
+    backtrace (calamine) or a library's warning belongs to support, not on the officer's
+    terminal. Every file's outcome reaches the parent through the pipe all the same."""
+    if _LOGGING == [outbox]:
+        return
+    try:
+        fd = os.open(os.path.join(outbox, STATE, WORKER_LOG),
+                     os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    except OSError:
+        return
+    os.dup2(fd, 2)
+    os.close(fd)
+    _LOGGING[:] = [outbox]
+
+
+def _stage(i: int, step: Callable, refuse: Callable[[XlsprocError], Done] | None = None) -> tuple:
+    """("done", i, result), or ("failed", i, detail) for a bug of ours (internal-error). A failure
+    of the environment or of a hostile file (disk full, bad CRC, a reader panic) is no bug: it
+    becomes the file's error entry with its own code, through `refuse`."""
     try:
         return ("done", i, step())
     except Exception as exc:       # noqa: BLE001 — a bug costs this file only
-        return ("failed", i, f"{type(exc).__name__}: {str(exc)[:300]}")
+        failure = exc
+    except BaseException as exc:   # pyo3's PanicException (calamine) is a BaseException
+        if not _is_panic(exc):
+            raise
+        failure = exc
+    known = known_failure(failure)
+    if known is not None and refuse is not None:
+        try:
+            return ("done", i, refuse(known))
+        except Exception:          # noqa: BLE001 — e.g. the entry cannot be written either
+            pass
+    return ("failed", i, f"{type(failure).__name__}: {str(failure)[:300]}")
+
+
+def _is_panic(exc: BaseException) -> bool:
+    return type(exc).__name__ == "PanicException"
+
+
+def known_failure(exc: BaseException) -> XlsprocError | None:
+    """The Chinese error of a failure that is not a bug of ours, or None."""
+    import zipfile
+    import zlib
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return file_error("disk-full")
+    if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+        return file_error("output-name-conflict", reason="批注副本的路径超过系统允许的长度")
+    if isinstance(exc, (zipfile.BadZipFile, zlib.error, EOFError)) or "CRC" in str(exc):
+        return file_error("file-corrupt", detail="压缩数据损坏（校验失败），文件可能在传输中损坏")
+    if isinstance(exc, ValueError) and "zip64" in str(exc).lower():      # ooxml's refusal
+        return file_error("package-unsupported", what="ZIP64 格式，通常是成员过多或过大")
+    if _is_panic(exc):
+        return file_error("file-corrupt", detail="读取组件无法解析该文件的结构")
+    return None
+
+
+def _refuser(task: Task, ctx: Context) -> Callable[[XlsprocError], Done]:
+    def refuse(error: XlsprocError) -> Done:
+        _, out, _ = task
+        path = Path(ctx.root) / task[0]
+        return _save(task, _stat(path, None), _error_entry(path, error, None, ctx, out), ctx)
+    return refuse
 
 
 def _read_stage(task: Task, ctx: Context, before_file) -> Done | _Read | None:
     """Done when the file is finished here (lock file, refused, unreadable), None when it is
-    gone, else _Read."""
+    gone, else _Read. Only a regular file is opened, and read no further than the size limit."""
     from xlsproc.read.reader import read_workbook
     if before_file:
         before_file(task)
     rel, out, key = task
     path = Path(ctx.root) / rel
     try:
+        st = path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        return _save(task, None, _error_entry(path, os_file_error(exc), None, ctx, out), ctx)
+    refused = entry_problem(path, Path(ctx.root)) or output_problem(out)
+    if refused is not None:
+        return _save(task, _stat(path, st), _error_entry(path, refused, None, ctx, out), ctx)
+    try:
         st = path.stat()
         if is_lock_file(path):
             return _save(task, st, file_json(path, status="skipped", digest=sha256(path)), ctx)
         if st.st_size > ctx.max_bytes:
             return _save(task, st, _error_entry(path, _too_large(st.st_size, ctx), None, ctx, out), ctx)
-        with open(path, "rb") as fh:          # one read: hashed here, parsed from memory
-            data = fh.read()
+        data = read_regular(path, ctx.max_bytes)   # one read: hashed here, parsed from memory
+        if len(data) > ctx.max_bytes:              # grew since stat
+            return _save(task, st, _error_entry(path, _too_large(len(data), ctx), None, ctx, out), ctx)
         digest = hashlib.sha256(data).hexdigest()
         try:
             return _Read(task, path, st, digest, read_workbook(path, data=data),
@@ -133,8 +209,21 @@ def _read_stage(task: Task, ctx: Context, before_file) -> Done | _Read | None:
             return _save(task, st, _error_entry(path, exc, digest, ctx, out), ctx)
     except (FileNotFoundError, NotADirectoryError):
         return None
-    except PermissionError as exc:
-        return _save(task, path.stat(), _error_entry(path, os_file_error(exc), None, ctx, out), ctx)
+    except NotRegularFile as exc:                  # replaced by a FIFO meanwhile
+        error = file_error("file-not-regular", kind=exc.kind)
+        return _save(task, st, _error_entry(path, error, None, ctx, out), ctx)
+    except OSError as exc:
+        return _save(task, st, _error_entry(path, os_file_error(exc), None, ctx, out), ctx)
+
+
+def _stat(path: Path, lstat: os.stat_result | None) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except OSError:
+        try:
+            return lstat or path.lstat()
+        except OSError:
+            return None
 
 
 def _too_large(size: int, ctx: Context) -> XlsprocError:
@@ -226,7 +315,11 @@ def _write_copy(path: Path, out: str, results, ctx: Context, data: bytes | None)
     outbox = Path(ctx.outbox)
     staging = outbox / STATE / "tmp" / str(os.getpid())
     tmp = staging / ("copy" + Path(out).suffix)
-    annotate(path, tmp, results, ctx.rules.name, fsync=not GROUP_SYNC, atomic=False, data=data)
+    try:
+        annotate(path, tmp, results, ctx.rules.name, fsync=not GROUP_SYNC, atomic=False, data=data)
+    except OSError:                     # disk full …: no half copy left in staging
+        tmp.unlink(missing_ok=True)
+        raise
     final = outbox / out
     final.parent.mkdir(parents=True, exist_ok=True)
     try:

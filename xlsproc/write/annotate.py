@@ -18,6 +18,7 @@ from xlsproc.write import report
 from xlsproc.write.marks import FILLED_HEAD, FILLED_TITLE, REPORT_SHEET, REVIEW_SHEET
 from xlsproc.errors import SEVERITY_CN, SEVERITY_RANK
 from xlsproc.model import Cell, Flag, XlsprocError
+from xlsproc.fileio import shown
 from xlsproc.refs import cell_name
 from xlsproc.score.scoring import EvaluationResult, fmt, pct
 from xlsproc.ooxml.package import PartReader
@@ -200,7 +201,7 @@ def annotate(src: Path, dst: Path, results: list[EvaluationResult], profile: str
     private staging folder that the caller renames into place (a write that fails removes `dst`).
     `data`: the bytes of `src` as the caller read (and scored) them; `src` is not read again."""
     patches = [p for res in results for p in cell_patches(res)]
-    sheets = [review_sheet(src.name, results, profile), report_sheet(results)]
+    sheets = [review_sheet(shown(src.name), results, profile), report_sheet(results)]
     if not dst.parent.is_dir():     # (mkdir(exist_ok=True) would fail and catch an error per copy)
         dst.parent.mkdir(parents=True, exist_ok=True)
     package = _open_ooxml_package(src, data)
