@@ -10,6 +10,7 @@ bodies are cut off at the batch's size limit; responses forbid framing and forei
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import io
 import secrets
@@ -21,6 +22,7 @@ import jinja2
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -92,17 +94,26 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
         if not cookie or not isinstance(sent, str) or not hmac.compare_digest(cookie, sent):
             raise Refusal("csrf")
 
-    def bureau_token(request: Request) -> str | None:
-        auth = request.headers.get("authorization", "")
-        if auth.lower().startswith("bearer "):
-            return auth[7:].strip()
-        return request.cookies.get(TOKEN_COOKIE)
+    session = hashlib.sha256(f"xlsproc-bureau\0{token}".encode()).hexdigest()
+
+    def right_token(sent: str) -> bool:
+        return hmac.compare_digest(sent.encode(), token.encode())
+
+    def logged_in(response: Response) -> Response:
+        """The browser keeps a value derived from the token (HttpOnly, this site only)."""
+        response.set_cookie(TOKEN_COOKIE, session, httponly=True, samesite="strict")
+        return response
 
     def require_token(request: Request) -> None:
-        sent = bureau_token(request)
-        if not sent:
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            if not right_token(auth[7:].strip()):
+                raise Refusal("token-wrong")
+            return
+        cookie = request.cookies.get(TOKEN_COOKIE)
+        if not cookie:
             raise Refusal("token-required")
-        if not hmac.compare_digest(sent.encode(), token.encode()):
+        if not hmac.compare_digest(cookie.encode(), session.encode()):
             raise Refusal("token-wrong")
 
     async def read_form(request: Request, max_files: int):
@@ -113,8 +124,8 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
             return await request.form(max_files=max_files, max_fields=20)
         except BodyTooLarge:
             raise Refusal("too-large", limit=f"{service.max_bytes / 1024 / 1024:.0f} MiB") from None
-        except MultiPartException as exc:
-            if "files" in str(exc).lower():
+        except (MultiPartException, HTTPException) as exc:    # Starlette wraps the former
+            if "files" in str(getattr(exc, "detail", exc)).lower():
                 raise Refusal("too-many-files", limit=max_files) from None
             raise Refusal("no-file") from None
 
@@ -175,13 +186,11 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
 
     async def bureau(request: Request) -> Response:
         if "token" in request.query_params:              # the link printed at start
-            sent = request.query_params["token"]
-            if not hmac.compare_digest(sent.encode(), token.encode()):
+            if not right_token(request.query_params["token"]):
                 raise Refusal("token-wrong")
-            response = RedirectResponse("/bureau", 303)
-            response.set_cookie(TOKEN_COOKIE, sent, httponly=True, samesite="strict")
-            return response
+            return logged_in(RedirectResponse("/bureau", 303))
         require_token(request)
+        await up_to_date()
         return page(request, "bureau.html", status=service.status(),
                     has_roster=bool(service.roster),
                     recent=[upload_view(job, service) for job in list(service.recent)[:50]],
@@ -193,20 +202,28 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
         form = await read_form(request, 0)
         check_csrf(request, form)
         sent = form.get("token")
-        if not isinstance(sent, str) or not hmac.compare_digest(sent.strip().encode(), token.encode()):
+        if not isinstance(sent, str) or not right_token(sent.strip()):
             raise Refusal("token-wrong")
-        response = RedirectResponse("/bureau", 303)
-        response.set_cookie(TOKEN_COOKIE, sent.strip(), httponly=True, samesite="strict")
-        return response
+        return logged_in(RedirectResponse("/bureau", 303))
+
+    async def up_to_date() -> None:
+        """Wait (a little) until the district's outputs include every upload answered so far."""
+        answered = service.answered
+        for _ in range(600):
+            if service.caught_up(answered):
+                return
+            await asyncio.sleep(0.1)
 
     async def district(request: Request) -> Response:
         require_token(request)
+        await up_to_date()
         if not service.district_path.is_file():
             raise Refusal("not-yet", what="全区汇总工作簿")
         return attachment(service.district_path, service.district_path.name)
 
     async def pack(request: Request) -> Response:
         require_token(request)
+        await up_to_date()
         unit = request.path_params["unit"]
         if unit not in service.pack_units():
             raise Refusal("not-found")

@@ -97,6 +97,8 @@ class Service:
         self.recent: deque[Upload] = deque(maxlen=RECENT)
         self.by_id: dict[str, Upload] = {}
         self.runs = 0
+        self.answered = 0           # batches whose uploads have their answers
+        self.refreshed = 0          # …and whose district workbook and packs are rebuilt
         self._queue: list[Upload] = []
         self._cv = threading.Condition()
         self._names = threading.Lock()
@@ -197,13 +199,17 @@ class Service:
                 if not job.future.done():
                     job.future.set_exception(exc)
             return
+        batch = self.answered + 1
         for job in jobs:
             self.recent.appendleft(job)
             self.by_id[job.id] = job
+        self.answered = batch
+        for job in jobs:
             job.future.set_result(job)
         while len(self.by_id) > 4 * RECENT:           # downloads of long-gone uploads expire
             self.by_id.pop(next(iter(self.by_id)))
         self._refresh_district()
+        self.refreshed = batch
 
     def _run(self) -> Outcome:
         kwargs = {"docx": True} if "docx" in inspect.signature(process).parameters else {}
@@ -305,6 +311,10 @@ class Service:
 
     def status(self) -> RosterStatus:
         return roster_status(self.roster, self.entries)
+
+    def caught_up(self, answered: int) -> bool:
+        """The district's outputs include every upload answered before `answered` was read."""
+        return self.refreshed >= answered or self._thread is None or not self._thread.is_alive()
 
     def pack_units(self) -> list[str]:
         if not self.packs_path.is_dir():
