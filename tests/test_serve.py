@@ -339,3 +339,11 @@ def test_roster_from_csv_and_status_by_budget_code(tmp_path):
     assert [s.unit for s in status.submitted] == ["某区民政局"]
     assert [u.name for u in status.missing] == ["某区教育局"]
     assert [s.unit for s in status.with_errors] == ["某区民政局"]
+
+
+def test_a_unit_chosen_unlike_the_tables_own_is_pointed_out(served):
+    client, _ = served
+    page = form_upload(client, [SEED], "选错的单位")
+    assert "表中填写的单位是“共青团武汉市洪山区委员会”，与所选单位“选错的单位”不一致" in page.text
+    page = form_upload(client, [SEED], SEED_UNIT)
+    assert "与所选单位" not in page.text

@@ -41,7 +41,7 @@ FORM_OVERHEAD = 1 << 20        # multipart headers and the small fields, beyond 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                                "script-src 'self'; form-action 'self'; frame-ancestors 'none'",
 }
@@ -80,14 +80,17 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
         return JSONResponse({"error": {"code": refusal.code, "message": refusal.message}},
                             refusal.status, headers=headers)
 
-    def same_site(request: Request) -> None:
-        """A POST must come from this server's own pages (or from a script: no Origin)."""
+    def same_site(request: Request, token_checked: bool) -> None:
+        """A POST must come from this server's own pages (or from a script: no Origin). A form
+        also carries its token: there an opaque origin ('null', sent by some browsers under
+        strict referrer settings) is let through, the token decides."""
         origin = request.headers.get("origin")
-        if request.headers.get("sec-fetch-site") == "cross-site" or (
-                origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host")):
+        if request.headers.get("sec-fetch-site") == "cross-site":
             raise Refusal("cross-site", origin=origin or "其他网站")
-        if origin == "null":
+        if origin == "null" and not token_checked:
             raise Refusal("cross-site", origin="null")
+        if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+            raise Refusal("cross-site", origin=origin)
 
     def check_csrf(request: Request, form) -> None:
         cookie, sent = request.cookies.get(CSRF_COOKIE), form.get("csrf")
@@ -160,7 +163,7 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
         return page(request, "department.html", results=None)
 
     async def upload(request: Request) -> Response:
-        same_site(request)
+        same_site(request, token_checked=True)
         form = await read_form(request, MAX_FILES)
         check_csrf(request, form)
         unit = clean_unit(form.get("unit") if isinstance(form.get("unit"), str) else None)
@@ -198,7 +201,7 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
                     district_error=service.district_error, entries=len(service.entries))
 
     async def login(request: Request) -> Response:
-        same_site(request)
+        same_site(request, token_checked=True)
         form = await read_form(request, 0)
         check_csrf(request, form)
         sent = form.get("token")
@@ -234,7 +237,7 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
     # --- the API -------------------------------------------------------------------------------
 
     async def api_upload(request: Request) -> Response:
-        same_site(request)
+        same_site(request, token_checked=False)
         form = await read_form(request, 1)
         raw = form.get("unit")
         unit = clean_unit(raw) if isinstance(raw, str) and raw.strip() else None
@@ -271,6 +274,7 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
 
     routes = [
         Route("/", guarded(home)),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/upload", guarded(upload), methods=["POST"]),
         Route("/files/{id}/{what:str}", guarded(download)),
         Route("/bureau", guarded(bureau)),

@@ -52,9 +52,11 @@ def write_return_packs(entries, outbox: str | Path, dest: str | Path) -> dict[st
 
 
 def _unit_of(entry: dict, ev: dict) -> str:
+    """The unit the table names (as the roster status and consolidation count it), else the
+    folder it was uploaded into."""
     rel = entry.get("relpath") or ""
     folder = rel.split("/")[0] if "/" in rel else ""
-    name = unit_name(folder or ev.get("unit") or "") or "未注明单位"
+    name = unit_name(ev.get("unit") or folder or "") or "未注明单位"
     return name.replace("/", "／").lstrip(".") or "未注明单位"
 
 

@@ -57,4 +57,12 @@ def upload_view(job, service) -> dict:
         "copy": bool(job.output and (service.outbox / job.output).is_file()),
         "docx": docx is not None,
         "replaced": job.replaced, "replaced_by": job.replaced_by,
+        "other_units": _other_units(job.unit, entry) if ok else [],
     }
+
+
+def _other_units(chosen: str | None, entry: dict) -> list[str]:
+    """Units the tables name that are not the unit chosen on the page (budget codes aside)."""
+    from xlsproc.score.history import unit_key, unit_name
+    named = {unit_name(ev["unit"]) for ev in entry.get("evaluations") or [] if ev.get("unit")}
+    return sorted(u for u in named if chosen and unit_key(u) != unit_key(chosen))
