@@ -347,3 +347,13 @@ def test_a_unit_chosen_unlike_the_tables_own_is_pointed_out(served):
     assert "表中填写的单位是“共青团武汉市洪山区委员会”，与所选单位“选错的单位”不一致" in page.text
     page = form_upload(client, [SEED], SEED_UNIT)
     assert "与所选单位" not in page.text
+
+
+def test_serve_command_help_is_chinese():
+    from typer.testing import CliRunner
+
+    from xlsproc.cli import app
+    result = CliRunner().invoke(app, ["serve", "--help"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0
+    for text in ("网页服务", "--roster", "--host", "--token", "默认仅本机", "绩效科"):
+        assert text in result.output
