@@ -19,7 +19,6 @@ from builders import Layout, build, standard_table  # noqa: E402
 from conftest import digest_tree  # noqa: E402
 from serve_helpers import SAMPLES, SEED, SEED_UNIT, TOKEN, write_roster  # noqa: E402
 from xlsproc.serve.app import create_app  # noqa: E402
-from xlsproc.serve.roster import load_roster, roster_status  # noqa: E402
 from xlsproc.serve.service import Service  # noqa: E402
 
 MISSING_UNIT = "武汉市洪山区未报送局"
@@ -326,19 +325,6 @@ def test_pages_are_chinese_self_contained_and_guarded(served):
     missing = client.get("/没有这个页面")
     assert missing.status_code == 404 and "找不到" in missing.text
     assert client.get("/files/nonexistent/copy").status_code == 404
-
-
-def test_roster_from_csv_and_status_by_budget_code(tmp_path):
-    path = tmp_path / "名单.csv"
-    path.write_bytes("单位名称,联系人\n219001-某区民政局,张三\n某区教育局,\n".encode("gb18030"))
-    roster = load_roster(path)
-    assert [u.name for u in roster] == ["某区民政局", "某区教育局"] and roster[0].contact == "张三"
-    entries = [{"status": "ok", "relpath": "x/a.xlsx", "file": "a.xlsx",
-                "evaluations": [{"unit": "某区民政局", "flag_counts": {"error": 1}}]}]
-    status = roster_status(roster, entries)
-    assert [s.unit for s in status.submitted] == ["某区民政局"]
-    assert [u.name for u in status.missing] == ["某区教育局"]
-    assert [s.unit for s in status.with_errors] == ["某区民政局"]
 
 
 def test_a_unit_chosen_unlike_the_tables_own_is_pointed_out(served):

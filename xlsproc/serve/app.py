@@ -197,7 +197,7 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
         return page(request, "bureau.html", status=service.status(),
                     has_roster=bool(service.roster),
                     recent=[upload_view(job, service) for job in list(service.recent)[:50]],
-                    packs=service.pack_units(), district=service.district_path.is_file(),
+                    packs=service.packs, district=service.district_path.is_file(),
                     district_error=service.district_error, entries=len(service.entries))
 
     async def login(request: Request) -> Response:
@@ -228,9 +228,10 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
         require_token(request)
         await up_to_date()
         unit = request.path_params["unit"]
-        if unit not in service.pack_units():
+        folder = service.packs.get(unit)
+        if folder is None or not (service.packs_path / folder).is_dir():
             raise Refusal("not-found")
-        data = await run_in_threadpool(zip_folder, service.packs_path / unit)
+        data = await run_in_threadpool(zip_folder, service.packs_path / folder)
         return Response(data, media_type="application/zip",
                         headers=disposition(f"{unit}_退回修改.zip"))
 
@@ -255,7 +256,7 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
         return JSONResponse({
             "roster": len(service.roster),
             "submitted": [vars(s) for s in st.submitted],
-            "missing": [u.name for u in st.missing],
+            "missing": [u.unit for u in st.missing],
             "with_errors": [vars(s) for s in st.with_errors],
             "unlisted": [vars(s) for s in st.unlisted],
             "files": len(service.entries),

@@ -37,8 +37,8 @@ from xlsproc.read.grid import DEFAULT_MAX_BYTES
 from xlsproc.rules import Rules, load_rules
 from xlsproc.score.history import text_key, unit_name
 from xlsproc.serve.names import Refusal, clean_unit
-from xlsproc.serve.returns import write_return_packs        # → xlsproc.district.returns
-from xlsproc.serve.roster import RosterStatus, load_roster, roster_status   # → xlsproc.district.roster
+from xlsproc.district.returns import write_return_packs
+from xlsproc.district.roster import RosterStatus, load_roster, roster_status
 
 STAGING = ".xlsproc-upload"
 NO_UNIT = "未注明单位"
@@ -94,6 +94,7 @@ class Service:
         self.packs_path = self.outbox / PACKS
         self.entries: list[dict] = []           # results.json as of the last run
         self.district_error: str | None = None
+        self.packs: dict[str, str] = {}        # unit → its return pack's folder below PACKS
         self.recent: deque[Upload] = deque(maxlen=RECENT)
         self.by_id: dict[str, Upload] = {}
         self.runs = 0
@@ -220,7 +221,7 @@ class Service:
 
     def _process_uploads(self, jobs: list[Upload]) -> None:
         outcome = self._run()
-        records = {r["rel"]: r for r in outcome.records}
+        records = {r.rel: r for r in outcome.records}
         changed = False
         for i, job in enumerate(jobs):
             rec = records.get(job.rel)
@@ -234,7 +235,7 @@ class Service:
             changed |= self._replace_earlier(job, jobs, i, outcome)
         if changed:
             outcome = self._run()
-            records = {r["rel"]: r for r in outcome.records}
+            records = {r.rel: r for r in outcome.records}
             for job in jobs:
                 if job.rel in records and job.entry and job.entry["status"] == "ok":
                     job.entry = outcome.entry(records[job.rel])
@@ -271,8 +272,8 @@ class Service:
         spare = {j.rel for j in jobs[i:]}
         gone = False
         for rec in outcome.records:
-            rel = rec["rel"]
-            if not rel.startswith(folder) or rel in spare or rec["status"] != "ok":
+            rel = rec.rel
+            if not rel.startswith(folder) or rel in spare or rec.status != "ok":
                 continue
             theirs = table_keys(outcome.entry(rec))
             if theirs and theirs <= keys:
@@ -299,10 +300,13 @@ class Service:
         try:
             with outbox_lock(self.outbox):
                 if ok:
-                    consolidate(self.outbox, self.district_path, rules=self.rules)
+                    consolidate(self.outbox, self.district_path, rules=self.rules,
+                                roster=self.roster or None)
                 else:
                     self.district_path.unlink(missing_ok=True)
-                write_return_packs(self.entries, self.outbox, self.packs_path)
+                packs = write_return_packs(self.outbox if ok else [], self.packs_path,
+                                           roster=self.roster)
+            self.packs = {p.unit: p.folder.name for p in packs if p.folder is not None}
             self.district_error = None
         except (XlsprocError, OSError) as exc:
             self.district_error = getattr(exc, "message", None) or str(exc)
@@ -315,11 +319,6 @@ class Service:
     def caught_up(self, answered: int) -> bool:
         """The district's outputs include every upload answered before `answered` was read."""
         return self.refreshed >= answered or self._thread is None or not self._thread.is_alive()
-
-    def pack_units(self) -> list[str]:
-        if not self.packs_path.is_dir():
-            return []
-        return sorted(p.name for p in self.packs_path.iterdir() if p.is_dir())
 
     def docx_for(self, output: str | None) -> Path | None:
         """The Word 自评报告 the batch wrote next to a copy (process --docx), if it did."""
