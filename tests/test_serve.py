@@ -343,3 +343,28 @@ def test_serve_command_help_is_chinese():
     assert result.exit_code == 0
     for text in ("网页服务", "--roster", "--host", "--token", "默认仅本机", "绩效科"):
         assert text in result.output
+
+
+def test_the_word_report_is_offered_when_the_batch_wrote_one(served):
+    client, service = served
+    page = form_upload(client, [SEED], "报告测试单位")
+    assert "下载自评报告（Word）" not in page.text
+    job_id = re.search(r'href="/files/([^/"]+)/copy"', page.text).group(1)
+    assert client.get(f"/files/{job_id}/report").status_code == 404
+    output = service.by_id[job_id].output
+    docx = (service.outbox / output).with_name(Path(output).stem + "_自评报告.docx")
+    docx.write_bytes(b"PK\x03\x04 stand-in for process --docx")   # as wt-report's batch writes it
+    got = client.get(f"/files/{job_id}/report")
+    assert got.status_code == 200 and got.content.startswith(b"PK")
+    from xlsproc.serve.views import upload_view
+    assert upload_view(service.by_id[job_id], service)["docx"] is True
+
+
+def test_uploads_after_the_server_stopped_are_refused_not_left_waiting(tmp_path):
+    service = Service(tmp_path / "in", tmp_path / "out", jobs=1)
+    with TestClient(create_app(service, TOKEN)) as client:
+        assert upload(client, SEED, "停止测试").status_code == 200
+        service.stop()
+        got = upload(client, SEED, "停止测试", name="第二份.xlsx")
+        assert got.status_code == 503 and "稍后重新提交" in got.json()["error"]["message"]
+    assert sorted(p.name for p in (tmp_path / "in" / "停止测试").iterdir()) == [SEED.name]

@@ -20,6 +20,19 @@ def new_token() -> str:
     return secrets.token_urlsafe(18)
 
 
+def lan_address() -> str | None:
+    """This machine's address on the office network (what departments type), if it has one.
+    A UDP socket 'connected' to a private address sends nothing; it only picks the interface."""
+    import socket
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("10.255.255.255", 1))
+            address = s.getsockname()[0]
+    except OSError:
+        return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
+
+
 def serve(inbox: str | Path, outbox: str | Path, *, roster: str | Path | None = None,
           host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, token: str | None = None,
           rules=None, jobs: int | None = None, timeout: float | None = None,
@@ -35,7 +48,10 @@ def serve(inbox: str | Path, outbox: str | Path, *, roster: str | Path | None = 
     token = token or new_token()
     app = create_app(service, token)
     if announce:
-        shown = f"[{host}]" if ":" in host else host
+        shown = host
+        if host in ("0.0.0.0", "::"):
+            shown = lan_address() or host
+        shown = f"[{shown}]" if ":" in shown else shown
         announce(f"http://{shown}:{port}/", token)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
                 server_header=False, timeout_graceful_shutdown=10)

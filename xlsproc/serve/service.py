@@ -122,15 +122,13 @@ class Service:
             self._cv.notify_all()
         if self._thread:
             self._thread.join()
-        for job in self._queue:
-            job.future.set_exception(Refusal("busy"))
 
     # --- receiving ----------------------------------------------------------------------------
 
     def receive(self, name: str, unit: str | None, source: BinaryIO) -> Upload:
         """Copy an uploaded file into INBOX (atomically, under a name no file has) and queue it.
         `name` and `unit` have been cleaned (names.clean_filename / clean_unit)."""
-        if self._stopping:
+        if self._stopping or self._thread is None or not self._thread.is_alive():
             raise Refusal("busy")
         tmp = self.inbox / STAGING / f"{secrets.token_hex(8)}.part"
         try:
@@ -173,10 +171,10 @@ class Service:
     # --- the processor thread -----------------------------------------------------------------
 
     def _loop(self) -> None:
-        self._pool = WorkerPool(work, Context(str(self.inbox), str(self.outbox), self.rules),
-                                self.jobs, self.timeout, self.start_method, chunk=CHUNK,
-                                preload=WORKER_MODULES)
         try:
+            self._pool = WorkerPool(work, Context(str(self.inbox), str(self.outbox), self.rules),
+                                    self.jobs, self.timeout, self.start_method, chunk=CHUNK,
+                                    preload=WORKER_MODULES)
             self._batch([])                     # what INBOX already holds
             self.ready.set()
             while True:
@@ -188,8 +186,14 @@ class Service:
                     return
                 self._batch(jobs)
         finally:
+            with self._cv:                      # nobody waits for an answer that cannot come
+                self._stopping = True
+                left, self._queue = self._queue, []
+            for job in left:
+                job.future.set_exception(Refusal("busy"))
             self.ready.set()
-            self._pool.close()
+            if self._pool is not None:
+                self._pool.close()
 
     def _batch(self, jobs: list[Upload]) -> None:
         try:
