@@ -368,3 +368,17 @@ def test_uploads_after_the_server_stopped_are_refused_not_left_waiting(tmp_path)
         got = upload(client, SEED, "停止测试", name="第二份.xlsx")
         assert got.status_code == 503 and "稍后重新提交" in got.json()["error"]["message"]
     assert sorted(p.name for p in (tmp_path / "in" / "停止测试").iterdir()) == [SEED.name]
+
+
+def test_a_second_server_on_the_same_outbox_is_refused(tmp_path):
+    from xlsproc.model import XlsprocError
+    first = Service(tmp_path / "in", tmp_path / "out", jobs=1)
+    second = Service(tmp_path / "in2", tmp_path / "out", jobs=1)
+    first.start()
+    try:
+        with pytest.raises(XlsprocError, match="正由另一个 xlsproc serve 使用"):
+            second.start()
+    finally:
+        first.stop()
+    second.start()                                   # free again once the first has stopped
+    second.stop()

@@ -45,6 +45,7 @@ def serve(inbox: str | Path, outbox: str | Path, *, roster: str | Path | None = 
     from xlsproc.serve.service import Service
     service = Service(inbox, outbox, rules, roster=roster, jobs=jobs,
                       timeout=timeout or DEFAULT_TIMEOUT)
+    service.claim()                 # before the banner: a second server on OUTBOX stops here
     token = token or new_token()
     app = create_app(service, token)
     if announce:

@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from xlsproc.batch.pool import WorkerPool
-from xlsproc.batch.run import (CHUNK, DEFAULT_TIMEOUT, WORKER_MODULES, Context, Outcome, check_paths,
-                               process, work)
+from xlsproc.batch.run import (CHUNK, DEFAULT_TIMEOUT, WORKER_MODULES, Outcome, check_paths, process,
+                               work)
 from xlsproc.model import XlsprocError
 from xlsproc.read.grid import DEFAULT_MAX_BYTES
 from xlsproc.rules import Rules, load_rules
@@ -72,9 +72,42 @@ _LOCK = threading.Lock()
 @contextmanager
 def outbox_lock(outbox: Path):
     """One batch run on OUTBOX at a time. Stand-in for the batch's own OUTBOX lock (issue 14:
-    wt-batch adds one across processes); until it lands, runs are serialised in this server."""
+    wt-batch adds one across processes); until it lands, runs are serialised in this server
+    (and a second server on the same OUTBOX is refused: Service.start)."""
     with _LOCK:
         yield
+
+
+class OutboxClaim:
+    """An advisory lock on OUTBOX/.xlsproc/serve.lock held while a server runs (POSIX)."""
+
+    def __init__(self, outbox: Path):
+        self.path = outbox / ".xlsproc" / "serve.lock"
+        self.fh = None
+
+    def acquire(self) -> None:
+        try:
+            import fcntl
+        except ImportError:                     # Windows: one server per OUTBOX by convention
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fh = open(self.path, "a+")
+        try:
+            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.fh.close()
+            self.fh = None
+            raise XlsprocError("usage", f"输出目录 {self.path.parent.parent} 正由另一个 xlsproc serve 使用："
+                                        "同一个输出目录只能运行一个网页服务，请另选输出目录（-o）或先停止那一个。")
+        self.fh.seek(0)
+        self.fh.truncate()
+        self.fh.write(str(os.getpid()))
+        self.fh.flush()
+
+    def release(self) -> None:
+        if self.fh is not None:
+            self.fh.close()                     # closing drops the lock
+            self.fh = None
 
 
 class Service:
@@ -107,10 +140,17 @@ class Service:
         self._thread: threading.Thread | None = None
         self._pool: WorkerPool | None = None
         self.ready = threading.Event()
+        self._claim = OutboxClaim(self.outbox)
 
     # --- life ---------------------------------------------------------------------------------
 
+    def claim(self) -> None:
+        """Take OUTBOX for this server (XlsprocError if another server has it)."""
+        if self._claim.fh is None:
+            self._claim.acquire()
+
     def start(self) -> None:
+        self.claim()
         shutil.rmtree(self.inbox / STAGING, ignore_errors=True)    # a killed server's leftovers
         (self.inbox / STAGING).mkdir()
         self._thread = threading.Thread(target=self._loop, name="xlsproc-serve", daemon=True)
@@ -122,6 +162,7 @@ class Service:
             self._cv.notify_all()
         if self._thread:
             self._thread.join()
+        self._claim.release()
 
     # --- receiving ----------------------------------------------------------------------------
 
@@ -172,9 +213,8 @@ class Service:
 
     def _loop(self) -> None:
         try:
-            self._pool = WorkerPool(work, Context(str(self.inbox), str(self.outbox), self.rules),
-                                    self.jobs, self.timeout, self.start_method, chunk=CHUNK,
-                                    preload=WORKER_MODULES)
+            self._pool = WorkerPool(work, None, self.jobs, self.timeout, self.start_method,
+                                    chunk=CHUNK, preload=WORKER_MODULES)   # each run sets its context
             self._batch([])                     # what INBOX already holds
             self.ready.set()
             while True:
