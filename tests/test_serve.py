@@ -382,3 +382,16 @@ def test_a_second_server_on_the_same_outbox_is_refused(tmp_path):
         first.stop()
     second.start()                                   # free again once the first has stopped
     second.stop()
+
+
+def test_text_from_a_workbook_is_shown_as_text_never_as_markup(served, tmp_path):
+    client, service = served
+    hostile = '<script>alert("x")</script>街道'
+    path = build(standard_table(unit=hostile, name='<img src=x onerror=alert(1)>项目'), Layout(),
+                 tmp_path / "标记.xlsx")
+    page = form_upload(client, [path], "标记测试单位")
+    assert page.status_code == 200
+    assert "<script>alert" not in page.text and "<img src=x" not in page.text
+    assert "&lt;script&gt;alert" in page.text and "&lt;img src=x" in page.text
+    stored = service.inbox / "标记测试单位" / "标记.xlsx"
+    assert stored.stat().st_mode & 0o777 == 0o644                # never executable
