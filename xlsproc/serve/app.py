@@ -62,7 +62,8 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
 
     def page(request: Request, name: str, code: int = 200, **context) -> Response:
         csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-        context.update(csrf=csrf, roster=[u.name for u in service.roster])
+        context.update(csrf=csrf, roster=[u.name for u in service.roster],
+                       limit=f"{service.max_bytes / 1024 / 1024:.0f} MiB")
         response = templates.TemplateResponse(request, name, context, status_code=code)
         if request.cookies.get(CSRF_COOKIE) != csrf:
             response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict")
