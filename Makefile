@@ -12,11 +12,11 @@ $(BIN)/python:
 # An editable install leaves xlsproc's own modules uncompiled (and PYTHONDONTWRITEBYTECODE may
 # keep Python from caching them): compile them as a regular install would, once.
 install: $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[web]'
 	$(BIN)/python -m compileall -q xlsproc
 
 install-test: $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,web]'
 	$(BIN)/python -m compileall -q xlsproc
 
 demo: install

@@ -356,6 +356,61 @@ def watch(
     raise typer.Exit(0)
 
 
+@app.command(cls=ChineseCommand)
+def serve(
+    inbox: Annotated[Path, typer.Argument(help="收件目录：上传的工作簿存入其中的“单位名称”子目录。",
+                                          show_default=False)],
+    outbox: Annotated[Path, typer.Option("-o", "--output", help="输出目录：批注副本、results.json、全区汇总。",
+                                         show_default=False)],
+    roster: Annotated[Optional[Path], typer.Option(
+        "--roster", help="应报单位名单（.xlsx 或 .csv，含“单位名称”列）。", show_default=False)] = None,
+    host: Annotated[str, typer.Option(
+        "--host", help="监听地址（默认仅本机；局域网用 0.0.0.0）。")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="端口。")] = 8000,
+    token: Annotated[Optional[str], typer.Option(
+        "--token", help="绩效科访问口令（默认随机生成）。", show_default=False)] = None,
+    rules: RulesOption = None,
+    jobs: JobsOption = None,
+    timeout: TimeoutOption = 120.0,
+) -> None:
+    """网页服务：部门在浏览器中上传自评表、立即看到结果；绩效科查看报送情况。
+
+    部门选择本单位、拖入工作簿，立即看到执行率、得分、等级和问题，下载批注副本；绩效科（凭口令）
+    查看谁已报送、谁未报送、谁有错误，下载全区汇总工作簿和各单位的退回包。
+
+    部门页面：http://地址:端口/ ；绩效科页面：http://地址:端口/bureau（需访问口令）。
+    上传的文件存入 收件目录/单位名称/，经与 process 相同的流程处理，结果写入输出目录。
+
+    示例：xlsproc serve 收件箱 -o 审核结果 --roster 应报单位.xlsx --host 0.0.0.0
+    """
+    from xlsproc.model import XlsprocError
+    try:
+        from xlsproc.serve import serve as run_serve
+        import jinja2, python_multipart, starlette, uvicorn  # noqa: F401,E401
+    except ImportError as exc:
+        err.print(f"[bold red]错误：[/]网页服务需要的组件未安装（{exc.name}）：请运行 "
+                  "pip install 'xlsproc[web]'（或在源码目录运行 make demo）后重试。")
+        raise typer.Exit(2)
+
+    def announce(url: str, secret: str) -> None:
+        out.print(f"xlsproc 网页服务已启动：{url}（部门上传页面）")
+        out.print(f"绩效科页面：{url}bureau    访问口令：{secret}")
+        out.print("（口令只显示这一次；也可用 --token 指定。按 Ctrl-C 停止服务。）")
+        if host == "127.0.0.1":
+            out.print("目前只有本机能访问；要让局域网内各部门访问，请加 --host 0.0.0.0（或本机局域网 IP）。")
+
+    try:
+        run_serve(inbox, outbox, roster=roster, host=host, port=port, token=token,
+                  rules=_load_rules(rules), jobs=jobs, timeout=timeout, announce=announce)
+    except XlsprocError as exc:
+        err.print(f"[bold red]错误：[/]{exc.message}")
+        raise typer.Exit(2)
+    except OSError as exc:
+        err.print(f"[bold red]错误：[/]无法启动网页服务（{exc.strerror or exc}）：端口 {port} 可能已被占用，请换一个端口（--port）。")
+        raise typer.Exit(2)
+    raise typer.Exit(0)
+
+
 def _progress_bar(quiet: bool):
     """A context yielding progress(done, total) for a rich bar on stderr, or None."""
     if quiet or not err.is_terminal:
