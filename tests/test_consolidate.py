@@ -64,6 +64,11 @@ def data_rows(ws) -> list[dict]:
     return rows
 
 
+def unit_rows(ws) -> list[dict]:
+    """汇总's unit rows (the lines under a unit linking its other files are left out)."""
+    return [r for r in data_rows(ws) if r["自评表数"].value is not None]
+
+
 def values(row: dict) -> dict:
     return {k: c.value for k, c in row.items()}
 
@@ -96,7 +101,7 @@ def test_summary_one_row_per_unit_with_its_figures(processed, district):
     units = defaultdict(list)
     for _, ev in evaluations(results):
         units[(unit_name(ev["unit"]), ev["year"])].append(ev)
-    rows = [values(r) for r in data_rows(wb[SUMMARY])]
+    rows = [values(r) for r in unit_rows(wb[SUMMARY])]
     assert {(r["单位"], r["年度"]) for r in rows} == set(units)
     for row in rows:
         _check_unit(row, units[(row["单位"], row["年度"])])
@@ -132,9 +137,9 @@ def _check_unit(row: dict, tables: list[dict]) -> None:
 def test_summary_district_total(district):
     _, _, wb = district
     ws = wb[SUMMARY]
-    units = [values(r) for r in data_rows(ws)]
+    units = [values(r) for r in unit_rows(ws)]
     totals = [values(dict(zip([c.value for c in ws[HEAD_ROW]], cells)))
-              for cells in ws.iter_rows(min_row=HEAD_ROW + len(units) + 2)
+              for cells in ws.iter_rows(min_row=HEAD_ROW + len(data_rows(ws)) + 2)
               if str(cells[0].value or "").startswith("全区合计")]
     assert {t["年度"] for t in totals} == {u["年度"] for u in units}
     for total in totals:
@@ -183,14 +188,17 @@ def test_indicator_rows_equal_results(processed, district):
 
 def _check_indicator(row: dict, ind: dict, ev: dict) -> None:
     assert row["项目"] == (ev["project"] if ev["kind"] == "project" else "（部门整体）")
-    for head, key in (("一级指标", "level1"), ("二级指标", "level2"), ("三级指标", "name"),
-                      ("年度指标值", "target"), ("实际完成值", "actual")):
+    for head, key in (("三级指标", "name"), ("年度指标值", "target"), ("实际完成值", "actual")):
         assert row[head] == ind[key], head
+    for head, key in (("一级指标", "level1"), ("二级指标", "level2")):     # weight notes go
+        assert row[head] == re.sub(r"[(（]\d+分[)）]", "", ind[key] or "") or None, head
     assert (row["完成率"], row["分值"], row["得分"]) == (ind["completion"], ind["weight"], ind["score"])
-    codes = sorted(f["code"] for f in ev["flags"] if f["indicator"] == ind["name"] and
-                   f["cell"] and int(re.sub(r"\D", "", f["cell"])) == ind["row"])
-    assert sorted((row["问题代码"] or "").split("、")) == sorted(codes) or (not codes and
-                                                                          row["问题代码"] is None)
+    mine = [f for f in ev["flags"] if f["indicator"] == ind["name"] and
+            f["cell"] and int(re.sub(r"\D", "", f["cell"])) == ind["row"]]
+    assert sorted((row["问题代码"] or "").split("、")) == sorted(f["code"] for f in mine) or (
+        not mine and row["问题代码"] is None)
+    assert sorted((row["问题"] or "").split("、")) == sorted(f["title"] for f in mine) or (
+        not mine and row["问题"] is None)
 
 
 def test_issue_list_holds_every_flag_errors_first(processed, district):
@@ -227,7 +235,7 @@ def test_sheets_charts_and_layout(district):
     with zipfile.ZipFile(path) as z:
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
     assert len(charts) == 3
-    assert summary["units"] == len(data_rows(ws)) and summary["unreadable"] == 7
+    assert summary["units"] == len(unit_rows(ws)) and summary["unreadable"] == 7
 
 
 # --- links --------------------------------------------------------------------------------
@@ -348,7 +356,8 @@ def test_export_tables_rows_match_the_workbook(processed, district, tmp_path):
     for name in (SUMMARY, PROJECTS, INDICATORS):
         with open(tmp_path / f"{name}.csv", encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.DictReader(fh))
-        assert len(rows) == len(data_rows(wb[name])), name
+        table = unit_rows(wb[name]) if name == SUMMARY else data_rows(wb[name])
+        assert len(rows) == len(table), name
         assert all(Path(r["链接地址"].partition("#")[0]).is_absolute() for r in rows)
 
 
@@ -383,11 +392,12 @@ def test_units_merge_across_codes_and_total_uses_one_basis(tmp_path):
     out = tmp_path / "汇总.xlsx"
     consolidate(entries, out)
     ws = openpyxl.load_workbook(out)[SUMMARY]
-    rows = [values(r) for r in data_rows(ws)]
+    rows = [values(r) for r in unit_rows(ws)]
     assert [(r["单位"], r["全年预算数（万元）"], r["全年执行数（万元）"], r["资金口径"]) for r in rows] == \
            [("某区民政局", 100, 90, "部门整体表"), ("某街道", 30, 28, "项目表合计")]
     assert rows[0]["项目平均分"] == 80 and rows[1]["项目平均分"] == 83 and rows[1]["等级"] == "良"
-    total = values(dict(zip([c.value for c in ws[HEAD_ROW]], ws[HEAD_ROW + 4])))
+    total = values(dict(zip([c.value for c in ws[HEAD_ROW]],
+                            ws[HEAD_ROW + len(data_rows(ws)) + 2])))
     assert total["单位"] == "全区合计（2024年度）"
     assert (total["全年预算数（万元）"], total["全年执行数（万元）"]) == (130, 118)
     assert total["执行率"] == round(118 / 130, 6)
@@ -506,7 +516,7 @@ def test_a_resubmitted_table_is_counted_once_and_listed(tmp_path):
     summary = consolidate([second, other, first], out)         # listed in any order
     assert summary["duplicates"] == 1 and summary["tables"] == 2
     wb = openpyxl.load_workbook(out)
-    [unit] = [values(r) for r in data_rows(wb[SUMMARY])]
+    [unit] = [values(r) for r in unit_rows(wb[SUMMARY])]
     assert (unit["自评表数"], unit["全年预算数（万元）"], unit["全年执行数（万元）"]) == (2, 30, 29)
     assert sorted(values(r)["文件"] for r in data_rows(wb[PROJECTS])) == \
         ["某街道_社区治理_2024.xlsx", "某街道_青少年服务_修改后.xlsx"]

@@ -297,6 +297,8 @@ def _consolidate(source: Path, output: Path, profile, year=None, district="全�
     out.print(f"全区汇总：{output}（{summary['units']} 个单位、{summary['projects']} 个项目、"
               f"{summary['indicators']} 个指标、{summary['flags']} 个问题；"
               f"年度 {'、'.join(str(y) for y in summary['years']) or '—'}）")
+    if summary.get("other_years"):
+        out.print(f"  {summary['other_years']}。")
     if summary.get("duplicates"):
         out.print(f"  另有 {summary['duplicates']} 张重复报送的自评表未计入汇总（同一单位、项目、年度"
                   "以最后保存的一份为准），见“问题清单”中的“重复报送”。")

@@ -251,6 +251,10 @@ class Store:
                                "ORDER BY year")
         return [y for (y,) in rows]
 
+    def table_counts(self) -> dict[int | None, int]:
+        """How many tables the store holds, per year (None: the year could not be read)."""
+        return dict(self.db.execute("SELECT year, count(*) FROM evaluations GROUP BY year"))
+
     def entries(self, year: int | None = None) -> list[dict]:
         """Results-json entries as stored (with `inbox`/`outbox` of their run added)."""
         return list(self.iter_entries(year))

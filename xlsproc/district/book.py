@@ -61,12 +61,24 @@ def consolidate(entries, out_path: str | Path, *, outbox: str | Path | None = No
             try:
                 _fill(stage, source, outbox, history)
                 return _write(stage, out_path, tmp, district, rules,
-                              tally.status() if tally is not None else None)
+                              tally.status() if tally is not None else None, source.left_out)
             finally:
                 stage.close()
     finally:
         if source.opened is not None:
             source.opened.close()
+
+
+def other_years_note(left_out: dict) -> str | None:
+    """'另有 2023 年度 3 张、2022 年度 1 张自评表未计入本年度汇总（可用 --year 汇总该年度）'."""
+    counts = {y: n for y, n in left_out.items() if n}
+    if not counts:
+        return None
+    parts = [f"{y} 年度 {counts[y]} 张" for y in sorted((y for y in counts if y is not None),
+                                                       reverse=True)]
+    if None in counts:
+        parts.append(f"年度不详的 {counts[None]} 张")
+    return f"另有 {'、'.join(parts)}自评表未计入本年度汇总（可用 --year 汇总该年度）"
 
 
 def _tally(roster) -> RosterTally | None:
@@ -78,7 +90,7 @@ def _tally(roster) -> RosterTally | None:
 
 
 def _write(stage: _Stage, out_path: Path, tmp: str, district: str, rules,
-           roster: RosterStatus | None = None) -> dict:
+           roster: RosterStatus | None = None, left_out: dict | None = None) -> dict:
     years = [y for (y,) in stage.query("SELECT DISTINCT year FROM t WHERE role = 0 ORDER BY year")]
     label = "、".join(f"{y}" for y in years if y) + ("年度" if any(years) else "")
     unreadable = stage.query(
@@ -88,7 +100,8 @@ def _write(stage: _Stage, out_path: Path, tmp: str, district: str, rules,
     partial = out_path.with_name(f".{out_path.stem}.partial{out_path.suffix or '.xlsx'}")
     book = _Book(partial, tmp)
     try:
-        units = _summary_sheet(book, rows, district, label, unreadable, duplicates)
+        other_years = other_years_note(left_out or {})
+        units = _summary_sheet(book, rows, district, label, unreadable, duplicates, other_years)
         if roster is not None:
             _roster_sheet(book, roster, district, label)
         summary = {
@@ -110,4 +123,4 @@ def _write(stage: _Stage, out_path: Path, tmp: str, district: str, rules,
             partial.unlink()
     tables = stage.query("SELECT count(*) FROM t WHERE role = 0").fetchone()[0]
     return {**summary, "tables": tables, "unreadable": unreadable, "years": years,
-            "duplicates": duplicates, "roster": roster}
+            "duplicates": duplicates, "roster": roster, "other_years": other_years}

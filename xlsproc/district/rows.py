@@ -28,7 +28,7 @@ LOW_RATE = 0.9
 @dataclass(frozen=True)
 class Col:
     head: str
-    kind: str = "text"     # text | int | money | pct | score | num | link | address
+    kind: str = "text"     # text | int | money | pct | score | num | link | address | code
     cap: int = 40          # widest column, in characters
 
 
@@ -52,15 +52,15 @@ INDICATOR_COLS = [
     Col("单位", cap=24), Col("年度", "int"), Col("项目", cap=28), Col("一级指标", cap=16),
     Col("二级指标", cap=16), Col("三级指标", cap=30),
     Col("年度指标值", cap=24), Col("实际完成值", cap=24), Col("指标类型", cap=14),
-    Col("完成率", "pct"), Col("分值", "num"), Col("得分", "num"), Col("问题代码", cap=30),
+    Col("完成率", "pct"), Col("分值", "num"), Col("得分", "num"), Col("问题", cap=30),
     Col("文件", cap=30), Col("工作表", cap=20), Col("单元格", "link"),
-    Col("链接地址", "address", cap=50),
+    Col("链接地址", "address", cap=50), Col("问题代码", "code", cap=30),
 ]
 
 ISSUE_COLS = [
     Col("单位", cap=24), Col("文件", cap=30), Col("工作表", cap=20), Col("单元格", "link"),
     Col("严重程度"), Col("问题", cap=20), Col("说明", cap=70), Col("项目", cap=24),
-    Col("指标", cap=24), Col("代码", cap=26), Col("链接地址", "address", cap=50),
+    Col("指标", cap=24), Col("链接地址", "address", cap=50), Col("代码", "code", cap=26),
 ]
 
 ROSTER_COLS = [
@@ -135,8 +135,6 @@ class _Rows:
         mean = _mean(t["total"] for t in projects)
         annual, executed, rate, basis = _unit_funds(dept, projects)
         head = dept or tables[0]
-        loc = location(REVIEW_SHEET) if head["annotated"] else location(head["sheet"])
-        shown = os.path.basename(head["target"] or "") or head["file"]
         return {
             "unit": head["unit"], "year": head["year"], "tables": len(tables),
             "projects": len(projects), "annual": annual, "executed": executed, "rate": rate,
@@ -146,8 +144,19 @@ class _Rows:
             "errors": sum(t["n_error"] for t in tables),
             "warnings": sum(t["n_warning"] for t in tables),
             "score": dept["total"] if dept else mean,
-            "link": self.link(head["target"], loc, shown),
+            "link": self._file_link(head),
+            "more_links": [self._file_link(t) for t in _other_files(tables, head)],
         }
+
+    def _file_link(self, table: sqlite3.Row) -> tuple[str, str | None]:
+        loc = location(REVIEW_SHEET) if table["annotated"] else location(table["sheet"])
+        shown = os.path.basename(table["target"] or "") or table["file"]
+        return self.link(table["target"], loc, shown)
+
+    @staticmethod
+    def more_link_row(u: dict, link: tuple) -> list:
+        """A 汇总 line under a unit's row for each of its other files (one link per file)."""
+        return [u["unit"], u["year"], *[None] * 12, link, None]
 
     def _grade(self, score: float | None) -> str | None:
         return None if score is None else self.rules.grade(score)
@@ -192,15 +201,15 @@ class _Rows:
     def indicators(self) -> Iterator[list]:
         cur = self.stage.query(
             "SELECT t.unit, t.year, t.project, t.kind, i.level1, i.level2, i.name, i.target, "
-            "i.actual, i.kind, i.completion, i.weight, i.score, i.flags, t.file, t.sheet, i.cell, "
-            "t.target FROM t JOIN i ON i.tid = t.id WHERE t.role = 0 "
+            "i.actual, i.kind, i.completion, i.weight, i.score, i.titles, t.file, t.sheet, i.cell, "
+            "t.target, i.flags FROM t JOIN i ON i.tid = t.id WHERE t.role = 0 "
             "ORDER BY t.year IS NULL, t.year DESC, t.unit_key, t.kind != 'department', "
             "t.project_key, t.id, i.pos")
         for r in cur:
             project = r[2] if r[3] == "project" else "（部门整体）"
             yield [r[0], r[1], project, *r[4:9],
                    INDICATOR_KIND_CN.get(r[9], r[9]), *r[10:16],
-                   self.link(r[17], location(r[15], r[16]), r[16] or "—"), None]
+                   self.link(r[17], location(r[15], r[16]), r[16] or "—"), None, r[18]]
 
     # 问题清单 ----------------------------------------------------------------------------------
 
@@ -213,7 +222,7 @@ class _Rows:
                 link = self.link(r[10], "", "打开文件")
             else:
                 link = self.link(r[10], location(r[2], r[3]), r[3] or "（整表）")
-            yield [r[0], r[1], r[2], link, SEVERITY_CN.get(r[4], r[4]), *r[5:10], None]
+            yield [r[0], r[1], r[2], link, SEVERITY_CN.get(r[4], r[4]), *r[5:9], None, r[9]]
 
     # 同比 ------------------------------------------------------------------------------------
 
@@ -241,6 +250,16 @@ class _Rows:
         pairs = [(row, before[row[1]].popleft() if before[row[1]] else None) for row in now]
         pairs += [(None, row) for rows in before.values() for row in rows]
         return pairs
+
+
+def _other_files(tables: list, head) -> list:
+    """One table per file of the unit other than the head's file, in order."""
+    seen, others = {head["file"]}, []
+    for t in tables:
+        if t["file"] not in seen:
+            seen.add(t["file"])
+            others.append(t)
+    return others
 
 
 def _unit_funds(dept, projects) -> tuple:

@@ -183,8 +183,16 @@ class _Sheet:
         last = self.next_row - 1 if filter_to is None else filter_to
         ws.autofilter(self.HEAD_ROW, 0, max(last, self.HEAD_ROW + 1), last_col)
         _print_setup(ws, self.HEAD_ROW)
-        if self.address_col == last_col:    # paths are for clicking, not for paper
-            ws.print_area(0, 0, max(self.next_row - 1, self.HEAD_ROW), last_col - 1)
+        printed = self.printed_cols()
+        if printed < last_col:              # paths and codes are for clicking and programs
+            ws.print_area(0, 0, max(self.next_row - 1, self.HEAD_ROW), printed)
+
+    def printed_cols(self) -> int:
+        """The last column worth printing: trailing link addresses and codes are left off."""
+        last = len(self.cols) - 1
+        while last > 0 and self.cols[last].kind in ("address", "code"):
+            last -= 1
+        return last
 
 
 NUMBER_KINDS = ("int", "money", "pct", "score", "num")
@@ -245,25 +253,30 @@ def grade_rules(rules) -> list[tuple]:
 
 
 def _summary_sheet(book: _Book, rows: _Rows, district: str, years: str,
-                   unreadable: int, duplicates: int = 0) -> list[dict]:
+                   unreadable: int, duplicates: int = 0,
+                   other_years: str | None = None) -> list[dict]:
     note = ("每行一个单位（按单位名称归并，去掉“219001-”之类的预算代码），按得分从高到低排列："
             "有部门整体支出绩效自评表的单位按部门整体总分，没有的按其项目平均分。"
             "资金口径：有部门整体表的单位取部门整体表的全年预算数、全年执行数（部门整体已包含其项目支出，"
             "不再与项目表相加）；没有部门整体表的单位取其各项目表之和。执行率 = 全年执行数 ÷ 全年预算数。"
             "合计行：执行率 = Σ执行数 ÷ Σ预算数（按上述口径，只计预算数、执行数齐全的单位），"
             "得分为各单位的平均值。红色：执行率低于90%；橙色：执行率超过100%。"
-            "点击“批注副本”打开该单位的审核结果。")
+            "点击“批注副本”打开该单位的审核结果；一个单位报送了几个文件的，其下每个文件另占一行链接。")
     sheet = _Sheet(book, SUMMARY, SUMMARY_COLS, f"{district}{years}预算绩效自评汇总（按单位）", note,
                    real_links=True)
     units = rows.units()
     for unit in units:
         sheet.put(rows.unit_row(unit))
+        for link in unit["more_links"]:
+            sheet.put(rows.more_link_row(unit, link))
     last_data = sheet.next_row - 1
     sheet.skip()
     for total in rows.district_rows(units):
         sheet.put(total, total=True)
-    if unreadable or duplicates:
+    if unreadable or duplicates or other_years:
         sheet.skip()
+    if other_years:
+        sheet.put([other_years + "。"])
     if unreadable:
         sheet.put([f"另有 {unreadable} 个文件无法读取，未计入汇总，见“问题清单”。"])
     if duplicates:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
-from collections import defaultdict
+import unicodedata
+from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from xlsproc.errors import SEVERITY_RANK
+from xlsproc.errors import SEVERITY_RANK, detail, title
 from xlsproc.refs import parse_cell_name
 from xlsproc.score.history import text_key, unit_key, unit_name
 from xlsproc.store import DEFAULT_NAME, Store
@@ -25,16 +27,23 @@ class _Input:
     history: Store | Iterable[dict] | None
     outbox: Path | None
     opened: Store | None = None            # a store we opened ourselves, closed when done
+    # tables of other years (None: year unknown) the year filter left out, filled as it reads
+    left_out: Counter = field(default_factory=Counter)
 
 
 def _open(source, year: int | None) -> _Input:
     """A list of entries, a Store, a results.json, a .sqlite file, or an OUTBOX folder."""
     if isinstance(source, Store):
         year = year if year is not None else _latest(source)
-        return _Input(source.iter_entries(year), source, None)
+        found = _Input(source.iter_entries(year), source, None)
+        if year is not None:
+            found.left_out.update({y: n for y, n in source.table_counts().items() if y != year})
+        return found
     if isinstance(source, (str, Path)):
         return _open_path(Path(source), year)
-    return _Input(_year_filter(source, year), None, None)
+    found = _Input(source, None, None)
+    found.entries = _year_filter(source, year, found.left_out)
+    return found
 
 
 def _open_path(path: Path, year: int | None) -> _Input:
@@ -50,8 +59,9 @@ def _open_path(path: Path, year: int | None) -> _Input:
         return found
     if not path.is_file():
         raise FileNotFoundError(f"找不到结果文件 {path}：请先运行 xlsproc process 生成 results.json。")
-    entries = json.loads(path.read_text("utf-8"))
-    return _Input(_year_filter(entries, year), None, path.parent)
+    found = _open(json.loads(path.read_text("utf-8")), year)
+    found.outbox = path.parent
+    return found
 
 
 def _latest(store: Store) -> int | None:
@@ -59,13 +69,23 @@ def _latest(store: Store) -> int | None:
     return years[-1] if years else None
 
 
-def _year_filter(entries: Iterable[dict], year: int | None) -> Iterable[dict]:
+def _year_filter(entries: Iterable[dict], year: int | None,
+                 left_out: Counter | None = None) -> Iterable[dict]:
+    """The entries with only `year`'s tables (unreadable files kept); the tables of other years
+    are counted in `left_out` as they go by."""
     if year is None:
         return entries
-    return ({**e, "evaluations": [ev for ev in e.get("evaluations") or []
-                                  if ev.get("year") == year]}
-            for e in entries if e.get("status") != "ok"
-            or any(ev.get("year") == year for ev in e.get("evaluations") or []))
+    left_out = Counter() if left_out is None else left_out
+    return (kept for e in entries if (kept := _only_year(e, year, left_out)) is not None)
+
+
+def _only_year(entry: dict, year: int, left_out: Counter) -> dict | None:
+    evaluations = entry.get("evaluations") or []
+    mine = [ev for ev in evaluations if ev.get("year") == year]
+    left_out.update(ev.get("year") for ev in evaluations if ev.get("year") != year)
+    if entry.get("status") != "ok" or mine:
+        return {**entry, "evaluations": mine}
+    return None
 
 
 def entry_file(entry: dict, outbox: str | Path | None = None) -> tuple[str | None, bool]:
@@ -89,7 +109,7 @@ CREATE TABLE t (id INTEGER PRIMARY KEY, role INTEGER, unit TEXT, unit_key TEXT, 
 CREATE INDEX t_key ON t (unit_key, project_key, kind, year);
 CREATE TABLE i (tid INTEGER, pos INTEGER, level1 TEXT, level2 TEXT, name TEXT, name_key TEXT,
   target TEXT, actual TEXT, kind TEXT, completion REAL, weight REAL, score REAL, flags TEXT,
-  cell TEXT);
+  cell TEXT, titles TEXT);
 CREATE INDEX i_tid ON i (tid, pos);
 CREATE TABLE f (id INTEGER PRIMARY KEY, rank INTEGER, unit TEXT, unit_key TEXT, project TEXT,
   file TEXT, sheet TEXT, cell TEXT, crow INTEGER, ccol INTEGER, title TEXT, detail TEXT,
@@ -124,12 +144,14 @@ class _Stage:
     def _add_table(self, entry: dict, ev: dict, role: int, target, annotated) -> None:
         b = ev.get("budget") or {}
         counts = flag_counts(ev)
+        scale = MONEY_SCALE.get(ev.get("money_unit") or "万元", 1.0)
         tid = self.db.execute(
             "INSERT INTO t VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
             "?, ?, ?, ?)",
             (role, unit_name(ev.get("unit")), unit_key(ev.get("unit")), ev.get("year"),
              ev.get("kind"), ev.get("project"), text_key(ev.get("project")), ev.get("sheet"),
-             _file_label(entry), target, int(annotated), b.get("annual"), b.get("executed"),
+             _file_label(entry), target, int(annotated), _money(b.get("annual"), scale),
+             _money(b.get("executed"), scale),
              b.get("rate"), b.get("score"), ev.get("indicator_score"), ev.get("total_score"),
              ev.get("reported_total"), ev.get("grade"), counts["error"], counts["warning"],
              counts["info"], entry.get("modified"))).lastrowid
@@ -138,14 +160,18 @@ class _Stage:
             self._add_flags(tid, entry, ev, target)
 
     def _add_indicators(self, tid: int, ev: dict) -> None:
-        codes = _codes_by_indicator(ev)
-        self.db.executemany("INSERT INTO i VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            (tid, pos, ind.get("level1"), ind.get("level2"), ind.get("name"),
-             text_key(ind.get("name")), _text(ind.get("target")), _text(ind.get("actual")),
-             ind.get("kind"), ind.get("completion"), ind.get("weight"), ind.get("score"),
-             "、".join(codes.get((ind.get("row"), ind.get("name")), ())) or None,
-             _indicator_cell(ind))
-            for pos, ind in enumerate(ev.get("indicators") or [])])
+        flags = _flags_by_indicator(ev)
+        rows = []
+        for pos, ind in enumerate(ev.get("indicators") or []):
+            mine = flags.get((ind.get("row"), ind.get("name")), ())
+            rows.append((tid, pos, category(ind.get("level1")), category(ind.get("level2")),
+                         ind.get("name"), text_key(ind.get("name")), _text(ind.get("target")),
+                         _text(ind.get("actual")), ind.get("kind"), ind.get("completion"),
+                         ind.get("weight"), ind.get("score"),
+                         "、".join(f.get("code") or "" for f in mine) or None,
+                         _indicator_cell(ind), "、".join(_title(f) for f in mine) or None))
+        self.db.executemany("INSERT INTO i VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            rows)
 
     def _add_flags(self, tid: int, entry: dict, ev: dict, target) -> None:
         unit, key = unit_name(ev.get("unit")), unit_key(ev.get("unit"))
@@ -154,7 +180,7 @@ class _Stage:
             row, col = _cell_position(flag.get("cell"))
             rows.append((SEVERITY_RANK.get(flag.get("severity"), 3), unit, key, ev.get("project"),
                          _file_label(entry), flag.get("sheet") or ev.get("sheet"), flag.get("cell"),
-                         row, col, flag.get("title") or flag.get("code"),
+                         row, col, _title(flag),
                          flag.get("detail") or flag.get("message"), flag.get("code"),
                          flag.get("indicator"), target, flag.get("severity"), tid))
         self._insert_flags(rows)
@@ -204,7 +230,6 @@ DUPLICATE = 2                      # stage role of a table another submission re
 
 def _duplicate_issue(tid, unit, key, project, file, sheet, target, modified, kept_file,
                      kept_sheet, kept_modified, year, kind) -> tuple:
-    from xlsproc.errors import detail, title
     what = f"“{project}”项目" if kind == "project" else "部门整体"
     text = detail("duplicate-submission", unit=unit, year=f"{year}年度" if year else "",
                   what=what, kept=f"{kept_file}（{kept_sheet}）",
@@ -226,15 +251,46 @@ def flag_counts(ev: dict) -> dict:
     return {k: counts.get(k, 0) for k in SEVERITY_RANK}
 
 
-def _codes_by_indicator(ev: dict) -> dict[tuple, list[str]]:
-    """Flag codes of each indicator, keyed by (sheet row, name): a flag names its indicator and
+def _flags_by_indicator(ev: dict) -> dict[tuple, list[dict]]:
+    """The flags of each indicator, keyed by (sheet row, name): a flag names its indicator and
     its cell lies on the indicator's row."""
-    codes: dict[tuple, list[str]] = defaultdict(list)
+    found: dict[tuple, list[dict]] = defaultdict(list)
     for flag in ev.get("flags") or []:
         if flag.get("indicator") and flag.get("cell"):
             row, _ = _cell_position(flag["cell"])
-            codes[(row, flag["indicator"])].append(flag.get("code"))
-    return codes
+            found[(row, flag["indicator"])].append(flag)
+    return found
+
+
+def _title(flag: dict) -> str:
+    """A flag's Chinese title (the catalogue's, when an older entry carries none)."""
+    if flag.get("title"):
+        return flag["title"]
+    try:
+        return title(flag.get("code"))
+    except KeyError:
+        return flag.get("code") or ""
+
+
+# 一级/二级指标 as officers label them: '产出指标(50分)', '产 出 指 标', '一、产出指标'.
+_WEIGHT_NOTE = re.compile(r"[（(]\s*\d+(?:\.\d+)?\s*分?\s*[)）]|\d+(?:\.\d+)?\s*分\s*$"
+                          r"|^\s*(?:[一二三四五六七八九十]+|\d+)\s*[、.．]")
+MONEY_SCALE = {"万元": 1.0, "元": 1 / 10_000}      # to 万元, as every sum is shown
+
+
+def category(text) -> str | None:
+    """An indicator category for grouping: the weight note and spaces gone ('产出指标')."""
+    if text is None:
+        return None
+    name = _WEIGHT_NOTE.sub("", unicodedata.normalize("NFKC", str(text)))
+    name = re.sub(r"\s+", "", name)
+    return name or str(text).strip() or None
+
+
+def _money(value, scale: float):
+    if value is None or scale == 1.0 or not isinstance(value, (int, float)):
+        return value
+    return round(value * scale, 6)
 
 
 def _cell_position(cell: str | None) -> tuple[int, int]:

@@ -1,0 +1,104 @@
+"""The district workbook as a bureau uses it (issue 10 §4): no table silently left out, one
+link per file, Chinese problem titles with the code last, one 一级指标 category however it is
+written, money kept in 元 summed in 万元."""
+from __future__ import annotations
+
+import csv
+
+import openpyxl
+
+from test_consolidate import HEAD_ROW, data_rows, link, make_entry, values
+from xlsproc.district.book import consolidate
+from xlsproc.district.export import export_tables
+from xlsproc.district.rows import INDICATORS, ISSUES, SUMMARY
+from xlsproc.store import Store
+
+
+def texts(ws) -> list[str]:
+    return [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+
+
+def test_other_years_are_named_in_the_summary(tmp_path):
+    entries = [make_entry("某局", None, 2024, 90), make_entry("某局", None, 2023, 88),
+               make_entry("某街道", "甲", 2023, 80), make_entry("某街道", "乙", 2023, 82),
+               make_entry("某街道", "丙", 2022, 70), make_entry("某街道", "丁", None, 70)]
+    note = "另有 2023 年度 3 张、2022 年度 1 张、年度不详的 1 张自评表未计入本年度汇总（可用 --year 汇总该年度）"
+    with Store(tmp_path / "xlsproc.sqlite") as store:       # a store gives its latest year
+        store.record(entries)
+        summary = consolidate(store, tmp_path / "汇总.xlsx")
+    assert summary["years"] == [2024] and summary["other_years"] == note
+    assert note + "。" in texts(openpyxl.load_workbook(tmp_path / "汇总.xlsx")[SUMMARY])
+    chosen = consolidate(entries, tmp_path / "2023.xlsx", year=2023)      # a list, --year
+    assert chosen["other_years"] == ("另有 2024 年度 1 张、2022 年度 1 张、年度不详的 1 张"
+                                     "自评表未计入本年度汇总（可用 --year 汇总该年度）")
+    everything = consolidate(entries, tmp_path / "全部.xlsx")               # nothing left out
+    assert everything["other_years"] is None
+    assert not any("未计入本年度" in t for t in texts(openpyxl.load_workbook(tmp_path / "全部.xlsx")[SUMMARY]))
+
+
+def test_a_unit_with_two_workbooks_links_to_both(tmp_path):
+    entries = [make_entry("某街道", "社区治理", 2024, 80), make_entry("某街道", "青少年服务", 2024, 90),
+               make_entry("某局", None, 2024, 95)]
+    for e in entries:                          # the annotated copies the links open
+        (tmp_path / e["relpath"]).write_bytes(b"x")
+    consolidate(entries, tmp_path / "汇总.xlsx", outbox=tmp_path)
+    ws = openpyxl.load_workbook(tmp_path / "汇总.xlsx")[SUMMARY]
+    rows = data_rows(ws)
+    street = [r for r in rows if r["单位"].value == "某街道"]
+    assert len(street) == 2 and street[0]["自评表数"].value == 2 and street[1]["自评表数"].value is None
+    targets = sorted(link(ws, r["批注副本"])[1].partition("#")[0] for r in street)
+    assert targets == sorted(e["relpath"] for e in entries[:2])
+    assert all((tmp_path / t).is_file() for t in targets)
+    assert len([r for r in rows if r["单位"].value == "某局"]) == 1
+
+
+def flagged_entry(money_unit=None, level1="产出指标(50分)"):
+    entry = make_entry("某街道", "社区治理", 2024, 80, annual=800000.0, executed=760000.0)
+    ev = entry["evaluations"][0]
+    if money_unit:
+        ev["money_unit"] = money_unit
+    ev["indicators"][0]["level1"] = level1
+    ev["indicators"][1]["level1"] = "产 出 指 标（50 分）"
+    ev["indicators"][2]["level1"] = "一、产出指标"
+    ev["flags"] = [{"code": "score-over-weight", "severity": "error", "sheet": ev["sheet"],
+                    "cell": "H10", "indicator": "指标1", "title": "得分超过分值",
+                    "detail": "得分 6 超过该项分值 5，请核实。", "message": "…"}]
+    ev["flag_counts"] = {"error": 1, "warning": 0, "info": 0}
+    return entry
+
+
+def test_problem_titles_in_chinese_and_the_code_last(tmp_path):
+    consolidate([flagged_entry()], tmp_path / "汇总.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
+    for name, code_head in ((INDICATORS, "问题代码"), (ISSUES, "代码")):
+        ws = wb[name]
+        heads = [c.value for c in ws[HEAD_ROW]]
+        assert heads[-1] == code_head, name
+        row = next(values(r) for r in data_rows(ws) if r[code_head].value)
+        assert row[code_head] == "score-over-weight" and row["问题"] == "得分超过分值", name
+        assert ws.print_area and f"${openpyxl.utils.get_column_letter(len(heads))}$" not in \
+            str(ws.print_area), "代码和链接地址列不打印"
+
+
+def test_level1_is_one_category_however_written(tmp_path):
+    consolidate([flagged_entry()], tmp_path / "汇总.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "汇总.xlsx")[INDICATORS]
+    assert {r["一级指标"].value for r in data_rows(ws)} == {"产出指标"}
+
+
+def test_money_in_yuan_is_summed_in_wanyuan(tmp_path):
+    yuan = flagged_entry("元")
+    wan = make_entry("某局", None, 2024, 90, annual=100.0, executed=90.0)
+    wan["evaluations"][0]["money_unit"] = "万元"
+    summary = consolidate([yuan, wan], tmp_path / "汇总.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "汇总.xlsx")[SUMMARY]
+    rows = {r["单位"].value: values(r) for r in data_rows(ws)}
+    assert (rows["某街道"]["全年预算数（万元）"], rows["某街道"]["全年执行数（万元）"]) == (80, 76)
+    total = next(values(dict(zip([c.value for c in ws[HEAD_ROW]], cells)))
+                 for cells in ws.iter_rows() if str(cells[0].value).startswith("全区合计"))
+    assert (total["全年预算数（万元）"], total["全年执行数（万元）"]) == (180, 166)
+    assert rows["某街道"]["执行率"] == 0.95 and summary["units"] == 2
+    export_tables([yuan], tmp_path / "csv")
+    with open(tmp_path / "csv" / "汇总.csv", encoding="utf-8-sig", newline="") as fh:
+        [row] = list(csv.DictReader(fh))
+    assert (float(row["全年预算数（万元）"]), float(row["全年执行数（万元）"])) == (80, 76)
