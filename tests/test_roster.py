@@ -133,7 +133,7 @@ def test_the_district_workbook_gets_a_roster_sheet(tmp_path, entries):
     assert table["某区民政局"]["未报送的项目"] == "养老机构运营补贴"
     assert table["某区 教育局"]["报送情况"] == "已报送"
     assert table["共青团武汉市洪山区委员会"]["报送情况"] == "已报送"     # submitted, not listed
-    names = [r[1] for r in rows]
+    names = [r[1] or r[0] for r in rows]
     assert names.index("名单外报送的单位（4 个）") < names.index("共青团武汉市洪山区委员会")
     without = consolidate(entries, tmp_path / "无名单.xlsx")
     assert without["roster"] is None

@@ -30,14 +30,17 @@ class Col:
     head: str
     kind: str = "text"     # text | int | money | pct | score | num | link | address | code
     cap: int = 40          # widest column, in characters
+    wrap: bool = False     # long text wraps within `cap` (the printed sheets stay ≥ 9 pt on A4)
 
 
 SUMMARY_COLS = [
-    Col("单位", cap=36), Col("年度", "int"), Col("自评表数", "int"), Col("其中项目表", "int"),
-    Col("全年预算数（万元）", "money"), Col("全年执行数（万元）", "money"), Col("执行率", "pct"),
-    Col("资金口径", cap=14), Col("执行得分", "score"), Col("部门整体总分", "score"),
-    Col("项目平均分", "score"), Col("等级"), Col("错误", "int"), Col("警告", "int"),
-    Col("批注副本", "link", cap=40), Col("链接地址", "address", cap=50),
+    Col("单位", cap=24, wrap=True), Col("年度", "int"), Col("自评表数", "int"),
+    Col("其中项目表", "int"), Col("全年预算数（万元）", "money", cap=16),
+    Col("全年执行数（万元）", "money", cap=16),
+    Col("执行率", "pct"), Col("资金口径", cap=8, wrap=True), Col("执行得分", "score"),
+    Col("部门整体总分", "score"), Col("项目平均分", "score"), Col("等级"), Col("错误", "int"),
+    Col("警告", "int"), Col("批注副本", "link", cap=26, wrap=True),
+    Col("链接地址", "address", cap=50),
 ]
 
 PROJECT_COLS = [
@@ -58,15 +61,17 @@ INDICATOR_COLS = [
 ]
 
 ISSUE_COLS = [
-    Col("单位", cap=24), Col("文件", cap=30), Col("工作表", cap=20), Col("单元格", "link"),
-    Col("严重程度"), Col("问题", cap=20), Col("说明", cap=70), Col("项目", cap=24),
-    Col("指标", cap=24), Col("链接地址", "address", cap=50), Col("代码", "code", cap=26),
+    Col("单位", cap=16, wrap=True), Col("文件", cap=20, wrap=True),
+    Col("工作表", cap=12, wrap=True), Col("单元格", "link", cap=8), Col("严重程度", cap=6, wrap=True),
+    Col("问题", cap=14, wrap=True), Col("说明", cap=46, wrap=True), Col("项目", cap=14, wrap=True),
+    Col("指标", cap=14, wrap=True), Col("链接地址", "address", cap=50), Col("代码", "code", cap=26),
 ]
 
 ROSTER_COLS = [
-    Col("序号", "int"), Col("单位", cap=30), Col("报送情况", cap=10), Col("联系人", cap=16),
-    Col("文件数", "int"), Col("自评表数", "int"), Col("错误", "int"), Col("警告", "int"),
-    Col("无法读取的文件", "int"), Col("未报送的项目", cap=40), Col("报送的文件", cap=60),
+    Col("序号", "int"), Col("单位", cap=24, wrap=True), Col("报送情况", cap=8, wrap=True),
+    Col("联系人", cap=12, wrap=True), Col("文件数", "int"), Col("自评表数", "int"),
+    Col("错误", "int"), Col("警告", "int"), Col("无法读取的文件", "int"),
+    Col("未报送的项目", cap=24, wrap=True), Col("报送的文件", cap=40, wrap=True),
 ]
 YOY_COLS = [
     Col("单位", cap=24), Col("项目", cap=28), Col("层级"), Col("指标", cap=28), Col("指标类型"),

@@ -19,6 +19,9 @@ SCORE_BINS = (("60分以下", None, 60), ("60–70分", 60, 70), ("70–80分", 
               ("80–90分", 80, 90), ("90–95分", 90, 95), ("95–100分", 95, None))
 
 WIDTH_SAMPLE = 500                 # rows per sheet whose text sets the column widths
+RATES_PER_CHART = 25               # units per 执行率 chart: one chart fits one landscape A4 page
+ROW_PX = 20                        # a default row, in pixels (charts are sized in pixels)
+LINE_PT = 13.5                     # a line of 10 pt text, in points (row heights)
 
 
 def _width(text: str) -> int:
@@ -61,7 +64,8 @@ class _Book:
             "pct": add({**base, "num_format": "0.00%"}),
             "score": add({**base, "num_format": "0.00"}),
             "num": add({**base, "num_format": "0.####"}),
-            "link": add({**base, "font_color": "#0563C1", "underline": 1}),
+            "link": add({**base, "font_color": "#0563C1", "underline": 1, "text_wrap": True}),
+            "wrap": add({**base, "text_wrap": True}),
             "address": add({**base, "font_color": "#808080"}),
             "title": add({**base, "bold": True, "font_size": 14}),
             "note": add({**base, "text_wrap": True, "valign": "top", "font_color": "#404040"}),
@@ -99,22 +103,24 @@ class _Sheet:
                  real_links: bool = False):
         self.book, self.cols, self.real_links = book, cols, real_links
         self.ws = book.wb.add_worksheet(name, worksheet_class=book.sheet_class)
-        self.widths = [min(col.cap, max(_width(col.head) + 2, 8)) for col in cols]
+        self.widths = [col.cap if col.wrap else min(col.cap, _head_width(col)) for col in cols]
         self.address_col = next((i for i, c in enumerate(cols) if c.kind == "address"), None)
-        self.plain = [_column_format(book, col.kind, False) for col in cols]
-        self.totals = [_column_format(book, col.kind, True) for col in cols]
+        self.plain = [_column_format(book, col, False) for col in cols]
+        self.totals = [_column_format(book, col, True) for col in cols]
         self.next_row = self.HEAD_ROW + 1
         self._head(title, note)
 
     def _head(self, title: str, note: str) -> None:
-        ws, fmt, last = self.ws, self.book.fmt, len(self.cols) - 1
+        ws, fmt, last = self.ws, self.book.fmt, self.printed_cols()
         ws.set_row(0, 24)
         ws.merge_range(0, 0, 0, last, "", fmt["title"])
         ws.write_string(0, 0, title, fmt["title"])
-        lines = math.ceil(_width(note) / max(sum(self.widths) * 1.1, 40)) + note.count("\n")
+        lines = math.ceil(_width(note) / max(sum(self.widths[:last + 1]) * 1.1, 40)) + \
+            note.count("\n")
         ws.set_row(1, 14 * max(lines, 1) + 4)
         ws.merge_range(1, 0, 1, last, "", fmt["note"])
         ws.write_string(1, 0, note, fmt["note"])
+        ws.set_row(self.HEAD_ROW, 28)          # headings of narrow columns take two lines
         for c, col in enumerate(self.cols):
             ws.write_string(self.HEAD_ROW, c, col.head, fmt["head"])
 
@@ -122,13 +128,35 @@ class _Sheet:
             level: int = 0) -> int:
         """Write one row; `fmt` maps a column index to a format name. Returns the row index."""
         r = self.next_row
-        if level:
-            self.ws.set_row(r, None, None, {"level": level})
+        lines = self._lines(values)
+        if level or lines > 1:
+            self.ws.set_row(r, LINE_PT * lines + 2 if lines > 1 else None, None,
+                            {"level": level} if level else None)
         formats = self.totals if total else self.plain
         for c, value in enumerate(values):
             if value is not None:
                 cell_fmt = self.book.fmt[fmt[c]] if fmt and c in fmt else formats[c]
                 self._cell(r, c, self.cols[c], value, cell_fmt)
+        self.next_row += 1
+        return r
+
+    def _lines(self, values: list) -> int:
+        """Lines the row needs: wrapped columns are as wide as their cap, and a row's height must
+        be written with the row (neither Excel nor LibreOffice refits it on opening)."""
+        lines = 1
+        for col, value in zip(self.cols, values):
+            if col.wrap and value is not None:
+                text = value[0] if col.kind == "link" else str(value)
+                lines = max(lines, math.ceil(_width(text) / max((col.cap - 1) * 1.2, 1)))
+        return lines
+
+    def line(self, text: str, style: str = "note") -> int:
+        """A sentence under the table, across the printed columns (never cut off on paper)."""
+        r, last = self.next_row, self.printed_cols()
+        lines = math.ceil(_width(text) / max(sum(self.widths[:last + 1]) * 1.1, 40))
+        self.ws.set_row(r, 14 * max(lines, 1) + 4)
+        self.ws.merge_range(r, 0, r, last, "", self.book.fmt[style])
+        self.ws.write_string(r, 0, text, self.book.fmt[style])
         self.next_row += 1
         return r
 
@@ -144,7 +172,7 @@ class _Sheet:
             self._track(r, c, value)
         elif _finite(value):
             self.ws.write_number(r, c, value, cell_fmt or self.book.fmt["num"])
-            self._track(r, c, "0000000000.00" if col.kind == "money" else "00000.00")
+            self._track(r, c, _shown(value, col.kind))
 
     def _link(self, r: int, c: int, display: str, address: str | None) -> None:
         fmt = self.book.fmt
@@ -198,13 +226,35 @@ class _Sheet:
 NUMBER_KINDS = ("int", "money", "pct", "score", "num")
 
 
-def _column_format(book: _Book, kind: str, total: bool):
+def _column_format(book: _Book, col: Col, total: bool):
     """The format of a column's cells: None for plain text (the workbook's default font)."""
+    kind = col.kind
     if total and (kind in NUMBER_KINDS or kind == "text"):
         return book.fmt["total_" + kind]
     if kind in NUMBER_KINDS or kind == "address":
         return book.fmt[kind]
+    if col.wrap and kind == "text":
+        return book.fmt["wrap"]
     return None
+
+
+def _head_width(col: Col) -> int:
+    """A column's width before any data: its heading on two lines where the column is narrow
+    by nature (numbers, links, wrapped text), else on one."""
+    if col.wrap or col.kind in NUMBER_KINDS or col.kind == "link":
+        return max(math.ceil(_width(col.head) / 2) + 2, 6)
+    return max(_width(col.head) + 2, 8)
+
+
+def _shown(value: float, kind: str) -> str:
+    """A number as its column's format shows it (the column must never show ####)."""
+    if kind == "money":
+        return f"{value:,.2f}"
+    if kind == "pct":
+        return f"{value * 100:.2f}%"
+    if kind == "int":
+        return f"{value:.0f}"
+    return f"{value:.2f}"
 
 
 def _finite(value) -> bool:
@@ -234,9 +284,12 @@ def _url_escape(address: str) -> str:
 def _cond(ws, first: int, last: int, col: int, fmt: dict, rules: list[tuple]) -> None:
     if last < first:
         return
-    for criteria, value, name in rules:
-        ws.conditional_format(first, col, last, col, {"type": "cell", "criteria": criteria,
-                                                      "value": value, "format": fmt[name]})
+    cell = cell_name(first, col)
+    for criteria, value, name in rules:              # blank cells (a unit's link line) stay plain
+        ws.conditional_format(first, col, last, col, {
+            "type": "formula",
+            "criteria": f"=AND(NOT(ISBLANK({cell})),{cell}{criteria.replace('==', '=')}{value})",
+            "format": fmt[name]})
 
 
 RATE_RULES = [("<", LOW_RATE, "red"), (">", 1, "orange")]
@@ -276,12 +329,12 @@ def _summary_sheet(book: _Book, rows: _Rows, district: str, years: str,
     if unreadable or duplicates or other_years:
         sheet.skip()
     if other_years:
-        sheet.put([other_years + "。"])
+        sheet.line(other_years + "。")
     if unreadable:
-        sheet.put([f"另有 {unreadable} 个文件无法读取，未计入汇总，见“问题清单”。"])
+        sheet.line(f"另有 {unreadable} 个文件无法读取，未计入汇总，见“问题清单”。")
     if duplicates:
-        sheet.put([f"另有 {duplicates} 张重复报送的自评表（同一单位、项目、年度的另一份）未计入汇总，"
-                   "见“问题清单”中的“重复报送”。"])
+        sheet.line(f"另有 {duplicates} 张重复报送的自评表（同一单位、项目、年度的另一份）未计入汇总，"
+                   "见“问题清单”中的“重复报送”。")
     first = _Sheet.HEAD_ROW + 1
     _cond(sheet.ws, first, last_data, 6, book.fmt, RATE_RULES)
     _cond(sheet.ws, first, last_data, 11, book.fmt, grade_rules(rows.rules))
@@ -302,10 +355,10 @@ def _roster_sheet(book: _Book, status, district: str, years: str) -> None:
         sheet.put(roster_row(n, unit), fmt={2: styles[unit.state]} if unit.state in styles else None)
     last_data = sheet.next_row - 1
     sheet.skip()
-    sheet.put([None, counts], fmt={1: "bold"})
+    sheet.line(counts, "bold")
     if status.unlisted:
         sheet.skip()
-        sheet.put([None, f"名单外报送的单位（{len(status.unlisted)} 个）"], fmt={1: "bold"})
+        sheet.line(f"名单外报送的单位（{len(status.unlisted)} 个）", "bold")
         for n, unit in enumerate(status.unlisted, 1):
             sheet.put(roster_row(n, unit))
     sheet.finish(filter_to=last_data, freeze_cols=2)
@@ -359,12 +412,19 @@ def _charts_sheet(book: _Book, stage: _Stage, units: list[dict], year: int | Non
     ws.write_string(0, 0, f"{label}图表（数据见本表左侧，由各自评表汇总）", fmt["title"])
     clause, params = ("year = ?", (year,)) if year is not None else ("year IS NULL", ())
     r = _chart_grades(book, ws, stage, clause, params, label, 2, grades)
+    breaks = [r + 1]                       # every chart starts a printed page: none is split
     r = _chart_scores(book, ws, stage, clause, params, label, r + 2)
-    _chart_rates(book, ws, [u for u in units if u["year"] == year and u["rate"] is not None],
-                 label, r + 2)
+    rated = sorted((u for u in units if u["year"] == year and u["rate"] is not None),
+                   key=lambda u: u["rate"])
+    chunks = [rated[i:i + RATES_PER_CHART] for i in range(0, len(rated), RATES_PER_CHART)]
+    for n, chunk in enumerate(chunks or [[]], 1):
+        breaks.append(r + 1)
+        part = f"（{n}/{len(chunks)}）" if len(chunks) > 1 else ""
+        r = _chart_rates(book, ws, chunk, label + part, r + 2)
     ws.set_column(0, 0, 30)
     ws.set_column(1, 2, 12)
     _print_setup(ws, None)
+    ws.set_h_pagebreaks(breaks)
 
 
 def _chart_grades(book, ws, stage, clause, params, label, r0, grades) -> int:
@@ -400,11 +460,12 @@ def _chart_scores(book, ws, stage, clause, params, label, r0) -> int:
     return r0 + 18
 
 
-def _chart_rates(book, ws, units: list[dict], label, r0) -> None:
-    units = sorted(units, key=lambda u: u["rate"])
+def _chart_rates(book, ws, units: list[dict], label, r0) -> int:
+    """One bar chart of at most RATES_PER_CHART units (lowest rate first), with its table;
+    returns the row after the block."""
     _table(ws, book, r0, ["单位", "执行率"], [[u["unit"], u["rate"]] for u in units], pct_col=1)
     if not units:
-        return
+        return r0 + 2
     chart = book.wb.add_chart({"type": "bar"})
     points = [{"fill": {"color": "#C00000" if u["rate"] < LOW_RATE else "#70AD47"}} for u in units]
     chart.add_series({"name": "执行率", "categories": [CHARTS, r0 + 1, 0, r0 + len(units), 0],
@@ -413,8 +474,10 @@ def _chart_rates(book, ws, units: list[dict], label, r0) -> None:
     _style_chart(chart, f"{label}各单位预算执行率（红色低于90%）", "执行率", None)
     chart.set_x_axis({"name": "执行率", "num_format": "0%", "min": 0})
     chart.set_legend({"none": True})
-    chart.set_size({"width": 720, "height": min(max(320, 22 * len(units) + 100), 4000)})
+    height = max(320, 22 * len(units) + 100)
+    chart.set_size({"width": 720, "height": height})
     ws.insert_chart(r0, 4, chart)
+    return r0 + max(len(units) + 1, math.ceil(height / ROW_PX) + 1)
 
 
 def _table(ws, book: _Book, r0: int, head: list[str], rows: list[list], pct_col: int = -1) -> None:
