@@ -186,8 +186,9 @@ def test_a_store_deleted_then_a_run_killed_after_its_first_write_is_still_made_g
 
 
 def test_a_batch_does_not_score_against_what_it_records_itself(tmp_path, monkeypatch):
-    """2023 and 2024 of one unit in one batch: the 2024 relative target stays for manual review
-    however the batch is cut into chunks and store transactions (no dependence on timing)."""
+    """2023 and 2024 of one unit in one batch, without the second pass for several years: the
+    2024 relative target stays for manual review however the batch is cut into chunks and store
+    transactions (no dependence on timing). tests/test_years_batch.py: with it, it is scored."""
     import xlsproc.batch.recorder as R
     import xlsproc.batch.run as P
     inbox = tmp_path / "收件"
@@ -197,7 +198,7 @@ def test_a_batch_does_not_score_against_what_it_records_itself(tmp_path, monkeyp
         folder.rename(inbox / folder.name)
     monkeypatch.setattr(P, "CHUNK", 1)
     monkeypatch.setattr(R, "STORE_BATCH", 1)
-    process(inbox, tmp_path / "out", jobs=1)
+    process(inbox, tmp_path / "out", jobs=1, years_pass=False)
     entries = json.loads((tmp_path / "out" / "results.json").read_text("utf-8"))
     [ev] = [ev for e in entries for ev in e["evaluations"] if ev["year"] == 2024]
     assert next(i for i in ev["indicators"] if i["name"] == NAME)["kind"] == "manual"

@@ -96,7 +96,8 @@ def process(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *
             on_record: Callable[[Record], None] | None = None,
             start_method: str | None = None, handler: Callable = work,
             pool: WorkerPool | None = None, only: Collection[str] | None = None,
-            include_locks: bool = True, db: str | Path | None = None) -> Outcome:
+            include_locks: bool = True, db: str | Path | None = None,
+            years_pass: bool = True) -> Outcome:
     """Process the new and changed workbooks below INBOX into OUTBOX; results.json for all.
 
     jobs: worker processes (default: all cores); timeout: seconds per file; force: redo all.
@@ -107,14 +108,30 @@ def process(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *
     the settled files), keeping the old results of the others.
     db: the results store (default OUTBOX/xlsproc.sqlite): this run's results are recorded in
     it, and its earlier years score relative targets (不低于上一年度).
+    years_pass: score again, once, the files whose relative targets rely on a last-year table
+    of this same batch (batch/years.py).
     """
     started = time.monotonic()
     inbox, outbox = Path(inbox), Path(outbox)
     check_paths(inbox, outbox)
     rules = rules or load_rules()
     with outbox_lock(outbox):          # a second run on this OUTBOX is refused, not interleaved
-        return _process(inbox, outbox, rules, started, jobs, force, timeout, progress, on_record,
-                        start_method, handler, pool, only, include_locks, db)
+        outcome = _process(inbox, outbox, rules, started, jobs, force, timeout, progress,
+                           on_record, start_method, handler, pool, only, include_locks, db)
+        again = _years_pass(outcome, db) if years_pass else []
+        if again:               # later years' relative targets against this batch's earlier years
+            second = _process(inbox, outbox, rules, started, jobs, True, timeout, None,
+                              on_record, start_method, handler, pool, again, include_locks, db)
+            outcome = Outcome(outbox, second.records, outcome.processed, outcome.removed,
+                              outcome.root, time.monotonic() - started)
+        return outcome
+
+
+def _years_pass(outcome: Outcome, db: str | Path | None) -> list[str]:
+    from xlsproc.batch.years import rework
+    if not outcome.processed:
+        return []
+    return rework(outcome, Path(db) if db else default_store(outcome.outbox))
 
 
 def _process(inbox: Path, outbox: Path, rules: Rules, started: float, jobs, force, timeout,

@@ -1,0 +1,53 @@
+"""Several years in one batch: relative targets (不低于上一年度) of a later year are scored
+against the earlier years' tables of the same batch.
+
+A batch scores every file against the results store as it was when the batch started (so that
+file order and --jobs cannot matter). Once the batch is recorded, `rework` names the files to
+score once more: those holding a table with a target relative to last year whose last-year table
+(same unit, project, kind) was processed in this batch. process() does that second pass, once;
+its result is what a second run would give, however the files were ordered or split.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from xlsproc.score.history import relative_target
+
+
+def rework(outcome, db: str | Path) -> list[str]:
+    """The rels of this outcome to process again now that this batch is in the store."""
+    from xlsproc.store import Store, StoreError
+    done = {rec.rel: rec for rec in outcome.records if rec.status == "ok"}
+    tables = {_key(ev) for rel in outcome.processed if rel in done
+              for ev in outcome.entry(done[rel])["evaluations"] if ev.get("year")}
+    if not tables or not Path(db).is_file():
+        return []
+    try:
+        with Store(db) as store:
+            candidates = set()
+            for unit, project, kind, year in tables:
+                candidates |= store.relpaths_of(unit, project, kind, year + 1)
+    except StoreError:
+        return []
+    return sorted(rel for rel in candidates & done.keys()
+                  if _relies_on(outcome.entry(done[rel]), tables))
+
+
+def _key(ev: dict) -> tuple:
+    project = ev.get("project") if ev.get("kind") == "project" else None
+    return ev.get("unit"), project, ev.get("kind"), ev.get("year")
+
+
+def _relies_on(entry: dict, tables: set[tuple]) -> bool:
+    """Has the entry a table with a target relative to last year, whose last year is one of
+    `tables` (compared by the store's keys)?"""
+    from xlsproc.score.history import text_key, unit_key
+    keys = {(unit_key(u), text_key(p), k, y) for u, p, k, y in tables}
+    for ev in entry.get("evaluations") or []:
+        unit, project, kind, year = _key(ev)
+        if not year or (unit_key(unit), text_key(project), kind, year - 1) not in keys:
+            continue
+        if any(relative_target(ind.get("target") or "", 1.0, year) is not None
+               for ind in ev.get("indicators") or []):
+            return True
+    return False
