@@ -276,24 +276,29 @@ def _load_roster(path: Path | None, consolidate_to: Path | None, return_dir: Pat
 def _consolidate(source: Path, output: Path, profile, year=None, district="全区",
                  csv=None, parquet=None, roster=None, return_dir=None, inboxes=()) -> None:
     from xlsproc.batch.outputs import check_district_targets
-    from xlsproc.district.book import consolidate as run_consolidate
     from xlsproc.district.export import export_tables
-    from xlsproc.district.returns import write_return_packs
+    from xlsproc.district.refresh import Refresher
     from xlsproc.model import XlsprocError
     try:
         check_district_targets(source, output, csv, parquet, inboxes, return_dir)
-        summary = run_consolidate(source, output, year=year, district=district, rules=profile,
-                                  roster=roster)
+        done = Refresher(source, output, roster, return_dir, profile, district, year).refresh()
         exported = export_tables(source, csv, parquet, year=year, rules=profile) \
             if csv or parquet else {"csv": [], "parquet": [], "messages": []}
-        packs = write_return_packs(source, return_dir, year=year, roster=roster,
-                                   district=district) if return_dir is not None else None
     except XlsprocError as exc:
         err.print(f"[bold red]错误：[/]{exc.message}")
         raise typer.Exit(2)
     except OSError as exc:
         err.print(f"[bold red]错误：[/]{_cannot_write(output, exc)}")
         raise typer.Exit(2)
+    _print_district(done, output, return_dir)
+    for path in exported["csv"] + exported["parquet"]:
+        out.print(f"  导出：{path}")
+    for message in exported["messages"]:
+        out.print(f"  {message}")
+
+
+def _print_district(done, output: Path, return_dir: Path | None) -> None:
+    summary = done.summary
     out.print(f"全区汇总：{output}（{summary['units']} 个单位、{summary['projects']} 个项目、"
               f"{summary['indicators']} 个指标、{summary['flags']} 个问题；"
               f"年度 {'、'.join(str(y) for y in summary['years']) or '—'}）")
@@ -304,12 +309,8 @@ def _consolidate(source: Path, output: Path, profile, year=None, district="全�
                   "以最后保存的一份为准），见“问题清单”中的“重复报送”。")
     if summary.get("roster") is not None:
         out.print(summary["roster"].summary())
-    if packs is not None:
-        _print_packs(packs, return_dir)
-    for path in exported["csv"] + exported["parquet"]:
-        out.print(f"  导出：{path}")
-    for message in exported["messages"]:
-        out.print(f"  {message}")
+    if done.packs is not None:
+        _print_packs(done.packs, return_dir)
 
 
 def _print_packs(packs, return_dir: Path) -> None:
@@ -332,12 +333,18 @@ def watch(
     settle: Annotated[float, typer.Option(
         "--settle", min=0, help="文件大小和修改时间保持不变多少秒后才处理（等待保存、复制完成）。")] = 2.0,
     interval: Annotated[float, typer.Option("--interval", min=0.1, help="检查收件目录的间隔（秒）。")] = 1.0,
+    consolidate_to: Annotated[Optional[Path], typer.Option(
+        "--consolidate", help="每次处理后重写全区汇总工作簿（同 xlsproc consolidate）。",
+        show_default=False)] = None,
+    roster: RosterOption = None,
+    return_dir: ReturnDirOption = None,
 ) -> None:
     """监视收件目录：放入新文件或替换文件后自动检查，更新批注副本和 results.json。按 Ctrl-C 停止。
 
     等文件保存或复制完毕（大小不再变化）才处理；忽略 Excel/WPS 的 ~$ 锁定文件和临时文件。
+    给出 --consolidate 时，每次变更后同时更新全区汇总（以及 --return-dir 的退回材料）。
 
-    示例：xlsproc watch 收件箱 -o 审核结果
+    示例：xlsproc watch 收件箱 -o 审核结果 --consolidate 全区汇总.xlsx --roster 名单.xlsx
     """
     from xlsproc.model import XlsprocError
     from xlsproc.batch.watch import watch as run_watch
@@ -345,10 +352,17 @@ def watch(
     if not inbox.is_dir():
         err.print(f"[bold red]错误：[/]找不到目录 {inbox}，请检查路径。")
         raise typer.Exit(2)
+    units = _load_roster(roster, consolidate_to, return_dir)
+    on_batch = _print_watch_batch
+    if consolidate_to is not None:
+        on_batch = _watch_district(outbox, consolidate_to, units, return_dir, profile)
     out.print(f"正在监视 {inbox}，结果写入 {outbox}（文件保存完毕 {settle:g} 秒后处理；按 Ctrl-C 停止）……")
     try:
+        if consolidate_to is not None:          # refused before any work, as in process
+            from xlsproc.batch.outputs import check_district_targets
+            check_district_targets(outbox, consolidate_to, inboxes=[inbox], returns=return_dir)
         run_watch(inbox, outbox, profile, jobs=jobs, timeout=timeout, settle=settle, poll=interval,
-                  on_record=lambda rec: print_record(rec, outbox), on_batch=_print_watch_batch)
+                  on_record=lambda rec: print_record(rec, outbox), on_batch=on_batch)
     except XlsprocError as exc:
         err.print(f"[bold red]错误：[/]{exc.message}")
         raise typer.Exit(2)
@@ -486,6 +500,23 @@ def print_record(rec: dict, outbox: Path) -> None:
         f = {"error": 0, "warning": 0, "info": 0, **rec.flags}
         out.print(f"{now} [green]✓[/] {_name(rec.rel)}：{rec.tables} 张表 · {grades} · 错误 {f['error']} "
                   f"警告 {f['warning']} 提示 {f['info']} → {_name(str(outbox / rec.output))}")
+
+
+def _watch_district(outbox: Path, workbook: Path, roster, return_dir, profile):
+    """watch's after-batch step: print the batch, then refresh the district workbook and packs."""
+    from xlsproc.district.refresh import Refresher
+    refresh = Refresher(outbox, workbook, roster, return_dir, profile)
+
+    def after(outcome) -> None:
+        _print_watch_batch(outcome)
+        done = refresh(outcome)
+        if done is None:
+            return
+        if done.error:
+            err.print(f"[bold red]错误：[/]{done.error}")
+        else:
+            _print_district(done, workbook, return_dir)
+    return after
 
 
 def _print_watch_batch(outcome) -> None:
