@@ -171,3 +171,173 @@ class XlsprocError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+# --- results entries --------------------------------------------------------------------------
+# A results-json entry (shared/spec/results-json.md) as the stages after the batch read it: the
+# results store, consolidation, the roster, the return packs. write/results.py writes the JSON;
+# `FileEntry.of(json)` reads it back typed, and `to_json()` gives the same dict again (keys a
+# reader does not know are kept in `extra`, so nothing is lost on the way).
+
+_BOOKKEEPING = ("extra", "keys")
+
+
+def _typed(cls, data: dict, nested: dict | None = None):
+    names = cls.__dataclass_fields__.keys() - set(_BOOKKEEPING)
+    nested = nested or {}
+    values = {k: (nested[k](v) if k in nested and v is not None else v)
+              for k, v in data.items() if k in names}
+    return cls(**values, extra={k: v for k, v in data.items() if k not in names},
+               keys=tuple(data))
+
+
+def _plain(record) -> dict:
+    """The JSON object again: the keys it was read with, in their order (a record made in code:
+    every field, optional ones only when set)."""
+    keys = record.keys or [n for n in record.__dataclass_fields__ if n not in _BOOKKEEPING and
+                           (getattr(record, n) is not None or n not in record._optional)]
+    out = {}
+    for name in keys:
+        if name in record.extra:
+            out[name] = record.extra[name]
+            continue
+        value = getattr(record, name)
+        if name in record._lists:
+            value = [v.to_json() if hasattr(v, "to_json") else v for v in value]
+        out[name] = value
+    return out
+
+
+@dataclass(frozen=True)
+class FlagEntry:
+    code: str | None = None
+    severity: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    indicator: str | None = None
+    message: str | None = None
+    detail: str | None = None
+    title: str | None = None
+    extra: dict = field(default_factory=dict, compare=False, repr=False)
+    keys: tuple = field(default=(), compare=False, repr=False)
+    _optional = ("detail", "title")
+    _lists = ()
+
+    @classmethod
+    def of(cls, data: dict) -> FlagEntry:
+        return _typed(cls, data)
+
+    def to_json(self) -> dict:
+        return _plain(self)
+
+
+@dataclass(frozen=True)
+class IndicatorEntry:
+    level1: str | None = None
+    level2: str | None = None
+    name: str | None = None
+    target: Any = None
+    actual: Any = None
+    unit: str | None = None
+    op: str | None = None
+    kind: str | None = None
+    completion: float | None = None
+    weight: float | None = None
+    score: float | None = None
+    reported_score: float | None = None
+    grade: str | None = None
+    reason: str | None = None
+    row: int | None = None                 # sheet row, 1-based
+    cells: dict | None = None
+    formula: str | None = None
+    extra: dict = field(default_factory=dict, compare=False, repr=False)
+    keys: tuple = field(default=(), compare=False, repr=False)
+    _optional = ("unit", "op", "grade", "cells", "formula")
+    _lists = ()
+
+    @classmethod
+    def of(cls, data: dict) -> IndicatorEntry:
+        return _typed(cls, data)
+
+    def to_json(self) -> dict:
+        return _plain(self)
+
+
+@dataclass(frozen=True)
+class TableEntry:
+    """One evaluation table of a results entry."""
+    sheet: str | None = None
+    kind: str | None = None                # department | project
+    title: str | None = None
+    unit: str | None = None
+    unit_cell: str | None = None
+    supervisor: str | None = None
+    implementer: str | None = None
+    project: str | None = None
+    year: int | None = None
+    budget: dict | None = None
+    indicators: tuple[IndicatorEntry, ...] = ()
+    indicator_score: float | None = None
+    total_score: float | None = None
+    reported_total: float | None = None
+    total_cell: str | None = None
+    grade: str | None = None
+    flag_counts: dict | None = None
+    flags: tuple[FlagEntry, ...] = ()
+    money_unit: str | None = None          # 万元 | 元 (None: 万元)
+    extra: dict = field(default_factory=dict, compare=False, repr=False)
+    keys: tuple = field(default=(), compare=False, repr=False)
+    _optional = ("title", "unit_cell", "supervisor", "implementer", "total_cell", "flag_counts",
+                 "money_unit")
+    _lists = ("indicators", "flags")
+
+    @classmethod
+    def of(cls, data: dict) -> TableEntry:
+        return _typed(cls, data, {
+            "indicators": lambda xs: tuple(IndicatorEntry.of(x) for x in xs),
+            "flags": lambda xs: tuple(FlagEntry.of(x) for x in xs)})
+
+    def to_json(self) -> dict:
+        return _plain(self)
+
+    def counts(self) -> dict[str, int]:
+        """Flags per severity (flag_counts when the entry carries them)."""
+        counts = dict(self.flag_counts or {})
+        if not counts:
+            for flag in self.flags:
+                counts[flag.severity] = counts.get(flag.severity, 0) + 1
+        return {k: counts.get(k, 0) for k in SEVERITIES}
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One file's results entry: what it is, whether it was read, and its tables."""
+    file: str | None = None
+    path: str | None = None
+    sha256: str | None = None
+    modified: str | None = None            # when the file was last saved (local time)
+    status: str | None = None              # ok | error | skipped
+    error: dict | None = None              # {"code", "message"} when status is error
+    evaluations: tuple[TableEntry, ...] = ()
+    output: str | None = None              # the annotated copy, relative to the OUTBOX
+    relpath: str | None = None             # the file, relative to the INBOX
+    inbox: str | None = None               # added by the results store: where its run read
+    outbox: str | None = None              # … and wrote
+    extra: dict = field(default_factory=dict, compare=False, repr=False)
+    keys: tuple = field(default=(), compare=False, repr=False)
+    _optional = ("modified", "output", "relpath", "inbox", "outbox")
+    _lists = ("evaluations",)
+
+    @classmethod
+    def of(cls, data: dict | FileEntry) -> FileEntry:
+        if isinstance(data, FileEntry):
+            return data
+        return _typed(cls, data, {"evaluations": lambda xs: tuple(TableEntry.of(x) for x in xs)})
+
+    def to_json(self) -> dict:
+        return _plain(self)
+
+    @property
+    def label(self) -> str:
+        """How the file is named to people: its path in the INBOX."""
+        return self.relpath or self.file or ""

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xlsproc.score.history import relative_target
+from xlsproc.model import FileEntry, TableEntry
+from xlsproc.score.history import relative_target, text_key, unit_key
 
 
 def rework(outcome, db: str | Path) -> list[str]:
@@ -19,7 +20,7 @@ def rework(outcome, db: str | Path) -> list[str]:
     from xlsproc.store import Store, StoreError
     done = {rec.rel: rec for rec in outcome.records if rec.status == "ok"}
     tables = {_key(ev) for rel in outcome.processed if rel in done
-              for ev in outcome.entry(done[rel])["evaluations"] if ev.get("year")}
+              for ev in _entry(outcome, done[rel]).evaluations if ev.year}
     if not tables or not Path(db).is_file():
         return []
     try:
@@ -30,24 +31,26 @@ def rework(outcome, db: str | Path) -> list[str]:
     except StoreError:
         return []
     return sorted(rel for rel in candidates & done.keys()
-                  if _relies_on(outcome.entry(done[rel]), tables))
+                  if _relies_on(_entry(outcome, done[rel]), tables))
 
 
-def _key(ev: dict) -> tuple:
-    project = ev.get("project") if ev.get("kind") == "project" else None
-    return ev.get("unit"), project, ev.get("kind"), ev.get("year")
+def _entry(outcome, record: dict) -> FileEntry:
+    return FileEntry.of(outcome.entry(record))
 
 
-def _relies_on(entry: dict, tables: set[tuple]) -> bool:
+def _key(ev: TableEntry) -> tuple:
+    return ev.unit, ev.project if ev.kind == "project" else None, ev.kind, ev.year
+
+
+def _relies_on(entry: FileEntry, tables: set[tuple]) -> bool:
     """Has the entry a table with a target relative to last year, whose last year is one of
     `tables` (compared by the store's keys)?"""
-    from xlsproc.score.history import text_key, unit_key
     keys = {(unit_key(u), text_key(p), k, y) for u, p, k, y in tables}
-    for ev in entry.get("evaluations") or []:
+    for ev in entry.evaluations:
         unit, project, kind, year = _key(ev)
         if not year or (unit_key(unit), text_key(project), kind, year - 1) not in keys:
             continue
-        if any(relative_target(ind.get("target") or "", 1.0, year) is not None
-               for ind in ev.get("indicators") or []):
+        if any(relative_target(str(ind.target or ""), 1.0, year) is not None
+               for ind in ev.indicators):
             return True
     return False

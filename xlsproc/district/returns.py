@@ -25,6 +25,7 @@ from pathlib import Path
 from xlsproc.district.roster import RosterUnit, named_in_path
 from xlsproc.district.sources import _open, entry_file
 from xlsproc.fileio import write_text_atomic
+from xlsproc.model import FileEntry, TableEntry
 from xlsproc.score.history import unit_key, unit_name
 
 NOTICE = "问题通知单.xlsx"
@@ -85,13 +86,14 @@ def collect_packs(entries, *, outbox=None, year=None, roster=None) -> list[Retur
         listed = {u.key: u.name for u in roster or []}
         packs: dict[str, ReturnPack] = {}
         unreadable = []
-        for entry in source.entries:
-            if entry.get("status") == "skipped":
+        for raw in source.entries:
+            entry = FileEntry.of(raw)
+            if entry.status == "skipped":
                 continue
-            if entry.get("status") != "ok":
+            if entry.status != "ok":
                 unreadable.append(entry)
                 continue
-            for ev in entry.get("evaluations") or []:
+            for ev in entry.evaluations:
                 _add_table(packs, entry, ev, box)
         for entry in unreadable:
             _add_unreadable(packs, listed, entry)
@@ -101,40 +103,32 @@ def collect_packs(entries, *, outbox=None, year=None, roster=None) -> list[Retur
             source.opened.close()
 
 
-def _add_table(packs: dict, entry: dict, ev: dict, box) -> None:
-    name = unit_name(ev.get("unit")) or UNKNOWN_UNIT
+def _add_table(packs: dict, entry: FileEntry, ev: TableEntry, box) -> None:
+    name = unit_name(ev.unit) or UNKNOWN_UNIT
     pack = packs.setdefault(unit_key(name) or UNKNOWN_UNIT, ReturnPack(name))
     pack.tables += 1
     path, annotated = entry_file(entry, box)
-    shown = _shown_name(entry, path)
+    shown = os.path.basename(path) if path else Path(entry.label).name
     if path and (path, annotated) not in pack.sources:
         pack.sources.append((path, annotated))
-    for flag in ev.get("flags") or []:
-        problem = Problem(shown, flag.get("sheet") or ev.get("sheet"), flag.get("cell"),
-                          flag.get("title") or flag.get("code") or "",
-                          flag.get("detail") or flag.get("message") or "")
-        if flag.get("severity") == "error":
+    for flag in ev.flags:
+        problem = Problem(shown, flag.sheet or ev.sheet, flag.cell, flag.title or flag.code or "",
+                          flag.detail or flag.message or "")
+        if flag.severity == "error":
             pack.errors.append(problem)
-        elif flag.get("severity") == "warning":
+        elif flag.severity == "warning":
             pack.warnings.append(problem)
 
 
-def _add_unreadable(packs: dict, roster: dict[str, str], entry: dict) -> None:
+def _add_unreadable(packs: dict, roster: dict[str, str], entry: FileEntry) -> None:
     """An unreadable file goes to the unit named in its path (on the roster or among the units
     whose tables were read), else to 未能识别单位的文件."""
-    relpath = entry.get("relpath") or entry.get("file") or ""
     names = {**roster, **{k: p.unit for k, p in packs.items() if k != UNKNOWN_UNIT}}
-    key = named_in_path(names, relpath)
+    key = named_in_path(names, entry.label)
     pack = packs.setdefault(key or UNKNOWN_UNIT, ReturnPack(names[key] if key else UNKNOWN_UNIT))
-    err = entry.get("error") or {}
-    pack.errors.append(Problem(Path(relpath).name, None, None, "文件无法读取",
+    err = entry.error or {}
+    pack.errors.append(Problem(Path(entry.label).name, None, None, "文件无法读取",
                                err.get("message") or "文件无法读取，请重新保存后报送。"))
-
-
-def _shown_name(entry: dict, path: str | None) -> str:
-    if path:
-        return os.path.basename(path)
-    return Path(entry.get("relpath") or entry.get("file") or "").name
 
 
 def _folder_names(packs: list[ReturnPack]) -> dict[str, str]:

@@ -23,8 +23,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from xlsproc.district.sources import flag_counts
-from xlsproc.model import XlsprocError
+from xlsproc.model import FileEntry, XlsprocError
 from xlsproc.score.history import text_key, unit_key, unit_name
 
 HEADER_ROWS = 10                  # the header row is looked for among a roster's first rows
@@ -230,35 +229,35 @@ class RosterTally:
             for u in self.roster}
         self.unlisted: dict[str, UnitStatus] = {}
 
-    def add(self, entry: dict) -> None:
-        if entry.get("status") == "skipped":
-            return
-        path = entry.get("relpath") or entry.get("file") or entry.get("path") or ""
-        evaluations = entry.get("evaluations") or []
-        if entry.get("status") != "ok" or not evaluations:
+    def add(self, entry: dict | FileEntry) -> FileEntry:
+        entry = FileEntry.of(entry)
+        if entry.status == "skipped":
+            return entry
+        path = entry.relpath or entry.file or entry.path or ""
+        if entry.status != "ok" or not entry.evaluations:
             unit = self._by_path(path)
-            if unit is not None and entry.get("status") != "ok":
+            if unit is not None and entry.status != "ok":
                 _add_file(unit, path)
                 unit.unreadable += 1
                 unit.errors += 1
-            return
-        for ev in evaluations:
-            unit = self._unit(ev.get("unit"))
+            return entry
+        for ev in entry.evaluations:
+            unit = self._unit(ev.unit)
             if unit is None:
                 continue
             _add_file(unit, path)
             unit.tables += 1
-            if ev.get("kind") == "project" and ev.get("project"):
-                unit.projects.append(ev["project"])
-            counts = flag_counts(ev)
+            if ev.kind == "project" and ev.project:
+                unit.projects.append(ev.project)
+            counts = ev.counts()
             unit.errors += counts["error"]
             unit.warnings += counts["warning"]
+        return entry
 
-    def watch(self, entries: Iterable[dict]) -> Iterator[dict]:
-        """The entries, unchanged, each counted as it passes (consolidation reads them once)."""
+    def watch(self, entries: Iterable[dict | FileEntry]) -> Iterator[FileEntry]:
+        """The entries, typed, each counted as it passes (consolidation reads them once)."""
         for entry in entries:
-            self.add(entry)
-            yield entry
+            yield self.add(entry)
 
     def _unit(self, name) -> UnitStatus | None:
         key = unit_key(name)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlsproc.errors import SEVERITY_RANK, detail, title
+from xlsproc.model import FileEntry, FlagEntry, IndicatorEntry, TableEntry
 from xlsproc.refs import parse_cell_name
 from xlsproc.score.history import text_key, unit_key, unit_name
 from xlsproc.store import DEFAULT_NAME, Store
@@ -88,15 +89,17 @@ def _only_year(entry: dict, year: int, left_out: Counter) -> dict | None:
     return None
 
 
-def entry_file(entry: dict, outbox: str | Path | None = None) -> tuple[str | None, bool]:
+def entry_file(entry: FileEntry | dict, outbox: str | Path | None = None
+               ) -> tuple[str | None, bool]:
     """(absolute path, is the annotated copy) of the file a link to this entry opens."""
-    box = outbox or entry.get("outbox")
-    if entry.get("output") and box:
-        return os.path.abspath(Path(box) / entry["output"]), True
-    if entry.get("inbox") and entry.get("relpath"):
-        return os.path.abspath(Path(entry["inbox"]) / entry["relpath"]), False
-    if entry.get("path"):
-        return os.path.abspath(entry["path"]), False
+    entry = FileEntry.of(entry)
+    box = outbox or entry.outbox
+    if entry.output and box:
+        return os.path.abspath(Path(box) / entry.output), True
+    if entry.inbox and entry.relpath:
+        return os.path.abspath(Path(entry.inbox) / entry.relpath), False
+    if entry.path:
+        return os.path.abspath(entry.path), False
     return None, False
 
 
@@ -128,66 +131,64 @@ class _Stage:
         for statement in _STAGE_SCHEMA.split(";"):
             self.db.execute(statement)
 
-    def add(self, entries: Iterable[dict], role: int, outbox: Path | None) -> None:
+    def add(self, entries: Iterable[dict | FileEntry], role: int, outbox: Path | None) -> None:
         """role 0: the entries consolidated; 1: history, for 同比 only."""
         self.db.execute("BEGIN")
-        for entry in entries:
-            if entry.get("status") == "skipped":
+        for raw in entries:
+            entry = FileEntry.of(raw)
+            if entry.status == "skipped":
                 continue
             target, annotated = entry_file(entry, outbox)
-            if entry.get("status") != "ok" and role == 0:
+            if entry.status != "ok" and role == 0:
                 self._add_unreadable(entry, target)
-            for ev in entry.get("evaluations") or []:
+            for ev in entry.evaluations:
                 self._add_table(entry, ev, role, target, annotated)
         self.db.execute("COMMIT")
 
-    def _add_table(self, entry: dict, ev: dict, role: int, target, annotated) -> None:
-        b = ev.get("budget") or {}
-        counts = flag_counts(ev)
-        scale = MONEY_SCALE.get(ev.get("money_unit") or "万元", 1.0)
+    def _add_table(self, entry: FileEntry, ev: TableEntry, role: int, target, annotated) -> None:
+        b = ev.budget or {}
+        counts = ev.counts()
+        scale = MONEY_SCALE.get(ev.money_unit or "万元", 1.0)
         tid = self.db.execute(
             "INSERT INTO t VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
             "?, ?, ?, ?)",
-            (role, unit_name(ev.get("unit")), unit_key(ev.get("unit")), ev.get("year"),
-             ev.get("kind"), ev.get("project"), text_key(ev.get("project")), ev.get("sheet"),
-             _file_label(entry), target, int(annotated), _money(b.get("annual"), scale),
-             _money(b.get("executed"), scale),
-             b.get("rate"), b.get("score"), ev.get("indicator_score"), ev.get("total_score"),
-             ev.get("reported_total"), ev.get("grade"), counts["error"], counts["warning"],
-             counts["info"], entry.get("modified"))).lastrowid
+            (role, unit_name(ev.unit), unit_key(ev.unit), ev.year, ev.kind, ev.project,
+             text_key(ev.project), ev.sheet, entry.label, target, int(annotated),
+             _money(b.get("annual"), scale), _money(b.get("executed"), scale),
+             b.get("rate"), b.get("score"), ev.indicator_score, ev.total_score,
+             ev.reported_total, ev.grade, counts["error"], counts["warning"],
+             counts["info"], entry.modified)).lastrowid
         self._add_indicators(tid, ev)
         if role == 0:
             self._add_flags(tid, entry, ev, target)
 
-    def _add_indicators(self, tid: int, ev: dict) -> None:
+    def _add_indicators(self, tid: int, ev: TableEntry) -> None:
         flags = _flags_by_indicator(ev)
         rows = []
-        for pos, ind in enumerate(ev.get("indicators") or []):
-            mine = flags.get((ind.get("row"), ind.get("name")), ())
-            rows.append((tid, pos, category(ind.get("level1")), category(ind.get("level2")),
-                         ind.get("name"), text_key(ind.get("name")), _text(ind.get("target")),
-                         _text(ind.get("actual")), ind.get("kind"), ind.get("completion"),
-                         ind.get("weight"), ind.get("score"),
-                         "、".join(f.get("code") or "" for f in mine) or None,
+        for pos, ind in enumerate(ev.indicators):
+            mine = flags.get((ind.row, ind.name), ())
+            rows.append((tid, pos, category(ind.level1), category(ind.level2), ind.name,
+                         text_key(ind.name), _text(ind.target), _text(ind.actual), ind.kind,
+                         ind.completion, ind.weight, ind.score,
+                         "、".join(f.code or "" for f in mine) or None,
                          _indicator_cell(ind), "、".join(_title(f) for f in mine) or None))
         self.db.executemany("INSERT INTO i VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             rows)
 
-    def _add_flags(self, tid: int, entry: dict, ev: dict, target) -> None:
-        unit, key = unit_name(ev.get("unit")), unit_key(ev.get("unit"))
+    def _add_flags(self, tid: int, entry: FileEntry, ev: TableEntry, target) -> None:
+        unit, key = unit_name(ev.unit), unit_key(ev.unit)
         rows = []
-        for flag in ev.get("flags") or []:
-            row, col = _cell_position(flag.get("cell"))
-            rows.append((SEVERITY_RANK.get(flag.get("severity"), 3), unit, key, ev.get("project"),
-                         _file_label(entry), flag.get("sheet") or ev.get("sheet"), flag.get("cell"),
-                         row, col, _title(flag),
-                         flag.get("detail") or flag.get("message"), flag.get("code"),
-                         flag.get("indicator"), target, flag.get("severity"), tid))
+        for flag in ev.flags:
+            row, col = _cell_position(flag.cell)
+            rows.append((SEVERITY_RANK.get(flag.severity, 3), unit, key, ev.project,
+                         entry.label, flag.sheet or ev.sheet, flag.cell, row, col, _title(flag),
+                         flag.detail or flag.message, flag.code, flag.indicator, target,
+                         flag.severity, tid))
         self._insert_flags(rows)
 
-    def _add_unreadable(self, entry: dict, target) -> None:
-        err = entry.get("error") or {}
-        self._insert_flags([(0, UNREADABLE, "\uffff", None, _file_label(entry), None, None, 0, 0,
+    def _add_unreadable(self, entry: FileEntry, target) -> None:
+        err = entry.error or {}
+        self._insert_flags([(0, UNREADABLE, "\uffff", None, entry.label, None, None, 0, 0,
                              "文件无法读取", err.get("message"), err.get("code"), None, target,
                              "error", None)])
 
@@ -243,33 +244,25 @@ def _saved(stamp: str | None) -> str:
     return f"保存于 {stamp.replace('T', ' ')}" if stamp else "保存时间不详"
 
 
-def flag_counts(ev: dict) -> dict:
-    counts = dict(ev.get("flag_counts") or {})
-    if not counts:
-        for flag in ev.get("flags") or []:
-            counts[flag.get("severity")] = counts.get(flag.get("severity"), 0) + 1
-    return {k: counts.get(k, 0) for k in SEVERITY_RANK}
-
-
-def _flags_by_indicator(ev: dict) -> dict[tuple, list[dict]]:
+def _flags_by_indicator(ev: TableEntry) -> dict[tuple, list[FlagEntry]]:
     """The flags of each indicator, keyed by (sheet row, name): a flag names its indicator and
     its cell lies on the indicator's row."""
-    found: dict[tuple, list[dict]] = defaultdict(list)
-    for flag in ev.get("flags") or []:
-        if flag.get("indicator") and flag.get("cell"):
-            row, _ = _cell_position(flag["cell"])
-            found[(row, flag["indicator"])].append(flag)
+    found: dict[tuple, list[FlagEntry]] = defaultdict(list)
+    for flag in ev.flags:
+        if flag.indicator and flag.cell:
+            row, _ = _cell_position(flag.cell)
+            found[(row, flag.indicator)].append(flag)
     return found
 
 
-def _title(flag: dict) -> str:
+def _title(flag: FlagEntry) -> str:
     """A flag's Chinese title (the catalogue's, when an older entry carries none)."""
-    if flag.get("title"):
-        return flag["title"]
+    if flag.title:
+        return flag.title
     try:
-        return title(flag.get("code"))
+        return title(flag.code)
     except KeyError:
-        return flag.get("code") or ""
+        return flag.code or ""
 
 
 # 一级/二级指标 as officers label them: '产出指标(50分)', '产 出 指 标', '一、产出指标'.
@@ -304,15 +297,11 @@ def _cell_position(cell: str | None) -> tuple[int, int]:
     return row + 1, col + 1
 
 
-def _indicator_cell(ind: dict) -> str | None:
-    cells = ind.get("cells") or {}
+def _indicator_cell(ind: IndicatorEntry) -> str | None:
+    cells = ind.cells or {}
     if cells.get("name"):
         return cells["name"]
-    return f"A{ind['row']}" if ind.get("row") else None
-
-
-def _file_label(entry: dict) -> str:
-    return entry.get("relpath") or entry.get("file") or ""
+    return f"A{ind.row}" if ind.row else None
 
 
 def _text(value) -> str | None:
