@@ -208,8 +208,24 @@ def _plain(record) -> dict:
     return out
 
 
+class _Json:
+    """of(json) reads a results-json object into the record; to_json() writes it back."""
+    _optional: tuple[str, ...] = ()         # keys left out when None (a record made in code)
+    _lists: tuple[str, ...] = ()            # tuples written as JSON lists
+    _nested: dict = {}                      # key → how to read its value
+
+    @classmethod
+    def of(cls, data):
+        if isinstance(data, cls):
+            return data
+        return _typed(cls, data, cls._nested)
+
+    def to_json(self) -> dict:
+        return _plain(self)
+
+
 @dataclass(frozen=True)
-class FlagEntry:
+class FlagEntry(_Json):
     code: str | None = None
     severity: str | None = None
     sheet: str | None = None
@@ -221,18 +237,10 @@ class FlagEntry:
     extra: dict = field(default_factory=dict, compare=False, repr=False)
     keys: tuple = field(default=(), compare=False, repr=False)
     _optional = ("detail", "title")
-    _lists = ()
-
-    @classmethod
-    def of(cls, data: dict) -> FlagEntry:
-        return _typed(cls, data)
-
-    def to_json(self) -> dict:
-        return _plain(self)
 
 
 @dataclass(frozen=True)
-class IndicatorEntry:
+class IndicatorEntry(_Json):
     level1: str | None = None
     level2: str | None = None
     name: str | None = None
@@ -253,18 +261,10 @@ class IndicatorEntry:
     extra: dict = field(default_factory=dict, compare=False, repr=False)
     keys: tuple = field(default=(), compare=False, repr=False)
     _optional = ("unit", "op", "grade", "cells", "formula")
-    _lists = ()
-
-    @classmethod
-    def of(cls, data: dict) -> IndicatorEntry:
-        return _typed(cls, data)
-
-    def to_json(self) -> dict:
-        return _plain(self)
 
 
 @dataclass(frozen=True)
-class TableEntry:
+class TableEntry(_Json):
     """One evaluation table of a results entry."""
     sheet: str | None = None
     kind: str | None = None                # department | project
@@ -290,15 +290,8 @@ class TableEntry:
     _optional = ("title", "unit_cell", "supervisor", "implementer", "total_cell", "flag_counts",
                  "money_unit")
     _lists = ("indicators", "flags")
-
-    @classmethod
-    def of(cls, data: dict) -> TableEntry:
-        return _typed(cls, data, {
-            "indicators": lambda xs: tuple(IndicatorEntry.of(x) for x in xs),
-            "flags": lambda xs: tuple(FlagEntry.of(x) for x in xs)})
-
-    def to_json(self) -> dict:
-        return _plain(self)
+    _nested = {"indicators": lambda xs: tuple(IndicatorEntry.of(x) for x in xs),
+               "flags": lambda xs: tuple(FlagEntry.of(x) for x in xs)}
 
     def counts(self) -> dict[str, int]:
         """Flags per severity (flag_counts when the entry carries them)."""
@@ -310,7 +303,7 @@ class TableEntry:
 
 
 @dataclass(frozen=True)
-class FileEntry:
+class FileEntry(_Json):
     """One file's results entry: what it is, whether it was read, and its tables."""
     file: str | None = None
     path: str | None = None
@@ -327,15 +320,7 @@ class FileEntry:
     keys: tuple = field(default=(), compare=False, repr=False)
     _optional = ("modified", "output", "relpath", "inbox", "outbox")
     _lists = ("evaluations",)
-
-    @classmethod
-    def of(cls, data: dict | FileEntry) -> FileEntry:
-        if isinstance(data, FileEntry):
-            return data
-        return _typed(cls, data, {"evaluations": lambda xs: tuple(TableEntry.of(x) for x in xs)})
-
-    def to_json(self) -> dict:
-        return _plain(self)
+    _nested = {"evaluations": lambda xs: tuple(TableEntry.of(x) for x in xs)}
 
     @property
     def label(self) -> str:
