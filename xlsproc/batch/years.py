@@ -34,7 +34,7 @@ def rework(outcome, db: str | Path) -> list[str]:
                   if _relies_on(_entry(outcome, done[rel]), tables))
 
 
-def _entry(outcome, record: dict) -> FileEntry:
+def _entry(outcome, record) -> FileEntry:
     return FileEntry.of(outcome.entry(record))
 
 
