@@ -410,7 +410,7 @@ def test_a_failed_write_leaves_the_old_workbook(tmp_path, monkeypatch):
 
     def boom(*args, **kwargs):
         raise RuntimeError("磁盘已满")
-    monkeypatch.setattr(module, "_indicators_sheet", boom)
+    monkeypatch.setattr(module, "indicators_sheet", boom)
     with pytest.raises(RuntimeError):
         consolidate([make_entry("某局", None, 2024, 90)], out)
     assert out.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["汇总.xlsx"]

@@ -26,11 +26,11 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from xlsproc.district.rows import _Rows
-from xlsproc.district.sheets import (_Book, _charts_sheet, _indicators_sheet, _issues_sheet,
-                                     _projects_sheet, _roster_sheet, _summary_sheet, _yoy_sheet)
+from xlsproc.district.rows import Rows
+from xlsproc.district.sheets import (Book, charts_sheet, indicators_sheet, issues_sheet,
+                                     projects_sheet, roster_sheet, summary_sheet, yoy_sheet)
 from xlsproc.district.roster import RosterStatus, RosterTally, load_roster
-from xlsproc.district.sources import DUPLICATE, _Stage, _fill, _open
+from xlsproc.district.sources import DUPLICATE, Stage, fill_stage, open_source
 from xlsproc.store import Store
 
 
@@ -52,14 +52,14 @@ def consolidate(entries, out_path: str | Path, *, outbox: str | Path | None = No
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tally = _tally(roster)
-    source = _open(entries, year)
+    source = open_source(entries, year)
     try:
         if tally is not None:
             source.entries = tally.watch(source.entries)
         with tempfile.TemporaryDirectory(prefix="xlsproc-consolidate-") as tmp:
-            stage = _Stage(tmp)
+            stage = Stage(tmp)
             try:
-                _fill(stage, source, outbox, history)
+                fill_stage(stage, source, outbox, history)
                 return _write(stage, out_path, tmp, district, rules,
                               tally.status() if tally is not None else None, source.left_out)
             finally:
@@ -89,30 +89,30 @@ def _tally(roster) -> RosterTally | None:
     return RosterTally(roster)
 
 
-def _write(stage: _Stage, out_path: Path, tmp: str, district: str, rules,
+def _write(stage: Stage, out_path: Path, tmp: str, district: str, rules,
            roster: RosterStatus | None = None, left_out: dict | None = None) -> dict:
     years = [y for (y,) in stage.query("SELECT DISTINCT year FROM t WHERE role = 0 ORDER BY year")]
     label = "、".join(f"{y}" for y in years if y) + ("年度" if any(years) else "")
     unreadable = stage.query(
         "SELECT count(*) FROM f WHERE sheet IS NULL AND rank = 0").fetchone()[0]
     duplicates = stage.query(f"SELECT count(*) FROM t WHERE role = {DUPLICATE}").fetchone()[0]
-    rows = _Rows(stage, os.path.abspath(out_path.parent), rules)
+    rows = Rows(stage, os.path.abspath(out_path.parent), rules)
     partial = out_path.with_name(f".{out_path.stem}.partial{out_path.suffix or '.xlsx'}")
-    book = _Book(partial, tmp)
+    book = Book(partial, tmp)
     try:
         other_years = other_years_note(left_out or {})
-        units = _summary_sheet(book, rows, district, label, unreadable, duplicates, other_years)
+        units = summary_sheet(book, rows, district, label, unreadable, duplicates, other_years)
         if roster is not None:
-            _roster_sheet(book, roster, district, label)
+            roster_sheet(book, roster, district, label)
         summary = {
             "path": str(out_path), "units": len(units),
-            "projects": _projects_sheet(book, rows, district, label),
-            "indicators": _indicators_sheet(book, rows, district, label),
-            "flags": _issues_sheet(book, rows, district, label),
+            "projects": projects_sheet(book, rows, district, label),
+            "indicators": indicators_sheet(book, rows, district, label),
+            "flags": issues_sheet(book, rows, district, label),
         }
-        _charts_sheet(book, stage, units, max((y for y in years if y), default=None),
+        charts_sheet(book, stage, units, max((y for y in years if y), default=None),
                       rows.rules.grade_names)
-        summary["yoy_tables"] = _yoy_sheet(book, rows, district)
+        summary["yoy_tables"] = yoy_sheet(book, rows, district)
         book.close()
         os.replace(partial, out_path)
     except BaseException:

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from xlsproc.district.rows import (INDICATOR_COLS, INDICATORS, PROJECT_COLS, PROJECTS, SUMMARY,
-                                   SUMMARY_COLS, Col, _Rows)
-from xlsproc.district.sources import _Input, _Stage, _fill, _open
+                                   SUMMARY_COLS, Col, Rows)
+from xlsproc.district.sources import Source, Stage, fill_stage, open_source
 from xlsproc.fileio import atomic_path
 
 
@@ -32,13 +32,13 @@ def export_tables(entries, csv_dir: str | Path | None = None, parquet_dir: str |
     Returns {"csv": [paths], "parquet": [paths], "messages": [中文说明]}.
     """
     done = {"csv": [], "parquet": [], "messages": []}
-    source = _open(entries, year)
+    source = open_source(entries, year)
     try:
         with tempfile.TemporaryDirectory(prefix="xlsproc-export-") as tmp:
-            stage = _Stage(tmp)
+            stage = Stage(tmp)
             try:
-                _fill(stage, _Input(source.entries, None, source.outbox), outbox, None)
-                rows = _Rows(stage, None, rules)
+                fill_stage(stage, Source(source.entries, None, source.outbox), outbox, None)
+                rows = Rows(stage, None, rules)
                 for name, cols, make in _tables(rows):
                     if csv_dir is not None:
                         done["csv"].append(str(_write_csv(Path(csv_dir), name, cols, make())))
@@ -57,7 +57,7 @@ def export_tables(entries, csv_dir: str | Path | None = None, parquet_dir: str |
     return done
 
 
-def _tables(rows: _Rows):
+def _tables(rows: Rows):
     def units():
         return (rows.unit_row(u) for u in rows.units())
     return [(SUMMARY, SUMMARY_COLS, units), (PROJECTS, PROJECT_COLS, rows.projects),

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlsproc.district.roster import RosterUnit, named_in_path
-from xlsproc.district.sources import _open, entry_file
+from xlsproc.district.sources import open_source, entry_file
 from xlsproc.fileio import write_text_atomic
 from xlsproc.model import FileEntry, TableEntry
 from xlsproc.score.history import unit_key, unit_name
@@ -80,7 +80,7 @@ def write_return_packs(entries, return_dir: str | Path, *, outbox: str | Path | 
 
 def collect_packs(entries, *, outbox=None, year=None, roster=None) -> list[ReturnPack]:
     """Every unit's problems and files, without writing anything (sorted by unit)."""
-    source = _open(entries, year)
+    source = open_source(entries, year)
     try:
         box = Path(outbox) if outbox else source.outbox
         listed = {u.key: u.name for u in roster or []}

@@ -10,7 +10,7 @@ from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
 
-from xlsproc.district.sources import _Stage
+from xlsproc.district.sources import Stage
 from xlsproc.errors import SEVERITY_CN
 from xlsproc.score.numbers import round_half_up
 from xlsproc.write.marks import REVIEW_SHEET
@@ -105,10 +105,10 @@ def _address(target: str | None, loc: str, base: str | None) -> str | None:
     return f"{path}#{loc}" if loc else path
 
 
-class _Rows:
+class Rows:
     """Row generators over a stage; link addresses relative to `base` (absolute when None)."""
 
-    def __init__(self, stage: _Stage, base: str | None, rules=None):
+    def __init__(self, stage: Stage, base: str | None, rules=None):
         self.stage, self.base = stage, base
         if rules is None:
             from xlsproc.rules import load_rules

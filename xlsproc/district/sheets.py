@@ -8,9 +8,9 @@ from pathlib import Path
 
 from xlsproc.district.rows import (CHARTS, INDICATOR_COLS, INDICATOR_KIND_CN, INDICATORS,
                                    ISSUE_COLS, ISSUES, LOW_RATE, PROJECT_COLS, PROJECTS, ROSTER,
-                                   ROSTER_COLS, SUMMARY, SUMMARY_COLS, YOY, YOY_COLS, Col, _Rows,
+                                   ROSTER_COLS, SUMMARY, SUMMARY_COLS, YOY, YOY_COLS, Col, Rows,
                                    roster_row)
-from xlsproc.district.sources import _Stage
+from xlsproc.district.sources import Stage
 from xlsproc.refs import cell_name
 from xlsproc.score.history import repeated_shortfall, target_loosened
 
@@ -44,7 +44,7 @@ def _worksheet_class():
     return LinkSheet
 
 
-class _Book:
+class Book:
     """An xlsxwriter workbook in constant_memory mode and the formats every sheet shares."""
 
     def __init__(self, path: Path, tmpdir: str):
@@ -94,12 +94,12 @@ class _Book:
         self.wb.fileclosed = True
 
 
-class _Sheet:
+class Sheet:
     """One sheet: title (row 1), note (row 2), header (row 3), data from row 4, written in order."""
 
     HEAD_ROW = 2
 
-    def __init__(self, book: _Book, name: str, cols: list[Col], title: str, note: str,
+    def __init__(self, book: Book, name: str, cols: list[Col], title: str, note: str,
                  real_links: bool = False):
         self.book, self.cols, self.real_links = book, cols, real_links
         self.ws = book.wb.add_worksheet(name, worksheet_class=book.sheet_class)
@@ -226,7 +226,7 @@ class _Sheet:
 NUMBER_KINDS = ("int", "money", "pct", "score", "num")
 
 
-def _column_format(book: _Book, col: Col, total: bool):
+def _column_format(book: Book, col: Col, total: bool):
     """The format of a column's cells: None for plain text (the workbook's default font)."""
     kind = col.kind
     if total and (kind in NUMBER_KINDS or kind == "text"):
@@ -305,7 +305,7 @@ def grade_rules(rules) -> list[tuple]:
             for i, name in enumerate(names)]
 
 
-def _summary_sheet(book: _Book, rows: _Rows, district: str, years: str,
+def summary_sheet(book: Book, rows: Rows, district: str, years: str,
                    unreadable: int, duplicates: int = 0,
                    other_years: str | None = None) -> list[dict]:
     note = ("每行一个单位（按单位名称归并，去掉“219001-”之类的预算代码），按得分从高到低排列："
@@ -315,7 +315,7 @@ def _summary_sheet(book: _Book, rows: _Rows, district: str, years: str,
             "合计行：执行率 = Σ执行数 ÷ Σ预算数（按上述口径，只计预算数、执行数齐全的单位），"
             "得分为各单位的平均值。红色：执行率低于90%；橙色：执行率超过100%。"
             "点击“批注副本”打开该单位的审核结果；一个单位报送了几个文件的，其下每个文件另占一行链接。")
-    sheet = _Sheet(book, SUMMARY, SUMMARY_COLS, f"{district}{years}预算绩效自评汇总（按单位）", note,
+    sheet = Sheet(book, SUMMARY, SUMMARY_COLS, f"{district}{years}预算绩效自评汇总（按单位）", note,
                    real_links=True)
     units = rows.units()
     for unit in units:
@@ -335,19 +335,19 @@ def _summary_sheet(book: _Book, rows: _Rows, district: str, years: str,
     if duplicates:
         sheet.line(f"另有 {duplicates} 张重复报送的自评表（同一单位、项目、年度的另一份）未计入汇总，"
                    "见“问题清单”中的“重复报送”。")
-    first = _Sheet.HEAD_ROW + 1
+    first = Sheet.HEAD_ROW + 1
     _cond(sheet.ws, first, last_data, 6, book.fmt, RATE_RULES)
     _cond(sheet.ws, first, last_data, 11, book.fmt, grade_rules(rows.rules))
     sheet.finish(filter_to=last_data)
     return units
 
 
-def _roster_sheet(book: _Book, status, district: str, years: str) -> None:
+def roster_sheet(book: Book, status, district: str, years: str) -> None:
     """报送情况: every unit on the roster (roster order), then the units not on it."""
     note = ("报送名单上的每个单位：已报送、有错误（有需退回修改的错误或无法读取的文件）、未报送（红色）。"
             "单位按名称归并（去掉“219001-”之类的预算代码）；无法读取的文件按路径中的单位名称归属。"
             "名单列有项目名称时，“未报送的项目”列出名单上有而未收到的项目。名单外报送的单位列在最后。")
-    sheet = _Sheet(book, ROSTER, ROSTER_COLS, f"{district}{years}自评表报送情况", note)
+    sheet = Sheet(book, ROSTER, ROSTER_COLS, f"{district}{years}自评表报送情况", note)
     styles = {"未报送": "alarm", "有错误": "callout"}
     counts = (f"名单 {len(status.units)} 个单位：已报送 {len(status.submitted)} 个（其中有错误 "
               f"{len(status.with_errors)} 个），未报送 {len(status.missing)} 个。")
@@ -364,36 +364,36 @@ def _roster_sheet(book: _Book, status, district: str, years: str) -> None:
     sheet.finish(filter_to=last_data, freeze_cols=2)
 
 
-def _projects_sheet(book: _Book, rows: _Rows, district: str, years: str) -> int:
+def projects_sheet(book: Book, rows: Rows, district: str, years: str) -> int:
     note = ("每行一张项目支出绩效自评表，按单位、总分排列。金额单位：万元。执行率 = 全年执行数 ÷ "
             "全年预算数；总分 = 执行得分 + 指标得分（按评分规则重新计算），“填报总分”为表中所填。"
             "点击“自评表”打开该表（批注副本）；“链接地址”为相对本文件所在文件夹的路径。")
-    sheet = _Sheet(book, PROJECTS, PROJECT_COLS, f"{district}{years}项目支出绩效自评情况", note)
+    sheet = Sheet(book, PROJECTS, PROJECT_COLS, f"{district}{years}项目支出绩效自评情况", note)
     for row in rows.projects():
         sheet.put(row)
-    first, last = _Sheet.HEAD_ROW + 1, sheet.next_row - 1
+    first, last = Sheet.HEAD_ROW + 1, sheet.next_row - 1
     _cond(sheet.ws, first, last, 7, book.fmt, RATE_RULES)
     _cond(sheet.ws, first, last, 12, book.fmt, grade_rules(rows.rules))
     sheet.finish(freeze_cols=3)
     return last - first + 1
 
 
-def _indicators_sheet(book: _Book, rows: _Rows, district: str, years: str) -> int:
+def indicators_sheet(book: Book, rows: Rows, district: str, years: str) -> int:
     note = ("每行一个绩效指标（长表格式，可直接筛选或插入数据透视表）；部门整体支出绩效自评表的指标，"
             "“项目”列为“（部门整体）”。完成率：正向指标 = 实际完成值 ÷ "
             "年度指标值，反向指标 = 年度指标值 ÷ 实际完成值（达标为100%），复合指标取各分项最小值，"
             "定性指标和相对目标无完成率。问题代码见“问题清单”。点击“单元格”跳转到原表该指标所在行。")
-    sheet = _Sheet(book, INDICATORS, INDICATOR_COLS, f"{district}{years}绩效指标明细", note)
+    sheet = Sheet(book, INDICATORS, INDICATOR_COLS, f"{district}{years}绩效指标明细", note)
     for row in rows.indicators():
         sheet.put(row)
     sheet.finish(freeze_cols=3)
-    return sheet.next_row - _Sheet.HEAD_ROW - 1
+    return sheet.next_row - Sheet.HEAD_ROW - 1
 
 
-def _issues_sheet(book: _Book, rows: _Rows, district: str, years: str) -> int:
+def issues_sheet(book: Book, rows: Rows, district: str, years: str) -> int:
     note = ("全区所有审核问题：先列错误（需退回修改），再列警告（需核实）和提示；同一严重程度内按单位、"
             "文件、单元格排列，即“退回给谁、改哪里”的清单。点击“单元格”跳转到批注副本中该单元格。")
-    sheet = _Sheet(book, ISSUES, ISSUE_COLS, f"{district}{years}审核问题清单", note)
+    sheet = Sheet(book, ISSUES, ISSUE_COLS, f"{district}{years}审核问题清单", note)
     styles = {"错误": "alarm", "警告": "callout"}
     count = 0
     for row in rows.issues():
@@ -405,7 +405,7 @@ def _issues_sheet(book: _Book, rows: _Rows, district: str, years: str) -> int:
     return count
 
 
-def _charts_sheet(book: _Book, stage: _Stage, units: list[dict], year: int | None,
+def charts_sheet(book: Book, stage: Stage, units: list[dict], year: int | None,
                   grades: tuple[str, ...]) -> None:
     ws, fmt = book.wb.add_worksheet(CHARTS), book.fmt
     label = f"{year}年度" if year else ""
@@ -480,7 +480,7 @@ def _chart_rates(book, ws, units: list[dict], label, r0) -> int:
     return r0 + max(len(units) + 1, math.ceil(height / ROW_PX) + 1)
 
 
-def _table(ws, book: _Book, r0: int, head: list[str], rows: list[list], pct_col: int = -1) -> None:
+def _table(ws, book: Book, r0: int, head: list[str], rows: list[list], pct_col: int = -1) -> None:
     for c, text in enumerate(head):
         ws.write_string(r0, c, text, book.fmt["head"])
     for r, row in enumerate(rows, r0 + 1):
@@ -498,7 +498,7 @@ def _style_chart(chart, title: str, x: str | None, y: str | None) -> None:
     chart.set_legend({"position": "bottom", "font": font})
 
 
-def _yoy_sheet(book: _Book, rows: _Rows, district: str) -> int:
+def yoy_sheet(book: Book, rows: Rows, district: str) -> int:
     """同比: one sheet, grouped by unit; each table row (总分, 执行率) is followed by its indicators
     (outline level 1, foldable)."""
     pairs = rows.pairs()
@@ -510,7 +510,7 @@ def _yoy_sheet(book: _Book, rows: _Rows, district: str) -> int:
             "提示列：“目标下调而实际上升”——年度指标值比上年低、实际完成值却比上年高（反向指标为上限放宽而"
             "实际下降），年初目标可能定得偏低；“连续两年未达标”——两年得分都低于分值；"
             "“连续两年执行率低于90%”。")
-    sheet = _Sheet(book, YOY, YOY_COLS, f"{district}预算绩效自评同比（本年与上年）", note)
+    sheet = Sheet(book, YOY, YOY_COLS, f"{district}预算绩效自评同比（本年与上年）", note)
     sheet.ws.outline_settings(True, False, True, False)
     count = 0
     for now, before in (first, *pairs):
@@ -520,7 +520,7 @@ def _yoy_sheet(book: _Book, rows: _Rows, district: str) -> int:
     return count
 
 
-def _yoy_table(sheet: _Sheet, rows: _Rows, now: tuple, before: tuple) -> None:
+def _yoy_table(sheet: Sheet, rows: Rows, now: tuple, before: tuple) -> None:
     tid, unit, project, kind, year, total, rate = now
     prev_total, prev_rate = before[5], before[6]
     name = project if kind == "project" else "（部门整体）"

@@ -23,7 +23,7 @@ UNREADABLE = "（未能读取的文件）"
 
 
 @dataclass
-class _Input:
+class Source:
     entries: Iterable[dict]
     history: Store | Iterable[dict] | None
     outbox: Path | None
@@ -32,35 +32,35 @@ class _Input:
     left_out: Counter = field(default_factory=Counter)
 
 
-def _open(source, year: int | None) -> _Input:
+def open_source(source, year: int | None) -> Source:
     """A list of entries, a Store, a results.json, a .sqlite file, or an OUTBOX folder."""
     if isinstance(source, Store):
         year = year if year is not None else _latest(source)
-        found = _Input(source.iter_entries(year), source, None)
+        found = Source(source.iter_entries(year), source, None)
         if year is not None:
             found.left_out.update({y: n for y, n in source.table_counts().items() if y != year})
         return found
     if isinstance(source, (str, Path)):
         return _open_path(Path(source), year)
-    found = _Input(source, None, None)
+    found = Source(source, None, None)
     found.entries = _year_filter(source, year, found.left_out)
     return found
 
 
-def _open_path(path: Path, year: int | None) -> _Input:
+def _open_path(path: Path, year: int | None) -> Source:
     if path.is_dir():
         if (path / DEFAULT_NAME).exists():
-            found = _open(Store(path / DEFAULT_NAME), year)
+            found = open_source(Store(path / DEFAULT_NAME), year)
             found.opened, found.outbox = found.history, path
             return found
         path = path / "results.json"
     if path.suffix.lower() in (".sqlite", ".db", ".sqlite3"):
-        found = _open(Store(path), year)
+        found = open_source(Store(path), year)
         found.opened = found.history
         return found
     if not path.is_file():
         raise FileNotFoundError(f"找不到结果文件 {path}：请先运行 xlsproc process 生成 results.json。")
-    found = _open(json.loads(path.read_text("utf-8")), year)
+    found = open_source(json.loads(path.read_text("utf-8")), year)
     found.outbox = path.parent
     return found
 
@@ -120,7 +120,7 @@ CREATE TABLE f (id INTEGER PRIMARY KEY, rank INTEGER, unit TEXT, unit_key TEXT, 
 """
 
 
-class _Stage:
+class Stage:
     """The entries, flattened into three tables of a temporary SQLite file."""
 
     def __init__(self, folder: str):
@@ -312,7 +312,7 @@ def _text(value) -> str | None:
     return str(value)
 
 
-def _fill(stage: _Stage, source: _Input, outbox, history) -> None:
+def fill_stage(stage: Stage, source: Source, outbox, history) -> None:
     box = Path(outbox) if outbox else source.outbox
     stage.add(source.entries, 0, box)
     stage.set_aside_duplicates()
