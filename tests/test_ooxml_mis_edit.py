@@ -245,3 +245,16 @@ def test_a_refused_edit_is_a_clean_file_error_in_annotate(tmp_path):
         annotate(src, dst, results, "default")
     assert exc.value.code == "copy-incomplete" and "第 7 行出现了不止一次" in exc.value.message
     assert not dst.exists()
+
+
+@pytest.mark.parametrize("variant", [mixed_prefixes, comment_after_f7])
+def test_notes_on_unusual_sheet_xml(tmp_path, variant):
+    """A note needs the sheet's <legacyDrawing> (placed in schema order, outside comments)."""
+    import openpyxl
+    src = _with_sheet(tmp_path, variant(_sheet_xml()))
+    out = tmp_path / "out.xlsx"
+    patches = [CellPatch(SHEET, "F7", 1, comment="请核实"), CellPatch(SHEET, "B30", "新", comment="新增")]
+    assert patch_xlsx(src, out, patches, verify=True) == []
+    ws = openpyxl.load_workbook(out)[SHEET]
+    assert "请核实" in ws["F7"].comment.text and ws["B30"].comment.text.endswith("新增")
+    assert ws["F7"].value == 1 and ws["B30"].value == "新"
