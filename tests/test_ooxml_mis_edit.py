@@ -228,3 +228,33 @@ def test_character_references_in_attributes():
     sheet.edit_cells({(24, 6): _Edit(value=7)}, _NoStyles())
     assert check_applied(SHEET, sheet.xml, sheet.applied) == []
     assert [c.value for r in map_sheet(sheet.xml).rows for c in r.cells if (c.row, c.col) == (24, 6)] == ["7"]
+
+
+def test_a_refused_edit_is_a_clean_file_error_in_annotate(tmp_path):
+    """annotate turns the refusal into copy-incomplete with the Chinese reason; no copy is left."""
+    import xlsproc
+    from xlsproc.model import XlsprocError
+    from xlsproc.write.annotate import annotate, cell_patches
+    xml = _sheet_xml()
+    row7 = re.search(r'<row r="7".*?</row>', xml, re.S).group(0)
+    src = _with_sheet(tmp_path, xml.replace(row7, row7 + "<!-- twice -->" + row7, 1))
+    results = xlsproc.evaluate(src)
+    assert any(p.ref[1:] == "7" for res in results for p in cell_patches(res))   # row 7 gets a mark
+    dst = tmp_path / "out" / "copy.xlsx"
+    with pytest.raises(XlsprocError) as exc:
+        annotate(src, dst, results, "default")
+    assert exc.value.code == "copy-incomplete" and "第 7 行出现了不止一次" in exc.value.message
+    assert not dst.exists()
+
+
+@pytest.mark.parametrize("variant", [mixed_prefixes, comment_after_f7])
+def test_notes_on_unusual_sheet_xml(tmp_path, variant):
+    """A note needs the sheet's <legacyDrawing> (placed in schema order, outside comments)."""
+    import openpyxl
+    src = _with_sheet(tmp_path, variant(_sheet_xml()))
+    out = tmp_path / "out.xlsx"
+    patches = [CellPatch(SHEET, "F7", 1, comment="请核实"), CellPatch(SHEET, "B30", "新", comment="新增")]
+    assert patch_xlsx(src, out, patches, verify=True) == []
+    ws = openpyxl.load_workbook(out)[SHEET]
+    assert "请核实" in ws["F7"].comment.text and ws["B30"].comment.text.endswith("新增")
+    assert ws["F7"].value == 1 and ws["B30"].value == "新"

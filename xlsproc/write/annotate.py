@@ -212,8 +212,11 @@ def annotate(src: Path, dst: Path, results: list[EvaluationResult], profile: str
             patch_xlsx(converted, dst, patches, sheets, fsync=fsync, atomic=atomic)
         return
     with package:
-        lost = patch_xlsx(src, dst, patches, sheets, verify=True, fsync=fsync, atomic=atomic,
-                          source=package)
+        try:
+            lost = patch_xlsx(src, dst, patches, sheets, verify=True, fsync=fsync, atomic=atomic,
+                              source=package)
+        except ValueError as exc:           # refused (Chinese): an edit it cannot make safely
+            raise XlsprocError("copy-incomplete", f"批注副本无法安全写出，已放弃输出：{exc}") from None
     if lost:
         os.unlink(dst)
         raise XlsprocError("copy-incomplete", "批注副本未能完整保留原表内容，已放弃输出："
