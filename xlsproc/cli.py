@@ -9,7 +9,6 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 # --- typer's own frame in Chinese (help panels, usage line, usage errors) ----------------------
 
@@ -621,6 +620,7 @@ def print_evaluation(file: str, ev: dict, show_flags: bool = True) -> None:
     who = ev["project"] or ev["unit"] or ""
     year = f" · {ev['year']}年度" if ev["year"] else ""
     out.print(f"  [bold]{ev['sheet']}[/]（{KIND_CN[ev['kind']]}{' · ' + who if who else ''}{year}）")
+    from rich.table import Table
     table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
     for col in ("", "计算", "填报"):
         table.add_column(col, justify="right" if col else "left")
