@@ -35,6 +35,7 @@ STATE = ".xlsproc"
 RESULTS = "results.json"
 QUARANTINE = "隔离清单.txt"
 LOCKED = "output-locked"
+WORKER_LOG = "worker.log"   # in OUTBOX/.xlsproc: what workers' libraries print (panics …)
 UNREADABLE = "inbox-unreadable"
 
 
