@@ -126,8 +126,13 @@ def test_7_a_gbk_file_name_works_end_to_end(tmp_path):
     assert "损坏.xlsx" in (outbox / QUARANTINE).read_text("utf-8")
     with Store(outbox / "xlsproc.sqlite") as store:
         assert {e["relpath"] for e in store.iter_entries()} >= {gbk}
-    again = _run_cli("process", inbox, "-o", outbox, "--jobs", "1")
+    again = _run_cli("process", inbox, "-o", outbox, "--jobs", "1",
+                     "--consolidate", tmp_path / "汇总.xlsx")
     assert "本次处理 0 个" in again.stdout                       # the manifest knows it again
+    assert "全区汇总" in again.stdout and "Traceback" not in again.stderr, again.stderr
+    district = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
+    cells = {str(c.value) for ws in district.worksheets for row in ws.iter_rows() for c in row}
+    assert any("测试单位_项目" in text for text in cells)
 
 
 # --- #8 names colliding with our own ----------------------------------------------------------------
