@@ -283,3 +283,18 @@ def test_check_reports_a_reader_panic_as_a_corrupt_file(tmp_path, monkeypatch):
     monkeypatch.setattr(reader, "read_sheet", panic)
     [entry] = xlsproc.check(path)
     assert entry["error"]["code"] == "file-corrupt"
+
+
+def test_check_keeps_a_rust_panic_message_off_the_terminal(tmp_path, monkeypatch, capfd):
+    import xlsproc.read.reader as reader
+    path = build(standard_table(), Layout(), tmp_path / "a.xlsx")
+
+    def panic(*args, **kwargs):
+        os.write(2, b"thread '<unnamed>' panicked at calamine/src/xlsx.rs:1:\nindex out of bounds\n"
+                    b"note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n")
+        raise PanicException("index out of bounds")
+    monkeypatch.setattr(reader, "read_sheet", panic)
+    result = _cli("check", path)
+    assert result.exit_code == 1 and "file-corrupt" in result.output
+    err = capfd.readouterr().err
+    assert "panicked" not in err and "index out of bounds" not in err

@@ -153,7 +153,8 @@ def check(
     """
     from xlsproc import check as run_check
     profile = _load_rules(rules)
-    entries = run_check(*_expand(files), rules=profile)     # a missing file is one error entry
+    with _no_rust_panics():
+        entries = run_check(*_expand(files), rules=profile)  # a missing file is one error entry
     if as_json:
         from xlsproc.fileio import escape_surrogates      # a GBK file name stays valid UTF-8
         sys.stdout.write(escape_surrogates(json.dumps(entries, ensure_ascii=False, indent=2)) + "\n")
@@ -424,6 +425,33 @@ def serve(
         err.print(f"[bold red]错误：[/]无法启动网页服务（{exc.strerror or exc}）：端口 {port} 可能已被占用，请换一个端口（--port）。")
         raise typer.Exit(2)
     raise typer.Exit(0)
+
+
+@contextmanager
+def _no_rust_panics():
+    """calamine's panic message and backtrace go to file descriptor 2 before Python sees the
+    PanicException (the file becomes file-corrupt): kept off the officer's terminal. What was
+    written there meanwhile is passed on unless a panic is in it."""
+    import os
+    import tempfile
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    with tempfile.TemporaryFile() as caught:
+        sys.stderr.flush()
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            text = caught.read().decode("utf-8", "replace")
+            if text and " panicked at " not in text:
+                sys.stderr.write(text)
 
 
 def _progress_bar(quiet: bool):
