@@ -14,12 +14,14 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 @pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="Linux /proc")
 def test_bench_runs_with_five_workbooks(tmp_path):
     result = subprocess.run([sys.executable, str(BENCH / "bench_process.py"), "--n", "5",
-                             "--jobs", "1", "--work", str(tmp_path / "work"), "--profile", "5"],
+                             "--jobs", "1", "--work", str(tmp_path / "work"), "--profile", "5",
+                             "--startup", "1"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     for line in ("naive openpyxl+pandas", "xlsproc process --jobs 1", "ratio per core",
-                 "rerun, nothing changed", "本次处理 1 个，沿用未变更的结果 4 个", "where a worker's time goes"):
+                 "rerun, nothing changed", "本次处理 1 个，沿用未变更的结果 4 个", "where a worker's time goes",
+                 "start-up, one workbook", "xlsproc process (new OUTBOX)", "xlsproc check"):
         assert line in out
     inbox = sorted((tmp_path / "work" / "inbox").rglob("*.xlsx"))
     assert len(inbox) == 5

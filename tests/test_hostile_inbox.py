@@ -126,8 +126,13 @@ def test_7_a_gbk_file_name_works_end_to_end(tmp_path):
     assert "损坏.xlsx" in (outbox / QUARANTINE).read_text("utf-8")
     with Store(outbox / "xlsproc.sqlite") as store:
         assert {e["relpath"] for e in store.iter_entries()} >= {gbk}
-    again = _run_cli("process", inbox, "-o", outbox, "--jobs", "1")
+    again = _run_cli("process", inbox, "-o", outbox, "--jobs", "1",
+                     "--consolidate", tmp_path / "汇总.xlsx")
     assert "本次处理 0 个" in again.stdout                       # the manifest knows it again
+    assert "全区汇总" in again.stdout and "Traceback" not in again.stderr, again.stderr
+    district = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
+    cells = {str(c.value) for ws in district.worksheets for row in ws.iter_rows() for c in row}
+    assert any("测试单位_项目" in text for text in cells)
 
 
 # --- #8 names colliding with our own ----------------------------------------------------------------
@@ -278,3 +283,18 @@ def test_check_reports_a_reader_panic_as_a_corrupt_file(tmp_path, monkeypatch):
     monkeypatch.setattr(reader, "read_sheet", panic)
     [entry] = xlsproc.check(path)
     assert entry["error"]["code"] == "file-corrupt"
+
+
+def test_check_keeps_a_rust_panic_message_off_the_terminal(tmp_path, monkeypatch, capfd):
+    import xlsproc.read.reader as reader
+    path = build(standard_table(), Layout(), tmp_path / "a.xlsx")
+
+    def panic(*args, **kwargs):
+        os.write(2, b"thread '<unnamed>' panicked at calamine/src/xlsx.rs:1:\nindex out of bounds\n"
+                    b"note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n")
+        raise PanicException("index out of bounds")
+    monkeypatch.setattr(reader, "read_sheet", panic)
+    result = _cli("check", path)
+    assert result.exit_code == 1 and "file-corrupt" in result.output
+    err = capfd.readouterr().err
+    assert "panicked" not in err and "index out of bounds" not in err

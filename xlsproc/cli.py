@@ -9,7 +9,6 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 # --- typer's own frame in Chinese (help panels, usage line, usage errors) ----------------------
 
@@ -154,7 +153,8 @@ def check(
     """
     from xlsproc import check as run_check
     profile = _load_rules(rules)
-    entries = run_check(*_expand(files), rules=profile)     # a missing file is one error entry
+    with _no_rust_panics():
+        entries = run_check(*_expand(files), rules=profile)  # a missing file is one error entry
     if as_json:
         from xlsproc.fileio import escape_surrogates      # a GBK file name stays valid UTF-8
         sys.stdout.write(escape_surrogates(json.dumps(entries, ensure_ascii=False, indent=2)) + "\n")
@@ -427,6 +427,33 @@ def serve(
     raise typer.Exit(0)
 
 
+@contextmanager
+def _no_rust_panics():
+    """calamine's panic message and backtrace go to file descriptor 2 before Python sees the
+    PanicException (the file becomes file-corrupt): kept off the officer's terminal. What was
+    written there meanwhile is passed on unless a panic is in it."""
+    import os
+    import tempfile
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    with tempfile.TemporaryFile() as caught:
+        sys.stderr.flush()
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            text = caught.read().decode("utf-8", "replace")
+            if text and " panicked at " not in text:
+                sys.stderr.write(text)
+
+
 def _progress_bar(quiet: bool):
     """A context yielding progress(done, total) for a rich bar on stderr, or None."""
     if quiet or not err.is_terminal:
@@ -621,6 +648,7 @@ def print_evaluation(file: str, ev: dict, show_flags: bool = True) -> None:
     who = ev["project"] or ev["unit"] or ""
     year = f" · {ev['year']}年度" if ev["year"] else ""
     out.print(f"  [bold]{ev['sheet']}[/]（{KIND_CN[ev['kind']]}{' · ' + who if who else ''}{year}）")
+    from rich.table import Table
     table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
     for col in ("", "计算", "填报"):
         table.add_column(col, justify="right" if col else "left")

@@ -103,18 +103,8 @@ def shown(name: str) -> str:
 def atomic_text(path: Path) -> Iterator[TextIO]:
     """Write a text file under a temporary name in the same folder, fsync, rename: readers see
     the old file or the new one, whole, even after a power cut; a failure leaves the old one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        yield fh
 
 
 @contextmanager

@@ -35,6 +35,7 @@ STATE = ".xlsproc"
 RESULTS = "results.json"
 QUARANTINE = "隔离清单.txt"
 LOCKED = "output-locked"
+WORKER_LOG = "worker.log"   # in OUTBOX/.xlsproc: what workers' libraries print (panics …)
 UNREADABLE = "inbox-unreadable"
 
 
@@ -207,8 +208,11 @@ def outbox_lock(outbox: Path) -> Iterator[None]:
     fh = open(state / "lock", "a+b")
     try:
         if not _try_lock(fh):
-            fh.seek(0)
-            who = fh.read(40).decode("ascii", "replace").strip()
+            try:
+                fh.seek(0)
+                who = fh.read(40).decode("ascii", "replace").strip()
+            except OSError:            # Windows: the locked byte cannot be read
+                who = ""
             raise XlsprocError("outbox-busy", f"另一个 xlsproc 正在处理输出目录 {outbox}"
                                f"{f'（进程 {who}）' if who else ''}，请等它结束后再运行；"
                                "两个运行同时写入同一输出目录会相互破坏。")

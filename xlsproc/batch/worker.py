@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from xlsproc.batch.manifest import GROUP_SYNC, Record, make_record
-from xlsproc.batch.outputs import (LOCKED, STATE, entry_problem, output_problem, remove_output,
-                                   write_entry)
+from xlsproc.batch.outputs import (LOCKED, STATE, WORKER_LOG, entry_problem, output_problem,
+                                   remove_output, write_entry)
 from xlsproc.batch.pool import CRASHED, FAILED, TIMEOUT
 from xlsproc.errors import detail as error_detail, file_error, os_file_error
 from xlsproc.fileio import NotRegularFile, read_regular, sha256
@@ -105,7 +105,6 @@ def work(chunk: list[Task] | None, ctx: Context,
         yield _stage(i, lambda: _write_stage(item, item_results, ctx), _refuser(item.task, ctx))
 
 
-WORKER_LOG = "worker.log"        # in OUTBOX/.xlsproc: what workers' libraries print
 _LOGGING: list[str] = []
 
 
@@ -158,7 +157,7 @@ def known_failure(exc: BaseException) -> XlsprocError | None:
         return file_error("disk-full")
     if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
         return file_error("output-name-conflict", reason="批注副本的路径超过系统允许的长度")
-    if isinstance(exc, (zipfile.BadZipFile, zlib.error, EOFError)) or "CRC" in str(exc):
+    if isinstance(exc, (zipfile.BadZipFile, zlib.error, EOFError)) or "Bad CRC" in str(exc):
         return file_error("file-corrupt", detail="压缩数据损坏（校验失败），文件可能在传输中损坏")
     if isinstance(exc, ValueError) and "zip64" in str(exc).lower():      # ooxml's refusal
         return file_error("package-unsupported", what="ZIP64 格式，通常是成员过多或过大")

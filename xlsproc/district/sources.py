@@ -2,6 +2,7 @@
 store — flattened into a staging SQLite file (tables, indicators, flags)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlsproc.errors import SEVERITY_RANK, detail, title
+from xlsproc.fileio import shown
 from xlsproc.model import FileEntry, FlagEntry, IndicatorEntry, TableEntry
 from xlsproc.refs import parse_cell_name
 from xlsproc.score.history import text_key, unit_key, unit_name
@@ -120,6 +122,19 @@ CREATE TABLE f (id INTEGER PRIMARY KEY, rank INTEGER, unit TEXT, unit_key TEXT, 
 """
 
 
+NAME_FIELDS = ("file", "path", "relpath", "output", "inbox", "outbox")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _legible(entry: FileEntry) -> FileEntry:
+    """A non-UTF-8 (GBK) file name, carried as surrogates, as the officer's Windows shows it:
+    SQLite and the workbook's XML take UTF-8 only (fileio.shown)."""
+    names = {k: getattr(entry, k) for k in NAME_FIELDS if isinstance(getattr(entry, k), str)}
+    if not any(_SURROGATES.search(v) for v in names.values()):
+        return entry
+    return dataclasses.replace(entry, **{k: shown(v) for k, v in names.items()})
+
+
 class Stage:
     """The entries, flattened into three tables of a temporary SQLite file."""
 
@@ -135,7 +150,7 @@ class Stage:
         """role 0: the entries consolidated; 1: history, for 同比 only."""
         self.db.execute("BEGIN")
         for raw in entries:
-            entry = FileEntry.of(raw)
+            entry = _legible(FileEntry.of(raw))
             if entry.status == "skipped":
                 continue
             target, annotated = entry_file(entry, outbox)
