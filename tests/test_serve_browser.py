@@ -145,3 +145,41 @@ def test_screens_are_kept_for_people_to_look_at(screens):
         Path(target).mkdir(parents=True, exist_ok=True)
         for name in names:
             shutil.copy2(screens / name, Path(target) / name)
+
+
+@pytest.fixture
+def small_server(tmp_path):
+    """A server (in a thread, real uvicorn on loopback) whose size limit is 4 KiB."""
+    import threading
+
+    import uvicorn
+
+    from serve_helpers import free_port
+    from xlsproc.serve.app import create_app
+    from xlsproc.serve.service import Service
+    service = Service(tmp_path / "in", tmp_path / "out", jobs=1, max_bytes=4096)
+    port = free_port()
+    config = uvicorn.Config(create_app(service, TOKEN), host="127.0.0.1", port=port,
+                            log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        thread.join(0.05)
+    yield f"http://127.0.0.1:{port}", service
+    server.should_exit = True
+    thread.join(30)
+
+
+@pytest.mark.parametrize("size", [20_000, 3 << 20])    # over the file limit / over the body limit
+def test_a_file_over_the_limit_gets_its_reason_in_the_browser(page, small_server, tmp_path, size):
+    url, service = small_server
+    big = tmp_path / "很大的表.xlsx"
+    big.write_bytes(b"PK" + b"\0" * size)
+    page.goto(url + "/")
+    page.fill("#unit", "大文件单位")
+    page.set_input_files("#files", str(big))
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert "超过上限 4 KiB，已拒绝接收" in page.inner_text("main")
+    assert not list(service.inbox.rglob("*.xlsx"))

@@ -36,7 +36,7 @@ from xlsproc.model import XlsprocError
 from xlsproc.read.grid import DEFAULT_MAX_BYTES
 from xlsproc.rules import Rules, load_rules
 from xlsproc.score.history import text_key, unit_name
-from xlsproc.serve.names import Refusal, clean_unit
+from xlsproc.serve.names import Refusal, clean_unit, size_text
 from xlsproc.district.returns import write_return_packs
 from xlsproc.district.roster import RosterStatus, load_roster, roster_status
 
@@ -178,7 +178,7 @@ class Service:
                 for chunk in iter(lambda: source.read(1 << 20), b""):
                     size += len(chunk)
                     if size > self.max_bytes:
-                        raise Refusal("too-large", limit=f"{self.max_bytes / 1024 / 1024:.0f} MiB")
+                        raise Refusal("too-large", limit=size_text(self.max_bytes))
                     fh.write(chunk)
                 fh.flush()
                 os.fsync(fh.fileno())
