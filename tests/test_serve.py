@@ -134,6 +134,9 @@ def test_a_bad_file_gets_the_batch_reason_and_leaves_nothing(served, batch_reaso
     assert entry["status"] == "error" and entry["error"]["message"] == batch_reasons[name]
     assert unit_files(service, unit) == []                   # not kept in INBOX
     assert not (service.outbox / unit).exists() or not any((service.outbox / unit).iterdir())
+    assert not [e for e in service.entries if e["relpath"].startswith(unit + "/")]
+    after = upload(client, SEED, unit, name="之后的正常文件.xlsx").json()  # the server works on
+    assert after["status"] == "ok" and after["evaluations"][0]["total_score"] == 99.88
 
 
 def test_names_with_paths_stay_inside_the_units_folder(served):
