@@ -373,20 +373,6 @@ def test_uploads_after_the_server_stopped_are_refused_not_left_waiting(tmp_path)
     assert sorted(p.name for p in (tmp_path / "in" / "停止测试").iterdir()) == [SEED.name]
 
 
-def test_a_second_server_on_the_same_outbox_is_refused(tmp_path):
-    from xlsproc.model import XlsprocError
-    first = Service(tmp_path / "in", tmp_path / "out", jobs=1)
-    second = Service(tmp_path / "in2", tmp_path / "out", jobs=1)
-    first.start()
-    try:
-        with pytest.raises(XlsprocError, match="正由另一个 xlsproc serve 使用"):
-            second.start()
-    finally:
-        first.stop()
-    second.start()                                   # free again once the first has stopped
-    second.stop()
-
-
 def test_text_from_a_workbook_is_shown_as_text_never_as_markup(served, tmp_path):
     client, service = served
     hostile = '<script>alert("x")</script>街道'

@@ -5,6 +5,7 @@ binds 127.0.0.1 unless told otherwise, and prints its token once."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from pathlib import Path
@@ -107,3 +108,29 @@ def test_serve_binds_loopback_by_default_and_prints_its_token_once(tmp_path):
     finally:
         server.stop()
     assert server.proc.returncode == 0
+
+
+def test_process_watch_and_a_second_serve_on_its_outbox_are_refused_while_it_runs(tmp_path):
+    """serve holds the batch's OUTBOX lock for its whole life: nothing interleaves with it."""
+    import subprocess
+    server = Server(tmp_path, jobs=1)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cli = [sys.executable, "-m", "xlsproc.cli"]
+    try:
+        with open(SEED, "rb") as fh:
+            assert httpx.post(server.url + "/api/upload", files={"file": (SEED.name, fh)},
+                              data={"unit": "锁测试单位"}, timeout=120).json()["status"] == "ok"
+        before = (server.outbox / "results.json").read_bytes()
+        for args in (["process", str(server.inbox), "-o", str(server.outbox), "--jobs", "1"],
+                     ["serve", str(tmp_path / "另一个收件箱"), "-o", str(server.outbox),
+                      "--port", "1", "--jobs", "1"]):
+            done = subprocess.run(cli + args, capture_output=True, text=True, env=env, timeout=120)
+            assert done.returncode == 2, done.stdout + done.stderr
+            assert "正在处理输出目录" in done.stderr and "请等它结束后再运行" in done.stderr
+        assert (server.outbox / "results.json").read_bytes() == before
+    finally:
+        server.stop()
+    done = subprocess.run(cli + ["process", str(server.inbox), "-o", str(server.outbox), "--jobs", "1"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr          # a plain batch OUTBOX after
+    assert "沿用未变更的结果 1 个" in done.stdout

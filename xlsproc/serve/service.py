@@ -12,7 +12,8 @@ run. After each run:
   - a readable upload replaces the earlier files in its unit's folder whose tables (kind,
     project, year) it all covers — a corrected workbook replaces the one it corrects;
 then the batch runs once more for those changes, and the district workbook and the return packs
-are rebuilt (OUTBOX/全区绩效自评汇总.xlsx, OUTBOX/退回修改/<单位>/).
+are rebuilt (OUTBOX/全区绩效自评汇总.xlsx, OUTBOX/退回修改/<单位>/). The server holds the batch's
+OUTBOX lock (batch.outputs.outbox_lock) for its whole life, as watch does.
 """
 from __future__ import annotations
 
@@ -24,11 +25,12 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from xlsproc.batch.outputs import outbox_lock
 from xlsproc.batch.pool import WorkerPool
 from xlsproc.batch.run import (CHUNK, DEFAULT_TIMEOUT, WORKER_MODULES, Outcome, check_paths, process,
                                work)
@@ -66,48 +68,7 @@ class Upload:
         return (self.entry or {}).get("output") if self.replaced_by is None else None
 
 
-_LOCK = threading.Lock()
-
-
-@contextmanager
-def outbox_lock(outbox: Path):
-    """One batch run on OUTBOX at a time. Stand-in for the batch's own OUTBOX lock (issue 14:
-    wt-batch adds one across processes); until it lands, runs are serialised in this server
-    (and a second server on the same OUTBOX is refused: Service.start)."""
-    with _LOCK:
-        yield
-
-
-class OutboxClaim:
-    """An advisory lock on OUTBOX/.xlsproc/serve.lock held while a server runs (POSIX)."""
-
-    def __init__(self, outbox: Path):
-        self.path = outbox / ".xlsproc" / "serve.lock"
-        self.fh = None
-
-    def acquire(self) -> None:
-        try:
-            import fcntl
-        except ImportError:                     # Windows: one server per OUTBOX by convention
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fh = open(self.path, "a+")
-        try:
-            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            self.fh.close()
-            self.fh = None
-            raise XlsprocError("usage", f"输出目录 {self.path.parent.parent} 正由另一个 xlsproc serve 使用："
-                                        "同一个输出目录只能运行一个网页服务，请另选输出目录（-o）或先停止那一个。")
-        self.fh.seek(0)
-        self.fh.truncate()
-        self.fh.write(str(os.getpid()))
-        self.fh.flush()
-
-    def release(self) -> None:
-        if self.fh is not None:
-            self.fh.close()                     # closing drops the lock
-            self.fh = None
+_RUNS = threading.Lock()        # one batch run (or district refresh) at a time in this server
 
 
 class Service:
@@ -140,14 +101,18 @@ class Service:
         self._thread: threading.Thread | None = None
         self._pool: WorkerPool | None = None
         self.ready = threading.Event()
-        self._claim = OutboxClaim(self.outbox)
+        self._claim: ExitStack | None = None
 
     # --- life ---------------------------------------------------------------------------------
 
     def claim(self) -> None:
-        """Take OUTBOX for this server (XlsprocError if another server has it)."""
-        if self._claim.fh is None:
-            self._claim.acquire()
+        """Hold the batch's OUTBOX lock for the server's whole life, as watch does: a `process`,
+        `watch` or second `serve` on the same OUTBOX is refused in Chinese (outbox-busy) rather
+        than interleaved; this server's own runs take it again (it is reentrant)."""
+        if self._claim is None:
+            stack = ExitStack()
+            stack.enter_context(outbox_lock(self.outbox))
+            self._claim = stack
 
     def start(self) -> None:
         self.claim()
@@ -162,7 +127,9 @@ class Service:
             self._cv.notify_all()
         if self._thread:
             self._thread.join()
-        self._claim.release()
+        if self._claim is not None:
+            self._claim.close()
+            self._claim = None
 
     # --- receiving ----------------------------------------------------------------------------
 
@@ -237,7 +204,7 @@ class Service:
 
     def _batch(self, jobs: list[Upload]) -> None:
         try:
-            with outbox_lock(self.outbox):
+            with _RUNS:
                 self._process_uploads(jobs)
         except Exception as exc:       # noqa: BLE001 — every waiting upload gets an answer
             for job in jobs:
@@ -342,7 +309,7 @@ class Service:
         from xlsproc.district.book import consolidate
         ok = [e for e in self.entries if e["status"] == "ok" and e["evaluations"]]
         try:
-            with outbox_lock(self.outbox):
+            with _RUNS:
                 if ok:
                     consolidate(self.outbox, self.district_path, rules=self.rules,
                                 roster=self.roster or None)
