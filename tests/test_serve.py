@@ -353,14 +353,16 @@ def test_the_word_report_is_offered_when_the_batch_wrote_one(served):
     page = form_upload(client, [SEED], "报告测试单位")
     assert "下载自评报告（Word）" not in page.text
     job_id = re.search(r'href="/files/([^/"]+)/copy"', page.text).group(1)
-    assert client.get(f"/files/{job_id}/report").status_code == 404
-    output = service.by_id[job_id].output
-    docx = (service.outbox / output).with_name(Path(output).stem + "_自评报告.docx")
-    docx.write_bytes(b"PK\x03\x04 stand-in for process --docx")   # as wt-report's batch writes it
-    got = client.get(f"/files/{job_id}/report")
+    assert client.get(f"/files/{job_id}/report/1").status_code == 404
+    copy = service.outbox / service.by_id[job_id].output
+    report = copy.with_name(copy.stem + "_自评报告.docx")            # as process --docx names it
+    report.write_bytes(b"PK\x03\x04 stand-in for process --docx")
+    copy.with_name(copy.stem + " (2)_自评报告.docx").write_bytes(b"another copy's report")
+    got = client.get(f"/files/{job_id}/report/1")
     assert got.status_code == 200 and got.content.startswith(b"PK")
+    assert client.get(f"/files/{job_id}/report/2").status_code == 404
     from xlsproc.serve.views import upload_view
-    assert upload_view(service.by_id[job_id], service)["docx"] is True
+    assert upload_view(service.by_id[job_id], service)["reports"] == [report.name]
 
 
 def test_uploads_after_the_server_stopped_are_refused_not_left_waiting(tmp_path):
@@ -384,3 +386,11 @@ def test_text_from_a_workbook_is_shown_as_text_never_as_markup(served, tmp_path)
     assert "&lt;script&gt;alert" in page.text and "&lt;img src=x" in page.text
     stored = service.inbox / "标记测试单位" / "标记.xlsx"
     assert stored.stat().st_mode & 0o777 == 0o644                # never executable
+
+
+def test_tables_of_other_units_in_one_folder_replace_nothing(served):
+    client, service = served
+    unit = "混合文件夹"
+    page = form_upload(client, [SEED, SAMPLES / "某区教育局_2024_多表.xlsx"], unit)
+    assert page.status_code == 200 and "已替换" not in page.text      # two departments' tables
+    assert unit_files(service, unit) == sorted([SEED.name, "某区教育局_2024_多表.xlsx"])

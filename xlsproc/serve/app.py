@@ -193,11 +193,16 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
                     refusals=[{"name": n, "message": r.message} for n, r in refusals])
 
     async def download(request: Request) -> Response:
+        """The annotated copy of an upload, or its n-th Word report; by the upload's own id."""
         job = service.by_id.get(request.path_params["id"])
-        what = request.path_params["what"]
         path = None
         if job is not None and job.output:
-            path = service.outbox / job.output if what == "copy" else service.docx_for(job.output)
+            if request.path_params.get("n") is None:
+                path = service.outbox / job.output
+            else:
+                reports = service.reports_for(job.output)
+                n = request.path_params["n"]
+                path = reports[n - 1] if 1 <= n <= len(reports) else None
         if path is None or not path.is_file():
             raise Refusal("not-found")
         return attachment(path, path.name)
@@ -294,7 +299,8 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
         Route("/", guarded(home)),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/upload", guarded(upload), methods=["POST"]),
-        Route("/files/{id}/{what:str}", guarded(download)),
+        Route("/files/{id}/copy", guarded(download)),
+        Route("/files/{id}/report/{n:int}", guarded(download)),
         Route("/bureau", guarded(bureau)),
         Route("/bureau/login", guarded(login), methods=["POST"]),
         Route("/bureau/district.xlsx", guarded(district)),

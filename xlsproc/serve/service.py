@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import secrets
 import shutil
 import threading
@@ -37,7 +38,7 @@ from xlsproc.batch.run import (CHUNK, DEFAULT_TIMEOUT, WORKER_MODULES, Outcome, 
 from xlsproc.model import XlsprocError
 from xlsproc.read.grid import DEFAULT_MAX_BYTES
 from xlsproc.rules import Rules, load_rules
-from xlsproc.score.history import text_key, unit_name
+from xlsproc.score.history import text_key, unit_key, unit_name
 from xlsproc.serve.names import Refusal, clean_unit, size_text
 from xlsproc.district.returns import write_return_packs
 from xlsproc.district.roster import RosterStatus, load_roster, roster_status
@@ -46,6 +47,7 @@ STAGING = ".xlsproc-upload"
 NO_UNIT = "未注明单位"
 DISTRICT = "全区绩效自评汇总.xlsx"
 PACKS = "退回修改"
+REPORT = "自评报告"          # write.docx.REPORT_SUFFIX: the batch's name for its Word reports
 RECENT = 200                # uploads remembered for the bureau's page
 
 
@@ -331,18 +333,25 @@ class Service:
         """The district's outputs include every upload answered before `answered` was read."""
         return self.refreshed >= answered or self._thread is None or not self._thread.is_alive()
 
-    def docx_for(self, output: str | None) -> Path | None:
-        """The Word 自评报告 the batch wrote next to a copy (process --docx), if it did."""
+    def reports_for(self, output: str | None) -> list[Path]:
+        """The Word 自评报告 the batch wrote next to a copy (process --docx: `<copy>_自评报告.docx`,
+        or `<copy>_自评报告_<n>_<sheet>.docx` for a workbook of several tables)."""
         if not output:
-            return None
+            return []
         copy = self.outbox / output
-        found = sorted(copy.parent.glob(f"{copy.stem}*.docx")) if copy.parent.is_dir() else []
-        return found[0] if found else None
+        single = re.compile(re.escape(f"{copy.stem}_{REPORT}") + r"(_\d+_.*)?\.docx$")
+        try:
+            names = os.listdir(copy.parent)
+        except OSError:
+            return []
+        found = [copy.parent / n for n in names if single.match(n)]
+        return sorted(found, key=lambda p: [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", p.name)])
 
 
 def table_keys(entry: dict | None) -> set[tuple]:
-    """What a workbook submits: its tables' (kind, project, year)."""
+    """What a workbook submits: its tables' (unit, kind, project, year), the unit and project
+    compared as consolidation compares them."""
     if not entry:
         return set()
-    return {(ev.get("kind"), text_key(ev.get("project") or ""), ev.get("year"))
-            for ev in entry.get("evaluations") or []}
+    return {(unit_key(ev.get("unit") or ""), ev.get("kind"), text_key(ev.get("project") or ""),
+             ev.get("year")) for ev in entry.get("evaluations") or []}
