@@ -211,8 +211,9 @@ def test_the_form_without_its_token_is_refused(served):
     client, service = served
     got = form_upload(client, [SEED], "跨站测试", csrf=None)
     assert got.status_code == 403 and "页面已过期或提交来源不明" in got.text
-    got = form_upload(client, [SEED], "跨站测试", csrf="forged")
-    assert got.status_code == 403
+    for forged in ("forged", "伪造的令牌"):
+        got = form_upload(client, [SEED], "跨站测试", csrf=forged)
+        assert got.status_code == 403 and "页面已过期" in got.text
     assert unit_files(service, "跨站测试") == []
 
 
@@ -394,3 +395,18 @@ def test_tables_of_other_units_in_one_folder_replace_nothing(served):
     page = form_upload(client, [SEED, SAMPLES / "某区教育局_2024_多表.xlsx"], unit)
     assert page.status_code == 200 and "已替换" not in page.text      # two departments' tables
     assert unit_files(service, unit) == sorted([SEED.name, "某区教育局_2024_多表.xlsx"])
+
+
+@pytest.mark.parametrize("headers, body", [
+    ({"content-type": "multipart/form-data"}, b"garbage"),                    # no boundary
+    ({"content-type": "multipart/form-data; boundary=zz"}, b"--zz\r\nbroken"),
+    ({"content-type": "application/json"}, b'{"file": "x"}'),
+    ({}, b""),
+])
+def test_malformed_requests_get_a_chinese_refusal_not_a_crash(served, headers, body):
+    client, _ = served
+    got = client.post("/api/upload", content=body, headers=headers)
+    assert 400 <= got.status_code < 500
+    assert re.search(r"[\u4e00-\u9fff]", got.json()["error"]["message"])
+    got = client.put("/upload", content=body, headers=headers)
+    assert got.status_code == 405 and "不支持这种请求方式" in got.text

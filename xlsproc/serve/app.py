@@ -97,7 +97,8 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
 
     def check_csrf(request: Request, form) -> None:
         cookie, sent = request.cookies.get(CSRF_COOKIE), form.get("csrf")
-        if not cookie or not isinstance(sent, str) or not hmac.compare_digest(cookie, sent):
+        if not cookie or not isinstance(sent, str) or \
+                not hmac.compare_digest(cookie.encode(), sent.encode()):
             raise Refusal("csrf")
 
     session = hashlib.sha256(f"xlsproc-bureau\0{token}".encode()).hexdigest()

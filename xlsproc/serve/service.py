@@ -9,7 +9,7 @@ server's life, like `watch`): uploads that arrive while it works are taken toget
 run. After each run:
   - an upload that could not be read leaves INBOX (its reason is the answer; nothing is kept);
   - an upload sent without a unit moves to the folder of the unit its tables name;
-  - a readable upload replaces the earlier files in its unit's folder whose tables (kind,
+  - a readable upload replaces the earlier files in its unit's folder whose tables (unit, kind,
     project, year) it all covers — a corrected workbook replaces the one it corrects;
 then the batch runs once more for those changes, and the district workbook and the return packs
 are rebuilt (OUTBOX/全区绩效自评汇总.xlsx, OUTBOX/退回修改/<单位>/). The server holds the batch's
