@@ -279,6 +279,9 @@ def test_the_district_workbook_and_return_packs_follow_each_change(served, tmp_p
     book = load_workbook(io.BytesIO(got.content), read_only=True)
     cells = {str(c) for row in book["汇总"].iter_rows(values_only=True) for c in row if c}
     assert "汇总测试街道办事处" in cells
+    page = client.get("/bureau", headers=headers)
+    listed = re.search(r'id="with-errors">(.*?)</ul>', page.text, re.S).group(1)
+    assert "汇总测试街道办事处：错误 1 个" in listed and "/bureau/packs/" in listed
     pack = client.get("/bureau/packs/汇总测试街道办事处.zip", headers=headers)
     assert pack.status_code == 200
     names = zipfile.ZipFile(io.BytesIO(pack.content)).namelist()

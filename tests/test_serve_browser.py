@@ -115,7 +115,18 @@ def test_files_dropped_on_the_drop_zone_are_uploaded(page, server):
     assert page.locator("td.total").first.inner_text() == "99.88"
 
 
-def test_the_bureau_page_needs_the_token_and_lists_the_missing_unit(page, server, screens):
+def test_the_bureau_page_needs_the_token_and_lists_the_missing_unit(page, server, screens, tmp_path):
+    from dataclasses import replace
+
+    import httpx
+
+    from builders import Layout, build, standard_table
+    table = standard_table(unit="某街道办事处")
+    table.indicators[0] = replace(table.indicators[0], score=25)      # over its weight: an error
+    faulty = build(table, Layout(), tmp_path / "青少年服务项目.xlsx")
+    with open(faulty, "rb") as fh:
+        assert httpx.post(server.url + "/api/upload", files={"file": (faulty.name, fh)},
+                          data={"unit": "某街道办事处"}, timeout=120).json()["status"] == "ok"
     response = page.goto(server.url + "/bureau")
     assert response.status == 401
     assert "访问口令" in page.inner_text("main")
@@ -130,6 +141,7 @@ def test_the_bureau_page_needs_the_token_and_lists_the_missing_unit(page, server
     assert page.url.endswith("/bureau")
     assert page.locator("#missing li").all_inner_texts() == [f"{MISSING_UNIT}（联系人：联系人2）"]
     assert SEED_UNIT in page.locator("table.units").inner_text()
+    assert page.locator("#with-errors li").first.inner_text().startswith("某街道办事处：错误 1 个")
     shoot(page, screens, "5-绩效科报送情况")
     with page.expect_download() as info:
         page.click("text=下载全区汇总工作簿")
