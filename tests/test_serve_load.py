@@ -15,10 +15,13 @@ import pytest
 pytest.importorskip("starlette", reason="网页服务的依赖未安装（pip install -e '.[web]'）")
 import httpx  # noqa: E402
 
-from serve_helpers import ROOT, SEED, Server, rss_kib  # noqa: E402
+from serve_helpers import ROOT, SAMPLES, SEED, Server, rss_kib  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 N = 50
+HOSTILE_CODES = {"压缩炸弹.xlsx": "file-too-large", "加密文件.xlsx": "file-encrypted",
+                 "空文件.xlsx": "file-corrupt", "损坏文件.xlsx": "file-corrupt"}
+HOSTILE = [SAMPLES / "bad" / name for name in HOSTILE_CODES]
 MEMORY_LIMIT_MIB = 600          # server + forkserver + 2 workers, peak RSS summed (measured ~150)
 
 
@@ -40,8 +43,9 @@ def test_fifty_concurrent_uploads_all_answered_correctly(tmp_path, workbooks):
     peak = [0]
     try:
         started = time.monotonic()
-        answers = asyncio.run(_upload_all(server, workbooks, peak))
+        answers = asyncio.run(_upload_all(server, workbooks + HOSTILE, peak))
         seconds = time.monotonic() - started
+        answers, hostile = answers[:N], answers[N:]
         status = httpx.get(server.url + "/api/status", timeout=60,
                            headers={"Authorization": f"Bearer {server_token()}"}).json()
         inbox = sorted(p.name for p in server.inbox.rglob("*.xlsx"))
@@ -49,16 +53,19 @@ def test_fifty_concurrent_uploads_all_answered_correctly(tmp_path, workbooks):
     finally:
         server.stop()
     assert [a.status_code for a in answers] == [200] * N
+    for path, answer in zip(HOSTILE, hostile):              # among them, hostile files
+        entry = answer.json()
+        assert entry["status"] == "error" and entry["error"]["code"] == HOSTILE_CODES[path.name]
     for path, answer in zip(workbooks, answers):
         entry = answer.json()
         assert entry["status"] == "ok" and entry["file"] == path.name
         assert entry["relpath"] == f"负载单位{workbooks.index(path):02d}/{path.name}"
         got = [(ev["total_score"], ev["grade"], ev["flag_counts"]) for ev in entry["evaluations"]]
         assert got == expected[path.name]
-    assert inbox == sorted(p.name for p in workbooks)               # nothing lost
+    assert inbox == sorted(p.name for p in workbooks)   # nothing lost, no hostile file kept
     assert copies == sorted(p.name for p in workbooks)
     assert status["files"] == N
-    print(f"\n{N} concurrent uploads answered in {seconds:.1f} s; "
+    print(f"\n{N} concurrent uploads (+{len(HOSTILE)} hostile) answered in {seconds:.1f} s; "
           f"peak RSS of server and workers: {peak[0] / 1024:.0f} MiB")
     assert peak[0] < MEMORY_LIMIT_MIB * 1024
 
