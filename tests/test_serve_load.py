@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("starlette", reason="网页服务的依赖未安装（pip install -e '.[web]'）")
 import httpx  # noqa: E402
 
-from serve_helpers import ROOT, SAMPLES, SEED, Server, rss_kib  # noqa: E402
+from serve_helpers import ROOT, SAMPLES, SEED, TOKEN, Server, rss_kib  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 N = 50
@@ -47,7 +47,7 @@ def test_fifty_concurrent_uploads_all_answered_correctly(tmp_path, workbooks):
         seconds = time.monotonic() - started
         answers, hostile = answers[:N], answers[N:]
         status = httpx.get(server.url + "/api/status", timeout=60,
-                           headers={"Authorization": f"Bearer {server_token()}"}).json()
+                           headers={"Authorization": f"Bearer {TOKEN}"}).json()
         inbox = sorted(p.name for p in server.inbox.rglob("*.xlsx"))
         copies = sorted(p.name for p in server.outbox.glob("负载单位*/*.xlsx"))
     finally:
@@ -68,11 +68,6 @@ def test_fifty_concurrent_uploads_all_answered_correctly(tmp_path, workbooks):
     print(f"\n{N} concurrent uploads (+{len(HOSTILE)} hostile) answered in {seconds:.1f} s; "
           f"peak RSS of server and workers: {peak[0] / 1024:.0f} MiB")
     assert peak[0] < MEMORY_LIMIT_MIB * 1024
-
-
-def server_token() -> str:
-    from serve_helpers import TOKEN
-    return TOKEN
 
 
 async def _upload_all(server: Server, paths: list[Path], peak: list[int]):
