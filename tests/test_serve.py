@@ -323,6 +323,7 @@ def test_pages_are_chinese_self_contained_and_guarded(served):
     client.cookies.clear()
     page = client.get("/")
     assert page.status_code == 200 and 'lang="zh-CN"' in page.text and "提交绩效自评表" in page.text
+    assert re.findall(r'<option value="([^"]+)">', page.text) == [SEED_UNIT, "某街道办事处", MISSING_UNIT]
     assert not re.search(r'(src|href)="(https?:)?//', page.text)       # nothing from a CDN
     for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text):
         assert client.get(asset).status_code == 200
