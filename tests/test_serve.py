@@ -414,3 +414,18 @@ def test_malformed_requests_get_a_chinese_refusal_not_a_crash(served, headers, b
     assert re.search(r"[\u4e00-\u9fff]", got.json()["error"]["message"])
     got = client.put("/upload", content=body, headers=headers)
     assert got.status_code == 405 and "不支持这种请求方式" in got.text
+
+
+def test_when_nothing_readable_is_left_the_district_outputs_go(tmp_path):
+    service = Service(tmp_path / "in", tmp_path / "out", jobs=1)
+    with TestClient(create_app(service, TOKEN)) as client:
+        path = build(with_error(unit="清空测试街道办事处"), Layout(), tmp_path / "有错.xlsx")
+        upload(client, path, "清空测试街道办事处")
+        client.get("/bureau", headers={"Authorization": f"Bearer {TOKEN}"})   # waits for the refresh
+        assert service.district_path.is_file() and service.packs
+        (service.inbox / "清空测试街道办事处" / "有错.xlsx").unlink()          # the bureau removes it
+        upload(client, SAMPLES / "bad" / "空文件.xlsx", "另一个单位")          # the next change
+        page = client.get("/bureau", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert "全区汇总工作簿尚未生成" in page.text
+    assert not service.district_path.exists() and service.packs == {}
+    assert not [p for p in service.packs_path.iterdir() if p.is_dir()]

@@ -35,12 +35,11 @@ from xlsproc.batch.outputs import outbox_lock
 from xlsproc.batch.pool import WorkerPool
 from xlsproc.batch.run import (CHUNK, DEFAULT_TIMEOUT, WORKER_MODULES, Outcome, check_paths, process,
                                work)
-from xlsproc.model import XlsprocError
 from xlsproc.read.grid import DEFAULT_MAX_BYTES
 from xlsproc.rules import Rules, load_rules
 from xlsproc.score.history import text_key, unit_key, unit_name
 from xlsproc.serve.names import Refusal, clean_unit, size_text
-from xlsproc.district.returns import write_return_packs
+from xlsproc.district.refresh import Refresher
 from xlsproc.district.roster import RosterStatus, load_roster, roster_status
 
 STAGING = ".xlsproc-upload"
@@ -104,6 +103,8 @@ class Service:
         self._pool: WorkerPool | None = None
         self.ready = threading.Event()
         self._claim: ExitStack | None = None
+        self._refresher = Refresher(self.outbox, self.district_path, roster=self.roster or None,
+                                    return_dir=self.packs_path, rules=self.rules)
 
     # --- life ---------------------------------------------------------------------------------
 
@@ -307,22 +308,22 @@ class Service:
     # --- the district's outputs ---------------------------------------------------------------
 
     def _refresh_district(self) -> None:
-        """The district workbook and return packs, rebuilt after each change."""
-        from xlsproc.district.book import consolidate
-        ok = [e for e in self.entries if e["status"] == "ok" and e["evaluations"]]
-        try:
-            with _RUNS:
-                if ok:
-                    consolidate(self.outbox, self.district_path, rules=self.rules,
-                                roster=self.roster or None)
-                else:
-                    self.district_path.unlink(missing_ok=True)
-                packs = write_return_packs(self.outbox if ok else [], self.packs_path,
-                                           roster=self.roster)
-            self.packs = {p.unit: p.folder.name for p in packs if p.folder is not None}
-            self.district_error = None
-        except (XlsprocError, OSError) as exc:
-            self.district_error = getattr(exc, "message", None) or str(exc)
+        """The district workbook and return packs, rebuilt after each change (as watch
+        --consolidate does: district.refresh.Refresher)."""
+        ok = any(e["status"] == "ok" and e["evaluations"] for e in self.entries)
+        with _RUNS:
+            if not ok:                          # nothing readable (yet, or any more)
+                self.district_path.unlink(missing_ok=True)
+                if self.packs:
+                    from xlsproc.district.returns import write_return_packs
+                    write_return_packs([], self.packs_path)     # the old packs go
+                self.packs, self.district_error = {}, None
+                return
+            done = self._refresher()
+            self._refresher.history.clear()     # a server runs for weeks: keep no history
+        self.district_error = done.error
+        if done.packs is not None:
+            self.packs = {p.unit: p.folder.name for p in done.packs if p.folder is not None}
 
     # --- what the pages show --------------------------------------------------------------------
 
