@@ -134,6 +134,9 @@ def test_a_bad_file_gets_the_batch_reason_and_leaves_nothing(served, batch_reaso
     assert entry["status"] == "error" and entry["error"]["message"] == batch_reasons[name]
     assert unit_files(service, unit) == []                   # not kept in INBOX
     assert not (service.outbox / unit).exists() or not any((service.outbox / unit).iterdir())
+    assert not [e for e in service.entries if e["relpath"].startswith(unit + "/")]
+    after = upload(client, SEED, unit, name="之后的正常文件.xlsx").json()  # the server works on
+    assert after["status"] == "ok" and after["evaluations"][0]["total_score"] == 99.88
 
 
 def test_names_with_paths_stay_inside_the_units_folder(served):
@@ -208,8 +211,9 @@ def test_the_form_without_its_token_is_refused(served):
     client, service = served
     got = form_upload(client, [SEED], "跨站测试", csrf=None)
     assert got.status_code == 403 and "页面已过期或提交来源不明" in got.text
-    got = form_upload(client, [SEED], "跨站测试", csrf="forged")
-    assert got.status_code == 403
+    for forged in ("forged", "伪造的令牌"):
+        got = form_upload(client, [SEED], "跨站测试", csrf=forged)
+        assert got.status_code == 403 and "页面已过期" in got.text
     assert unit_files(service, "跨站测试") == []
 
 
@@ -275,6 +279,9 @@ def test_the_district_workbook_and_return_packs_follow_each_change(served, tmp_p
     book = load_workbook(io.BytesIO(got.content), read_only=True)
     cells = {str(c) for row in book["汇总"].iter_rows(values_only=True) for c in row if c}
     assert "汇总测试街道办事处" in cells
+    page = client.get("/bureau", headers=headers)
+    listed = re.search(r'id="with-errors">(.*?)</ul>', page.text, re.S).group(1)
+    assert "汇总测试街道办事处：错误 1 个" in listed and "/bureau/packs/" in listed
     pack = client.get("/bureau/packs/汇总测试街道办事处.zip", headers=headers)
     assert pack.status_code == 200
     names = zipfile.ZipFile(io.BytesIO(pack.content)).namelist()
@@ -316,6 +323,7 @@ def test_pages_are_chinese_self_contained_and_guarded(served):
     client.cookies.clear()
     page = client.get("/")
     assert page.status_code == 200 and 'lang="zh-CN"' in page.text and "提交绩效自评表" in page.text
+    assert re.findall(r'<option value="([^"]+)">', page.text) == [SEED_UNIT, "某街道办事处", MISSING_UNIT]
     assert not re.search(r'(src|href)="(https?:)?//', page.text)       # nothing from a CDN
     for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text):
         assert client.get(asset).status_code == 200
@@ -350,14 +358,16 @@ def test_the_word_report_is_offered_when_the_batch_wrote_one(served):
     page = form_upload(client, [SEED], "报告测试单位")
     assert "下载自评报告（Word）" not in page.text
     job_id = re.search(r'href="/files/([^/"]+)/copy"', page.text).group(1)
-    assert client.get(f"/files/{job_id}/report").status_code == 404
-    output = service.by_id[job_id].output
-    docx = (service.outbox / output).with_name(Path(output).stem + "_自评报告.docx")
-    docx.write_bytes(b"PK\x03\x04 stand-in for process --docx")   # as wt-report's batch writes it
-    got = client.get(f"/files/{job_id}/report")
+    assert client.get(f"/files/{job_id}/report/1").status_code == 404
+    copy = service.outbox / service.by_id[job_id].output
+    report = copy.with_name(copy.stem + "_自评报告.docx")            # as process --docx names it
+    report.write_bytes(b"PK\x03\x04 stand-in for process --docx")
+    copy.with_name(copy.stem + " (2)_自评报告.docx").write_bytes(b"another copy's report")
+    got = client.get(f"/files/{job_id}/report/1")
     assert got.status_code == 200 and got.content.startswith(b"PK")
+    assert client.get(f"/files/{job_id}/report/2").status_code == 404
     from xlsproc.serve.views import upload_view
-    assert upload_view(service.by_id[job_id], service)["docx"] is True
+    assert upload_view(service.by_id[job_id], service)["reports"] == [report.name]
 
 
 def test_uploads_after_the_server_stopped_are_refused_not_left_waiting(tmp_path):
@@ -368,20 +378,6 @@ def test_uploads_after_the_server_stopped_are_refused_not_left_waiting(tmp_path)
         got = upload(client, SEED, "停止测试", name="第二份.xlsx")
         assert got.status_code == 503 and "稍后重新提交" in got.json()["error"]["message"]
     assert sorted(p.name for p in (tmp_path / "in" / "停止测试").iterdir()) == [SEED.name]
-
-
-def test_a_second_server_on_the_same_outbox_is_refused(tmp_path):
-    from xlsproc.model import XlsprocError
-    first = Service(tmp_path / "in", tmp_path / "out", jobs=1)
-    second = Service(tmp_path / "in2", tmp_path / "out", jobs=1)
-    first.start()
-    try:
-        with pytest.raises(XlsprocError, match="正由另一个 xlsproc serve 使用"):
-            second.start()
-    finally:
-        first.stop()
-    second.start()                                   # free again once the first has stopped
-    second.stop()
 
 
 def test_text_from_a_workbook_is_shown_as_text_never_as_markup(served, tmp_path):
@@ -395,3 +391,41 @@ def test_text_from_a_workbook_is_shown_as_text_never_as_markup(served, tmp_path)
     assert "&lt;script&gt;alert" in page.text and "&lt;img src=x" in page.text
     stored = service.inbox / "标记测试单位" / "标记.xlsx"
     assert stored.stat().st_mode & 0o777 == 0o644                # never executable
+
+
+def test_tables_of_other_units_in_one_folder_replace_nothing(served):
+    client, service = served
+    unit = "混合文件夹"
+    page = form_upload(client, [SEED, SAMPLES / "某区教育局_2024_多表.xlsx"], unit)
+    assert page.status_code == 200 and "已替换" not in page.text      # two departments' tables
+    assert unit_files(service, unit) == sorted([SEED.name, "某区教育局_2024_多表.xlsx"])
+
+
+@pytest.mark.parametrize("headers, body", [
+    ({"content-type": "multipart/form-data"}, b"garbage"),                    # no boundary
+    ({"content-type": "multipart/form-data; boundary=zz"}, b"--zz\r\nbroken"),
+    ({"content-type": "application/json"}, b'{"file": "x"}'),
+    ({}, b""),
+])
+def test_malformed_requests_get_a_chinese_refusal_not_a_crash(served, headers, body):
+    client, _ = served
+    got = client.post("/api/upload", content=body, headers=headers)
+    assert 400 <= got.status_code < 500
+    assert re.search(r"[\u4e00-\u9fff]", got.json()["error"]["message"])
+    got = client.put("/upload", content=body, headers=headers)
+    assert got.status_code == 405 and "不支持这种请求方式" in got.text
+
+
+def test_when_nothing_readable_is_left_the_district_outputs_go(tmp_path):
+    service = Service(tmp_path / "in", tmp_path / "out", jobs=1)
+    with TestClient(create_app(service, TOKEN)) as client:
+        path = build(with_error(unit="清空测试街道办事处"), Layout(), tmp_path / "有错.xlsx")
+        upload(client, path, "清空测试街道办事处")
+        client.get("/bureau", headers={"Authorization": f"Bearer {TOKEN}"})   # waits for the refresh
+        assert service.district_path.is_file() and service.packs
+        (service.inbox / "清空测试街道办事处" / "有错.xlsx").unlink()          # the bureau removes it
+        upload(client, SAMPLES / "bad" / "空文件.xlsx", "另一个单位")          # the next change
+        page = client.get("/bureau", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert "全区汇总工作簿尚未生成" in page.text
+    assert not service.district_path.exists() and service.packs == {}
+    assert not [p for p in service.packs_path.iterdir() if p.is_dir()]

@@ -115,7 +115,18 @@ def test_files_dropped_on_the_drop_zone_are_uploaded(page, server):
     assert page.locator("td.total").first.inner_text() == "99.88"
 
 
-def test_the_bureau_page_needs_the_token_and_lists_the_missing_unit(page, server, screens):
+def test_the_bureau_page_needs_the_token_and_lists_the_missing_unit(page, server, screens, tmp_path):
+    from dataclasses import replace
+
+    import httpx
+
+    from builders import Layout, build, standard_table
+    table = standard_table(unit="某街道办事处")
+    table.indicators[0] = replace(table.indicators[0], score=25)      # over its weight: an error
+    faulty = build(table, Layout(), tmp_path / "青少年服务项目.xlsx")
+    with open(faulty, "rb") as fh:
+        assert httpx.post(server.url + "/api/upload", files={"file": (faulty.name, fh)},
+                          data={"unit": "某街道办事处"}, timeout=120).json()["status"] == "ok"
     response = page.goto(server.url + "/bureau")
     assert response.status == 401
     assert "访问口令" in page.inner_text("main")
@@ -130,6 +141,7 @@ def test_the_bureau_page_needs_the_token_and_lists_the_missing_unit(page, server
     assert page.url.endswith("/bureau")
     assert page.locator("#missing li").all_inner_texts() == [f"{MISSING_UNIT}（联系人：联系人2）"]
     assert SEED_UNIT in page.locator("table.units").inner_text()
+    assert page.locator("#with-errors li").first.inner_text().startswith("某街道办事处：错误 1 个")
     shoot(page, screens, "5-绩效科报送情况")
     with page.expect_download() as info:
         page.click("text=下载全区汇总工作簿")
@@ -145,3 +157,41 @@ def test_screens_are_kept_for_people_to_look_at(screens):
         Path(target).mkdir(parents=True, exist_ok=True)
         for name in names:
             shutil.copy2(screens / name, Path(target) / name)
+
+
+@pytest.fixture
+def small_server(tmp_path):
+    """A server (in a thread, real uvicorn on loopback) whose size limit is 4 KiB."""
+    import threading
+
+    import uvicorn
+
+    from serve_helpers import free_port
+    from xlsproc.serve.app import create_app
+    from xlsproc.serve.service import Service
+    service = Service(tmp_path / "in", tmp_path / "out", jobs=1, max_bytes=4096)
+    port = free_port()
+    config = uvicorn.Config(create_app(service, TOKEN), host="127.0.0.1", port=port,
+                            log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        thread.join(0.05)
+    yield f"http://127.0.0.1:{port}", service
+    server.should_exit = True
+    thread.join(30)
+
+
+@pytest.mark.parametrize("size", [20_000, 3 << 20])    # over the file limit / over the body limit
+def test_a_file_over_the_limit_gets_its_reason_in_the_browser(page, small_server, tmp_path, size):
+    url, service = small_server
+    big = tmp_path / "很大的表.xlsx"
+    big.write_bytes(b"PK" + b"\0" * size)
+    page.goto(url + "/")
+    page.fill("#unit", "大文件单位")
+    page.set_input_files("#files", str(big))
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert "超过上限 4 KiB，已拒绝接收" in page.inner_text("main")
+    assert not list(service.inbox.rglob("*.xlsx"))

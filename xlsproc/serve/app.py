@@ -25,12 +25,12 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from xlsproc.serve.names import Refusal, clean_filename, clean_unit
+from xlsproc.serve.names import Refusal, clean_filename, clean_unit, size_text
 from xlsproc.serve.service import Service
 from xlsproc.serve.views import upload_view
 
@@ -38,6 +38,8 @@ CSRF_COOKIE = "xlsproc_csrf"
 TOKEN_COOKIE = "xlsproc_bureau"
 MAX_FILES = 20                 # workbooks in one submission of the department's form
 FORM_OVERHEAD = 1 << 20        # multipart headers and the small fields, beyond the file itself
+DRAIN = 10                     # a refused body is read (and dropped) up to 10× the limit (~1 GiB)
+BODY_DONE = "xlsproc.body_done"   # scope key: the request body has been received whole
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -63,7 +65,7 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
     def page(request: Request, name: str, code: int = 200, **context) -> Response:
         csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
         context.update(csrf=csrf, roster=[u.name for u in service.roster],
-                       limit=f"{service.max_bytes / 1024 / 1024:.0f} MiB")
+                       limit=size_text(service.max_bytes))
         response = templates.TemplateResponse(request, name, context, status_code=code)
         if request.cookies.get(CSRF_COOKIE) != csrf:
             response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict")
@@ -95,7 +97,8 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
 
     def check_csrf(request: Request, form) -> None:
         cookie, sent = request.cookies.get(CSRF_COOKIE), form.get("csrf")
-        if not cookie or not isinstance(sent, str) or not hmac.compare_digest(cookie, sent):
+        if not cookie or not isinstance(sent, str) or \
+                not hmac.compare_digest(cookie.encode(), sent.encode()):
             raise Refusal("csrf")
 
     session = hashlib.sha256(f"xlsproc-bureau\0{token}".encode()).hexdigest()
@@ -120,14 +123,28 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
         if not hmac.compare_digest(cookie.encode(), session.encode()):
             raise Refusal("token-wrong")
 
+    async def too_large(request: Request) -> Refusal:
+        """Read the rest of the body into nothing (a browser shows an answer only once it has
+        sent its request), up to DRAIN times the limit; then the refusal."""
+        received = 0
+        while received < DRAIN * limit and not request.scope.get(BODY_DONE):
+            try:
+                message = await request.receive()
+            except BodyTooLarge:            # the guard says so once; known already
+                continue
+            received += len(message.get("body", b""))
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+        return Refusal("too-large", limit=size_text(service.max_bytes))
+
     async def read_form(request: Request, max_files: int):
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > limit:
-            raise Refusal("too-large", limit=f"{service.max_bytes / 1024 / 1024:.0f} MiB")
+            raise await too_large(request)
         try:
             return await request.form(max_files=max_files, max_fields=20)
         except BodyTooLarge:
-            raise Refusal("too-large", limit=f"{service.max_bytes / 1024 / 1024:.0f} MiB") from None
+            raise await too_large(request) from None
         except (MultiPartException, HTTPException) as exc:    # Starlette wraps the former
             if "files" in str(getattr(exc, "detail", exc)).lower():
                 raise Refusal("too-many-files", limit=max_files) from None
@@ -177,11 +194,16 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
                     refusals=[{"name": n, "message": r.message} for n, r in refusals])
 
     async def download(request: Request) -> Response:
+        """The annotated copy of an upload, or its n-th Word report; by the upload's own id."""
         job = service.by_id.get(request.path_params["id"])
-        what = request.path_params["what"]
         path = None
         if job is not None and job.output:
-            path = service.outbox / job.output if what == "copy" else service.docx_for(job.output)
+            if request.path_params.get("n") is None:
+                path = service.outbox / job.output
+            else:
+                reports = service.reports_for(job.output)
+                n = request.path_params["n"]
+                path = reports[n - 1] if 1 <= n <= len(reports) else None
         if path is None or not path.is_file():
             raise Refusal("not-found")
         return attachment(path, path.name)
@@ -278,7 +300,8 @@ def create_app(service: Service, token: str, start: bool = True) -> Starlette:
         Route("/", guarded(home)),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/upload", guarded(upload), methods=["POST"]),
-        Route("/files/{id}/{what:str}", guarded(download)),
+        Route("/files/{id}/copy", guarded(download)),
+        Route("/files/{id}/report/{n:int}", guarded(download)),
         Route("/bureau", guarded(bureau)),
         Route("/bureau/login", guarded(login), methods=["POST"]),
         Route("/bureau/district.xlsx", guarded(district)),
@@ -325,13 +348,16 @@ class _Guard:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        seen = 0
+        seen, over = 0, False
 
         async def limited():
-            nonlocal seen
+            nonlocal seen, over
             message = await receive()
+            if message["type"] == "http.request":
+                scope[BODY_DONE] = not message.get("more_body", False)
             seen += len(message.get("body", b""))
-            if seen > self.limit:
+            if seen > self.limit and not over:
+                over = True                     # said once; the refusal then drains the rest
                 raise BodyTooLarge()
             return message
 

@@ -87,6 +87,11 @@ def _name_problem(name: str, limit: int) -> str | None:
     return None
 
 
+def size_text(n: int) -> str:
+    """A size limit as the refusals show it: 100 MiB, 4 KiB."""
+    return f"{n / 1024 / 1024:.0f} MiB" if n >= 1 << 20 else f"{n / 1024:.0f} KiB"
+
+
 def _shown(text: str) -> str:
     """A name as echoed back in a message: printable, bounded."""
     text = _CONTROL.sub("�", text)

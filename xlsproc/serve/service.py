@@ -9,41 +9,44 @@ server's life, like `watch`): uploads that arrive while it works are taken toget
 run. After each run:
   - an upload that could not be read leaves INBOX (its reason is the answer; nothing is kept);
   - an upload sent without a unit moves to the folder of the unit its tables name;
-  - a readable upload replaces the earlier files in its unit's folder whose tables (kind,
+  - a readable upload replaces the earlier files in its unit's folder whose tables (unit, kind,
     project, year) it all covers — a corrected workbook replaces the one it corrects;
 then the batch runs once more for those changes, and the district workbook and the return packs
-are rebuilt (OUTBOX/全区绩效自评汇总.xlsx, OUTBOX/退回修改/<单位>/).
+are rebuilt (OUTBOX/全区绩效自评汇总.xlsx, OUTBOX/退回修改/<单位>/). The server holds the batch's
+OUTBOX lock (batch.outputs.outbox_lock) for its whole life, as watch does.
 """
 from __future__ import annotations
 
 import inspect
 import os
+import re
 import secrets
 import shutil
 import threading
 import time
 from collections import deque
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from xlsproc.batch.outputs import outbox_lock
 from xlsproc.batch.pool import WorkerPool
 from xlsproc.batch.run import (CHUNK, DEFAULT_TIMEOUT, WORKER_MODULES, Outcome, check_paths, process,
                                work)
-from xlsproc.model import XlsprocError
 from xlsproc.read.grid import DEFAULT_MAX_BYTES
 from xlsproc.rules import Rules, load_rules
-from xlsproc.score.history import text_key, unit_name
-from xlsproc.serve.names import Refusal, clean_unit
-from xlsproc.district.returns import write_return_packs
+from xlsproc.score.history import text_key, unit_key, unit_name
+from xlsproc.serve.names import Refusal, clean_unit, size_text
+from xlsproc.district.refresh import Refresher
 from xlsproc.district.roster import RosterStatus, load_roster, roster_status
 
 STAGING = ".xlsproc-upload"
 NO_UNIT = "未注明单位"
 DISTRICT = "全区绩效自评汇总.xlsx"
 PACKS = "退回修改"
+REPORT = "自评报告"          # write.docx.REPORT_SUFFIX: the batch's name for its Word reports
 RECENT = 200                # uploads remembered for the bureau's page
 
 
@@ -66,48 +69,7 @@ class Upload:
         return (self.entry or {}).get("output") if self.replaced_by is None else None
 
 
-_LOCK = threading.Lock()
-
-
-@contextmanager
-def outbox_lock(outbox: Path):
-    """One batch run on OUTBOX at a time. Stand-in for the batch's own OUTBOX lock (issue 14:
-    wt-batch adds one across processes); until it lands, runs are serialised in this server
-    (and a second server on the same OUTBOX is refused: Service.start)."""
-    with _LOCK:
-        yield
-
-
-class OutboxClaim:
-    """An advisory lock on OUTBOX/.xlsproc/serve.lock held while a server runs (POSIX)."""
-
-    def __init__(self, outbox: Path):
-        self.path = outbox / ".xlsproc" / "serve.lock"
-        self.fh = None
-
-    def acquire(self) -> None:
-        try:
-            import fcntl
-        except ImportError:                     # Windows: one server per OUTBOX by convention
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fh = open(self.path, "a+")
-        try:
-            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            self.fh.close()
-            self.fh = None
-            raise XlsprocError("usage", f"输出目录 {self.path.parent.parent} 正由另一个 xlsproc serve 使用："
-                                        "同一个输出目录只能运行一个网页服务，请另选输出目录（-o）或先停止那一个。")
-        self.fh.seek(0)
-        self.fh.truncate()
-        self.fh.write(str(os.getpid()))
-        self.fh.flush()
-
-    def release(self) -> None:
-        if self.fh is not None:
-            self.fh.close()                     # closing drops the lock
-            self.fh = None
+_RUNS = threading.Lock()        # one batch run (or district refresh) at a time in this server
 
 
 class Service:
@@ -140,14 +102,20 @@ class Service:
         self._thread: threading.Thread | None = None
         self._pool: WorkerPool | None = None
         self.ready = threading.Event()
-        self._claim = OutboxClaim(self.outbox)
+        self._claim: ExitStack | None = None
+        self._refresher = Refresher(self.outbox, self.district_path, roster=self.roster or None,
+                                    return_dir=self.packs_path, rules=self.rules)
 
     # --- life ---------------------------------------------------------------------------------
 
     def claim(self) -> None:
-        """Take OUTBOX for this server (XlsprocError if another server has it)."""
-        if self._claim.fh is None:
-            self._claim.acquire()
+        """Hold the batch's OUTBOX lock for the server's whole life, as watch does: a `process`,
+        `watch` or second `serve` on the same OUTBOX is refused in Chinese (outbox-busy) rather
+        than interleaved; this server's own runs take it again (it is reentrant)."""
+        if self._claim is None:
+            stack = ExitStack()
+            stack.enter_context(outbox_lock(self.outbox))
+            self._claim = stack
 
     def start(self) -> None:
         self.claim()
@@ -162,7 +130,9 @@ class Service:
             self._cv.notify_all()
         if self._thread:
             self._thread.join()
-        self._claim.release()
+        if self._claim is not None:
+            self._claim.close()
+            self._claim = None
 
     # --- receiving ----------------------------------------------------------------------------
 
@@ -178,7 +148,7 @@ class Service:
                 for chunk in iter(lambda: source.read(1 << 20), b""):
                     size += len(chunk)
                     if size > self.max_bytes:
-                        raise Refusal("too-large", limit=f"{self.max_bytes / 1024 / 1024:.0f} MiB")
+                        raise Refusal("too-large", limit=size_text(self.max_bytes))
                     fh.write(chunk)
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -237,7 +207,7 @@ class Service:
 
     def _batch(self, jobs: list[Upload]) -> None:
         try:
-            with outbox_lock(self.outbox):
+            with _RUNS:
                 self._process_uploads(jobs)
         except Exception as exc:       # noqa: BLE001 — every waiting upload gets an answer
             for job in jobs:
@@ -338,22 +308,22 @@ class Service:
     # --- the district's outputs ---------------------------------------------------------------
 
     def _refresh_district(self) -> None:
-        """The district workbook and return packs, rebuilt after each change."""
-        from xlsproc.district.book import consolidate
-        ok = [e for e in self.entries if e["status"] == "ok" and e["evaluations"]]
-        try:
-            with outbox_lock(self.outbox):
-                if ok:
-                    consolidate(self.outbox, self.district_path, rules=self.rules,
-                                roster=self.roster or None)
-                else:
-                    self.district_path.unlink(missing_ok=True)
-                packs = write_return_packs(self.outbox if ok else [], self.packs_path,
-                                           roster=self.roster)
-            self.packs = {p.unit: p.folder.name for p in packs if p.folder is not None}
-            self.district_error = None
-        except (XlsprocError, OSError) as exc:
-            self.district_error = getattr(exc, "message", None) or str(exc)
+        """The district workbook and return packs, rebuilt after each change (as watch
+        --consolidate does: district.refresh.Refresher)."""
+        ok = any(e["status"] == "ok" and e["evaluations"] for e in self.entries)
+        with _RUNS:
+            if not ok:                          # nothing readable (yet, or any more)
+                self.district_path.unlink(missing_ok=True)
+                if self.packs:
+                    from xlsproc.district.returns import write_return_packs
+                    write_return_packs([], self.packs_path)     # the old packs go
+                self.packs, self.district_error = {}, None
+                return
+            done = self._refresher()
+            self._refresher.history.clear()     # a server runs for weeks: keep no history
+        self.district_error = done.error
+        if done.packs is not None:
+            self.packs = {p.unit: p.folder.name for p in done.packs if p.folder is not None}
 
     # --- what the pages show --------------------------------------------------------------------
 
@@ -364,18 +334,25 @@ class Service:
         """The district's outputs include every upload answered before `answered` was read."""
         return self.refreshed >= answered or self._thread is None or not self._thread.is_alive()
 
-    def docx_for(self, output: str | None) -> Path | None:
-        """The Word 自评报告 the batch wrote next to a copy (process --docx), if it did."""
+    def reports_for(self, output: str | None) -> list[Path]:
+        """The Word 自评报告 the batch wrote next to a copy (process --docx: `<copy>_自评报告.docx`,
+        or `<copy>_自评报告_<n>_<sheet>.docx` for a workbook of several tables)."""
         if not output:
-            return None
+            return []
         copy = self.outbox / output
-        found = sorted(copy.parent.glob(f"{copy.stem}*.docx")) if copy.parent.is_dir() else []
-        return found[0] if found else None
+        single = re.compile(re.escape(f"{copy.stem}_{REPORT}") + r"(_\d+_.*)?\.docx$")
+        try:
+            names = os.listdir(copy.parent)
+        except OSError:
+            return []
+        found = [copy.parent / n for n in names if single.match(n)]
+        return sorted(found, key=lambda p: [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", p.name)])
 
 
 def table_keys(entry: dict | None) -> set[tuple]:
-    """What a workbook submits: its tables' (kind, project, year)."""
+    """What a workbook submits: its tables' (unit, kind, project, year), the unit and project
+    compared as consolidation compares them."""
     if not entry:
         return set()
-    return {(ev.get("kind"), text_key(ev.get("project") or ""), ev.get("year"))
-            for ev in entry.get("evaluations") or []}
+    return {(unit_key(ev.get("unit") or ""), ev.get("kind"), text_key(ev.get("project") or ""),
+             ev.get("year")) for ev in entry.get("evaluations") or []}

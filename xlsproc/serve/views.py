@@ -47,7 +47,7 @@ def upload_view(job, service) -> dict:
     """One upload on the department's page (or in the bureau's list of recent uploads)."""
     entry = job.entry or {}
     ok = entry.get("status") == "ok"
-    docx = service.docx_for(job.output) if ok else None
+    reports = service.reports_for(job.output) if ok else []
     return {
         "id": job.id, "name": job.name, "unit": job.unit or "", "ok": ok,
         "stored": job.rel.split("/")[-1],
@@ -55,7 +55,7 @@ def upload_view(job, service) -> dict:
         "reason": (entry.get("error") or {}).get("message", ""),
         "tables": [table_view(ev) for ev in entry.get("evaluations") or []] if ok else [],
         "copy": bool(job.output and (service.outbox / job.output).is_file()),
-        "docx": docx is not None,
+        "reports": [p.name for p in reports],
         "replaced": job.replaced, "replaced_by": job.replaced_by,
         "other_units": _other_units(job.unit, entry) if ok else [],
     }
