@@ -1,1 +1,1 @@
-"""Stage 2 — Evaluations in, scores and flags out, relative targets against history."""
+"""Stage 2 — Evaluations in, scores and flags out (pandas), relative targets against history."""

@@ -1,17 +1,15 @@
 """Indicators → completion, score and explanation (shared/spec/scoring.md, "Indicators").
 
-Indicators of every evaluation handed in are scored together: one row per indicator (a named
-tuple of plain floats, NaN where a number is missing), one more list for the parts of compound
-targets. Plain Python, no pandas: a dozen rows per table cost less than a frame's per-call
-overhead, and the import alone (~0.25 s per process) outweighed a one-file run's work.
+Indicators of every evaluation handed in are scored together in one pandas frame (one row per
+indicator, one more frame for the parts of compound targets).
 """
 from __future__ import annotations
 
-import math
-import re
-from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
 
 from xlsproc.model import Cell, Evaluation, IndicatorRow
 from xlsproc.read.values import (Value, column_operator, parse_value, target_in_name,
@@ -82,7 +80,7 @@ def _kind(t: Value, a: Value) -> str:
 
 
 def unit_or_none(x) -> str | None:
-    """A unit, or None for a missing or empty one."""
+    """Units travel through pandas, where a missing one may come back as NaN."""
     return x if isinstance(x, str) and x else None
 
 
@@ -101,26 +99,26 @@ def _relative(ev: Evaluation, ind: IndicatorRow, t: Value, a: Value,
     """A relative target (不低于上一年度) scored against last year's actual when it is known:
     (kind, completion, last year's figure); ('manual', nan, nan) when it is not."""
     if last_year is None or a.kind != "number":
-        return "manual", math.nan, math.nan
+        return "manual", np.nan, np.nan
     last = last_year(ev, ind)
     if last is None:
-        return "manual", math.nan, math.nan
+        return "manual", np.nan, np.nan
     completion = relative_completion(t.text, a.number, last, year=ev.year)
     target = relative_target(t.text, last, ev.year)
     if completion is None or target is None:
-        return "manual", math.nan, math.nan
+        return "manual", np.nan, np.nan
     return ("reverse" if target.direction == "down" else "positive"), completion, last
 
 
-# The columns of an indicator row, and of a scored one.
+# The indicator frame's columns; text ones are kept as Python objects (pandas 3 would make them
+# Arrow-backed strings: slower to build and handed back one element at a time).
 FRAME_COLUMNS = ("e", "i", "kind", "t_kind", "a_kind", "t", "a", "t_unit", "a_unit", "w", "rep",
                  "actual_text", "reason_blank", "target_text", "rel_c", "last", "no_w", "t_named")
-ScoredRow = namedtuple("ScoredRow", FRAME_COLUMNS + ("completion", "grade", "band_out", "score"))
-Part = namedtuple("Part", "e i t a unit_ok")      # one part of a compound target
+TEXT_COLUMNS = ("kind", "t_kind", "a_kind", "t_unit", "a_unit", "actual_text", "target_text")
 
 
 def indicator_frame(evaluations: list[Evaluation],
-                    last_year: LastYear | None = None) -> tuple[list[tuple], list[Part]]:
+                    last_year: LastYear | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per scored indicator of every evaluation, and one row per compound part."""
     rows, parts = [], []
     for e_id, ev in enumerate(evaluations):
@@ -129,24 +127,23 @@ def indicator_frame(evaluations: list[Evaluation],
             if ind.placeholder and as_number(ind.weight) is None:
                 continue        # a template's empty row; with a weight it counts (and is flagged)
             (t, named), a = _target_value(ind), _with_unit(parse_value(ind.actual.value), ind.unit_hint)
-            kind, rel_c, last = _kind(t, a), math.nan, math.nan
+            kind, rel_c, last = _kind(t, a), np.nan, np.nan
             if kind == "manual":
                 kind, rel_c, last = _relative(ev, ind, t, a, last_year)
             if no_w:
                 kind = "manual"         # nothing to score against: the reported score stands
             rows.append((
                 e_id, i_id, kind, t.kind, a.kind,
-                _float(t.number) if t.kind == "number" else math.nan,
-                _float(a.number) if a.kind == "number" else math.nan,
+                t.number if t.kind == "number" else np.nan,
+                a.number if a.kind == "number" else np.nan,
                 t.unit, a.unit, num_or_nan(ind.weight), num_or_nan(ind.score),
-                a.text, ind.reason.blank, t.text, _float(rel_c), _float(last), no_w, named))
+                a.text, ind.reason.blank, t.text, rel_c, last, no_w, named))
             if kind == "compound":
                 parts.extend(_compound_parts((e_id, i_id), t, a))
-    return rows, parts
-
-
-def _float(x) -> float:
-    return math.nan if x is None else float(x)
+    columns = list(zip(*rows)) or [()] * len(FRAME_COLUMNS)
+    frame = pd.DataFrame({name: np.array(values, dtype=object) if name in TEXT_COLUMNS else values
+                          for name, values in zip(FRAME_COLUMNS, columns)})
+    return frame, pd.DataFrame(parts, columns=["e", "i", "t", "a", "unit_ok"])
 
 
 def lacks_weights(ev: Evaluation) -> bool:
@@ -155,57 +152,52 @@ def lacks_weights(ev: Evaluation) -> bool:
 
 
 def num_or_nan(cell: Cell) -> float:
-    return _float(as_number(cell))
+    n = as_number(cell)
+    return np.nan if n is None else n
 
 
-def _compound_parts(key, t: Value, a: Value) -> list[Part]:
+def _compound_parts(key, t: Value, a: Value) -> list[dict]:
     actual_parts = a.parts if a.parts else ()
     out = []
     for n, tp in enumerate(t.parts):
         ap = actual_parts[n] if n < len(actual_parts) else None
-        out.append(Part(key[0], key[1], _float(tp.number), _float(ap.number) if ap else 0.0,
-                        ap is None or units_compatible(tp.unit, ap.unit)))
+        out.append({"e": key[0], "i": key[1], "t": tp.number,
+                    "a": ap.number if ap else 0.0,
+                    "unit_ok": ap is None or units_compatible(tp.unit, ap.unit)})
     return out
 
 
-def _part_completions(parts: list[Part]) -> dict[tuple[int, int], float]:
-    """A compound target's completion: the least of its parts' (NaN parts left out)."""
-    least: dict[tuple[int, int], float] = {}
-    for p in parts:
-        c = 1.0 if p.t == 0 else p.a / p.t if p.t == p.t else math.nan
-        key = (p.e, p.i)
-        if c == c and not (least.get(key, math.inf) <= c):
-            least[key] = c
-        least.setdefault(key, math.nan)
-    return least
-
-
-def _completion(row: tuple, compound: dict[tuple[int, int], float]) -> float:
-    """Completion ratio for quantitative kinds (NaN elsewhere)."""
-    _, _, kind, _, a_kind, t, a, t_unit, a_unit, *_ = row
-    if a_kind == "blank":
-        return math.nan
-    rel_c = row[14]
-    if rel_c == rel_c:                            # a relative target, last year known
-        return rel_c
-    if not (math.isnan(t) or math.isnan(a)):
-        a = _scale_percent(t, t_unit, a, a_unit)
-    if kind in ("positive", "equal"):
-        return (1.0 if a >= 0 else 0.0) if t == 0 else a / t
-    if kind == "reverse":
-        return 1.0 if a <= t or a == 0 else t / a
-    if kind == "compound":
-        return compound.get((row[0], row[1]), math.nan)
-    return math.nan
+def _completion(frame: pd.DataFrame, parts: pd.DataFrame) -> pd.Series:
+    """Completion ratio for quantitative kinds (NaN elsewhere), vectorised."""
+    t, a = frame["t"], frame["a"]
+    a = pd.Series([_scale_percent(tv, tu, av, au) if not (np.isnan(tv) or np.isnan(av)) else av
+                   for tv, tu, av, au in zip(t, frame["t_unit"], a, frame["a_unit"])],
+                  index=frame.index, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        positive = np.where(t == 0, np.where(a >= 0, 1.0, 0.0), a / t)
+        reverse = np.where(a <= t, 1.0, np.where(a == 0, 1.0, t / a))
+    kind = frame["kind"]
+    out = pd.Series(np.nan, index=frame.index)
+    out = out.mask(kind.isin(["positive", "equal"]), positive)
+    out = out.mask(kind == "reverse", reverse)
+    if len(parts):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pc = np.where(parts["t"] == 0, 1.0, parts["a"] / parts["t"])
+        per = parts.assign(c=pc).groupby(["e", "i"])["c"].min()
+        idx = pd.MultiIndex.from_frame(frame[["e", "i"]])
+        out = out.mask(kind == "compound", pd.Series(per.reindex(idx).to_numpy(), index=frame.index))
+    out = out.mask(frame["rel_c"].notna(), frame["rel_c"])      # relative targets, last year known
+    out = out.mask(frame["a_kind"] == "blank")
+    return out
 
 
 # --- qualitative grades --------------------------------------------------------------------
 
-def _grader(rules: Rules) -> Callable[[str], str]:
+def _grades(texts: pd.Series, rules: Rules) -> pd.Series:
     q = rules["qualitative"]
-    unmet = re.compile("|".join(q["unmet_words"]))
-    partial = re.compile("|".join(q["partial_words"]))
-    return lambda text: "未达成" if unmet.search(text) else "部分达成" if partial.search(text) else "达成"
+    unmet = texts.str.contains("|".join(q["unmet_words"]), regex=True)
+    partial = texts.str.contains("|".join(q["partial_words"]), regex=True)
+    return pd.Series(np.select([unmet, partial], ["未达成", "部分达成"], "达成"), index=texts.index)
 
 
 def band(grade: str, w: float, rules: Rules) -> tuple[float, float, float]:
@@ -219,34 +211,27 @@ def band(grade: str, w: float, rules: Rules) -> tuple[float, float, float]:
 
 # --- scoring one indicator frame -----------------------------------------------------------
 
-def score_indicators(rows: list[tuple], parts: list[Part], rules: Rules) -> list[ScoredRow]:
-    """Each row with its completion, grade, score (rounded) and band mark."""
-    compound = _part_completions(parts)
-    grade_of = _grader(rules)
-    scored = []
-    for row in rows:
-        kind, a_kind, w, rep, no_w = row[2], row[4], row[9], row[10], row[16]
-        completion = _completion(row, compound)
-        w0 = 0.0 if math.isnan(w) else w
-        grade, band_out, qual = math.nan, False, math.nan
-        if kind == "qualitative":
-            grade = grade_of(row[11])
-            qual, band_out = _qualitative_score(grade, w0, rep, rules)
-        if a_kind == "blank":
-            raw = 0.0
-        elif kind == "manual":
-            raw = min(0.0 if math.isnan(rep) else rep, math.inf if no_w else w0)
-        elif kind == "qualitative":
-            raw = qual
-        else:                                     # a score is never negative
-            raw = 0.0 if math.isnan(completion) else w0 * min(max(completion, 0.0), 1.0)
-        scored.append(ScoredRow(*row, completion, grade, band_out, round_half_up(raw)))
-    return scored
+def score_indicators(frame: pd.DataFrame, parts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Adds completion, grade, score (rounded) and band/missing marks to the frame."""
+    frame = frame.copy()
+    frame["completion"] = _completion(frame, parts)
+    w = frame["w"].fillna(0.0)
+    frame["grade"] = _grades(frame["actual_text"], rules).where(frame["kind"] == "qualitative")
+    quant = w * frame["completion"].clip(lower=0.0, upper=1.0)   # a score is never negative
+    qual = [_qualitative_score(g, wv, r, rules) if isinstance(g, str) else (np.nan, False)
+            for g, wv, r in zip(frame["grade"], w, frame["rep"])]
+    frame["band_out"] = [b for _, b in qual]
+    manual = np.minimum(frame["rep"].fillna(0.0), w.where(~frame["no_w"].astype(bool), np.inf))
+    raw = np.select([frame["a_kind"] == "blank", frame["kind"] == "manual",
+                     frame["kind"] == "qualitative"],
+                    [0.0, manual, [s for s, _ in qual]], quant.fillna(0.0))
+    frame["score"] = [round_half_up(x) for x in raw]
+    return frame
 
 
 def _qualitative_score(grade: str, w: float, reported: float, rules: Rules) -> tuple[float, bool]:
     low, high, default = band(grade, w, rules)
-    if math.isnan(reported):
+    if np.isnan(reported):
         return default, False
     if low - 1e-9 <= reported <= high + 1e-9:
         return reported, False
@@ -272,7 +257,7 @@ def _explanation(row) -> str:
         return f"相对目标需人工复核，保留填报得分（不超过分值 {w}）= {score}"
     if kind == "qualitative":
         return f"定性指标，实际完成情况判定为“{row.grade}”，得分 = {score}"
-    if not math.isnan(row.last):
+    if not np.isnan(row.last):
         return (f"相对目标，按上年实际值 {fmt(row.last, 4)} 计算完成率 {fmt(row.completion, 4)}，"
                 f"得分 = {w} × {fmt(min(row.completion, 1), 4)} = {score}")
     if kind == "compound":

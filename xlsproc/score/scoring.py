@@ -1,15 +1,19 @@
 """Model → scores and flags, driven by a rule profile (rules/default.toml, shared/spec/scoring.md).
 
-Indicators of every evaluation handed in are scored together (one row per indicator, one more
-list for the parts of compound targets: score/indicators.py); the per-table
+Indicators of every evaluation handed in are scored together in one pandas frame (one row per
+indicator, one more frame for the parts of compound targets: score/indicators.py); the per-table
 figures (budget execution: score/budget.py; totals, weights and the other checks: score/flags.py)
 are small and computed per table. Scores are rounded half-up to two decimals (score/numbers.py)
 only when a score is produced.
 """
 from __future__ import annotations
 
-import math
+from collections import namedtuple
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
 
 from xlsproc.model import Evaluation, Flag
 from xlsproc.rules import Rules, load_rules, shown_grade
@@ -49,11 +53,19 @@ def score(evaluations: list[Evaluation], rules: Rules | None = None,
     (不低于上一年度), e.g. from the results store; without it those stay for manual review.
     """
     rules = rules or load_rules()
-    rows, parts = indicator_frame(evaluations, last_year)
+    frame, parts = indicator_frame(evaluations, last_year)
+    scored = score_indicators(frame, parts, rules)
     by_eval: dict[int, list] = {}
-    for row in score_indicators(rows, parts, rules):
+    for row in _rows(scored):            # one pass, no per-table sub-frames
         by_eval.setdefault(row.e, []).append(row)
     return [_evaluation_result(ev, by_eval.get(n, ()), rules) for n, ev in enumerate(evaluations)]
+
+
+def _rows(frame: pd.DataFrame) -> Iterator:
+    """The frame's rows as named tuples of plain Python values (column by column: many times
+    cheaper than itertuples, and no Arrow-backed strings handed out one at a time)."""
+    row = namedtuple("ScoredRow", frame.columns)
+    return map(row._make, zip(*(frame[c].tolist() for c in frame.columns)))
 
 
 def _evaluation_result(ev: Evaluation, rows, rules: Rules) -> EvaluationResult:
@@ -65,9 +77,9 @@ def _evaluation_result(ev: Evaluation, rows, rules: Rules) -> EvaluationResult:
         formula = formula_of(row, ind)
         indicator_flags(sink, row, ind, rules, formula)
         results.append(IndicatorResult(
-            row=ind, kind=row.kind, weight=None if math.isnan(row.w) else row.w,
-            completion=None if math.isnan(row.completion) else float(row.completion),
-            score=row.score, reported_score=None if math.isnan(row.rep) else row.rep,
+            row=ind, kind=row.kind, weight=None if np.isnan(row.w) else row.w,
+            completion=None if np.isnan(row.completion) else float(row.completion),
+            score=row.score, reported_score=None if np.isnan(row.rep) else row.rep,
             formula=formula, grade=row.grade if isinstance(row.grade, str) else None))
     table_flags(ev, sink, budget, results, rules)
     indicator_score = round_half_up(sum(r.score for r in results)) or 0.0
