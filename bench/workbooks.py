@@ -271,7 +271,8 @@ SHEET = "xl/worksheets/sheet1.xml"
 STRINGS = "xl/sharedStrings.xml"
 _INLINE = re.compile(r'<c ([^>]*?)t="inlineStr"([^>]*)><is><t>([^<]*)</t></is></c>')
 _NUM = re.compile(r"<v>(9\d{5})</v>")
-_STR = re.compile(r"⟦(\d+)⟧")
+# openpyxl writes ⟦ ⟧ as they are, or as character references when it writes through lxml
+_STR = re.compile(r"(?:⟦|&#10214;|&#x27E6;)(\d+)(?:⟧|&#10215;|&#x27E7;)", re.I)
 _EMPTY_V = re.compile(r"(<f>[^<]*</f>)<v\s*/>|(<f>[^<]*</f>)<v></v>")
 
 
