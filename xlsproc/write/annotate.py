@@ -22,7 +22,7 @@ from xlsproc.fileio import shown
 from xlsproc.refs import cell_name
 from xlsproc.score.scoring import EvaluationResult, fmt, pct
 from xlsproc.ooxml.package import PartReader
-from xlsproc.ooxml.patch import CellPatch, NewSheet, internal_location, patch_xlsx
+from xlsproc.ooxml.patch import MAX_TEXT, CellPatch, NewSheet, internal_location, patch_xlsx
 
 FILL = {"error": "FFFFC7CE", "warning": "FFFFEB9C", "info": "FFDDEBF7"}
 COMPUTED_FILL = "FFE2EFDA"          # light green: a value xlsproc wrote into a blank cell
@@ -200,8 +200,9 @@ def annotate(src: Path, dst: Path, results: list[EvaluationResult], profile: str
     `atomic=False` writes `dst` itself, without the temporary name and rename: for a `dst` in a
     private staging folder that the caller renames into place (a write that fails removes `dst`).
     `data`: the bytes of `src` as the caller read (and scored) them; `src` is not read again."""
-    patches = [p for res in results for p in cell_patches(res)]
-    sheets = [review_sheet(shown(src.name), results, profile), report_sheet(results)]
+    patches = [_fitted_patch(p) for res in results for p in cell_patches(res)]
+    sheets = [_fitted_sheet(s) for s in (review_sheet(shown(src.name), results, profile),
+                                          report_sheet(results))]
     if not dst.parent.is_dir():     # (mkdir(exist_ok=True) would fail and catch an error per copy)
         dst.parent.mkdir(parents=True, exist_ok=True)
     package = _open_ooxml_package(src, data)
@@ -221,6 +222,25 @@ def annotate(src: Path, dst: Path, results: list[EvaluationResult], profile: str
         os.unlink(dst)
         raise XlsprocError("copy-incomplete", "批注副本未能完整保留原表内容，已放弃输出："
                            + "；".join(lost[:5]))
+
+
+def fit_text(text: str, limit: int = MAX_TEXT) -> str:
+    """Text as long as a cell holds (Excel's 32,767 characters): an officer's legal maximum in
+    项目名称 or 偏差原因, echoed into our sheets and notes, is shortened with an ellipsis."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _fitted_sheet(sheet: NewSheet) -> NewSheet:
+    sheet.rows = [[fit_text(v) if isinstance(v, str) else v for v in row] for row in sheet.rows]
+    return sheet
+
+
+def _fitted_patch(patch: CellPatch) -> CellPatch:
+    if patch.comment is not None:
+        patch.comment = fit_text(patch.comment)
+    if isinstance(patch.value, str):
+        patch.value = fit_text(patch.value)
+    return patch
 
 
 def _open_ooxml_package(path: Path, data: bytes | None = None) -> zipfile.ZipFile | None:
