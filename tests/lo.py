@@ -23,7 +23,7 @@ import pytest
 SKIP_REASON = "未安装 LibreOffice（soffice），跳过在真实表格软件中打开和重算文件的测试"
 TIMEOUT_START = 90          # seconds for soffice to start and stop
 TIMEOUT_PER_FILE = 30       # and for each file it converts
-FILTERS = {"pdf": "pdf:calc_pdf_Export", "xlsx": "xlsx:Calc MS Excel 2007 XML"}
+FILTERS = {"pdf": "pdf:calc_pdf_Export", "xlsx": "xlsx:Calc MS Excel 2007 XML", "ods": "ods:calc8"}
 
 # OOXMLRecalcMode / ODFRecalcMode: 0 = always recalculate on load, 1 = never, 2 = ask.
 RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>

@@ -500,7 +500,17 @@ def print_batch_summary(outcome, profile=None) -> None:
         for rec in outcome.failed:
             e = rec.error
             out.print(f"  [red]✗[/] {_name(rec.rel)}：{_name(e['message'])}  [dim]（{e['code']}）[/]")
+    print_copy_notices(outcome.records)
     out.print(f"结果：{outcome.results_path}（用时 {outcome.seconds:.1f} 秒）")
+
+
+def print_copy_notices(records) -> None:
+    """Files read and scored whose annotated copy is missing or keeps less than the original."""
+    noted = [r for r in records if r.status == "ok" and r.copy]
+    if noted:
+        out.print(f"[bold yellow]副本/[/] {len(noted)} 个文件的批注副本需要注意（得分和问题已照常记入）：")
+    for rec in noted:
+        out.print(f"  [yellow]![/] {_name(rec.rel)}：{rec.copy['message']}  [dim]（{rec.copy['code']}）[/]")
 
 
 def _grade_order(grades: dict, profile=None) -> list[tuple[str, int]]:
@@ -525,8 +535,10 @@ def print_record(rec: dict, outbox: Path) -> None:
     else:
         grades = "、".join(f"{g}{n}" if n > 1 else g for g, n in rec.grades.items())
         f = {"error": 0, "warning": 0, "info": 0, **rec.flags}
+        copy = _name(str(outbox / rec.output)) if rec.output else "未生成批注副本"
         out.print(f"{now} [green]✓[/] {_name(rec.rel)}：{rec.tables} 张表 · {grades} · 错误 {f['error']} "
-                  f"警告 {f['warning']} 提示 {f['info']} → {_name(str(outbox / rec.output))}")
+                  f"警告 {f['warning']} 提示 {f['info']} → {copy}")
+        print_copy_notices([rec])
 
 
 def _watch_district(outbox: Path, workbook: Path, roster, return_dir, profile):

@@ -45,6 +45,7 @@ class Record:
     grades: dict[str, int] = field(default_factory=dict)
     flags: dict[str, int] = field(default_factory=dict)
     stored: bool = True          # in the results store (False until the recorder has it)
+    copy: dict | None = None     # results.json's copy: what to know about the annotated copy
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -73,7 +74,8 @@ def make_record(rel: str, key: str, st: os.stat_result | None, entry: dict) -> R
     return Record(rel, key, entry["path"], size, mtime, entry["sha256"],
                   entry["status"], entry.get("output"), entry["error"],
                   retry=(entry["error"] or {}).get("code") in RETRY_CODES,
-                  tables=len(entry["evaluations"]), grades=dict(grades), flags=dict(flags))
+                  tables=len(entry["evaluations"]), grades=dict(grades), flags=dict(flags),
+                  copy=entry.get("copy"))
 
 
 # --- the manifest -------------------------------------------------------------------------
@@ -183,7 +185,8 @@ def _fresh(rec: Record, path: Path, out: str | None, outbox: Path) -> bool:
         st = path.stat()
     except OSError:
         return False
-    if rec.status == "ok" and (rec.output != out or not (outbox / out).is_file()):
+    if rec.status == "ok" and rec.output is not None \
+            and (rec.output != out or not (outbox / out).is_file()):   # (None: no copy made)
         return False
     if not (outbox / STATE / "entries" / rec.key).is_file():
         return False

@@ -275,13 +275,28 @@ def _write_stage(item: _Read, results, ctx: Context) -> Done:
     if isinstance(results, Exception):
         raise results
     _, out, _ = item.task
-    try:
-        _write_copy(item.path, out, results, ctx, item.data)
-    except XlsprocError as exc:
-        return _save(item.task, item.st, _error_entry(item.path, exc, item.digest, ctx, out), ctx)
     entry = file_json(item.path, results, digest=item.digest)
+    try:
+        entry["copy"] = _write_copy(item.path, out, results, ctx, item.data)
+    except XlsprocError as exc:
+        if exc.code == LOCKED:
+            return _save(item.task, item.st, _error_entry(item.path, exc, item.digest, ctx, out), ctx)
+        entry["copy"], out = copy_problem(exc), _no_copy(ctx, out)
+    except Exception as exc:        # noqa: BLE001 — a bug of the copy writer costs the copy only
+        entry["copy"], out = copy_problem(exc), _no_copy(ctx, out)
     entry["output"] = out
     return _save(item.task, item.st, entry, ctx)
+
+
+def _no_copy(ctx: Context, out: str) -> None:
+    """No copy this time: the results stand; a copy left from an earlier version goes."""
+    remove_output(Path(ctx.outbox), out)
+    return None
+
+
+def copy_problem(exc: Exception) -> dict:
+    from xlsproc.write.annotate import copy_problem as make
+    return make(exc)
 
 
 def _save(task: Task, st: os.stat_result, entry: dict, ctx: Context) -> Done:
@@ -307,15 +322,17 @@ def _mib(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MiB"
 
 
-def _write_copy(path: Path, out: str, results, ctx: Context, data: bytes | None) -> None:
+def _write_copy(path: Path, out: str, results, ctx: Context, data: bytes | None) -> dict | None:
     """annotate() into our staging folder, then one rename into place: never half a file.
-    The copy is made from the bytes that were scored (`data`) when they were kept."""
+    The copy is made from the bytes that were scored (`data`) when they were kept. Returns
+    what the officer must know about the copy (annotate's notice), if anything."""
     from xlsproc.write.annotate import annotate
     outbox = Path(ctx.outbox)
     staging = outbox / STATE / "tmp" / str(os.getpid())
     tmp = staging / ("copy" + Path(out).suffix)
     try:
-        annotate(path, tmp, results, ctx.rules.name, fsync=not GROUP_SYNC, atomic=False, data=data)
+        notice = annotate(path, tmp, results, ctx.rules.name, fsync=not GROUP_SYNC, atomic=False,
+                          data=data)
     except OSError:                     # disk full …: no half copy left in staging
         tmp.unlink(missing_ok=True)
         raise
@@ -326,6 +343,7 @@ def _write_copy(path: Path, out: str, results, ctx: Context, data: bytes | None)
     except PermissionError:
         os.unlink(tmp)
         raise file_error(LOCKED, path=final) from None
+    return notice
 
 
 # --- files the worker could not finish ------------------------------------------------------

@@ -17,6 +17,8 @@ from typing import Any
 import python_calamine as calamine
 
 from xlsproc.errors import file_error
+from xlsproc.ooxml.normalize import normalized, replaced
+from xlsproc.read import bounds
 from xlsproc.ooxml.package import PartReader
 from xlsproc.ooxml.workbook import workbook_parts
 from xlsproc.read import scan
@@ -70,8 +72,9 @@ def read_grids(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes | Non
     if head.startswith(ZIP_MAGIC):
         if data is None:
             data = _read_all(path)
-        formulas = _check_zip(data, max_bytes)
-        return _read_calamine(path, formulas, data)
+        formulas, plain = _check_zip(data, max_bytes)
+        return _read_calamine(path, formulas, plain,
+                              by_content=plain is not data or is_opendocument(data))
     if head.startswith(OLE_MAGIC):
         if _ole_is_encrypted_package(path, data):
             raise file_error("file-encrypted")
@@ -114,26 +117,45 @@ def _looks_like_text(head: bytes) -> bool:
     return False
 
 
-def _check_zip(data: bytes, max_bytes: int) -> dict[str, scan.SheetXml]:
-    """Refuse corrupt packages and zip bombs (declared sizes, before any decompression), and
-    packages that are not workbooks (found through relationships and content types)."""
+def _check_zip(data: bytes, max_bytes: int) -> tuple[dict[str, scan.SheetXml], bytes]:
+    """Refuse corrupt packages and zip bombs (declared sizes, before any decompression; then
+    every member's real size, bounded: read.bounds), and packages that are not workbooks (found
+    through relationships and content types). Returns what the sheet XML says, and the package
+    calamine is to read: `data`, or a copy normalised (ooxml.normalize: Strict, UTF-16,
+    template) and without far-away cells (read.bounds)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
             total = sum(i.file_size for i in infos)
             if total > max_bytes:
                 raise file_error("file-too-large", size=mib(total), limit=mib(max_bytes))
+            bounds.check_members(zf, data, max_bytes)
+            if is_opendocument(data):                # calamine reads .ods too
+                return {}, data
+        fixed = normalized(data, max_bytes)
+        plain = fixed.data if fixed is not None else data
+        with zipfile.ZipFile(io.BytesIO(plain)) as zf:
             try:
-                parts = scan.locate(zf, data, max_bytes)
+                parts = scan.locate(zf, plain, max_bytes)
             except (KeyError, ValueError):       # a workbook part that is not workbook XML:
-                return {}                        # calamine decides
+                return {}, plain                 # calamine decides
             if parts is None:
                 raise file_error("file-unsupported", what=_zip_kind({i.filename for i in infos}))
-            return scan.scan_xml(zf, data, max_bytes, parts)
+            crops: dict[str, bytes] = {}
+            formulas = scan.scan_xml(zf, plain, max_bytes, parts, crops)
+        return formulas, replaced(plain, crops) if crops else plain
     except zipfile.BadZipFile:
         raise file_error("file-corrupt", detail="压缩包结构不完整") from None
     except (OSError, EOFError, zipfile.LargeZipFile, ValueError, zlib.error):
         raise file_error("file-corrupt", detail="压缩数据已损坏，无法解压") from None
+
+
+ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def is_opendocument(data: bytes) -> bool:
+    """An OpenDocument spreadsheet (.ods): its first member is `mimetype`, stored, saying so."""
+    return data[30:38] == b"mimetype" and ODS_MIME in data[38:38 + 100]
 
 
 def _zip_kind(names: set[str]) -> str:
@@ -165,9 +187,10 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
 
 # --- calamine ----------------------------------------------------------------------------
 
-def _read_calamine(path: Path, formulas: dict, data: bytes | None = None) -> list[Grid]:
+def _read_calamine(path: Path, formulas: dict, data: bytes | None = None,
+                   by_content: bool = False) -> list[Grid]:
     try:
-        wb = _open_calamine(path, data)
+        wb = _open_calamine(path, data, by_content)
     except calamine.PasswordError:
         raise file_error("file-encrypted") from None
     except Exception as exc:  # calamine raises several types for broken files
@@ -191,9 +214,12 @@ _BY_CONTENT = {".xlsx", ".xlsm"}     # calamine picks its Xlsx reader for these 
                                      # does for any zip it is handed as bytes
 
 
-def _open_calamine(path: Path, data: bytes | None):
+def _open_calamine(path: Path, data: bytes | None, by_content: bool = False):
     """The workbook from the bytes already read; from the path otherwise. A failure from the
-    bytes is retried by path so that errors are exactly those of the path reader."""
+    bytes is retried by path so that errors are exactly those of the path reader, unless the
+    bytes are not the file's (`by_content`: normalised or cropped) or the name says no format."""
+    if by_content:
+        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     if data is not None and path.suffix in _BY_CONTENT:
         try:
             return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))

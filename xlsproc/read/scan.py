@@ -21,6 +21,7 @@ from xlsproc.errors import file_error
 from xlsproc.ooxml.markup import _attrs, _plain_prefix, _unescape
 from xlsproc.ooxml.package import PartReader
 from xlsproc.ooxml.workbook import WorkbookParts, workbook_parts
+from xlsproc.read.bounds import cropped_sheet
 from xlsproc.refs import parse_cell
 
 PERCENT_BUILTIN = {9, 10}
@@ -110,9 +111,11 @@ def mib(n: int) -> str:
 # --- the scan ---------------------------------------------------------------------------------
 
 
-def scan_xml(zf: zipfile.ZipFile, data: bytes, max_bytes: int, parts: WorkbookParts | None) -> dict[str, SheetXml]:
+def scan_xml(zf: zipfile.ZipFile, data: bytes, max_bytes: int, parts: WorkbookParts | None,
+             crops: dict[str, bytes] | None = None) -> dict[str, SheetXml]:
     """Per sheet name: its formulas (with whether a result is cached) and percent cells.
-    `data` is the zip file's content (zf reads it too)."""
+    `data` is the zip file's content (zf reads it too). A sheet whose cells span too many
+    for a dense grid gets its XML without the far-away cells in `crops` (read.bounds)."""
     if parts is None or parts.binary:
         return {}
     names = _lower_names(zf)
@@ -125,6 +128,8 @@ def scan_xml(zf: zipfile.ZipFile, data: bytes, max_bytes: int, parts: WorkbookPa
         xml = _read_part(zf, data, names[part.lower()], max_bytes + 1)
         if len(xml) > max_bytes:
             raise file_error("file-too-large", size=f"超过 {mib(max_bytes)}", limit=mib(max_bytes))
+        if crops is not None and (cropped := cropped_sheet(xml)) is not None:
+            xml = crops[names[part.lower()]] = cropped
         out[sheet] = scan_sheet(xml, percent_styles, full_calc)
     return out
 

@@ -14,6 +14,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from xlsproc import __version__
+from xlsproc.errors import detail, title
+from xlsproc.read import convert
 from xlsproc.write import report
 from xlsproc.write.marks import FILLED_HEAD, FILLED_TITLE, REPORT_SHEET, REVIEW_SHEET
 from xlsproc.errors import SEVERITY_CN, SEVERITY_RANK
@@ -22,6 +24,7 @@ from xlsproc.fileio import shown
 from xlsproc.refs import cell_name
 from xlsproc.score.scoring import EvaluationResult, fmt, pct
 from xlsproc.ooxml.package import PartReader
+from xlsproc.ooxml.normalize import normalized
 from xlsproc.ooxml.patch import MAX_TEXT, CellPatch, NewSheet, internal_location, patch_xlsx
 
 FILL = {"error": "FFFFC7CE", "warning": "FFFFEB9C", "info": "FFDDEBF7"}
@@ -192,36 +195,75 @@ def report_sheet(results: list[EvaluationResult]) -> NewSheet:
 # --- the whole copy ------------------------------------------------------------------------
 
 def annotate(src: Path, dst: Path, results: list[EvaluationResult], profile: str,
-             fsync: bool = True, atomic: bool = True, data: bytes | None = None) -> None:
+             fsync: bool = True, atomic: bool = True, data: bytes | None = None) -> dict | None:
     """Write the annotated copy of `src` to `dst` (atomically); never touches `src`.
 
     `fsync=False` skips forcing each copy to disk (a batch may sync once at its end); the copy is
     still written to a temporary name and renamed, so no half-written file is ever visible.
     `atomic=False` writes `dst` itself, without the temporary name and rename: for a `dst` in a
     private staging folder that the caller renames into place (a write that fails removes `dst`).
-    `data`: the bytes of `src` as the caller read (and scored) them; `src` is not read again."""
+    `data`: the bytes of `src` as the caller read (and scored) them; `src` is not read again.
+    Returns a notice (copy_notice) when the copy keeps less than the original, else None;
+    raises XlsprocError("copy-incomplete") when the copy would lose something silently."""
     patches = [_fitted_patch(p) for res in results for p in cell_patches(res)]
     sheets = [_fitted_sheet(s) for s in (review_sheet(shown(src.name), results, profile),
                                           report_sheet(results))]
     if not dst.parent.is_dir():     # (mkdir(exist_ok=True) would fail and catch an error per copy)
         dst.parent.mkdir(parents=True, exist_ok=True)
     package = _open_ooxml_package(src, data)
-    if package is None:                     # .xls, .xlsb, WPS .et: values and merges only
-        with tempfile.TemporaryDirectory(dir=dst.parent) as tmp:
-            converted = Path(tmp) / (src.stem + ".xlsx")
-            xls_to_xlsx(src, converted)
-            patch_xlsx(converted, dst, patches, sheets, fsync=fsync, atomic=atomic)
-        return
+    if package is None:                     # .xls, .xlsb, WPS .et, .ods
+        return _foreign_copy(src, dst, patches, sheets, data, fsync=fsync, atomic=atomic)
     with package:
         try:
             lost = patch_xlsx(src, dst, patches, sheets, verify=True, fsync=fsync, atomic=atomic,
                               source=package)
         except ValueError as exc:           # refused (Chinese): an edit it cannot make safely
-            raise XlsprocError("copy-incomplete", f"批注副本无法安全写出，已放弃输出：{exc}") from None
+            if "zip64" in str(exc).lower():
+                raise                       # the package itself: batch.worker.known_failure
+            raise XlsprocError("copy-incomplete", f"无法安全写出：{exc}") from None
+    _refuse_losses(dst, lost)
+    return None
+
+
+def _refuse_losses(dst: Path, lost: list[str] | None) -> None:
     if lost:
         os.unlink(dst)
-        raise XlsprocError("copy-incomplete", "批注副本未能完整保留原表内容，已放弃输出："
-                           + "；".join(lost[:5]))
+        raise XlsprocError("copy-incomplete", "；".join(lost[:5]))
+
+
+def _foreign_copy(src: Path, dst: Path, patches: list[CellPatch], sheets: list[NewSheet],
+                  data: bytes | None, **write) -> dict | None:
+    """The copy of a workbook that is no .xlsx: LibreOffice's .xlsx of it when LibreOffice is
+    there (formatting kept), else an .xlsx of its values and merged cells, saying so in
+    审核结果 and in the notice returned (for results.json and the console)."""
+    with tempfile.TemporaryDirectory(dir=dst.parent) as tmp:
+        converted = convert.to_xlsx(src, Path(tmp), data)
+        if converted is not None:
+            with zipfile.ZipFile(converted) as package:
+                lost = patch_xlsx(converted, dst, patches, sheets, verify=True, source=package,
+                                  **write)
+            _refuse_losses(dst, lost)
+            return None
+        why = "本机未安装 LibreOffice" if convert.soffice() is None else "LibreOffice 未能转换该文件"
+        notice = copy_notice("copy-values-only", format=convert.format_name(src), why=why)
+        sheets[0].rows[1][0] = f"注意：{notice['message']}\n" + sheets[0].rows[1][0]
+        values = Path(tmp) / "values.xlsx"
+        xls_to_xlsx(src, values)
+        patch_xlsx(values, dst, patches, sheets, **write)
+        return notice
+
+
+def copy_notice(code: str, **fields) -> dict:
+    """What the officer must know about a copy, as results.json carries it ("copy")."""
+    return {"code": code, "title": title(code), "message": detail(code, **fields)}
+
+
+def copy_problem(exc: Exception) -> dict:
+    """The notice for a copy that could not be made: the results stand without it."""
+    if isinstance(exc, XlsprocError) and exc.code == "copy-incomplete":
+        return copy_notice("copy-incomplete", lost=exc.message)
+    what = exc.message if isinstance(exc, XlsprocError) else f"{type(exc).__name__}: {exc}"
+    return copy_notice("copy-failed", detail=what[:300])
 
 
 def fit_text(text: str, limit: int = MAX_TEXT) -> str:
@@ -245,9 +287,13 @@ def _fitted_patch(patch: CellPatch) -> CellPatch:
 
 def _open_ooxml_package(path: Path, data: bytes | None = None) -> zipfile.ZipFile | None:
     """The open zip of an .xlsx/.xlsm with XML parts, which xlsxpatch can edit in place (None:
-    another format).  Opened once: patch_xlsx reads it as it is."""
+    another format).  Opened once: patch_xlsx reads it as it is. A Strict, UTF-16 or template
+    package is opened as its plain (transitional, UTF-8, workbook-typed) equivalent."""
     try:
-        zf = zipfile.ZipFile(path if data is None else io.BytesIO(data))
+        if data is None:
+            data = path.read_bytes()
+        fixed = normalized(data)           # Strict, UTF-16 parts, template: the plain form
+        zf = zipfile.ZipFile(io.BytesIO(data if fixed is None else fixed.data))
     except (zipfile.BadZipFile, OSError):
         return None
     found = PartReader(zf.namelist(), zf.read).workbook()   # (found as patch_xlsx finds it)
