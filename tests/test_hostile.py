@@ -58,3 +58,133 @@ def test_longest_legal_text_keeps_scores_and_copy(tmp_path):
     ours += [t for t in wb["自评报告"].values for t in t if isinstance(t, str)]
     assert any(t.endswith("…") and len(t) == EXCEL_MAX for t in ours)
     assert outcome.exit_code == 0
+
+
+# --- running xlsproc as an officer would, with a memory limit ----------------------------------
+
+MEMORY_LIMIT = 1 << 30          # per process (address space), as issue 12 asks of every worker
+
+
+def run_limited(*args: str, timeout: float = 120, memory: int = MEMORY_LIMIT) -> subprocess.CompletedProcess:
+    """`python -m xlsproc.cli ARGS` in a subprocess whose address space is capped."""
+    import resource
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1",
+           "OMP_NUM_THREADS": "1", "LANG": "C.UTF-8", "XLSPROC_SOFFICE": "none"}
+    return subprocess.run([sys.executable, "-m", "xlsproc.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=timeout, preexec_fn=cap)
+
+
+def _rewritten(src: Path, dst: Path, edit) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, edit(info.filename, zin.read(info)))
+    return dst
+
+
+# --- #9 one far-away cell -----------------------------------------------------------------------
+
+def far_cell(seed: Path, dst: Path, ref: str) -> Path:
+    row = "".join(ch for ch in ref if ch.isdigit())
+    cell = f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t>备注</t></is></c></row>'
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name == "xl/worksheets/sheet1.xml":
+            return data.replace(b"</sheetData>", cell.encode() + b"</sheetData>")
+        return data
+    return _rewritten(seed, dst, edit)
+
+
+@pytest.mark.parametrize("ref", ["XFD1048576", "CZ1048576"])
+def test_one_far_away_cell_is_read_without_a_dense_grid(seed, tmp_path, ref):
+    path = far_cell(seed, tmp_path / f"远处_{ref}.xlsx", ref)
+    assert path.stat().st_size < 8 * 1024
+    run = run_limited("check", "--json", str(path), str(seed), timeout=60)
+    assert run.returncode == 0, run.stderr[-2000:]
+    far, plain = json.loads(run.stdout)
+    assert far["status"] == "ok"
+    for key in ("total_score", "indicator_score", "grade"):
+        assert far["evaluations"][0][key] == plain["evaluations"][0][key]
+
+
+def test_the_copy_of_a_sheet_with_a_far_away_cell_keeps_it(seed, tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    far_cell(seed, inbox / "远处.xlsx", "XFD1048576")
+    process(inbox, tmp_path / "out", jobs=1)
+    entry = _entries(tmp_path / "out")["远处.xlsx"]
+    assert entry["status"] == "ok" and entry["copy"] is None
+    with zipfile.ZipFile(tmp_path / "out" / entry["output"]) as zf:
+        assert b'<c r="XFD1048576"' in zf.read("xl/worksheets/sheet1.xml")
+
+
+def test_a_large_dense_sheet_is_not_cropped(tmp_path):
+    from xlsproc.read.bounds import DENSE_LIMIT, cropped_sheet
+    rows = DENSE_LIMIT // 700 + 10               # columns up to ZZ: the quick bound exceeds the limit
+    xml = "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c><c r="ZZ{r}"><v>2</v></c></row>'
+                  for r in range(1, rows, 97))
+    assert cropped_sheet(f"<worksheet><sheetData>{xml}</sheetData></worksheet>".encode()) is None
+
+
+# --- #10 lying zip headers --------------------------------------------------------------------
+
+def _local_header(name: bytes, crc: int, csize: int, size: int) -> bytes:
+    return struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, csize, size,
+                       len(name), 0) + name
+
+
+def _central(name: bytes, crc: int, csize: int, size: int, offset: int) -> bytes:
+    return struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, csize,
+                       size, len(name), 0, 0, 0, 0, 0, offset) + name
+
+
+def _bomb_stream(content: bytes, extra: int) -> bytes:
+    """Raw deflate of content + `extra` spaces, built without holding the inflated bytes: a
+    block of spaces compressed once after a full flush is repeated (each starts afresh)."""
+    import zlib
+    pack = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = pack.compress(content) + pack.flush(zlib.Z_FULL_FLUSH)
+    chunk = 16 << 20
+    block = pack.compress(b" " * chunk) + pack.flush(zlib.Z_FULL_FLUSH)
+    assert pack.compress(b" " * chunk) + pack.flush(zlib.Z_FULL_FLUSH) == block
+    return head + block * (extra // chunk) + pack.flush()
+
+
+def lying_zip(seed: Path, dst: Path, part: str, extra: int = 3 << 30) -> Path:
+    """seed with `part` inflating to `extra` more bytes than its header declares; the declared
+    CRC is that of the declared bytes, so a reader stopping at the declared size sees no fault."""
+    import zlib
+    out, central = bytearray(), bytearray()
+    with zipfile.ZipFile(seed) as zf:
+        for info in zf.infolist():
+            content = zf.read(info)
+            stream = _bomb_stream(content, extra) if info.filename == part else \
+                zlib.compress(content, 6)[2:-4]
+            name, crc = info.filename.encode(), zlib.crc32(content)
+            central += _central(name, crc, len(stream), len(content), len(out))
+            out += _local_header(name, crc, len(stream), len(content)) + stream
+    count = len(zf.infolist())
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, len(central),
+                      len(out), 0)
+    dst.write_bytes(bytes(out + central + end))
+    return dst
+
+
+@pytest.mark.parametrize("part", ["[Content_Types].xml", "xl/styles.xml", "xl/workbook.xml",
+                                  "xl/sharedStrings.xml"])
+def test_a_part_inflating_past_its_declared_size_is_refused(seed, tmp_path, part):
+    with zipfile.ZipFile(seed) as zf:
+        if part not in zf.namelist():
+            pytest.skip(f"the seed has no {part}")
+    bomb = lying_zip(seed, tmp_path / "谎报大小.xlsx", part)
+    assert bomb.stat().st_size < 8 << 20
+    with zipfile.ZipFile(bomb) as zf:                # what a reader trusting the header sees
+        assert zf.testzip() is None
+    run = run_limited("check", "--json", str(bomb), str(seed), timeout=60)
+    assert run.returncode == 1, run.stderr[-2000:]
+    bad, good = json.loads(run.stdout)
+    assert bad["error"]["code"] in ("file-corrupt", "file-too-large")
+    assert part in bad["error"]["message"] and "声明的大小" in bad["error"]["message"]
+    assert good["status"] == "ok"

@@ -388,9 +388,11 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, raw_of=None) -> byt
 
 
 def _inflate(raw: bytes, method: int, size: int, crc: int, name: str) -> bytes:
-    """A member's content from its stored bytes, its size and CRC checked."""
+    """A member's content from its stored bytes, its size and CRC checked. Inflated no
+    further than one byte past the declared size: a lying header costs no more memory."""
     try:
-        data = raw if method == zipfile.ZIP_STORED else zlib.decompress(raw, -15)
+        data = raw if method == zipfile.ZIP_STORED else \
+            zlib.decompressobj(-15).decompress(raw, size + 1)
     except zlib.error as exc:
         raise zipfile.BadZipFile(f"cannot decompress {name!r}: {exc}") from None
     if len(data) != size or zlib.crc32(data) != crc:
