@@ -18,10 +18,14 @@ declares, so a lying header cannot make a rewrite inflate more than the package 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
+
+from xlsproc.read.bounds import stored_bytes
 
 STRICT_MARK = b"http://purl.oclc.org/ooxml/"
 _STRICT_NS = (   # Strict → transitional; the longer names first
@@ -65,26 +69,29 @@ class Normalized:
     changes: tuple[str, ...]     # what was done: "strict", "template", "encoding"
 
 
-def normalized(data: bytes, max_bytes: int | None = None) -> Normalized | None:
+def normalized(data: bytes, max_bytes: int | None = None,
+               zf: zipfile.ZipFile | None = None) -> Normalized | None:
     """The package in `data` rewritten as described above, or None when it needs nothing (or is
-    no zip, or declares more than max_bytes in all: the caller refuses it anyway)."""
+    no zip, or declares more than max_bytes in all: the caller refuses it anyway). `zf`: the
+    package already opened on `data`."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) if zf is None else contextlib.nullcontext(zf) as zf:
             infos = [i for i in zf.infolist() if not i.is_dir()]
             if max_bytes is not None and sum(i.file_size for i in infos) > max_bytes:
                 return None
-            plan = _plan(zf, infos)
+            plan = _plan(zf, data, infos)
             if not plan:
                 return None
-            return Normalized(_rewrite(zf, infos, plan), tuple(sorted(set(plan.values()) - {""})))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+            return Normalized(_rewrite(zf, infos, plan), tuple(sorted(set(plan.values()))))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, zlib.error):
         return None     # the reader reports a damaged package in its own words
 
 
-def _plan(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str, str]:
+def _plan(zf: zipfile.ZipFile, data: bytes, infos: list[zipfile.ZipInfo]) -> dict[str, str]:
     """Member → the change it needs (a whole-package change marks every XML member)."""
     plan: dict[str, str] = {}
-    heads = {i.filename: _head(zf, i) for i in infos if i.filename.lower().endswith(XML_SUFFIXES)}
+    heads = {i.filename: _head(zf, data, i) for i in infos
+             if i.filename.lower().endswith(XML_SUFFIXES)}
     for name, head in heads.items():
         if _encoding(head) is not None:
             plan[name] = "encoding"
@@ -93,16 +100,22 @@ def _plan(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str, str]:
     if strict:
         for name in heads:
             plan.setdefault(name, "strict")
-    if CONTENT_TYPES in heads:
+    if CONTENT_TYPES in heads and b"template" in _head(zf, data, zf.getinfo(CONTENT_TYPES), None) \
+            .replace(b"\x00", b""):
         types, _ = _decode(zf.read(CONTENT_TYPES))
         if any(t in types for t in TEMPLATE_TYPES):
             plan[CONTENT_TYPES] = "template"
     return plan
 
 
-def _head(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+def _head(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, size: int | None = HEAD) -> bytes:
+    """The first `size` bytes of a member (all of it: None), inflated from its stored bytes
+    (no further than its declared size); through zipfile for anything unusual."""
+    if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x1:
+        limit = info.file_size if size is None else min(size, info.file_size)
+        return zlib.decompressobj(-zlib.MAX_WBITS).decompress(stored_bytes(data, info), limit)
     with zf.open(info) as fh:
-        return fh.read(HEAD)
+        return fh.read(-1 if size is None else size)
 
 
 def _text_head(head: bytes) -> bytes:

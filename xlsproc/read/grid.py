@@ -132,22 +132,27 @@ def _check_zip(data: bytes, max_bytes: int) -> tuple[dict[str, scan.SheetXml], b
             bounds.check_members(zf, data, max_bytes)
             if is_opendocument(data):                # calamine reads .ods too
                 return {}, data
-        fixed = normalized(data, max_bytes)
-        plain = fixed.data if fixed is not None else data
-        with zipfile.ZipFile(io.BytesIO(plain)) as zf:
-            try:
-                parts = scan.locate(zf, plain, max_bytes)
-            except (KeyError, ValueError):       # a workbook part that is not workbook XML:
-                return {}, plain                 # calamine decides
-            if parts is None:
-                raise file_error("file-unsupported", what=_zip_kind({i.filename for i in infos}))
-            crops: dict[str, bytes] = {}
-            formulas = scan.scan_xml(zf, plain, max_bytes, parts, crops)
-        return formulas, replaced(plain, crops) if crops else plain
+            fixed = normalized(data, max_bytes, zf)
+            if fixed is None:
+                return _scan(zf, data, max_bytes)
+        with zipfile.ZipFile(io.BytesIO(fixed.data)) as zf:
+            return _scan(zf, fixed.data, max_bytes)
     except zipfile.BadZipFile:
         raise file_error("file-corrupt", detail="压缩包结构不完整") from None
     except (OSError, EOFError, zipfile.LargeZipFile, ValueError, zlib.error):
         raise file_error("file-corrupt", detail="压缩数据已损坏，无法解压") from None
+
+
+def _scan(zf: zipfile.ZipFile, data: bytes, max_bytes: int) -> tuple[dict[str, scan.SheetXml], bytes]:
+    try:
+        parts = scan.locate(zf, data, max_bytes)
+    except (KeyError, ValueError):       # a workbook part that is not workbook XML:
+        return {}, data                  # calamine decides
+    if parts is None:
+        raise file_error("file-unsupported", what=_zip_kind(set(zf.namelist())))
+    crops: dict[str, bytes] = {}
+    formulas = scan.scan_xml(zf, data, max_bytes, parts, crops)
+    return formulas, replaced(data, crops) if crops else data
 
 
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
