@@ -38,6 +38,11 @@ def read_members(path: Path) -> list[Member]:
 
 
 def write(dst: Path, members: list[Member]) -> Path:
+    dst.write_bytes(to_bytes(members))
+    return dst
+
+
+def to_bytes(members: list[Member]) -> bytes:
     out, central = bytearray(), bytearray()
     for m in members:
         name = m.name.encode("utf-8")
@@ -47,8 +52,7 @@ def write(dst: Path, members: list[Member]) -> Path:
         out += struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", *fixed, len(name), 0) + name + m.stream
     end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(members), len(members),
                       len(central), len(out), 0)
-    dst.write_bytes(bytes(out + central + end))
-    return dst
+    return bytes(out + central + end)
 
 
 def bomb_stream(content: bytes, extra: int) -> bytes:

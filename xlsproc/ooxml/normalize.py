@@ -76,7 +76,7 @@ def normalized(data: bytes, max_bytes: int | None = None,
     package already opened on `data`."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) if zf is None else contextlib.nullcontext(zf) as zf:
-            infos = [i for i in zf.infolist() if not i.is_dir()]
+            infos = [i for i in zf.infolist() if not i.filename.endswith("/")]
             if max_bytes is not None and sum(i.file_size for i in infos) > max_bytes:
                 return None
             plan = _plan(zf, data, infos)
@@ -166,7 +166,7 @@ def _rewrite(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], plan: dict[str, 
 def replaced(data: bytes, parts: dict[str, bytes]) -> bytes:
     """The package in `data` with the named members' content replaced."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return _repacked(zf, [i for i in zf.infolist() if not i.is_dir()],
+        return _repacked(zf, [i for i in zf.infolist() if not i.filename.endswith("/")],
                          lambda info, content: parts.get(info.filename, content))
 
 

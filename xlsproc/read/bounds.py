@@ -38,7 +38,7 @@ def check_members(zf: zipfile.ZipFile, data: bytes, max_bytes: int,
         raise file_error("file-too-large", size=_mib(sum(i.file_size for i in infos)),
                          limit=_mib(max_bytes))
     for info in infos:
-        if info.filename in checked or info.is_dir():
+        if info.filename in checked or info.filename.endswith("/"):
             continue
         if info.compress_type == zipfile.ZIP_STORED:
             if info.compress_size != info.file_size:

@@ -6,7 +6,9 @@ for .xlsx/.xlsm the sheet XML is scanned once more for formulas, which calamine 
 """
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -194,25 +196,46 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
 
 def _read_calamine(path: Path, formulas: dict, data: bytes | None = None,
                    by_content: bool = False) -> list[Grid]:
-    try:
-        wb = _open_calamine(path, data, by_content)
-    except calamine.PasswordError:
-        raise file_error("file-encrypted") from None
-    except Exception as exc:  # calamine raises several types for broken files
-        raise _calamine_error(exc) from None
-    grids = []
-    try:
-        for meta in wb.sheets_metadata:
-            if str(meta.typ) != "SheetTypeEnum.WorkSheet" or str(meta.visible) != "SheetVisibleEnum.Visible":
-                continue            # chart sheets, and hidden helper or template sheets
-            grids.append(_grid(wb, meta.name, str(path), formulas.get(meta.name)))
-    except XlsprocError:
-        raise
-    except Exception as exc:
-        raise _calamine_error(exc) from None
-    finally:
-        wb.close()
+    with quiet_stderr():
+        try:
+            wb = _open_calamine(path, data, by_content)
+        except calamine.PasswordError:
+            raise file_error("file-encrypted") from None
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # several types for broken files; a Rust panic is a
+            raise _calamine_error(exc) from None    # BaseException (pyo3's PanicException)
+        grids = []
+        try:
+            for meta in wb.sheets_metadata:
+                if str(meta.typ) != "SheetTypeEnum.WorkSheet" or str(meta.visible) != "SheetVisibleEnum.Visible":
+                    continue            # chart sheets, and hidden helper or template sheets
+                grids.append(_grid(wb, meta.name, str(path), formulas.get(meta.name)))
+        except (XlsprocError, KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            raise _calamine_error(exc) from None
+        finally:
+            wb.close()
     return grids
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """File descriptor 2 on /dev/null while calamine runs: a Rust panic on a broken file prints
+    "thread panicked at …" there before it becomes an exception (reported in Chinese)."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 _BY_CONTENT = {".xlsx", ".xlsm"}     # calamine picks its Xlsx reader for these names, as it
@@ -228,7 +251,9 @@ def _open_calamine(path: Path, data: bytes | None, by_content: bool = False):
     if data is not None and path.suffix in _BY_CONTENT:
         try:
             return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        except Exception:  # noqa: BLE001 — re-raised by the path reader below
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # noqa: BLE001 — re-raised by the path reader below
             pass
     return calamine.load_workbook(str(path))
 
