@@ -75,8 +75,8 @@ def read_grids(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes | Non
         if data is None:
             data = _read_all(path)
         formulas, plain = _check_zip(data, max_bytes)
-        return _read_calamine(path, formulas, plain,
-                              by_content=plain is not data or is_opendocument(data))
+        return _read_calamine(path, formulas, plain, by_content=plain is not data
+                              or formulas is ODS)
     if head.startswith(OLE_MAGIC):
         if _ole_is_encrypted_package(path, data):
             raise file_error("file-encrypted")
@@ -132,8 +132,8 @@ def _check_zip(data: bytes, max_bytes: int) -> tuple[dict[str, scan.SheetXml], b
             if total > max_bytes:
                 raise file_error("file-too-large", size=mib(total), limit=mib(max_bytes))
             bounds.check_members(zf, data, max_bytes)
-            if is_opendocument(data):                # calamine reads .ods too
-                return {}, data
+            if is_opendocument(zf):                  # calamine reads .ods too (by content)
+                return ODS, data
             fixed = normalized(data, max_bytes, zf)
             if fixed is None:
                 return _scan(zf, data, max_bytes)
@@ -158,11 +158,18 @@ def _scan(zf: zipfile.ZipFile, data: bytes, max_bytes: int) -> tuple[dict[str, s
 
 
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+ODS: dict = {}          # _check_zip's formulas for an .ods: none, and read by content
 
 
-def is_opendocument(data: bytes) -> bool:
-    """An OpenDocument spreadsheet (.ods): its first member is `mimetype`, stored, saying so."""
-    return data[30:38] == b"mimetype" and ODS_MIME in data[38:38 + 100]
+def is_opendocument(zf: zipfile.ZipFile) -> bool:
+    """An OpenDocument spreadsheet (.ods): a member `mimetype` says so."""
+    try:
+        info = zf.getinfo("mimetype")
+    except KeyError:
+        return False
+    if info.file_size > 200:
+        return False
+    return zf.read(info).strip() == ODS_MIME
 
 
 def _zip_kind(names: set[str]) -> str:
