@@ -126,9 +126,9 @@ def formatted(src: Path, dst: Path) -> Path:
     return dst
 
 
-def to_xls(src: Path, dst: Path) -> Path:
+def to_xls(src: Path, dst: Path, extra: dict[tuple[int, int], object] | None = None) -> Path:
     """The same sheet written by xlwt as .xls: values, merges, fills, borders, number formats
-    and column widths as in src."""
+    and column widths as in src; `extra` (0-based row, column) → value adds cells to the first."""
     import openpyxl
     import xlwt
     wb = openpyxl.load_workbook(src)
@@ -152,6 +152,8 @@ def to_xls(src: Path, dst: Path) -> Path:
                                       value, style)
                 else:
                     sheet.write(cell.row - 1, cell.column - 1, value, style)
+        for (r, c), value in (extra or {}).items() if ws is wb.worksheets[0] else ():
+            sheet.write(r, c, value)
         for col, dim in ws.column_dimensions.items():
             if dim.width:
                 sheet.col(openpyxl.utils.column_index_from_string(col) - 1).width = int(dim.width * 256)

@@ -168,3 +168,18 @@ def test_a_legacy_file_that_makes_calamine_panic_is_corrupt_and_quiet(tmp_path):
     assert "截断.xls：文件无法打开" in run.stdout + run.stderr and "（file-corrupt）" in run.stdout + run.stderr
     assert "panicked" not in run.stderr and "Traceback" not in run.stderr
     assert "某街道_青少年服务_2024.xlsx" in run.stdout + run.stderr
+
+
+def test_a_legacy_xls_with_a_far_away_value_is_refused_in_chinese(seed, tmp_path):
+    """calamine reads .xls densely (no XML to crop): one value at IV65536 in a 10 KB file is
+    16.7 M cells, > 1 GiB. It is refused before calamine reads it; the other file is read."""
+    import producers
+    far = producers.to_xls(seed, tmp_path / "远处.xls", {(65535, 255): "备注"})
+    near = producers.to_xls(seed, tmp_path / "近处.xls", {(60, 12): "备注"})
+    assert far.stat().st_size < 16 * 1024
+    run = run_limited("check", "--json", str(far), str(near), timeout=60)
+    assert run.returncode == 1, run.stderr[-2000:]
+    bad, good = json.loads(run.stdout)
+    assert bad["error"]["code"] == "file-sparse-sheet"
+    assert "IV65536" in bad["error"]["message"] and "另存为” .xlsx" in bad["error"]["message"]
+    assert good["status"] == "ok" and good["evaluations"][0]["total_score"] == 97.5

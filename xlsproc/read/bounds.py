@@ -188,3 +188,84 @@ def _letters(col: int) -> str:
         col, rem = divmod(col - 1, 26)
         out = chr(65 + rem) + out
     return out
+
+
+# --- legacy .xls (BIFF in an OLE container) ------------------------------------------------------
+
+BOF, EOF_, BOUNDSHEET, CONTINUE = 0x0809, 0x000A, 0x0085, 0x003C
+# Records holding a value, each starting with its row and column (calamine skips blank cells)
+VALUE_RECORDS = {0x0203, 0x00FD, 0x027E, 0x0204, 0x0205, 0x0006, 0x00D6}   # NUMBER … RSTRING
+MULRK = 0x00BD                                       # row, first column, …, last column
+
+
+def check_legacy(data: bytes) -> None:
+    """An .xls whose sheet spans more than DENSE_LIMIT cells (one value at IV65536 spans 16.7 M)
+    is refused before calamine builds its dense grid: the workbook stream's cell records say
+    where the values are. Anything this cannot parse is left to calamine to judge."""
+    stream = _workbook_stream(data)
+    if stream is None:
+        return
+    for name, (r0, c0, r1, c1) in _sheet_extents(stream).items():
+        cells = (r1 - r0 + 1) * (c1 - c0 + 1)
+        if cells > DENSE_LIMIT:
+            raise file_error("file-sparse-sheet", sheet=name, far=f"{_letters(c1 + 1)}{r1 + 1}",
+                             cells=f"{cells // 10_000} 万")
+
+
+def _workbook_stream(data: bytes) -> bytes | None:
+    import olefile
+    try:
+        with olefile.OleFileIO(data) as ole:
+            for name in ("Workbook", "Book"):
+                if ole.exists(name):
+                    return ole.openstream(name).read()
+    except Exception:            # noqa: BLE001 — a damaged container: calamine reports it
+        return None
+    return None
+
+
+_HEAD = struct.Struct("<HH").unpack_from
+
+
+def _sheet_extents(stream: bytes) -> dict[str, tuple[int, int, int, int]]:
+    """Sheet name → (first row, first column, last row, last column) of its values (0-based).
+    (One pass over the records, ~0.5 µs each: a 60,000-row .xls takes ~0.3 s.)"""
+    names: dict[int, str] = {}
+    extents: dict[str, tuple[int, int, int, int]] = {}
+    sheet: str | None = None
+    r0 = c0 = 1 << 20
+    r1 = c1 = -1
+    at, end = 0, len(stream)
+    values, head = VALUE_RECORDS, _HEAD
+    while at + 4 <= end:
+        kind, size = head(stream, at)
+        if kind in values or kind == MULRK:
+            if sheet is not None and size >= 4 and at + 4 + size <= end:
+                row, col = head(stream, at + 4)
+                last = head(stream, at + 2 + size)[0] if kind == MULRK else col
+                if row < r0:
+                    r0 = row
+                if row > r1:
+                    r1 = row
+                if col < c0:
+                    c0 = col
+                if last > c1:
+                    c1 = last
+        elif kind == BOUNDSHEET and size >= 8:
+            names[struct.unpack_from("<I", stream, at + 4)[0]] = _sheet_name(stream[at + 4:at + 4 + size])
+        elif kind == BOF:
+            sheet = names.get(at)
+        elif kind == EOF_:
+            if sheet is not None and r1 >= 0:
+                extents[sheet] = (r0, c0, r1, c1)
+            sheet, r0, c0, r1, c1 = None, 1 << 20, 1 << 20, -1, -1
+        at += 4 + size
+    if sheet is not None and r1 >= 0:         # a stream cut short of the sheet's EOF
+        extents[sheet] = (r0, c0, r1, c1)
+    return extents
+
+
+def _sheet_name(body: bytes) -> str:
+    count, wide = body[6], body[7] & 1 if len(body) > 7 else 0
+    raw = body[8:8 + count * (2 if wide else 1)]
+    return raw.decode("utf-16-le" if wide else "latin-1", "replace")

@@ -80,6 +80,7 @@ def read_grids(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes | Non
     if head.startswith(OLE_MAGIC):
         if _ole_is_encrypted_package(path, data):
             raise file_error("file-encrypted")
+        bounds.check_legacy(data if data is not None else _read_all(path))
         return _read_calamine(path, {})
     raise file_error("file-unsupported", what=_describe_text(head))
 
