@@ -97,7 +97,8 @@ def _formatting(copy: Path) -> dict:
     return {"cells": cells, "widths": widths, "merged": sorted(map(str, ws.merged_cells.ranges))}
 
 
-@pytest.mark.parametrize("name", ["严格格式.xlsx", "模板.xltx", "UTF16全部.xlsx", "开放格式.ods"])
+@pytest.mark.parametrize("name", ["严格格式.xlsx", "模板.xltx", "宏模板.xltm", "UTF16全部.xlsx",
+                                  "UTF16工作表.xlsx", "开放格式.ods"])
 def test_variant_copies_keep_the_formatting(batch, name):
     _, out = batch
     entries = _entries(out)
@@ -132,6 +133,19 @@ def test_template_copies_carry_the_workbook_content_type(batch, name, suffix, ct
     types = _xml_parts(copy)["[Content_Types].xml"].decode()
     assert f'PartName="/xl/workbook.xml" ContentType="{ctype}"' in types
     assert "template" not in types.lower()
+
+
+def test_libreoffice_opens_every_variant_copy(batch, tmp_path):
+    """A real spreadsheet program loads each copy: our sheets and the officer's values are there."""
+    lo.require_soffice()
+    _, out = batch
+    entries = _entries(out)
+    names = ["严格格式.xlsx", "模板.xltx", "宏模板.xltm", "UTF16全部.xlsx", "UTF16工作表.xlsx"]
+    copies = [out / entries[n]["output"] for n in names]
+    for copy, opened in zip(copies, lo.recalculate_many(copies, tmp_path / "lo")):
+        wb = openpyxl.load_workbook(opened)
+        assert wb.sheetnames[:1] == [SHEET] and {"审核结果", "自评报告"} <= set(wb.sheetnames), copy
+        assert wb[SHEET]["B3"].value == "青少年服务项目", copy
 
 
 def test_utf16_copies_are_utf8(batch):
