@@ -216,17 +216,20 @@ def test_libreoffice_missing_is_said_so(seed, tmp_path, monkeypatch):
 # --- a copy problem never costs the results -----------------------------------------------------
 
 def break_copies(task):
-    """Runs in the worker: the copy writer fails for files named 坏副本*, and its check finds
-    something lost for 缺副本*."""
+    """Runs in the worker: the copy writer fails for files named 坏副本*, refuses 大包副本* as
+    the editor refuses a zip64 package, and its check finds something lost for 缺副本*."""
     import xlsproc.write.annotate as annotate
     real = getattr(annotate, "_real_patch", annotate.patch_xlsx)
     annotate._real_patch = real
 
     def patch(src, dst, *args, **kwargs):
-        if Path(task[0]).name.startswith("坏副本"):
+        name = Path(src).name                     # (the file being copied, not the last one read)
+        if name.startswith("坏副本"):
             raise ValueError("simulated writer bug")
+        if name.startswith("大包副本"):
+            raise ValueError("zip64 packages are not supported")
         lost = real(src, dst, *args, **kwargs)
-        return ["工作表 X：数据有效性 2 处 → 1 处"] if Path(task[0]).name.startswith("缺副本") else lost
+        return ["工作表 X：数据有效性 2 处 → 1 处"] if name.startswith("缺副本") else lost
     annotate.patch_xlsx = patch
 
 
@@ -236,6 +239,7 @@ def test_a_failed_copy_keeps_the_scores(seed, tmp_path):
     inbox.mkdir()
     shutil.copy(seed, inbox / "坏副本.xlsx")
     shutil.copy(seed, inbox / "缺副本.xlsx")
+    shutil.copy(seed, inbox / "大包副本.xlsx")
     shutil.copy(seed, inbox / "好.xlsx")
     outcome = process(inbox, tmp_path / "out", jobs=1, handler=partial(work, before_file=break_copies))
     entries = _entries(tmp_path / "out")
@@ -247,6 +251,9 @@ def test_a_failed_copy_keeps_the_scores(seed, tmp_path):
     assert _scores(lossy) == _scores(entries["好.xlsx"]) and lossy["output"] is None
     assert lossy["copy"]["code"] == "copy-incomplete" and "数据有效性 2 处 → 1 处" in lossy["copy"]["message"]
     assert not (tmp_path / "out" / "缺副本.xlsx").exists()
+    zip64 = entries["大包副本.xlsx"]               # a known refusal keeps its own Chinese words
+    assert _scores(zip64) == _scores(entries["好.xlsx"]) and zip64["output"] is None
+    assert zip64["copy"]["code"] == "package-unsupported" and "得分和问题已照常记入" in zip64["copy"]["message"]
     assert outcome.exit_code == 0 and not outcome.failed
     again = process(inbox, tmp_path / "out", jobs=1)           # unchanged: not redone
     assert again.processed == []

@@ -283,9 +283,15 @@ def _write_stage(item: _Read, results, ctx: Context) -> Done:
             return _save(item.task, item.st, _error_entry(item.path, exc, item.digest, ctx, out), ctx)
         entry["copy"], out = copy_problem(exc), _no_copy(ctx, out)
     except Exception as exc:        # noqa: BLE001 — a bug of the copy writer costs the copy only
-        entry["copy"], out = copy_problem(exc), _no_copy(ctx, out)
+        known = known_failure(exc)
+        if known is not None and known.code in ENVIRONMENT_CODES:
+            raise                   # the disk, not the copy: reported (and retried) as such
+        entry["copy"], out = copy_problem(known or exc), _no_copy(ctx, out)
     entry["output"] = out
     return _save(item.task, item.st, entry, ctx)
+
+
+ENVIRONMENT_CODES = ("disk-full", "output-name-conflict")
 
 
 def _no_copy(ctx: Context, out: str) -> None:
