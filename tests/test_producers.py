@@ -257,3 +257,28 @@ def test_a_failed_copy_keeps_the_scores(seed, tmp_path):
     assert outcome.exit_code == 0 and not outcome.failed
     again = process(inbox, tmp_path / "out", jobs=1)           # unchanged: not redone
     assert again.processed == []
+
+
+HANGING_SOFFICE = """#!/bin/sh
+sleep 60 &
+echo $! > "{pid}"
+wait
+"""
+
+
+def test_a_hanging_libreoffice_is_killed_and_the_copy_keeps_values(seed, tmp_path, monkeypatch):
+    from xlsproc.read import convert
+    fake = tmp_path / "soffice"
+    fake.write_text(HANGING_SOFFICE.format(pid=tmp_path / "child.pid"))
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("XLSPROC_SOFFICE", str(fake))
+    xls = producers.to_xls(seed, tmp_path / "旧版.xls")
+    before = xls.read_bytes()
+    import time
+    started = time.monotonic()
+    assert convert.to_xlsx(xls, tmp_path / "work", timeout=1.5) is None
+    assert time.monotonic() - started < 10
+    child = int((tmp_path / "child.pid").read_text())
+    time.sleep(0.2)
+    assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
+    assert xls.read_bytes() == before

@@ -83,7 +83,8 @@ def normalized(data: bytes, max_bytes: int | None = None,
             if not plan:
                 return None
             return Normalized(_rewrite(zf, infos, plan), tuple(sorted(set(plan.values()))))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, zlib.error):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, RuntimeError,
+            zlib.error):
         return None     # the reader reports a damaged package in its own words
 
 
