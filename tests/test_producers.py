@@ -237,10 +237,8 @@ def test_a_failed_copy_keeps_the_scores(seed, tmp_path):
     from functools import partial
     inbox = tmp_path / "in"
     inbox.mkdir()
-    shutil.copy(seed, inbox / "坏副本.xlsx")
-    shutil.copy(seed, inbox / "缺副本.xlsx")
-    shutil.copy(seed, inbox / "大包副本.xlsx")
-    shutil.copy(seed, inbox / "好.xlsx")
+    for name in ("坏副本", "缺副本", "大包副本", "好"):
+        shutil.copy(seed, inbox / f"{name}.xlsx")
     outcome = process(inbox, tmp_path / "out", jobs=1, handler=partial(work, before_file=break_copies))
     entries = _entries(tmp_path / "out")
     bad = entries["坏副本.xlsx"]
