@@ -225,7 +225,7 @@ def break_copies(task):
     def patch(src, dst, *args, **kwargs):
         name = Path(src).name                     # (the file being copied, not the last one read)
         if name.startswith("坏副本"):
-            raise ValueError("simulated writer bug")
+            raise RuntimeError("simulated writer bug")     # (a ValueError is a refusal)
         if name.startswith("大包副本"):
             raise ValueError("zip64 packages are not supported")
         lost = real(src, dst, *args, **kwargs)
