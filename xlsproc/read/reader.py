@@ -773,12 +773,10 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> list[Evaluatio
         from xlsproc.errors import file_error
         names = "、".join(g.sheet for g in grids) or "无工作表"
         raise file_error("no-evaluation-found", sheets=names)
-    review = next((g for g in grids if g.sheet == marks.REVIEW_SHEET), None)
-    if review is not None:                  # an annotated copy of ours, submitted as it is
-        filled = marks.filled_cells(review.values)
-        if filled:
-            by_name = {g.sheet: g for g in grids}
-            evaluations = [_mark_filled(ev, by_name[ev.sheet], filled) for ev in evaluations]
+    filled = marks.filled_cells(path, data)     # an annotated copy of ours, verified as ours
+    if filled:
+        by_name = {g.sheet: g for g in grids}
+        evaluations = [_mark_filled(ev, by_name[ev.sheet], filled) for ev in evaluations]
     return evaluations
 
 

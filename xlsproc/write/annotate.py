@@ -15,6 +15,7 @@ from pathlib import Path
 
 from xlsproc import __version__
 from xlsproc.write import report
+from xlsproc.write import marks
 from xlsproc.write.marks import FILLED_HEAD, FILLED_TITLE, REPORT_SHEET, REVIEW_SHEET
 from xlsproc.errors import SEVERITY_CN, SEVERITY_RANK
 from xlsproc.model import Cell, Flag, XlsprocError
@@ -23,6 +24,7 @@ from xlsproc.refs import cell_name
 from xlsproc.score.scoring import EvaluationResult, fmt, pct
 from xlsproc.ooxml.package import PartReader
 from xlsproc.ooxml.patch import CellPatch, NewSheet, internal_location, patch_xlsx
+from xlsproc.ooxml.unmark import sheet_names
 
 FILL = {"error": "FFFFC7CE", "warning": "FFFFEB9C", "info": "FFDDEBF7"}
 COMPUTED_FILL = "FFE2EFDA"          # light green: a value xlsproc wrote into a blank cell
@@ -85,13 +87,14 @@ FLAG_HEAD = ["严重程度", "问题", "工作表", "单元格", "指标", "说�
 COLUMN_WIDTHS = {0: 10, 1: 20, 2: 20, 3: 9, 4: 26, 5: 64, 6: 24}
 
 
-def review_sheet(file_name: str, results: list[EvaluationResult], profile: str) -> NewSheet:
+def review_sheet(file_name: str, results: list[EvaluationResult], profile: str,
+                 name: str = REVIEW_SHEET) -> NewSheet:
     """Per table a three-row summary, then every flag as a row (errors first) with a link."""
     rows: list[list] = [[f"审核结果 — {file_name}"],
                         [f"由 xlsproc {__version__} 按规则“{profile}”生成。红色为错误（需退回修改），"
                          "黄色为警告（需核实），蓝色为提示；绿色为 xlsproc 计算填入的空白单元格。"
                          "点击“单元格”列可跳转到原表位置。"]]
-    sheet = NewSheet(name=REVIEW_SHEET, rows=rows, merges=["A1:G1", "A2:G2"],
+    sheet = NewSheet(name=name, rows=rows, merges=["A1:G1", "A2:G2"],
                      styles={"A1": "title", "A2": "wrap"}, landscape=True,
                      col_widths=dict(COLUMN_WIDTHS))
     for res in results:
@@ -173,7 +176,7 @@ def _flag_row(flag: Flag) -> list:
 
 # --- the 自评报告 sheet --------------------------------------------------------------------
 
-def report_sheet(results: list[EvaluationResult]) -> NewSheet:
+def report_sheet(results: list[EvaluationResult], name: str = REPORT_SHEET) -> NewSheet:
     rows: list[list] = []
     styles: dict[str, str] = {}
     for res in results:
@@ -185,7 +188,7 @@ def report_sheet(results: list[EvaluationResult]) -> NewSheet:
     rows.append([])
     rows.append(["（本报告由 xlsproc 根据自评表数据自动起草，请填表人核对、补充后使用。）"])
     styles[f"A{len(rows)}"] = "wrap"
-    return NewSheet(name=REPORT_SHEET, rows=rows, col_widths={0: 100}, styles=styles,
+    return NewSheet(name=name, rows=rows, col_widths={0: 100}, styles=styles,
                     print_fit_width=True)
 
 
@@ -199,28 +202,54 @@ def annotate(src: Path, dst: Path, results: list[EvaluationResult], profile: str
     still written to a temporary name and renamed, so no half-written file is ever visible.
     `atomic=False` writes `dst` itself, without the temporary name and rename: for a `dst` in a
     private staging folder that the caller renames into place (a write that fails removes `dst`).
-    `data`: the bytes of `src` as the caller read (and scored) them; `src` is not read again."""
+    `data`: the bytes of `src` as the caller read (and scored) them; `src` is not read again.
+
+    A copy of ours coming back is first made the officer's workbook again (marks.py): our
+    comments, fills and sheets of the last round go, and every copy records what it adds."""
     patches = [p for res in results for p in cell_patches(res)]
-    sheets = [review_sheet(shown(src.name), results, profile), report_sheet(results)]
     if not dst.parent.is_dir():     # (mkdir(exist_ok=True) would fail and catch an error per copy)
         dst.parent.mkdir(parents=True, exist_ok=True)
     package = _open_ooxml_package(src, data)
     if package is None:                     # .xls, .xlsb, WPS .et: values and merges only
+        record = marks.legacy_record(src, data)
+        ours = set(record.sheets) - {res.evaluation.sheet for res in results} if record else set()
         with tempfile.TemporaryDirectory(dir=dst.parent) as tmp:
             converted = Path(tmp) / (src.stem + ".xlsx")
-            xls_to_xlsx(src, converted)
-            patch_xlsx(converted, dst, patches, sheets, fsync=fsync, atomic=atomic)
+            xls_to_xlsx(src, converted, skip=ours)
+            with zipfile.ZipFile(converted) as zf:
+                sheets, restyled = _new_sheets(src, results, profile, patches, zf, sheet_names(zf))
+                patch_xlsx(converted, dst, patches, sheets, fsync=fsync, atomic=atomic, source=zf,
+                           restyled=restyled)
         return
     with package:
+        tables = {res.evaluation.sheet for res in results}
+        source, names = marks.officer_workbook(package, tables)
+        sheets, restyled = _new_sheets(src, results, profile, patches, source, names)
         try:
             lost = patch_xlsx(src, dst, patches, sheets, verify=True, fsync=fsync, atomic=atomic,
-                              source=package)
+                              source=source, restyled=restyled)
         except ValueError as exc:           # refused (Chinese): an edit it cannot make safely
             raise XlsprocError("copy-incomplete", f"批注副本无法安全写出，已放弃输出：{exc}") from None
     if lost:
         os.unlink(dst)
         raise XlsprocError("copy-incomplete", "批注副本未能完整保留原表内容，已放弃输出："
                            + "；".join(lost[:5]))
+
+
+def _new_sheets(src: Path, results: list[EvaluationResult], profile: str,
+                patches: list[CellPatch], source: zipfile.ZipFile, names: list[str]) -> tuple[list, dict]:
+    """审核结果, 自评报告 (named apart from the officer's sheets) and the hidden record of what
+    this copy adds; the dict patch_xlsx fills with the cells it restyles, for that record."""
+    review = marks.free_name(REVIEW_SHEET, names)
+    report = marks.free_name(REPORT_SHEET, names + [review])
+    record = marks.free_name(marks.RECORD_SHEET, names + [review, report])
+    filled = [(res.evaluation.sheet, cell.ref.cell, value, marks.cell_tags(res.evaluation).get(cell.ref.cell))
+              for res in results for cell, value, _ in computed_values(res)]
+    restyled: dict = {}
+    sheets = [review_sheet(shown(src.name), results, profile, review), report_sheet(results, report),
+              marks.record_sheet(record, source, {review: "review", report: "report"}, patches,
+                                 filled, restyled)]
+    return sheets, restyled
 
 
 def _open_ooxml_package(path: Path, data: bytes | None = None) -> zipfile.ZipFile | None:
@@ -237,8 +266,9 @@ def _open_ooxml_package(path: Path, data: bytes | None = None) -> zipfile.ZipFil
     return zf
 
 
-def xls_to_xlsx(src: Path, dst: Path) -> None:
-    """A legacy .xls becomes an .xlsx holding its values and merged cells (formats are lost)."""
+def xls_to_xlsx(src: Path, dst: Path, skip: set[str] = frozenset()) -> None:
+    """A legacy .xls becomes an .xlsx holding its values and merged cells (formats are lost);
+    the sheets in `skip` (ours, from an earlier round) are left out."""
     import openpyxl
     from openpyxl.utils import get_column_letter
 
@@ -246,6 +276,8 @@ def xls_to_xlsx(src: Path, dst: Path) -> None:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for grid in read_grids(src):
+        if grid.sheet in skip:
+            continue
         ws = wb.create_sheet(grid.sheet[:31])
         for r, row in enumerate(grid.values, 1):
             for c, value in enumerate(row, 1):

@@ -1,29 +1,246 @@
-"""What xlsproc writes into an annotated copy, and recognises when that copy comes back.
+"""What xlsproc adds to an annotated copy, and how it knows that copy again when it comes back.
 
-An officer who ran the pre-check may submit the annotated copy itself. Its 审核结果 sheet lists
-the blank cells xlsproc filled with computed values (FILLED_HEAD, then one row per cell); when
-such a workbook is read again, those cells still holding the value xlsproc wrote are known to be
-ours, not the officer's, and the bureau is told so (flag filled-by-xlsproc).
+The bureau's round trip: an officer gets the annotated copy, fixes it, sends the copy itself back
+(saved by Excel, WPS or LibreOffice); it is checked again, maybe five times.  Each round must
+start from *her* workbook, not from ours: before annotating, xlsproc takes its own marks off —
+its comments (hers stay, also when ours was appended to hers), the fills it set (the cell gets
+back the fill it had; the rest of its style, her later changes included, stays), its 审核结果 and
+自评报告 sheets — and then annotates as if the workbook were new.  A fixed cell ends clean; a
+problem that remains has one current comment; nothing accumulates.
+
+How a copy is known: every copy carries a record sheet (RECORD_SHEET, very hidden) listing
+what xlsproc added — its sheets (by the names they were given: an officer's own sheet called
+审核结果 or 自评报告 is hers and is never touched; ours then get another name), every cell it
+restyled with our fill, our comment text and the fill the cell had before, and every blank cell
+it filled with a computed value.  Everything is text, so it survives Excel, WPS, LibreOffice and
+openpyxl rewriting the package (style indices, part names and comment authors do not).
+
+Threat model (issue 12 #5).  The record is workbook content the submitter controls: anyone can
+write a sheet that looks like ours.  What a forged record could buy:
+* its 代填 list ("xlsproc filled H25") would make a value the officer typed count as a blank of
+  ours — hiding a false reported total behind an info note.  So the 代填 list is trusted only
+  when the record carries a valid HMAC-SHA256 under this installation's secret key (KEY_ENV, or
+  a 32-byte key file created on first use in the user's configuration folder, readable by that
+  user only).  The MAC covers every row of the record (sheets, cells, filled values), so a value
+  edited since is not ours either.  Without it (a copy made by another installation, an edited
+  or a forged record) every value in the workbook is the officer's.  A copy made on another
+  computer (a department's own pre-check) is therefore read as hers; share the key file
+  (KEY_ENV) between the bureau's computers to trust each other's copies.
+* its other rows only make xlsproc remove things from its own annotated output: a comment whose
+  text is exactly the recorded text, a fill that is exactly the recorded colour, a sheet by
+  name — and never a sheet holding an evaluation table, which is read whatever the record says.
+  Scoring never depends on them (the workbook is read as submitted), so these cosmetic marks are
+  taken off also for an unverified record: the officer could delete them herself.
+Stale values: a value we filled and she left alone is ours even if it no longer matches the
+table (that is the point: it is computed again); the copy then carries the new value.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
+import io
+import os
+import secrets
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from xlsproc.ooxml import unmark
+from xlsproc.ooxml.patch import CellPatch, NewSheet
+
 REVIEW_SHEET = "审核结果"
 REPORT_SHEET = "自评报告"
+RECORD_SHEET = "_xlsproc"
 FILLED_TITLE = "xlsproc 代填的单元格（原为空白，已填入计算值；请核实后保留或改为您核定的值）"
 FILLED_HEAD = ["xlsproc代填", "工作表", "单元格", "填入值", "指标", "算式"]
 
+RECORD_MAGIC = "xlsproc-marks"
+RECORD_VERSION = "1"
+RECORD_NOTE = "本表由 xlsproc 自动生成（隐藏），记录批注副本中由 xlsproc 添加的内容，供再次审核时去除；请勿修改。"
+KEY_ENV = "XLSPROC_KEY_FILE"
+KEY_BYTES = 32
 
-def filled_cells(rows) -> dict[tuple[str, str], object]:
-    """{(sheet, cell): value written} from a 审核结果 sheet's rows (values as read), or {}."""
-    found: dict[tuple[str, str], object] = {}
-    inside = False
+
+# --- the installation's key -------------------------------------------------------------------
+
+def key_path() -> Path:
+    """Where this installation's key lives: $XLSPROC_KEY_FILE, else the user's config folder."""
+    if os.environ.get(KEY_ENV):
+        return Path(os.environ[KEY_ENV])
+    if os.name == "nt" and os.environ.get("APPDATA"):
+        base = Path(os.environ["APPDATA"])
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "xlsproc" / "copy.key"
+
+
+def installation_key() -> bytes | None:
+    """The secret key (created on first use, mode 0600); None when it cannot be read or made:
+    copies are then written unsigned and no copy is trusted."""
+    return _key_at(str(key_path()))
+
+
+@functools.lru_cache(maxsize=8)
+def _key_at(path: str) -> bytes | None:
+    file = Path(path)
+    for _ in range(2):
+        try:
+            key = file.read_bytes()
+            return key if len(key) >= 16 else None
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return None
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+        except FileExistsError:
+            continue                        # another process made it meanwhile: read that one
+        except OSError:
+            return None
+        try:
+            os.write(fd, secrets.token_bytes(KEY_BYTES))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    return None
+
+
+def _key_id(key: bytes | None) -> str:
+    return hashlib.sha256(b"xlsproc key id\0" + key).hexdigest()[:16] if key else ""
+
+
+def _mac(key: bytes, rows: list[list]) -> str:
+    return hmac.new(key, _canonical(rows), hashlib.sha256).hexdigest()
+
+
+def _canonical(rows: list[list]) -> bytes:
+    """The record's rows as signed: text with unified line breaks, trailing blanks dropped."""
+    lines = []
     for row in rows:
-        cells = [c.strip() if isinstance(c, str) else c for c in row[:len(FILLED_HEAD)]]
-        if cells[:3] == FILLED_HEAD[:3]:
-            inside = True
+        cells = ["" if c is None else (unmark.normalise(c) if isinstance(c, str) else repr(c)) for c in row]
+        while cells and cells[-1] == "":
+            cells.pop()
+        lines.append("\x1f".join(cells))
+    return "\x1e".join(lines).encode("utf-8")
+
+
+# --- writing the record ------------------------------------------------------------------------
+
+def free_name(wanted: str, taken) -> str:
+    """`wanted`, or 审核结果（xlsproc）, 审核结果（xlsproc2）… when a sheet of hers has that name."""
+    lower = {t.lower() for t in taken}
+    name, n = wanted, 1
+    while name.lower() in lower:
+        name = f"{wanted}（xlsproc{n if n > 1 else ''}）"
+        n += 1
+    return name
+
+
+def record_sheet(name: str, source: zipfile.ZipFile, ours: dict[str, str], patches: list[CellPatch],
+                 filled: list[tuple[str, str, object]], restyled: dict) -> Callable[[], NewSheet]:
+    """The record sheet, built once patch_xlsx has filled `restyled` ({(sheet, ref): (style
+    before, after)}): what every restyled cell looked like before, from `source`'s styles."""
+    def build() -> NewSheet:
+        comments: dict[tuple[str, str], str] = {}
+        for patch in patches:
+            if patch.comment:
+                key = (patch.sheet, patch.ref)
+                comments[key] = comments[key] + "\n\n" + patch.comment if key in comments else patch.comment
+        fills = {(p.sheet, p.ref): p.fill.upper() for p in patches if p.fill}
+        before = unmark.original_fills(source, {b for b, _ in restyled.values()})
+        rows: list[list] = [["sheet", sheet, role] for sheet, role in ours.items()]
+        for (sheet, ref), (style, _) in restyled.items():
+            fill_xml, apply = before[style]
+            rows.append(["cell", sheet, ref, fills.get((sheet, ref), ""), comments.get((sheet, ref), ""),
+                         fill_xml, apply])
+        rows += [["filled", sheet, ref, _value_text(value)] for sheet, ref, value in filled]
+        rows.insert(0, ["note", RECORD_NOTE])
+        key = installation_key()
+        head = [RECORD_MAGIC, RECORD_VERSION, _key_id(key), _mac(key, rows) if key else ""]
+        return NewSheet(name=name, rows=[head] + rows, state="veryHidden", print_fit_width=False)
+    return build
+
+
+def _value_text(value: object) -> str:
+    return repr(float(value)) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+
+# --- reading it back ---------------------------------------------------------------------------
+
+class Record:
+    """A copy's record as read back: `trusted` when its MAC verifies under our key."""
+
+    def __init__(self, name: str, rows: list[list], trusted: bool):
+        self.name, self.trusted = name, trusted
+        self.sheets: dict[str, str] = {}
+        self.marks: list[unmark.Mark] = []
+        self.filled: dict[tuple[str, str], object] = {}
+        for row in rows:
+            row = list(row) + [None] * 7
+            kind, a, b = row[0], _text(row[1]), _text(row[2])
+            if kind == "sheet" and a:
+                self.sheets[a] = b
+            elif kind == "cell" and a and b:
+                self.marks.append(unmark.Mark(a, b, _text(row[3]).upper(), _text(row[4]), _text(row[5]),
+                                              None if row[6] in (None, "") else _text(row[6])))
+            elif kind == "filled" and a and b:
+                self.filled[(a, b)] = _value(row[3])
+
+
+def _text(value) -> str:
+    return "" if value is None else value if isinstance(value, str) else repr(value)
+
+
+def _value(value):
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _is_record_name(name: str) -> bool:
+    return name == RECORD_SHEET or name.startswith(RECORD_SHEET + "（")
+
+
+def find_record(zf: zipfile.ZipFile, names: list[str] | None = None) -> Record | None:
+    """The record of our marks in this workbook (the first well-formed one), or None."""
+    names = unmark.sheet_names(zf) if names is None else names
+    for name in names:
+        if not _is_record_name(name):
             continue
-        if inside:
-            if len(cells) < 4 or cells[0] != FILLED_HEAD[0] or not cells[1] or not cells[2]:
-                break
-            found[(str(cells[1]), str(cells[2]))] = cells[3]
-    return found
+        rows = unmark.sheet_rows(zf, name)
+        if not rows or len(rows[0]) < 4 or rows[0][0] != RECORD_MAGIC or rows[0][1] != RECORD_VERSION:
+            continue
+        key = installation_key()
+        body = rows[1:]
+        trusted = bool(key) and rows[0][2] == _key_id(key) and isinstance(rows[0][3], str) \
+            and hmac.compare_digest(rows[0][3], _mac(key, body))
+        return Record(name, body, trusted)
+    return None
+
+
+def filled_cells(path: Path, data: bytes | None = None) -> dict[tuple[str, str], object]:
+    """{(sheet, cell): value xlsproc filled in} from a copy xlsproc can verify it made, else {}:
+    a 代填 list in any other workbook is the submitter's word, not ours (see the module notes)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as zf:
+            record = find_record(zf)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, UnicodeDecodeError):
+        return {}
+    return record.filled if record is not None and record.trusted else {}
+
+
+def officer_workbook(zf: zipfile.ZipFile, tables: set[str]) -> tuple[zipfile.ZipFile, list[str]]:
+    """(the workbook without our marks, its sheet names): `zf` itself when it carries no record;
+    else a new in-memory zip without our sheets (never one holding a table), comments and fills."""
+    names = unmark.sheet_names(zf)
+    record = find_record(zf, names) if any(_is_record_name(n) for n in names) else None
+    if record is None:
+        return zf, names
+    drop = {n for n in record.sheets if n in names and n not in tables} | {record.name}
+    data = unmark.strip(zf, [m for m in record.marks if m.sheet not in drop], drop)
+    return zipfile.ZipFile(io.BytesIO(data)), [n for n in names if n not in drop]
