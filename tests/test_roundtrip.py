@@ -4,6 +4,7 @@ clean where it was fixed, with her own formatting, comments and sheets — over 
 only in a copy xlsproc can verify it made (issue 12 #5)."""
 from __future__ import annotations
 
+import json
 import shutil
 import zipfile
 from pathlib import Path
@@ -244,9 +245,10 @@ def test_a_forged_record_is_not_trusted(tmp_path):
     copy = _genuine_copy_with_blank_total(tmp_path)
     wb = openpyxl.load_workbook(copy)
     wb["项目支出绩效自评表"]["H25"] = 98.45
-    record = wb["_xlsproc"]
-    [row] = [r for r in record.iter_rows() if r[0].value == "filled" and r[2].value == "H25"]
-    row[3].value = repr(98.45)
+    [cell] = [row[0] for row in wb["_xlsproc"].iter_rows() if '"filled"' in str(row[0].value)
+              and '"H25"' in row[0].value]
+    entry = json.loads(cell.value)
+    cell.value = json.dumps(entry[:3] + [98.45], ensure_ascii=False)
     forged = tmp_path / "forged.xlsx"
     wb.save(forged)
     codes = _codes(xlsproc.check(forged)[0])

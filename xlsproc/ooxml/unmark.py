@@ -15,6 +15,7 @@ on part names, style indices, comment authors or run boundaries staying as we wr
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import zipfile
@@ -29,6 +30,18 @@ from xlsproc.ooxml.styles import _Styles
 from xlsproc.ooxml.workbook import _Workbook
 
 MAX_RECORD_BYTES = 4 << 20          # a record sheet (or shared strings) larger than this is not ours
+
+
+def may_hold(zf: zipfile.ZipFile, name: bytes) -> bool:
+    """False when the workbook certainly has no sheet named `name` (ASCII): a quick look at
+    xl/workbook.xml for workbooks that keep it there (nearly all)."""
+    info = zf.NameToInfo.get("xl/workbook.xml")
+    if info is None or info.file_size > MAX_RECORD_BYTES:
+        return True
+    try:
+        return b'"' + name in zf.read(info)
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        return True
 
 
 def sheet_names(zf: zipfile.ZipFile) -> list[str]:
@@ -119,9 +132,27 @@ def _texts(el):
 # --- what a style's fill was ------------------------------------------------------------------
 
 def original_fills(zf: zipfile.ZipFile, xfs: set[int]) -> dict[int, tuple[str, str | None]]:
-    """{cellXfs index: (its <fill> element with the prefix taken off, its applyFill or None)}."""
+    """{cellXfs index: (its <fill> element with the prefix taken off, its applyFill or None)}.
+    Workbooks of one template share styles.xml: the answer is kept per (its CRC, size, xfs)."""
     if not xfs:
         return {}
+    info = zf.NameToInfo.get("xl/styles.xml")
+    if info is None:
+        return _original_fills(zf, xfs)
+    key = (info.CRC, info.file_size, frozenset(xfs))
+    found = _FILLS_SEEN.get(key)
+    if found is None:
+        found = _original_fills(zf, xfs)
+        if len(_FILLS_SEEN) >= 64:
+            _FILLS_SEEN.clear()
+        _FILLS_SEEN[key] = found
+    return found
+
+
+_FILLS_SEEN: dict[tuple, dict[int, tuple[str, str | None]]] = {}
+
+
+def _original_fills(zf: zipfile.ZipFile, xfs: set[int]) -> dict[int, tuple[str, str | None]]:
     pkg = _Package(zf)
     styles = _Styles(pkg, _Workbook(pkg))
     cell_xfs, fills = styles.items("cellXfs"), styles.items("fills")
@@ -147,20 +178,29 @@ def _prefixed(xml: str, p: str) -> str:
 
 @dataclass(frozen=True)
 class Mark:
-    """One cell we restyled and commented: its fill (ARGB) and comment text as we wrote them,
-    and the fill it had before (an unprefixed <fill> element, its applyFill)."""
+    """One cell we restyled and commented: its fill (ARGB) and the note_key of our comment as we
+    wrote them, and the fill it had before (an unprefixed <fill> element, its applyFill)."""
 
     sheet: str
     ref: str
     fill: str
-    comment: str
+    note: str
     before_fill: str
     before_apply: str | None
 
 
 def normalise(text: str) -> str:
     """Comment text as compared: line breaks unified, escapes undone, outer blanks dropped."""
-    return _unescape_x(text).replace("\r\n", "\n").replace("\r", "\n").strip()
+    if "\r" in text or "_x" in text:
+        text = _unescape_x(text).replace("\r\n", "\n").replace("\r", "\n")
+    return text.strip()
+
+
+def note_key(text: str) -> str:
+    """'length:digest' of a comment's normalised text: how our comment is known again (the
+    record need not carry the text itself)."""
+    text = normalise(text)
+    return f"{len(text)}:{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}"
 
 
 def strip(zf: zipfile.ZipFile, marks: list[Mark], sheets: set[str]) -> bytes:
@@ -277,9 +317,9 @@ def _truncated(xml: str, p: str, local: str, items: list[str]) -> str:
 
 
 def _unmark_comments(pkg: _Package, part: str, marks: list[Mark]) -> tuple[set, dict, bool]:
-    """Remove our notes (whole, or cut out of the officer's).  Returns the cells whose note went,
-    {ref written: ref now} for notes found elsewhere (rows inserted above), and whether no
-    note is left."""
+    """Remove our notes: a note that is ours entirely, or ours appended to hers (cut off, with
+    the blank line before it).  Returns the cells whose note went, {ref written: ref now} for
+    notes found elsewhere (rows inserted above), and whether no note is left."""
     xml = pkg.text(part)
     p = _prefix(xml, "comments")
     span = _element_span(xml, p, "commentList")
@@ -288,36 +328,41 @@ def _unmark_comments(pkg: _Package, part: str, marks: list[Mark]) -> tuple[set, 
     _, start, end, _ = span
     ours: dict[str, list[Mark]] = {}
     for mark in marks:
-        ours.setdefault(normalise(mark.comment), []).append(mark)
+        ours.setdefault(mark.note, []).append(mark)
+    lengths = sorted({int(k.split(":", 1)[0]) for k in ours if k.split(":", 1)[0].isdigit()})
     kept, removed, moved, changed = [], set(), {}, False
-
-    def claim(candidates: list[Mark], ref: str) -> None:
-        mark = next((m for m in candidates if m.ref == ref), candidates[0])
-        candidates.remove(mark)
-        if mark.ref != ref:
-            moved[mark.ref] = ref
-
     for _, s, e in _children(xml, start, end):
         block = xml[s:e]
         ref = _attr(block[:block.index(">") + 1], "ref") or ""
-        text = normalise(_block_text(block, p))
-        for our, candidates in ours.items():
-            if candidates and our and our in text:
-                claim(candidates, ref)
-                block = _cut(block, p, our) if text != our else ""
-                text = normalise(_block_text(block, p)) if block else ""
-                changed = True
-                if not text:
-                    break
-        if text:
-            kept.append(block)
-        elif changed:
+        full = _block_text(block, p)
+        body = full.rstrip()
+        candidates = ours.get(note_key(body))
+        if candidates:                                  # ours, whole
+            _claim(candidates, ref, moved)
             removed.add(ref)
-        else:
-            kept.append(block)              # an empty note of hers
+            changed = True
+            continue
+        for length in lengths:                          # ours, after hers
+            if length >= len(body):
+                break
+            candidates = ours.get(note_key(body[-length:]))
+            if candidates and body[-length - 1] in "\n \t":
+                _claim(candidates, ref, moved)
+                block = _cut(block, p, len(body) - length, len(full))
+                changed = True
+                break
+        kept.append(block)
     if changed:
         pkg.put(part, xml[:start] + "".join(kept) + xml[end:])
     return removed, moved, changed and not kept
+
+
+def _claim(candidates: list[Mark], ref: str, moved: dict[str, str]) -> None:
+    """Take the mark of this comment (the one written at `ref`, else the first with this text)."""
+    mark = next((m for m in candidates if m.ref == ref), candidates[0])
+    candidates.remove(mark)
+    if mark.ref != ref:
+        moved[mark.ref] = ref
 
 
 _T_RE_CACHE: dict[str, re.Pattern] = {}
@@ -341,21 +386,22 @@ def _text_span(block: str, p: str) -> tuple[int, int]:
     return span[1], phonetic.start() if phonetic else stop
 
 
+def _pieces(block: str, p: str) -> list[tuple[int, int, str]]:
+    """(start, end, text) of each <t> of the comment's visible text (escapes undone, CRLF → LF)."""
+    start, stop = _text_span(block, p)
+    return [(m.start(), m.end(), _unescape_x(html.unescape(m.group(1) or "")).replace("\r\n", "\n"))
+            for m in _t_re(p).finditer(block, start, stop)]
+
+
 def _block_text(block: str, p: str) -> str:
-    start, stop = _text_span(block, p)
-    return "".join(html.unescape(m.group(1) or "") for m in _t_re(p).finditer(block, start, stop))
+    return "".join(t for _, _, t in _pieces(block, p))
 
 
-def _cut(block: str, p: str, our: str) -> str:
-    """The comment block with our text (and the blank line before it) taken out of its runs."""
-    start, stop = _text_span(block, p)
-    pieces = [(m.start(), m.end(), _unescape_x(html.unescape(m.group(1) or "")).replace("\r\n", "\n"))
-              for m in _t_re(p).finditer(block, start, stop)]
+def _cut(block: str, p: str, cut_from: int, cut_to: int) -> str:
+    """The comment block with text[cut_from:cut_to] (and the line breaks before it) taken out of
+    its runs; runs left empty go."""
+    pieces = _pieces(block, p)
     full = "".join(t for _, _, t in pieces)
-    at = full.rfind(our)
-    if at < 0:
-        return block
-    cut_from, cut_to = at, at + len(our)
     while cut_from > 0 and full[cut_from - 1] in "\n\r":
         cut_from -= 1
     out, pos, offset = [], 0, 0
@@ -370,9 +416,7 @@ def _cut(block: str, p: str, our: str) -> str:
         out += [block[pos:s], f'{head}{_esc(keep)}</{p}t>']
         pos = e
     out.append(block[pos:])
-    block = "".join(out)
-    # runs left empty go
-    return re.sub(rf"<{p}r>(?:(?!</{p}r>).)*?<{p}t[^>]*>(?:</{p}t>)</{p}r>", "", block, flags=re.S)
+    return re.sub(rf"<{p}r>(?:(?!</{p}r>).)*?<{p}t[^>]*></{p}t></{p}r>", "", "".join(out), flags=re.S)
 
 
 _SHAPE_RE = re.compile(r"<v:shape(?=[\s>])(?:(?!</v:shape>).)*?</v:shape>\s*", re.S)
@@ -522,4 +566,4 @@ def _set_attr_in(element: str, name: str, value: str) -> str:
     return _set_attr(head, name, value) + element[len(head):]
 
 
-__all__ = ["Mark", "normalise", "original_fills", "sheet_names", "sheet_rows", "strip"]
+__all__ = ["may_hold", "Mark", "normalise", "note_key", "original_fills", "sheet_names", "sheet_rows", "strip"]

@@ -40,6 +40,7 @@ import functools
 import hashlib
 import hmac
 import io
+import json
 import os
 import secrets
 import zipfile
@@ -66,8 +67,11 @@ KEY_BYTES = 32
 
 def key_path() -> Path:
     """Where this installation's key lives: $XLSPROC_KEY_FILE, else the user's config folder."""
-    if os.environ.get(KEY_ENV):
-        return Path(os.environ[KEY_ENV])
+    return Path(os.environ.get(KEY_ENV) or _default_key_path())
+
+
+@functools.lru_cache(maxsize=1)
+def _default_key_path() -> Path:
     if os.name == "nt" and os.environ.get("APPDATA"):
         base = Path(os.environ["APPDATA"])
     else:
@@ -78,7 +82,7 @@ def key_path() -> Path:
 def installation_key() -> bytes | None:
     """The secret key (created on first use, mode 0600); None when it cannot be read or made:
     copies are then written unsigned and no copy is trusted."""
-    return _key_at(str(key_path()))
+    return _key_at(os.environ.get(KEY_ENV) or str(_default_key_path()))
 
 
 @functools.lru_cache(maxsize=8)
@@ -111,19 +115,16 @@ def _key_id(key: bytes | None) -> str:
     return hashlib.sha256(b"xlsproc key id\0" + key).hexdigest()[:16] if key else ""
 
 
-def _mac(key: bytes, rows: list[list]) -> str:
-    return hmac.new(key, _canonical(rows), hashlib.sha256).hexdigest()
+def _mac(key: bytes, entries: list[str]) -> str:
+    return hmac.new(key, _canonical(entries), hashlib.sha256).hexdigest()
 
 
-def _canonical(rows: list[list]) -> bytes:
-    """The record's rows as signed: text with unified line breaks, trailing blanks dropped."""
-    lines = []
-    for row in rows:
-        cells = ["" if c is None else (unmark.normalise(c) if isinstance(c, str) else repr(c)) for c in row]
-        while cells and cells[-1] == "":
-            cells.pop()
-        lines.append("\x1f".join(cells))
-    return "\x1e".join(lines).encode("utf-8")
+def _canonical(entries: list[str]) -> bytes:
+    """The record's entries as signed (line breaks unified, as a rewrite may change them)."""
+    text = "\x1e".join(entries)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.encode("utf-8")
 
 
 # --- writing the record ------------------------------------------------------------------------
@@ -141,7 +142,11 @@ def free_name(wanted: str, taken) -> str:
 def record_sheet(name: str, source: zipfile.ZipFile, ours: dict[str, str], patches: list[CellPatch],
                  filled: list[tuple[str, str, object]], restyled: dict) -> Callable[[], NewSheet]:
     """The record sheet, built once patch_xlsx has filled `restyled` ({(sheet, ref): (style
-    before, after)}): what every restyled cell looked like before, from `source`'s styles."""
+    before, after)}): what every restyled cell looked like before, from `source`'s styles.
+
+    Row 1: RECORD_MAGIC, RECORD_VERSION, the key's id, the MAC; then one entry a row, a JSON
+    array in column A: ["sheet", name, role], ["cell", sheet, ref, our fill, note_key of our
+    comment, the <fill> it had, its applyFill], ["filled", sheet, ref, value]."""
     def build() -> NewSheet:
         comments: dict[tuple[str, str], str] = {}
         for patch in patches:
@@ -150,21 +155,21 @@ def record_sheet(name: str, source: zipfile.ZipFile, ours: dict[str, str], patch
                 comments[key] = comments[key] + "\n\n" + patch.comment if key in comments else patch.comment
         fills = {(p.sheet, p.ref): p.fill.upper() for p in patches if p.fill}
         before = unmark.original_fills(source, {b for b, _ in restyled.values()})
-        rows: list[list] = [["sheet", sheet, role] for sheet, role in ours.items()]
+        entries = [["note", RECORD_NOTE]] + [["sheet", sheet, role] for sheet, role in ours.items()]
         for (sheet, ref), (style, _) in restyled.items():
-            fill_xml, apply = before[style]
-            rows.append(["cell", sheet, ref, fills.get((sheet, ref), ""), comments.get((sheet, ref), ""),
-                         fill_xml, apply])
-        rows += [["filled", sheet, ref, _value_text(value)] for sheet, ref, value in filled]
-        rows.insert(0, ["note", RECORD_NOTE])
+            note = comments.get((sheet, ref))
+            entries.append(["cell", sheet, ref, fills.get((sheet, ref), ""),
+                            unmark.note_key(note) if note else "", *before[style]])
+        entries += [["filled", sheet, ref, value] for sheet, ref, value in filled]
+        texts = [_ENCODE(e) for e in entries]
         key = installation_key()
-        head = [RECORD_MAGIC, RECORD_VERSION, _key_id(key), _mac(key, rows) if key else ""]
-        return NewSheet(name=name, rows=[head] + rows, state="veryHidden", print_fit_width=False)
+        head = [RECORD_MAGIC, RECORD_VERSION, _key_id(key), _mac(key, texts) if key else ""]
+        return NewSheet(name=name, rows=[head] + [[t] for t in texts], state="veryHidden",
+                        print_fit_width=False)
     return build
 
 
-def _value_text(value: object) -> str:
-    return repr(float(value)) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 # --- reading it back ---------------------------------------------------------------------------
@@ -172,34 +177,37 @@ def _value_text(value: object) -> str:
 class Record:
     """A copy's record as read back: `trusted` when its MAC verifies under our key."""
 
-    def __init__(self, name: str, rows: list[list], trusted: bool):
+    def __init__(self, name: str, entries: list[list], trusted: bool):
         self.name, self.trusted = name, trusted
         self.sheets: dict[str, str] = {}
         self.marks: list[unmark.Mark] = []
         self.filled: dict[tuple[str, str], object] = {}
-        for row in rows:
-            row = list(row) + [None] * 7
-            kind, a, b = row[0], _text(row[1]), _text(row[2])
-            if kind == "sheet" and a:
+        for entry in entries:
+            kind, a, b = (entry + [None] * 3)[:3]
+            if not (isinstance(a, str) and isinstance(b, str) and a and b):
+                continue
+            if kind == "sheet":
                 self.sheets[a] = b
-            elif kind == "cell" and a and b:
-                self.marks.append(unmark.Mark(a, b, _text(row[3]).upper(), _text(row[4]), _text(row[5]),
-                                              None if row[6] in (None, "") else _text(row[6])))
-            elif kind == "filled" and a and b:
-                self.filled[(a, b)] = _value(row[3])
+            elif kind == "cell" and len(entry) == 7 and all(isinstance(x, str) for x in entry[3:6]):
+                apply = entry[6] if isinstance(entry[6], str) else None
+                self.marks.append(unmark.Mark(a, b, entry[3].upper(), entry[4], entry[5], apply))
+            elif kind == "filled" and len(entry) == 4 and isinstance(entry[3], (int, float, str)):
+                self.filled[(a, b)] = entry[3]
 
 
-def _text(value) -> str:
-    return "" if value is None else value if isinstance(value, str) else repr(value)
-
-
-def _value(value):
-    if isinstance(value, str):
+def _entries(rows: list[list]) -> tuple[list[str], list[list]]:
+    """(the entry texts as signed, the entries that parse) of the record's rows after the first."""
+    texts, entries = [], []
+    for row in rows:
+        text = row[0] if row and isinstance(row[0], str) else ""
+        texts.append(text)
         try:
-            return float(value)
+            entry = json.loads(text)
         except ValueError:
-            return value
-    return value
+            continue
+        if isinstance(entry, list):
+            entries.append(entry)
+    return texts, entries
 
 
 def _is_record_name(name: str) -> bool:
@@ -216,10 +224,10 @@ def find_record(zf: zipfile.ZipFile, names: list[str] | None = None) -> Record |
         if not rows or len(rows[0]) < 4 or rows[0][0] != RECORD_MAGIC or rows[0][1] != RECORD_VERSION:
             continue
         key = installation_key()
-        body = rows[1:]
+        texts, entries = _entries(rows[1:])
         trusted = bool(key) and rows[0][2] == _key_id(key) and isinstance(rows[0][3], str) \
-            and hmac.compare_digest(rows[0][3], _mac(key, body))
-        return Record(name, body, trusted)
+            and hmac.compare_digest(rows[0][3], _mac(key, texts))
+        return Record(name, entries, trusted)
     return None
 
 
@@ -228,6 +236,8 @@ def filled_cells(path: Path, data: bytes | None = None) -> dict[tuple[str, str],
     a 代填 list in any other workbook is the submitter's word, not ours (see the module notes)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as zf:
+            if not unmark.may_hold(zf, RECORD_SHEET.encode()):
+                return {}
             record = find_record(zf)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, UnicodeDecodeError):
         return {}
