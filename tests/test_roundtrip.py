@@ -5,6 +5,7 @@ only in a copy xlsproc can verify it made (issue 12 #5)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -140,7 +141,8 @@ def test_five_rounds_nothing_accumulates(tmp_path, rewrite):
         assert _visible(wb) == [SHEET, "审核结果", "自评报告"] and len(wb.sheetnames) == len(seen[0][2])
         assert comments["D23"] == HER_OTHER_NOTE and comments["F21"].startswith(HER_NOTE)
         assert comments["F21"].count("超额完成") == 1
-        if n > 1:
+        if n > 1:                           # the record survived her save: H22 is still ours
+            assert "xlsproc 代填" in comments["B11"] and "H22" in comments["B11"]
             assert "H23" not in comments and wb[SHEET]["H23"].font.bold
             assert _fill(wb[SHEET]["H23"]) == HER_FILL
             assert seen[-1] == seen[1], f"round {n} differs from round 2"
@@ -152,16 +154,6 @@ def test_five_rounds_nothing_accumulates(tmp_path, rewrite):
             edited = recalculate(edited, tmp_path / f"lo{n}")
         src = edited
     assert "H23" in seen[0][3]                            # round 1 flagged it
-
-
-def test_a_copy_rewritten_by_libreoffice_is_still_known_as_ours(tmp_path):
-    """The record survives LibreOffice: the score xlsproc filled is still known as ours."""
-    require_soffice()
-    copy = _annotate(_her_workbook(tmp_path / "t.xlsx"), tmp_path / "copy.xlsx")
-    saved = recalculate(copy, tmp_path / "lo")
-    [entry] = xlsproc.check(saved)
-    codes = {f["code"] for ev in entry["evaluations"] for f in ev["flags"]}
-    assert "filled-by-xlsproc" in codes and "score-missing" not in codes
 
 
 def _sheet_values(path: Path, name: str) -> list:
@@ -266,3 +258,38 @@ def test_a_copy_signed_by_another_installation_is_the_officers(tmp_path, monkeyp
     for ref, text in _comments(again, "项目支出绩效自评表").items():
         lines = [line for line in text.split("\n") if line]
         assert len(lines) == len(set(lines)), f"{ref} repeats itself: {text}"
+
+
+def test_a_copy_saved_as_xls_comes_back_once(tmp_path):
+    """She saves our copy in the old .xls format: our 审核结果 / 自评报告 of the last round are not
+    carried into the new copy beside the new ones, her own 审核结果 is, and the score we filled
+    is still ours."""
+    require_soffice()
+    from lo import convert
+    src = _her_workbook(tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(src)
+    wb.create_sheet("审核结果")["A1"] = "科室内部审核：已由科长审核"
+    wb.save(src)
+    copy = _annotate(src, tmp_path / "copy.xlsx")
+    [old] = convert([copy], tmp_path / "xls", "xls")
+    codes = {f["code"] for ev in xlsproc.check(old)[0]["evaluations"] for f in ev["flags"]}
+    assert "filled-by-xlsproc" in codes and "score-missing" not in codes
+    again = _annotate(old, tmp_path / "again.xlsx")
+    assert _visible(openpyxl.load_workbook(again)) == [SHEET, "审核结果", "审核结果（xlsproc）", "自评报告"]
+    assert _sheet_values(again, "审核结果") == [["科室内部审核：已由科长审核"]]
+
+
+def test_a_surgical_edit_gets_back_her_exact_style(tmp_path):
+    """When her program keeps styles.xml as it is, H23 gets back the very style index it had."""
+    from xlsproc.ooxml.patch import CellPatch, patch_xlsx
+    src = _her_workbook(tmp_path / "t.xlsx")
+    with zipfile.ZipFile(src) as zf:
+        original = re.search(r'<c r="H23" s="(\d+)"', zf.read("xl/worksheets/sheet1.xml").decode()).group(1)
+    copy = _annotate(src, tmp_path / "copy.xlsx")
+    fixed = tmp_path / "fixed.xlsx"
+    patch_xlsx(copy, fixed, [CellPatch(SHEET, "H23", value=9.44)])
+    again = _annotate(fixed, tmp_path / "again.xlsx")
+    with zipfile.ZipFile(again) as zf:
+        xml = zf.read("xl/worksheets/sheet1.xml").decode()
+    assert re.search(r'<c r="H23" s="(\d+)"', xml).group(1) == original
+    assert "H23" not in _comments(again)

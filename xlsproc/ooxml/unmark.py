@@ -556,9 +556,28 @@ def _remove_sheet(pkg: _Package, ct: _ContentTypes, wb: _Workbook, name: str) ->
     if info.rid:
         wb.rels.remove(info.rid)
     if info.part:
+        related = [r["part"] for r in _Rels(pkg, info.part).items if r.get("part") and pkg.has(r["part"])]
         pkg.remove(info.part)
         pkg.remove(_rels_path(info.part))
         ct.remove_override(info.part)
+        _remove_orphans(pkg, ct, related)
+
+
+def _remove_orphans(pkg: _Package, ct: _ContentTypes, parts: list[str]) -> None:
+    """Remove these parts (a removed sheet's drawings, printer settings…) unless another
+    relationship part still refers to them."""
+    if not parts:
+        return
+    referenced = set()
+    for name in pkg.names():
+        if name.endswith(".rels"):
+            owner = name.replace("_rels/", "")[:-len(".rels")]
+            referenced |= {r.get("part") for r in _Rels(pkg, owner).items}
+    for part in parts:
+        if part not in referenced:
+            pkg.remove(part)
+            pkg.remove(_rels_path(part))
+            ct.remove_override(part)
 
 
 def _set_attr_in(element: str, name: str, value: str) -> str:

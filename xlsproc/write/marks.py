@@ -220,14 +220,36 @@ def find_record(zf: zipfile.ZipFile, names: list[str] | None = None) -> Record |
     for name in names:
         if not _is_record_name(name):
             continue
-        rows = unmark.sheet_rows(zf, name)
-        if not rows or len(rows[0]) < 4 or rows[0][0] != RECORD_MAGIC or rows[0][1] != RECORD_VERSION:
-            continue
-        key = installation_key()
-        texts, entries = _entries(rows[1:])
-        trusted = bool(key) and rows[0][2] == _key_id(key) and isinstance(rows[0][3], str) \
-            and hmac.compare_digest(rows[0][3], _mac(key, texts))
-        return Record(name, entries, trusted)
+        found = _record(name, unmark.sheet_rows(zf, name))
+        if found is not None:
+            return found
+    return None
+
+
+def _record(name: str, rows: list[list] | None) -> Record | None:
+    """The record in these rows of sheet `name`, verified; None if they are not a record."""
+    if not rows or len(rows[0]) < 4 or rows[0][0] != RECORD_MAGIC or rows[0][1] != RECORD_VERSION:
+        return None
+    key = installation_key()
+    texts, entries = _entries(rows[1:])
+    trusted = bool(key) and rows[0][2] == _key_id(key) and isinstance(rows[0][3], str) \
+        and hmac.compare_digest(rows[0][3], _mac(key, texts))
+    return Record(name, entries, trusted)
+
+
+def legacy_record(path: Path, data: bytes | None = None) -> Record | None:
+    """The record in a workbook that is not a zip (our copy saved as .xls), read with calamine."""
+    try:
+        import python_calamine as calamine
+        wb = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) if data is not None \
+            else calamine.load_workbook(str(path))
+        for name in wb.sheet_names:
+            if _is_record_name(name):
+                found = _record(name, wb.get_sheet_by_name(name).to_python())
+                if found is not None:
+                    return found
+    except Exception:       # noqa: BLE001 — no readable record: the workbook is hers
+        return None
     return None
 
 
@@ -239,7 +261,9 @@ def filled_cells(path: Path, data: bytes | None = None) -> dict[tuple[str, str],
             if not unmark.may_hold(zf, RECORD_SHEET.encode()):
                 return {}
             record = find_record(zf)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, UnicodeDecodeError):
+    except zipfile.BadZipFile:
+        record = legacy_record(path, data)
+    except (OSError, KeyError, ValueError, UnicodeDecodeError):
         return {}
     return record.filled if record is not None and record.trusted else {}
 
@@ -252,5 +276,8 @@ def officer_workbook(zf: zipfile.ZipFile, tables: set[str]) -> tuple[zipfile.Zip
     if record is None:
         return zf, names
     drop = {n for n in record.sheets if n in names and n not in tables} | {record.name}
-    data = unmark.strip(zf, [m for m in record.marks if m.sheet not in drop], drop)
+    try:
+        data = unmark.strip(zf, [m for m in record.marks if m.sheet not in drop], drop)
+    except (ValueError, KeyError, IndexError, zipfile.BadZipFile):
+        return zf, names                    # a copy we cannot take apart: annotated as it is
     return zipfile.ZipFile(io.BytesIO(data)), [n for n in names if n not in drop]
