@@ -293,3 +293,24 @@ def test_a_surgical_edit_gets_back_her_exact_style(tmp_path):
         xml = zf.read("xl/worksheets/sheet1.xml").decode()
     assert re.search(r'<c r="H23" s="(\d+)"', xml).group(1) == original
     assert "H23" not in _comments(again)
+
+
+def test_without_a_key_copies_are_made_and_none_is_trusted(tmp_path, monkeypatch):
+    """A key that cannot be made (its folder is a file): copies are still written, unsigned, and
+    the scores they filled count as the officer's."""
+    (tmp_path / "not-a-folder").write_text("x")
+    monkeypatch.setenv(marks.KEY_ENV, str(tmp_path / "not-a-folder" / "copy.key"))
+    assert marks.installation_key() is None
+    copy = _annotate(_her_workbook(tmp_path / "t.xlsx"), tmp_path / "copy.xlsx")
+    codes = {f["code"] for ev in xlsproc.check(copy)[0]["evaluations"] for f in ev["flags"]}
+    assert "filled-by-xlsproc" not in codes
+    again = _annotate(copy, tmp_path / "again.xlsx")                 # its marks still go
+    assert _visible(openpyxl.load_workbook(again)) == [SHEET, "审核结果", "自评报告"]
+
+
+def test_the_key_is_made_once_and_private(tmp_path, monkeypatch):
+    path = tmp_path / "cfg" / "copy.key"
+    monkeypatch.setenv(marks.KEY_ENV, str(path))
+    key = marks.installation_key()
+    assert key and len(key) == marks.KEY_BYTES and path.read_bytes() == key
+    assert path.stat().st_mode & 0o077 == 0 and [p.name for p in path.parent.iterdir()] == ["copy.key"]

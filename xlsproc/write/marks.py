@@ -43,6 +43,7 @@ import io
 import json
 import os
 import secrets
+import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -87,6 +88,8 @@ def installation_key() -> bytes | None:
 
 @functools.lru_cache(maxsize=8)
 def _key_at(path: str) -> bytes | None:
+    """The key in this file, made first if there is none: written to a temporary name and
+    linked into place, so that no process ever reads a half-written key."""
     file = Path(path)
     for _ in range(2):
         try:
@@ -98,16 +101,22 @@ def _key_at(path: str) -> bytes | None:
             return None
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-        except FileExistsError:
-            continue                        # another process made it meanwhile: read that one
+            fd, tmp = tempfile.mkstemp(prefix=".copy-key-", dir=file.parent)
         except OSError:
             return None
         try:
-            os.write(fd, secrets.token_bytes(KEY_BYTES))
-            os.fsync(fd)
+            try:
+                os.write(fd, secrets.token_bytes(KEY_BYTES))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.link(tmp, file)              # fails if another process made one meanwhile
+        except FileExistsError:
+            pass
+        except OSError:
+            return None
         finally:
-            os.close(fd)
+            os.unlink(tmp)
     return None
 
 
