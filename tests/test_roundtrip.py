@@ -314,3 +314,25 @@ def test_the_key_is_made_once_and_private(tmp_path, monkeypatch):
     key = marks.installation_key()
     assert key and len(key) == marks.KEY_BYTES and path.read_bytes() == key
     assert path.stat().st_mode & 0o077 == 0 and [p.name for p in path.parent.iterdir()] == ["copy.key"]
+
+
+def test_rows_inserted_above_our_marks(tmp_path):
+    """She inserts a row above the indicators: our notes moved with their cells and are still
+    found (no stale or repeated note), and a score of hers that moved to where we once filled
+    the same number is not taken for ours."""
+    copy = _annotate(_her_workbook(tmp_path / "t.xlsx"), tmp_path / "copy.xlsx")
+    wb = openpyxl.load_workbook(copy)
+    assert wb[SHEET]["H21"].value == 5 and wb[SHEET]["H22"].value == 5   # hers; ours (filled)
+    wb[SHEET].insert_rows(12)
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    codes = {f["code"] for ev in xlsproc.check(edited)[0]["evaluations"] for f in ev["flags"]}
+    assert "filled-by-xlsproc" not in codes         # H22 is her 服务人次 score now
+    again = _annotate(edited, tmp_path / "again.xlsx")
+    comments = _comments(again)
+    for ref, text in comments.items():
+        lines = [line for line in text.split("\n") if line]
+        assert len(lines) == len(set(lines)), f"{ref} repeats itself: {text}"
+    assert comments["D24"] == HER_OTHER_NOTE and comments["F22"].count("超额完成") == 1
+    assert "【xlsproc 计算填入】" not in comments.get("H23", "")           # our old fill's note went
+    assert "得分 12 超过该项分值 10" in comments["H24"]

@@ -784,11 +784,14 @@ def _mark_filled(ev: Evaluation, grid: Grid, filled: dict) -> Evaluation:
     """The score cells of `ev` that still hold the value xlsproc filled into them are read as
     the blanks the officer left (with their cells kept), and listed in filled_by_xlsproc."""
     ours: list[str] = []
+    tags = marks.cell_tags(ev)
 
     def blank_if_ours(cell: Cell) -> Cell:
         if cell.ref is None or cell.formula or (ev.sheet, cell.ref.cell) not in filled:
             return cell
-        written = filled[(ev.sheet, cell.ref.cell)]
+        written, tag = filled[(ev.sheet, cell.ref.cell)]
+        if tag is not None and tag != tags.get(cell.ref.cell):
+            return cell                     # another row is here now (rows inserted above)
         now = clean_value(grid.raw[cell.ref.row][cell.ref.col])
         if written == now or (isinstance(written, (int, float)) and isinstance(now, (int, float))
                               and abs(written - now) < 1e-9):

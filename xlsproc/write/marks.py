@@ -149,13 +149,13 @@ def free_name(wanted: str, taken) -> str:
 
 
 def record_sheet(name: str, source: zipfile.ZipFile, ours: dict[str, str], patches: list[CellPatch],
-                 filled: list[tuple[str, str, object]], restyled: dict) -> Callable[[], NewSheet]:
+                 filled: list[tuple[str, str, object, str | None]], restyled: dict) -> Callable[[], NewSheet]:
     """The record sheet, built once patch_xlsx has filled `restyled` ({(sheet, ref): (style
     before, after)}): what every restyled cell looked like before, from `source`'s styles.
 
     Row 1: RECORD_MAGIC, RECORD_VERSION, the key's id, the MAC; then one entry a row, a JSON
     array in column A: ["sheet", name, role], ["cell", sheet, ref, our fill, note_key of our
-    comment, the <fill> it had, its applyFill], ["filled", sheet, ref, value]."""
+    comment, the <fill> it had, its applyFill], ["filled", sheet, ref, value, cell_tags]."""
     def build() -> NewSheet:
         comments: dict[tuple[str, str], str] = {}
         for patch in patches:
@@ -169,7 +169,7 @@ def record_sheet(name: str, source: zipfile.ZipFile, ours: dict[str, str], patch
             note = comments.get((sheet, ref))
             entries.append(["cell", sheet, ref, fills.get((sheet, ref), ""),
                             unmark.note_key(note) if note else "", *before[style]])
-        entries += [["filled", sheet, ref, value] for sheet, ref, value in filled]
+        entries += [["filled", sheet, ref, value, tag] for sheet, ref, value, tag in filled]
         texts = [_ENCODE(e) for e in entries]
         key = installation_key()
         head = [RECORD_MAGIC, RECORD_VERSION, _key_id(key), _mac(key, texts) if key else ""]
@@ -181,6 +181,20 @@ def record_sheet(name: str, source: zipfile.ZipFile, ours: dict[str, str], patch
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+def cell_tags(ev) -> dict[str, str]:
+    """What each score cell of a table stands for — its indicator's name, 执行率, 执行得分, 总分:
+    a value we filled is ours only in a cell that still stands for the same thing (rows may
+    have been inserted above it since)."""
+    tags = {ind.score.ref.cell: ind.name.text for ind in ev.indicators if ind.score.ref is not None}
+    if ev.funds is not None:
+        for cell, tag in ((ev.funds.rate, "执行率"), (ev.funds.score, "执行得分")):
+            if cell.ref is not None:
+                tags[cell.ref.cell] = tag
+    if ev.total.ref is not None:
+        tags[ev.total.ref.cell] = "总分"
+    return tags
+
+
 # --- reading it back ---------------------------------------------------------------------------
 
 class Record:
@@ -190,7 +204,7 @@ class Record:
         self.name, self.trusted = name, trusted
         self.sheets: dict[str, str] = {}
         self.marks: list[unmark.Mark] = []
-        self.filled: dict[tuple[str, str], object] = {}
+        self.filled: dict[tuple[str, str], tuple[object, str | None]] = {}
         for entry in entries:
             kind, a, b = (entry + [None] * 3)[:3]
             if not (isinstance(a, str) and isinstance(b, str) and a and b):
@@ -200,8 +214,9 @@ class Record:
             elif kind == "cell" and len(entry) == 7 and all(isinstance(x, str) for x in entry[3:6]):
                 apply = entry[6] if isinstance(entry[6], str) else None
                 self.marks.append(unmark.Mark(a, b, entry[3].upper(), entry[4], entry[5], apply))
-            elif kind == "filled" and len(entry) == 4 and isinstance(entry[3], (int, float, str)):
-                self.filled[(a, b)] = entry[3]
+            elif kind == "filled" and len(entry) in (4, 5) and isinstance(entry[3], (int, float, str)):
+                tag = entry[4] if len(entry) == 5 and isinstance(entry[4], str) else None
+                self.filled[(a, b)] = (entry[3], tag)
 
 
 def _entries(rows: list[list]) -> tuple[list[str], list[list]]:
@@ -262,9 +277,10 @@ def legacy_record(path: Path, data: bytes | None = None) -> Record | None:
     return None
 
 
-def filled_cells(path: Path, data: bytes | None = None) -> dict[tuple[str, str], object]:
-    """{(sheet, cell): value xlsproc filled in} from a copy xlsproc can verify it made, else {}:
-    a 代填 list in any other workbook is the submitter's word, not ours (see the module notes)."""
+def filled_cells(path: Path, data: bytes | None = None) -> dict[tuple[str, str], tuple[object, str | None]]:
+    """{(sheet, cell): (value xlsproc filled in, what the cell stood for: cell_tags)} from a copy
+    xlsproc can verify it made, else {}: a 代填 list in any other workbook is the submitter's
+    word, not ours (see the module notes)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as zf:
             if not unmark.may_hold(zf, RECORD_SHEET.encode()):
