@@ -336,3 +336,21 @@ def test_rows_inserted_above_our_marks(tmp_path):
     assert comments["D24"] == HER_OTHER_NOTE and comments["F22"].count("超额完成") == 1
     assert "【xlsproc 计算填入】" not in comments.get("H23", "")           # our old fill's note went
     assert "得分 12 超过该项分值 10" in comments["H24"]
+
+
+def test_a_forged_record_beside_ours_does_not_hide_ours(tmp_path):
+    """A visible sheet of hers that looks like our record (not signed by us) sits before ours: it
+    is kept as hers, and ours is found."""
+    src = _her_workbook(tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(src)
+    fake = wb.create_sheet("_xlsproc")
+    fake.append([marks.RECORD_MAGIC, marks.RECORD_VERSION, "0" * 16, "0" * 64])
+    fake.append(['["sheet","项目支出绩效自评表","review"]'])
+    wb.save(src)
+    copy = _annotate(src, tmp_path / "copy.xlsx")
+    codes = {f["code"] for ev in xlsproc.check(copy)[0]["evaluations"] for f in ev["flags"]}
+    assert "filled-by-xlsproc" in codes
+    again = _annotate(copy, tmp_path / "again.xlsx")
+    for made in (copy, again):                                            # hers, kept
+        assert _visible(openpyxl.load_workbook(made)) == [SHEET, "_xlsproc", "审核结果", "自评报告"]
+    assert "得分 12 超过该项分值 10" in _comments(again)["H23"] and _comments(again)["H23"].count("【错误】") == 1

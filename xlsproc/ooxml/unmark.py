@@ -49,6 +49,17 @@ def sheet_names(zf: zipfile.ZipFile) -> list[str]:
     return [s.name for s in _Workbook(_Package(zf)).sheets]
 
 
+def hidden_sheets(zf: zipfile.ZipFile) -> set[str]:
+    """The names of the hidden and very hidden sheets."""
+    wb = _Workbook(_Package(zf))
+    found = set()
+    for m in re.finditer(rf"<{wb.p}sheet(?=[\s/>])[^>]*>", wb.xml):
+        attrs = _attrs(m.group(0))
+        if attrs.get("state") in ("hidden", "veryHidden") and attrs.get("name"):
+            found.add(attrs["name"])
+    return found
+
+
 def sheet_rows(zf: zipfile.ZipFile, name: str) -> list[list] | None:
     """The values of sheet `name` as rows of cells (None for an empty cell), or None when the
     sheet is missing, not a worksheet, too large or unreadable."""
@@ -585,4 +596,4 @@ def _set_attr_in(element: str, name: str, value: str) -> str:
     return _set_attr(head, name, value) + element[len(head):]
 
 
-__all__ = ["may_hold", "Mark", "normalise", "note_key", "original_fills", "sheet_names", "sheet_rows", "strip"]
+__all__ = ["hidden_sheets", "may_hold", "Mark", "normalise", "note_key", "original_fills", "sheet_names", "sheet_rows", "strip"]

@@ -30,7 +30,9 @@ write a sheet that looks like ours.  What a forged record could buy:
   text is exactly the recorded text, a fill that is exactly the recorded colour, a sheet by
   name — and never a sheet holding an evaluation table, which is read whatever the record says.
   Scoring never depends on them (the workbook is read as submitted), so these cosmetic marks are
-  taken off also for an unverified record: the officer could delete them herself.
+  taken off also for an unverified record, if it is hidden as ours are (a copy made by another
+  installation): the officer could delete them herself.  A visible sheet that merely looks like
+  a record is hers and stays; a forged record never hides a genuine one.
 Stale values: a value we filled and she left alone is ours even if it no longer matches the
 table (that is the point: it is computed again); the copy then carries the new value.
 """
@@ -239,15 +241,21 @@ def _is_record_name(name: str) -> bool:
 
 
 def find_record(zf: zipfile.ZipFile, names: list[str] | None = None) -> Record | None:
-    """The record of our marks in this workbook (the first well-formed one), or None."""
+    """The record of our marks in this workbook: one we verify, else the first well-formed hidden
+    one (a copy made by another installation); None.  A visible sheet that only looks like a
+    record is hers, and a forged one cannot hide ours."""
     names = unmark.sheet_names(zf) if names is None else names
+    first, hidden = None, None
     for name in names:
         if not _is_record_name(name):
             continue
         found = _record(name, unmark.sheet_rows(zf, name))
-        if found is not None:
+        if found is not None and found.trusted:
             return found
-    return None
+        if found is not None and first is None:
+            hidden = unmark.hidden_sheets(zf) if hidden is None else hidden
+            first = found if name in hidden else None
+    return first
 
 
 def _record(name: str, rows: list[list] | None) -> Record | None:
@@ -267,14 +275,17 @@ def legacy_record(path: Path, data: bytes | None = None) -> Record | None:
         import python_calamine as calamine
         wb = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) if data is not None \
             else calamine.load_workbook(str(path))
-        for name in wb.sheet_names:
-            if _is_record_name(name):
-                found = _record(name, wb.get_sheet_by_name(name).to_python())
-                if found is not None:
+        first = None
+        for meta in wb.sheets_metadata:
+            if _is_record_name(meta.name):
+                found = _record(meta.name, wb.get_sheet_by_name(meta.name).to_python())
+                if found is not None and found.trusted:
                     return found
+                if first is None and str(meta.visible) != "SheetVisibleEnum.Visible":
+                    first = found
+        return first
     except Exception:       # noqa: BLE001 — no readable record: the workbook is hers
         return None
-    return None
 
 
 def filled_cells(path: Path, data: bytes | None = None) -> dict[tuple[str, str], tuple[object, str | None]]:
