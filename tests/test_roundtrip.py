@@ -237,10 +237,10 @@ def test_a_forged_record_is_not_trusted(tmp_path):
     copy = _genuine_copy_with_blank_total(tmp_path)
     wb = openpyxl.load_workbook(copy)
     wb["项目支出绩效自评表"]["H25"] = 98.45
-    [cell] = [row[0] for row in wb["_xlsproc"].iter_rows() if '"filled"' in str(row[0].value)
-              and '"H25"' in row[0].value]
-    entry = json.loads(cell.value)
-    cell.value = json.dumps(entry[:3] + [98.45], ensure_ascii=False)
+    [cell] = [row[0] for row in wb["_xlsproc"].iter_rows() if str(row[0].value).startswith('["filled"')]
+    kind, sheet, items = json.loads(cell.value)
+    items = [[ref, 98.45 if ref == "H25" else value, tag] for ref, value, tag in items]
+    cell.value = json.dumps([kind, sheet, items], ensure_ascii=False)
     forged = tmp_path / "forged.xlsx"
     wb.save(forged)
     codes = _codes(xlsproc.check(forged)[0])

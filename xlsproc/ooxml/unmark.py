@@ -211,7 +211,7 @@ def note_key(text: str) -> str:
     """'length:digest' of a comment's normalised text: how our comment is known again (the
     record need not carry the text itself)."""
     text = normalise(text)
-    return f"{len(text)}:{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}"
+    return f"{len(text)}:{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}"
 
 
 def strip(zf: zipfile.ZipFile, marks: list[Mark], sheets: set[str]) -> bytes:

@@ -150,14 +150,18 @@ def free_name(wanted: str, taken) -> str:
     return name
 
 
+CHUNK = 200          # cells per entry (an entry is one cell's text: at most 32,767 characters)
+
+
 def record_sheet(name: str, source: zipfile.ZipFile, ours: dict[str, str], patches: list[CellPatch],
                  filled: list[tuple[str, str, object, str | None]], restyled: dict) -> Callable[[], NewSheet]:
     """The record sheet, built once patch_xlsx has filled `restyled` ({(sheet, ref): (style
     before, after)}): what every restyled cell looked like before, from `source`'s styles.
 
     Row 1: RECORD_MAGIC, RECORD_VERSION, the key's id, the MAC; then one entry a row, a JSON
-    array in column A: ["sheet", name, role], ["cell", sheet, ref, our fill, note_key of our
-    comment, the <fill> it had, its applyFill], ["filled", sheet, ref, value, cell_tags]."""
+    array in column A: ["sheet", name, role]; ["fills", [[<fill> a cell had, its applyFill], …]];
+    ["cells", sheet, [[ref, our fill, note_key of our comment, index into fills], …]];
+    ["filled", sheet, [[ref, value, cell_tags], …]] (at most CHUNK cells an entry)."""
     def build() -> NewSheet:
         comments: dict[tuple[str, str], str] = {}
         for patch in patches:
@@ -166,12 +170,21 @@ def record_sheet(name: str, source: zipfile.ZipFile, ours: dict[str, str], patch
                 comments[key] = comments[key] + "\n\n" + patch.comment if key in comments else patch.comment
         fills = {(p.sheet, p.ref): p.fill.upper() for p in patches if p.fill}
         before = unmark.original_fills(source, {b for b, _ in restyled.values()})
-        entries = [["note", RECORD_NOTE]] + [["sheet", sheet, role] for sheet, role in ours.items()]
+        kinds = sorted(set(before.values()), key=str)
+        index = {kind: i for i, kind in enumerate(kinds)}
+        cells: dict[str, list] = {}
         for (sheet, ref), (style, _) in restyled.items():
             note = comments.get((sheet, ref))
-            entries.append(["cell", sheet, ref, fills.get((sheet, ref), ""),
-                            unmark.note_key(note) if note else "", *before[style]])
-        entries += [["filled", sheet, ref, value, tag] for sheet, ref, value, tag in filled]
+            cells.setdefault(sheet, []).append([ref, fills.get((sheet, ref), ""),
+                                                unmark.note_key(note) if note else "", index[before[style]]])
+        values: dict[str, list] = {}
+        for sheet, ref, value, tag in filled:
+            values.setdefault(sheet, []).append([ref, value, tag])
+        entries = [["note", RECORD_NOTE]] + [["sheet", sheet, role] for sheet, role in ours.items()]
+        entries.append(["fills", [list(kind) for kind in kinds]])
+        for kind, by_sheet in (("cells", cells), ("filled", values)):
+            for sheet, items in by_sheet.items():
+                entries += [[kind, sheet, items[i:i + CHUNK]] for i in range(0, len(items), CHUNK)]
         texts = [_ENCODE(e) for e in entries]
         key = installation_key()
         head = [RECORD_MAGIC, RECORD_VERSION, _key_id(key), _mac(key, texts) if key else ""]
@@ -207,18 +220,32 @@ class Record:
         self.sheets: dict[str, str] = {}
         self.marks: list[unmark.Mark] = []
         self.filled: dict[tuple[str, str], tuple[object, str | None]] = {}
+        fills = next((e[1] for e in entries if len(e) == 2 and e[0] == "fills" and isinstance(e[1], list)), [])
         for entry in entries:
-            kind, a, b = (entry + [None] * 3)[:3]
-            if not (isinstance(a, str) and isinstance(b, str) and a and b):
+            if len(entry) != 3 or not isinstance(entry[1], str) or not entry[1]:
                 continue
-            if kind == "sheet":
-                self.sheets[a] = b
-            elif kind == "cell" and len(entry) == 7 and all(isinstance(x, str) for x in entry[3:6]):
-                apply = entry[6] if isinstance(entry[6], str) else None
-                self.marks.append(unmark.Mark(a, b, entry[3].upper(), entry[4], entry[5], apply))
-            elif kind == "filled" and len(entry) in (4, 5) and isinstance(entry[3], (int, float, str)):
-                tag = entry[4] if len(entry) == 5 and isinstance(entry[4], str) else None
-                self.filled[(a, b)] = (entry[3], tag)
+            kind, sheet, items = entry
+            if kind == "sheet" and isinstance(items, str):
+                self.sheets[sheet] = items
+            elif kind == "cells" and isinstance(items, list):
+                self.marks += [m for item in items if (m := _mark(sheet, item, fills)) is not None]
+            elif kind == "filled" and isinstance(items, list):
+                for item in items:
+                    if isinstance(item, list) and len(item) == 3 and isinstance(item[0], str) \
+                            and isinstance(item[1], (int, float, str)):
+                        self.filled[(sheet, item[0])] = (item[1], item[2] if isinstance(item[2], str) else None)
+
+
+def _mark(sheet: str, item, fills: list) -> unmark.Mark | None:
+    """One restyled cell of a "cells" entry, or None if it is not well-formed."""
+    if not (isinstance(item, list) and len(item) == 4 and all(isinstance(x, str) for x in item[:3])
+            and isinstance(item[3], int) and 0 <= item[3] < len(fills)):
+        return None
+    fill = fills[item[3]]
+    if not (isinstance(fill, list) and len(fill) == 2 and isinstance(fill[0], str)):
+        return None
+    return unmark.Mark(sheet, item[0], item[1].upper(), item[2], fill[0],
+                       fill[1] if isinstance(fill[1], str) else None)
 
 
 def _entries(rows: list[list]) -> tuple[list[str], list[list]]:
