@@ -773,7 +773,8 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> list[Evaluatio
         from xlsproc.errors import file_error
         names = "、".join(g.sheet for g in grids) or "无工作表"
         raise file_error("no-evaluation-found", sheets=names)
-    filled = marks.filled_cells(path, data)     # an annotated copy of ours, verified as ours
+    # an annotated copy of ours (it shows our 审核结果), verified as ours
+    filled = marks.filled_cells(path, data) if marks.may_be_copy(g.sheet for g in grids) else {}
     if filled:
         by_name = {g.sheet: g for g in grids}
         evaluations = [_mark_filled(ev, by_name[ev.sheet], filled) for ev in evaluations]

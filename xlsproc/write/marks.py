@@ -315,6 +315,13 @@ def legacy_record(path: Path, data: bytes | None = None) -> Record | None:
         return None
 
 
+def may_be_copy(visible_sheets) -> bool:
+    """Whether a workbook with these visible sheets may be a copy of ours: each shows our
+    审核结果 (or 审核结果（xlsproc…）).  Without it the record is not looked for — a copy whose
+    审核结果 she deleted is then read as hers, the safe side."""
+    return any(name.startswith(REVIEW_SHEET) for name in visible_sheets)
+
+
 def filled_cells(path: Path, data: bytes | None = None) -> dict[tuple[str, str], tuple[object, str | None]]:
     """{(sheet, cell): (value xlsproc filled in, what the cell stood for: cell_tags)} from a copy
     xlsproc can verify it made, else {}: a 代填 list in any other workbook is the submitter's
