@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _copy_key(tmp_path_factory):
+    """This test run's own key for signing annotated copies (never the user's own key file)."""
+    os.environ["XLSPROC_KEY_FILE"] = str(tmp_path_factory.mktemp("key") / "copy.key")
 
 
 def pytest_addoption(parser):

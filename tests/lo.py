@@ -23,7 +23,8 @@ import pytest
 SKIP_REASON = "未安装 LibreOffice（soffice），跳过在真实表格软件中打开和重算文件的测试"
 TIMEOUT_START = 90          # seconds for soffice to start and stop
 TIMEOUT_PER_FILE = 30       # and for each file it converts
-FILTERS = {"pdf": "pdf:calc_pdf_Export", "xlsx": "xlsx:Calc MS Excel 2007 XML", "ods": "ods:calc8"}
+FILTERS = {"pdf": "pdf:calc_pdf_Export", "xlsx": "xlsx:Calc MS Excel 2007 XML", "ods": "ods:calc8",
+           "xls": "xls:MS Excel 97"}
 
 # OOXMLRecalcMode / ODFRecalcMode: 0 = always recalculate on load, 1 = never, 2 = ask.
 RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -140,7 +141,7 @@ def _check_outputs(paths: list[Path], outputs: list[Path], target: str, output: 
               if "error" in line.lower() and not line.startswith("convert ")]
     if errors:
         raise LibreOfficeError("LibreOffice 报告错误：" + "；".join(errors) + f"\n{output}")
-    magic = b"%PDF-" if target == "pdf" else b"PK\x03\x04"
+    magic = {"pdf": b"%PDF-", "xls": b"\xd0\xcf\x11\xe0"}.get(target, b"PK\x03\x04")
     for src, out in zip(paths, outputs):
         if not out.is_file() or out.stat().st_size == 0:
             raise LibreOfficeError(f"LibreOffice 未能转换 {src.name}（没有生成 {out.name}）\n{output}")

@@ -30,6 +30,7 @@ class NewSheet:
     merges: list[str] = field(default_factory=list)
     print_fit_width: bool = True
     landscape: bool = False
+    state: str | None = None  # "hidden" / "veryHidden": not shown as a tab
 
 
 # ---------------------------------------------------------------------------
@@ -240,7 +241,7 @@ def _add_new_sheet(pkg: _Package, ct: _ContentTypes, wb: _Workbook, styles: _Laz
             raise ValueError(f"已有同名的非普通工作表“{ns.name}”，无法替换")
         pkg.remove(_rels_path(info.part))
     else:
-        info = wb.add_sheet(ns.name, pkg.free_name("xl/worksheets/sheet{}.xml"))
+        info = wb.add_sheet(ns.name, pkg.free_name("xl/worksheets/sheet{}.xml"), ns.state)
     pkg.put(info.part, xml)
     ct.ensure_override(info.part, CT_WORKSHEET)
     wb.set_filter_name(info, ns.autofilter)

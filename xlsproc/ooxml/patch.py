@@ -156,7 +156,7 @@ def _patch_sheet(pkg: _Package, ct: _ContentTypes, info: _SheetInfo, patches: li
 
 def patch_xlsx(src: Path, dst: Path, patches: list[CellPatch], new_sheets: list[NewSheet] = (), *,
                verify: bool = False, fsync: bool = True, atomic: bool = True,
-               source: zipfile.ZipFile | None = None) -> list[str] | None:
+               source: zipfile.ZipFile | None = None, restyled: dict | None = None) -> list[str] | None:
     """Write dst = src with the patches applied and new_sheets added (or replaced).
 
     Only the parts that need a change are rewritten; every other zip member is
@@ -175,11 +175,16 @@ def patch_xlsx(src: Path, dst: Path, patches: list[CellPatch], new_sheets: list[
     empty.  Meant for batches that sync once at the end (os.sync()) or can simply re-run.
 
     source: src already opened as a zipfile.ZipFile by the caller (it is read, not closed).
+
+    restyled: a dict that receives {(sheet, ref): (style index before, after)} for every cell
+    whose fill a patch set (the cell a patch on a merged range went to).  It is complete when
+    the new sheets are built: an entry of new_sheets may be a callable returning the NewSheet,
+    called then (e.g. a sheet recording what the restyled cells looked like before).
     """
     src, dst = Path(src), Path(dst)
     if dst.exists() and os.path.samefile(src, dst):
         raise ValueError("输出文件不能与原文件相同")
-    new_names = {ns.name.lower() for ns in new_sheets}
+    new_names = {ns.name.lower() for ns in new_sheets if not callable(ns)}
     if clash := sorted({p.sheet for p in patches if p.sheet.lower() in new_names}):
         raise ValueError(f"同一工作表不能既被修改又被新表替换：{'、'.join(clash)}")
     with zipfile.ZipFile(src) if source is None else contextlib.nullcontext(source) as zf:
@@ -193,6 +198,10 @@ def patch_xlsx(src: Path, dst: Path, patches: list[CellPatch], new_sheets: list[
         edited = {name: _patch_sheet(pkg, ct, wb.worksheet(name), sheet_patches, styles)
                   for name, sheet_patches in by_sheet.items()}
         removed_formula = any(sheet.removed_formula for sheet in edited.values())
+        if restyled is not None:
+            restyled.update(((name, ref), styles_) for name, sheet in edited.items()
+                            for ref, styles_ in sheet.restyled.items())
+        new_sheets = [ns() if callable(ns) else ns for ns in new_sheets]
         for ns in new_sheets:
             _add_new_sheet(pkg, ct, wb, styles, ns)
         if removed_formula:

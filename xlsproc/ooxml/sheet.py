@@ -136,6 +136,7 @@ class _SheetXml:
         self.row_open, self.cell_re, self.f_re, self.cell_open = _sheet_res(p)
         self.removed_formula = False
         self.applied: dict[str, tuple[int, object]] = {}  # ref → (style, value) written there
+        self.restyled: dict[str, tuple[int, int]] = {}  # ref → (style before, after) of filled cells
         self._spans: tuple[str, tuple[int, int], tuple[int, int]] | None = None  # for which xml
 
     # -- locating things ------------------------------------------------------
@@ -310,7 +311,8 @@ class _SheetXml:
 
     def _new_cell(self, ref: str, style: int, edit: _Edit, styles, p: str | None = None) -> str:
         if edit.fill:
-            style = styles.get().with_fill(style, edit.fill)
+            before, style = style, styles.get().with_fill(style, edit.fill)
+            self.restyled[ref] = (before, style)
         self.applied[ref] = (style, edit.value)
         return _cell_xml(self.p if p is None else p, ref, style, edit.value)
 
@@ -321,7 +323,8 @@ class _SheetXml:
         head = _TAG.match(cell).group(0)
         style = int(_attr(head, "s") or 0)
         if edit.fill:
-            style = styles.get().with_fill(style, edit.fill)
+            before, style = style, styles.get().with_fill(style, edit.fill)
+            self.restyled[ref] = (before, style)
         self.applied[ref] = (style, edit.value)
         if edit.value is KEEP:
             return _set_attr(head, "s", str(style)) + cell[len(head):] if edit.fill else cell

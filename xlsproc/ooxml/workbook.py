@@ -119,11 +119,12 @@ class _Workbook:
             raise ValueError(f"“{name}”不是普通工作表，不能修改")
         return info
 
-    def add_sheet(self, name: str, part: str) -> _SheetInfo:
+    def add_sheet(self, name: str, part: str, state: str | None = None) -> _SheetInfo:
         rid = self.rels.add(REL_WORKSHEET, part)
         self.xml, r = _ensure_ns(self.xml, "workbook", "r", NS_REL)
         sheet_id = max((s.sheet_id for s in self.sheets), default=0) + 1
-        element = f'<{self.p}sheet name="{_esc_attr(name)}" sheetId="{sheet_id}" {r}:id="{rid}"/>'
+        shown = f' state="{state}"' if state else ""
+        element = f'<{self.p}sheet name="{_esc_attr(name)}" sheetId="{sheet_id}"{shown} {r}:id="{rid}"/>'
         cut = self.xml.index(f"</{self.p}sheets>")
         self.xml, self.dirty = self.xml[:cut] + element + self.xml[cut:], True
         info = _SheetInfo(name, sheet_id, rid, part, len(self.sheets), True)

@@ -773,12 +773,11 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> list[Evaluatio
         from xlsproc.errors import file_error
         names = "、".join(g.sheet for g in grids) or "无工作表"
         raise file_error("no-evaluation-found", sheets=names)
-    review = next((g for g in grids if g.sheet == marks.REVIEW_SHEET), None)
-    if review is not None:                  # an annotated copy of ours, submitted as it is
-        filled = marks.filled_cells(review.values)
-        if filled:
-            by_name = {g.sheet: g for g in grids}
-            evaluations = [_mark_filled(ev, by_name[ev.sheet], filled) for ev in evaluations]
+    # an annotated copy of ours (it shows our 审核结果), verified as ours
+    filled = marks.filled_cells(path, data) if marks.may_be_copy(g.sheet for g in grids) else {}
+    if filled:
+        by_name = {g.sheet: g for g in grids}
+        evaluations = [_mark_filled(ev, by_name[ev.sheet], filled) for ev in evaluations]
     return evaluations
 
 
@@ -786,11 +785,14 @@ def _mark_filled(ev: Evaluation, grid: Grid, filled: dict) -> Evaluation:
     """The score cells of `ev` that still hold the value xlsproc filled into them are read as
     the blanks the officer left (with their cells kept), and listed in filled_by_xlsproc."""
     ours: list[str] = []
+    tags = marks.cell_tags(ev)
 
     def blank_if_ours(cell: Cell) -> Cell:
         if cell.ref is None or cell.formula or (ev.sheet, cell.ref.cell) not in filled:
             return cell
-        written = filled[(ev.sheet, cell.ref.cell)]
+        written, tag = filled[(ev.sheet, cell.ref.cell)]
+        if tag is not None and tag != tags.get(cell.ref.cell):
+            return cell                     # another row is here now (rows inserted above)
         now = clean_value(grid.raw[cell.ref.row][cell.ref.col])
         if written == now or (isinstance(written, (int, float)) and isinstance(now, (int, float))
                               and abs(written - now) < 1e-9):

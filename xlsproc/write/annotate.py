@@ -17,6 +17,7 @@ from xlsproc import __version__
 from xlsproc.errors import detail, title
 from xlsproc.read import convert
 from xlsproc.write import report
+from xlsproc.write import marks
 from xlsproc.write.marks import FILLED_HEAD, FILLED_TITLE, REPORT_SHEET, REVIEW_SHEET
 from xlsproc.errors import SEVERITY_CN, SEVERITY_RANK
 from xlsproc.model import Cell, Flag, XlsprocError
@@ -26,6 +27,7 @@ from xlsproc.score.scoring import EvaluationResult, fmt, pct
 from xlsproc.ooxml.package import PartReader
 from xlsproc.ooxml.normalize import normalized
 from xlsproc.ooxml.patch import MAX_TEXT, CellPatch, NewSheet, internal_location, patch_xlsx
+from xlsproc.ooxml.unmark import sheet_names
 
 FILL = {"error": "FFFFC7CE", "warning": "FFFFEB9C", "info": "FFDDEBF7"}
 COMPUTED_FILL = "FFE2EFDA"          # light green: a value xlsproc wrote into a blank cell
@@ -88,13 +90,14 @@ FLAG_HEAD = ["严重程度", "问题", "工作表", "单元格", "指标", "说�
 COLUMN_WIDTHS = {0: 10, 1: 20, 2: 20, 3: 9, 4: 26, 5: 64, 6: 24}
 
 
-def review_sheet(file_name: str, results: list[EvaluationResult], profile: str) -> NewSheet:
+def review_sheet(file_name: str, results: list[EvaluationResult], profile: str,
+                 name: str = REVIEW_SHEET) -> NewSheet:
     """Per table a three-row summary, then every flag as a row (errors first) with a link."""
     rows: list[list] = [[f"审核结果 — {file_name}"],
                         [f"由 xlsproc {__version__} 按规则“{profile}”生成。红色为错误（需退回修改），"
                          "黄色为警告（需核实），蓝色为提示；绿色为 xlsproc 计算填入的空白单元格。"
                          "点击“单元格”列可跳转到原表位置。"]]
-    sheet = NewSheet(name=REVIEW_SHEET, rows=rows, merges=["A1:G1", "A2:G2"],
+    sheet = NewSheet(name=name, rows=rows, merges=["A1:G1", "A2:G2"],
                      styles={"A1": "title", "A2": "wrap"}, landscape=True,
                      col_widths=dict(COLUMN_WIDTHS))
     for res in results:
@@ -176,7 +179,7 @@ def _flag_row(flag: Flag) -> list:
 
 # --- the 自评报告 sheet --------------------------------------------------------------------
 
-def report_sheet(results: list[EvaluationResult]) -> NewSheet:
+def report_sheet(results: list[EvaluationResult], name: str = REPORT_SHEET) -> NewSheet:
     rows: list[list] = []
     styles: dict[str, str] = {}
     for res in results:
@@ -188,7 +191,7 @@ def report_sheet(results: list[EvaluationResult]) -> NewSheet:
     rows.append([])
     rows.append(["（本报告由 xlsproc 根据自评表数据自动起草，请填表人核对、补充后使用。）"])
     styles[f"A{len(rows)}"] = "wrap"
-    return NewSheet(name=REPORT_SHEET, rows=rows, col_widths={0: 100}, styles=styles,
+    return NewSheet(name=name, rows=rows, col_widths={0: 100}, styles=styles,
                     print_fit_width=True)
 
 
@@ -204,19 +207,23 @@ def annotate(src: Path, dst: Path, results: list[EvaluationResult], profile: str
     private staging folder that the caller renames into place (a write that fails removes `dst`).
     `data`: the bytes of `src` as the caller read (and scored) them; `src` is not read again.
     Returns a notice (copy_notice) when the copy keeps less than the original, else None;
-    raises XlsprocError("copy-incomplete") when the copy would lose something silently."""
+    raises XlsprocError("copy-incomplete") when the copy would lose something silently.
+
+    A copy of ours coming back is first made the officer's workbook again (marks.py): our
+    comments, fills and sheets of the last round go, and every copy records what it adds."""
     patches = [_fitted_patch(p) for res in results for p in cell_patches(res)]
-    sheets = [_fitted_sheet(s) for s in (review_sheet(shown(src.name), results, profile),
-                                          report_sheet(results))]
     if not dst.parent.is_dir():     # (mkdir(exist_ok=True) would fail and catch an error per copy)
         dst.parent.mkdir(parents=True, exist_ok=True)
     package = _open_ooxml_package(src, data)
     if package is None:                     # .xls, .xlsb, WPS .et, .ods
-        return _foreign_copy(src, dst, patches, sheets, data, fsync=fsync, atomic=atomic)
+        return _foreign_copy(src, dst, results, profile, patches, data, fsync=fsync, atomic=atomic)
     with package:
+        tables = {res.evaluation.sheet for res in results}
+        source, names = marks.officer_workbook(package, tables)
+        sheets, restyled = _new_sheets(src, results, profile, patches, source, names)
         try:
             lost = patch_xlsx(src, dst, patches, sheets, verify=True, fsync=fsync, atomic=atomic,
-                              source=package)
+                              source=source, restyled=restyled)
         except ValueError as exc:           # refused (Chinese): an edit it cannot make safely
             if "zip64" in str(exc).lower():
                 raise                       # the package itself: batch.worker.known_failure
@@ -231,25 +238,33 @@ def _refuse_losses(dst: Path, lost: list[str] | None) -> None:
         raise XlsprocError("copy-incomplete", "；".join(lost[:5]))
 
 
-def _foreign_copy(src: Path, dst: Path, patches: list[CellPatch], sheets: list[NewSheet],
-                  data: bytes | None, **write) -> dict | None:
+def _foreign_copy(src: Path, dst: Path, results: list[EvaluationResult], profile: str,
+                  patches: list[CellPatch], data: bytes | None, **write) -> dict | None:
     """The copy of a workbook that is no .xlsx: LibreOffice's .xlsx of it when LibreOffice is
     there (formatting kept), else an .xlsx of its values and merged cells, saying so in
-    审核结果 and in the notice returned (for results.json and the console)."""
+    审核结果 and in the notice returned (for results.json and the console). A copy of ours
+    saved as .xls comes back without our sheets, comments and fills of the last round."""
+    tables = {res.evaluation.sheet for res in results}
     with tempfile.TemporaryDirectory(dir=dst.parent) as tmp:
         converted = convert.to_xlsx(src, Path(tmp), data)
         if converted is not None:
             with zipfile.ZipFile(converted) as package:
-                lost = patch_xlsx(converted, dst, patches, sheets, verify=True, source=package,
-                                  **write)
+                source, names = marks.officer_workbook(package, tables)
+                sheets, restyled = _new_sheets(src, results, profile, patches, source, names)
+                lost = patch_xlsx(converted, dst, patches, sheets, verify=True, source=source,
+                                  restyled=restyled, **write)
             _refuse_losses(dst, lost)
             return None
         why = "本机未安装 LibreOffice" if convert.soffice() is None else "LibreOffice 未能转换该文件"
         notice = copy_notice("copy-values-only", format=convert.format_name(src), why=why)
-        sheets[0].rows[1][0] = f"注意：{notice['message']}\n" + sheets[0].rows[1][0]
+        record = marks.legacy_record(src, data)
+        ours = set(record.sheets) - tables if record else set()
         values = Path(tmp) / "values.xlsx"
-        xls_to_xlsx(src, values)
-        patch_xlsx(values, dst, patches, sheets, **write)
+        xls_to_xlsx(src, values, skip=ours)
+        with zipfile.ZipFile(values) as zf:
+            sheets, restyled = _new_sheets(src, results, profile, patches, zf, sheet_names(zf))
+            sheets[0].rows[1][0] = f"注意：{notice['message']}\n" + sheets[0].rows[1][0]
+            patch_xlsx(values, dst, patches, sheets, source=zf, restyled=restyled, **write)
         return notice
 
 
@@ -287,6 +302,23 @@ def _fitted_patch(patch: CellPatch) -> CellPatch:
     return patch
 
 
+def _new_sheets(src: Path, results: list[EvaluationResult], profile: str,
+                patches: list[CellPatch], source: zipfile.ZipFile, names: list[str]) -> tuple[list, dict]:
+    """审核结果, 自评报告 (named apart from the officer's sheets) and the hidden record of what
+    this copy adds; the dict patch_xlsx fills with the cells it restyles, for that record."""
+    review = marks.free_name(REVIEW_SHEET, names)
+    report = marks.free_name(REPORT_SHEET, names + [review])
+    record = marks.free_name(marks.RECORD_SHEET, names + [review, report])
+    filled = [(res.evaluation.sheet, cell.ref.cell, value, marks.cell_tags(res.evaluation).get(cell.ref.cell))
+              for res in results for cell, value, _ in computed_values(res)]
+    restyled: dict = {}
+    sheets = [_fitted_sheet(review_sheet(shown(src.name), results, profile, review)),
+              _fitted_sheet(report_sheet(results, report)),
+              marks.record_sheet(record, source, {review: "review", report: "report"}, patches,
+                                 filled, restyled)]
+    return sheets, restyled
+
+
 def _open_ooxml_package(path: Path, data: bytes | None = None) -> zipfile.ZipFile | None:
     """The open zip of an .xlsx/.xlsm with XML parts, which xlsxpatch can edit in place (None:
     another format).  Opened once: patch_xlsx reads it as it is. A Strict, UTF-16 or template
@@ -305,8 +337,9 @@ def _open_ooxml_package(path: Path, data: bytes | None = None) -> zipfile.ZipFil
     return zf
 
 
-def xls_to_xlsx(src: Path, dst: Path) -> None:
-    """A legacy .xls becomes an .xlsx holding its values and merged cells (formats are lost)."""
+def xls_to_xlsx(src: Path, dst: Path, skip: set[str] = frozenset()) -> None:
+    """A legacy .xls becomes an .xlsx holding its values and merged cells (formats are lost);
+    the sheets in `skip` (ours, from an earlier round) are left out."""
     import openpyxl
     from openpyxl.utils import get_column_letter
 
@@ -314,6 +347,8 @@ def xls_to_xlsx(src: Path, dst: Path) -> None:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for grid in read_grids(src):
+        if grid.sheet in skip:
+            continue
         ws = wb.create_sheet(grid.sheet[:31])
         for r, row in enumerate(grid.values, 1):
             for c, value in enumerate(row, 1):
