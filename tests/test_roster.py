@@ -161,3 +161,20 @@ def test_cli_names_the_units_that_sent_nothing(tmp_path):
     alone = runner.invoke(app, ["process", str(SAMPLES), "-o", str(tmp_path / "out"),
                                 "--roster", str(roster)])
     assert alone.exit_code == 2 and "--consolidate" in alone.output
+
+
+def test_total_note_and_repeated_header_rows_are_not_units(tmp_path):
+    """A roster as offices keep it: a 合计 row under the list, notes, the header repeated (a list
+    printed over two pages). None of them is a unit that 'sent nothing'."""
+    rows = [("某区财政局", None, "王五"),
+            ("单位名称", "项目名称", "联系人"),
+            ("共青团武汉市洪山区委员会", None, None),
+            ("合计：2个单位", None, None),
+            ("总计", None, None),
+            ("注：请于3月31日前报送。", None, None),
+            ("说明:名单按预算代码排列", None, None)]
+    roster = load_roster(write_roster(tmp_path / "名单.xlsx", rows))
+    assert [u.name for u in roster] == ["某区财政局", "共青团武汉市洪山区委员会"]
+    csv_path = tmp_path / "名单.csv"
+    csv_path.write_text("单位名称,联系人\n某区财政局,王五\n合  计,\n小计（2个）,\n", encoding="utf-8")
+    assert [u.name for u in load_roster(csv_path)] == ["某区财政局"]

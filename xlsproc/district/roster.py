@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -134,7 +135,7 @@ def load_roster(path: str | Path) -> list[RosterUnit]:
     units: dict[str, dict] = {}
     for row in rows[head_at + 1:]:
         name = _cell(row, columns["unit"])
-        if not name:
+        if not name or _not_a_unit(name):
             continue
         key = unit_key(name)
         unit = units.setdefault(key, {"name": unit_name(name), "projects": [], "contact": None})
@@ -208,6 +209,17 @@ def _header(rows: list[list], path: Path) -> tuple[int, dict[str, int]]:
     if found is None:
         raise _error("no-unit-column", name=path.name, rows=HEADER_ROWS)
     return found
+
+
+def _not_a_unit(name: str) -> bool:
+    """A total row, a note or the header repeated: not a unit that must submit."""
+    key = text_key(name)
+    words = _config()["not-units"]
+    if key in {text_key(s) for s in _config()["columns"]["unit"]}:
+        return True
+    if any(re.fullmatch(re.escape(w) + r"(?:[:(\d].*)?", key) for w in words["totals"]):
+        return True
+    return any(key.startswith(w + ":") for w in words["notes"])
 
 
 def _cell(row: list, col: int | None) -> str | None:
