@@ -12,6 +12,7 @@ from xlsproc.district.rows import (CHARTS, INDICATOR_COLS, INDICATOR_KIND_CN, IN
                                    roster_row)
 from xlsproc.district.sources import Stage
 from xlsproc.refs import cell_name
+from xlsproc.rules import GRADE_PENDING
 from xlsproc.score.history import repeated_shortfall, target_loosened
 
 
@@ -429,9 +430,13 @@ def charts_sheet(book: Book, stage: Stage, units: list[dict], year: int | None,
 
 def _chart_grades(book, ws, stage, clause, params, label, r0, grades) -> int:
     counts = defaultdict(int)
-    for kind, grade, n in stage.query(f"SELECT kind, grade, count(*) FROM t WHERE role = 0 AND "
-                                      f"{clause} GROUP BY kind, grade", params):
+    for kind, grade, n in stage.query(
+            "SELECT kind, CASE WHEN grade IS NULL AND total IS NOT NULL THEN ? ELSE grade END g, "
+            f"count(*) FROM t WHERE role = 0 AND {clause} GROUP BY kind, g",
+            (GRADE_PENDING, *params)):
         counts[(kind, grade)] = n
+    if counts[("department", GRADE_PENDING)] or counts[("project", GRADE_PENDING)]:
+        grades = (*grades, GRADE_PENDING)          # withheld grades (weights-sum) are counted too
     _table(ws, book, r0, ["等级", "部门整体表", "项目表"],
            [[g, counts[("department", g)], counts[("project", g)]] for g in grades])
     last = r0 + len(grades)
