@@ -178,3 +178,27 @@ def test_total_note_and_repeated_header_rows_are_not_units(tmp_path):
     csv_path = tmp_path / "名单.csv"
     csv_path.write_text("单位名称,联系人\n某区财政局,王五\n合  计,\n小计（2个）,\n", encoding="utf-8")
     assert [u.name for u in load_roster(csv_path)] == ["某区财政局"]
+
+
+def test_a_unit_that_sent_only_another_years_table_is_told_apart(tmp_path):
+    """A folder mixing years is summarised for the latest; a roster unit whose only table is of
+    another year did send something: 报送情况 and the console say what came, not just 未报送."""
+    from test_consolidate import make_entry
+    from xlsproc.district.book import consolidate
+    from xlsproc.district.roster import RosterUnit
+    from xlsproc.store import Store
+    roster = [RosterUnit(n, n) for n in ("某区民政局", "某县第一中学", "某区财政局")]
+    entries = [make_entry("219001-某区民政局", "养老", 2024, 95),
+               make_entry("某县第一中学", "资助", 2023, 96), make_entry("某县第一中学", None, 2023, 92)]
+    with Store(tmp_path / "xlsproc.sqlite") as store:
+        store.record(entries)
+    for source, year in ((entries, 2024), (tmp_path / "xlsproc.sqlite", None)):
+        status = consolidate(source, tmp_path / "汇总.xlsx", roster=roster, year=year)["roster"]
+        assert [u.unit for u in status.missing] == ["某县第一中学", "某区财政局"]
+        school = status.missing[0]
+        assert school.other_years == {2023: 2} and not school.files
+        line = status.summary()
+        assert "未报送 2 个：某县第一中学（只收到 2023 年度的表 2 张）、某区财政局。" in line, line
+        table = {r[1]: r for r in sheet_rows(tmp_path / "汇总.xlsx", "报送情况")[1:] if r[1]}
+        assert table["某县第一中学"][2] == "未报送"
+        assert "2023 年度" in table["某县第一中学"][10] and table["某区财政局"][10] is None

@@ -73,6 +73,7 @@ class UnitStatus:
     unreadable: int = 0
     expected: tuple[str, ...] = ()                      # projects the roster lists
     projects: list[str] = field(default_factory=list)   # projects submitted
+    other_years: dict = field(default_factory=dict)     # {year: tables} left out of this year's
 
     @property
     def submitted(self) -> bool:
@@ -82,6 +83,16 @@ class UnitStatus:
     def missing_projects(self) -> list[str]:
         got = {text_key(p) for p in self.projects}
         return [p for p in self.expected if text_key(p) not in got]
+
+    @property
+    def other_years_text(self) -> str | None:
+        """'只收到 2023 年度的表 2 张' for a unit whose tables are all of other years."""
+        if self.submitted or not self.other_years:
+            return None
+        years = sorted(self.other_years, key=lambda y: (y is None, -(y or 0)))
+        parts = "、".join(f"{y} 年度的表 {self.other_years[y]} 张" if y is not None
+                         else f"年度不详的表 {self.other_years[y]} 张" for y in years)
+        return f"只收到 {parts}"
 
     @property
     def state(self) -> str:
@@ -116,7 +127,8 @@ class RosterStatus:
         text = (f"报送情况：名单 {len(self.units)} 个单位，已报送 {len(self.submitted)} 个"
                 f"（其中有错误 {len(self.with_errors)} 个），未报送 {len(self.missing)} 个")
         if self.missing:
-            text += "：" + "、".join(u.unit for u in self.missing)
+            text += "：" + "、".join(u.unit + (f"（{u.other_years_text}）" if u.other_years_text
+                                               else "") for u in self.missing)
         if self.unlisted:
             text += f"；名单外报送 {len(self.unlisted)} 个：" + "、".join(u.unit for u in self.unlisted)
         return text + "。"
@@ -282,6 +294,13 @@ class RosterTally:
     def _by_path(self, path: str) -> UnitStatus | None:
         key = named_in_path(self.units, path)
         return None if key is None else self.units[key]
+
+    def left_out(self, by_unit: dict) -> None:
+        """Tables of other years the year filter left out, per unit key: a roster unit that sent
+        only those is told apart from one that sent nothing."""
+        for key, years in by_unit.items():
+            if key in self.units:
+                self.units[key].other_years = dict(years)
 
     def status(self) -> RosterStatus:
         unlisted = sorted(self.unlisted.values(), key=lambda u: u.key)

@@ -309,4 +309,10 @@ def _or(value, default):
 def roster_row(n: int, u) -> list:
     """A 报送情况 row of one UnitStatus (roster.py)."""
     return [n, u.unit, u.state, u.contact, len(u.files), u.tables, u.errors, u.warnings,
-            u.unreadable, "、".join(u.missing_projects) or None, "、".join(u.files) or None]
+            u.unreadable, "、".join(u.missing_projects) or None,
+            "、".join(u.files) or _other_years_note(u)]
+
+
+def _other_years_note(u) -> str | None:
+    text = u.other_years_text
+    return f"{text}，未计入本年度（可用 --year 汇总该年度）" if text else None

@@ -32,6 +32,8 @@ class Source:
     opened: Store | None = None            # a store we opened ourselves, closed when done
     # tables of other years (None: year unknown) the year filter left out, filled as it reads
     left_out: Counter = field(default_factory=Counter)
+    # the same per unit (unit_key → Counter of years): the roster tells "sent only another year's"
+    left_out_units: dict = field(default_factory=lambda: defaultdict(Counter))
 
 
 def open_source(source, year: int | None) -> Source:
@@ -41,11 +43,15 @@ def open_source(source, year: int | None) -> Source:
         found = Source(source.iter_entries(year), source, None)
         if year is not None:
             found.left_out.update({y: n for y, n in source.table_counts().items() if y != year})
+            for unit, y, n in source.db.execute(
+                    "SELECT unit, year, count(*) FROM evaluations WHERE year IS NOT ? "
+                    "GROUP BY unit, year", (year,)):
+                found.left_out_units[unit_key(unit)][y] += n
         return found
     if isinstance(source, (str, Path)):
         return _open_path(Path(source), year)
     found = Source(source, None, None)
-    found.entries = _year_filter(source, year, found.left_out)
+    found.entries = _year_filter(source, year, found.left_out, found.left_out_units)
     return found
 
 
@@ -72,20 +78,24 @@ def _latest(store: Store) -> int | None:
     return years[-1] if years else None
 
 
-def _year_filter(entries: Iterable[dict], year: int | None,
-                 left_out: Counter | None = None) -> Iterable[dict]:
+def _year_filter(entries: Iterable[dict], year: int | None, left_out: Counter | None = None,
+                 by_unit: dict | None = None) -> Iterable[dict]:
     """The entries with only `year`'s tables (unreadable files kept); the tables of other years
-    are counted in `left_out` as they go by."""
+    are counted in `left_out` (and per unit in `by_unit`) as they go by."""
     if year is None:
         return entries
     left_out = Counter() if left_out is None else left_out
-    return (kept for e in entries if (kept := _only_year(e, year, left_out)) is not None)
+    by_unit = defaultdict(Counter) if by_unit is None else by_unit
+    return (kept for e in entries if (kept := _only_year(e, year, left_out, by_unit)) is not None)
 
 
-def _only_year(entry: dict, year: int, left_out: Counter) -> dict | None:
+def _only_year(entry: dict, year: int, left_out: Counter, by_unit: dict) -> dict | None:
     evaluations = entry.get("evaluations") or []
     mine = [ev for ev in evaluations if ev.get("year") == year]
-    left_out.update(ev.get("year") for ev in evaluations if ev.get("year") != year)
+    for ev in evaluations:
+        if ev.get("year") != year:
+            left_out[ev.get("year")] += 1
+            by_unit[unit_key(ev.get("unit"))][ev.get("year")] += 1
     if entry.get("status") != "ok" or mine:
         return {**entry, "evaluations": mine}
     return None
