@@ -10,6 +10,7 @@ import pytest
 from conftest import SAMPLES
 from xlsproc.batch.run import process
 from xlsproc.district.roster import RosterError, load_roster, roster_status
+from xlsproc.score.history import unit_key, unit_name
 
 
 @pytest.fixture(scope="module")
@@ -202,3 +203,23 @@ def test_a_unit_that_sent_only_another_years_table_is_told_apart(tmp_path):
         table = {r[1]: r for r in sheet_rows(tmp_path / "汇总.xlsx", "报送情况")[1:] if r[1]}
         assert table["某县第一中学"][2] == "未报送"
         assert "2023 年度" in table["某县第一中学"][10] and table["某区财政局"][10] is None
+
+
+def test_a_bracketed_addition_on_either_side_still_matches(tmp_path):
+    """'共青团武汉市洪山区委员会（团区委）' on the roster is the unit whose tables say
+    '共青团武汉市洪山区委员会'; a table's '某区教育局（本级）' is the roster's 某区教育局. Two roster
+    units that differ only by the addition keep their own rows."""
+    from test_consolidate import make_entry
+    from xlsproc.district.roster import RosterUnit
+    names = ["共青团武汉市洪山区委员会（团区委）", "某区教育局", "某区卫健委（本级）", "某区卫健委（机关）"]
+    roster = [RosterUnit(unit_name(n), unit_key(n)) for n in names]
+    entries = [make_entry("共青团武汉市洪山区委员会", None, 2024, 95),
+               make_entry("305001-某区教育局(本级)", "资助", 2024, 92),
+               make_entry("某区卫健委(机关)", "公卫", 2024, 90),
+               make_entry("某区卫健委", "疾控", 2024, 90)]
+    status = roster_status(roster, entries)
+    by_name = {u.unit: u for u in status.units}
+    assert by_name["共青团武汉市洪山区委员会(团区委)"].tables == 1
+    assert by_name["某区教育局"].tables == 1
+    assert by_name["某区卫健委(机关)"].tables == 1 and by_name["某区卫健委(本级)"].tables == 0
+    assert [u.unit for u in status.unlisted] == ["某区卫健委"]

@@ -3,7 +3,8 @@
 A roster is an .xlsx or .csv list with a column 单位名称 (optional: 项目名称, 联系人; the
 accepted spellings are in roster.toml). One row per unit, or one row per project a unit must
 submit. Units are matched the way consolidation matches them (`unit_key`: budget codes like
-'219001-' stripped, spaces and full-width forms ignored); a file that could not be read is
+'219001-' stripped, spaces and full-width forms ignored; a bracketed addition on one side,
+'某区教育局（本级）', when it names no other roster unit); a file that could not be read is
 attributed to the roster unit whose name appears in its path (a folder per unit is common).
 
 Public API (the CLI, the district workbook and the web server call these):
@@ -18,6 +19,7 @@ import csv
 import io
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -252,6 +254,11 @@ class RosterTally:
             u.key: UnitStatus(u.name, u.key, True, u.contact, expected=u.projects)
             for u in self.roster}
         self.unlisted: dict[str, UnitStatus] = {}
+        # '某区教育局(本级)' on the roster → its key without the addition, when that is no other
+        # roster unit and only one roster unit has it
+        bare = Counter(_bare(k) for k in self.units)
+        self.aliases = {_bare(k): k for k in self.units
+                        if _bare(k) != k and _bare(k) not in self.units and bare[_bare(k)] == 1}
 
     def add(self, entry: dict | FileEntry) -> FileEntry:
         entry = FileEntry.of(entry)
@@ -287,9 +294,20 @@ class RosterTally:
         key = unit_key(name)
         if not key:
             return None
-        if key in self.units:
-            return self.units[key]
+        listed = self._listed(key)
+        if listed is not None:
+            return self.units[listed]
         return self.unlisted.setdefault(key, UnitStatus(unit_name(name), key, False))
+
+    def _listed(self, key: str) -> str | None:
+        """The roster key a unit key stands for: the same, or the same but for a bracketed
+        addition on one side ('某区教育局(本级)' / '某区教育局')."""
+        for candidate in (key, _bare(key)):
+            if candidate in self.units:
+                return candidate
+            if candidate in self.aliases:
+                return self.aliases[candidate]
+        return None
 
     def _by_path(self, path: str) -> UnitStatus | None:
         key = named_in_path(self.units, path)
@@ -299,12 +317,22 @@ class RosterTally:
         """Tables of other years the year filter left out, per unit key: a roster unit that sent
         only those is told apart from one that sent nothing."""
         for key, years in by_unit.items():
-            if key in self.units:
-                self.units[key].other_years = dict(years)
+            listed = self._listed(key)
+            if listed is not None:
+                unit = self.units[listed]
+                unit.other_years = dict(Counter(unit.other_years) + Counter(years))
 
     def status(self) -> RosterStatus:
         unlisted = sorted(self.unlisted.values(), key=lambda u: u.key)
         return RosterStatus([self.units[u.key] for u in self.roster], unlisted)
+
+
+_ADDITION = re.compile(r"\([^()]*\)$")
+
+
+def _bare(key: str) -> str:
+    """A unit key without a trailing bracketed addition ('某区教育局(本级)' → '某区教育局')."""
+    return _ADDITION.sub("", key) or key
 
 
 def named_in_path(keys: Iterable[str], path: str) -> str | None:

@@ -346,7 +346,7 @@ def summary_sheet(book: Book, rows: Rows, district: str, years: str,
 def roster_sheet(book: Book, status, district: str, years: str) -> None:
     """报送情况: every unit on the roster (roster order), then the units not on it."""
     note = ("报送名单上的每个单位：已报送、有错误（有需退回修改的错误或无法读取的文件）、未报送（红色）。"
-            "单位按名称归并（去掉“219001-”之类的预算代码）；无法读取的文件按路径中的单位名称归属。"
+            "单位按名称归并（去掉“219001-”之类的预算代码；“某区教育局（本级）”与“某区教育局”视为同一单位）；无法读取的文件按路径中的单位名称归属。"
             "名单列有项目名称时，“未报送的项目”列出名单上有而未收到的项目。名单外报送的单位列在最后。")
     sheet = Sheet(book, ROSTER, ROSTER_COLS, f"{district}{years}自评表报送情况", note)
     styles = {"未报送": "alarm", "有错误": "callout"}
