@@ -110,3 +110,40 @@ def test_cli_return_dir(tmp_path, outbox):
     alone = runner.invoke(app, ["process", str(SAMPLES), "-o", str(tmp_path / "o"),
                                 "--return-dir", str(tmp_path / "退回")])
     assert alone.exit_code == 2 and "--consolidate" in alone.output
+
+
+def _word_heights(pdf) -> list[float]:
+    """Heights (pt) of the words pdftotext finds in the body of a PDF: the printed font size."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
+                          text=True).stdout
+    return [float(y2) - float(y1) for y1, y2 in
+            re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', html)]
+
+
+def test_a_long_notice_stays_legible(tmp_path):
+    """A unit with 60 problems: the notice is not squeezed onto one page at 4 pt — it keeps the
+    page width and runs onto more A4 pages at its own size; a short one stays on one page."""
+    lo.require_soffice()
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext 未安装")
+    from xlsproc.district.notice import write_notice
+    from xlsproc.district.returns import Problem, ReturnPack
+    what = "实际完成值为年度指标值的 2.05 倍，请说明原因（年初指标值是否设定偏低）。"
+    long_pack = ReturnPack("某区教育局", files=["某区教育局_2024_多表.xlsx"],
+                           errors=[Problem("某区教育局_2024_多表.xlsx", "项目支出绩效自评表",
+                                           f"H{n}", "得分超过分值", "得分 6 超过该项分值 5，请核实。")
+                                   for n in range(10, 30)],
+                           warnings=[Problem("某区教育局_2024_多表.xlsx", "项目支出绩效自评表",
+                                             f"E{n}", "超额完成", what) for n in range(10, 50)])
+    short_pack = ReturnPack("某区司法局", files=["a.xlsx"], warnings=long_pack.warnings[:3])
+    paths = [write_notice(long_pack, tmp_path / "long.xlsx"),
+             write_notice(short_pack, tmp_path / "short.xlsx")]
+    long_pdf, short_pdf = lo.to_pdf_many(paths, tmp_path / "pdf")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", long_pdf.read_bytes()))
+    assert pages >= 2
+    heights = sorted(_word_heights(long_pdf))
+    assert heights[len(heights) // 2] >= 9, heights[len(heights) // 2]   # 10 pt text, not 4 pt
+    text = subprocess.run(["pdftotext", "-layout", str(long_pdf), "-"], capture_output=True,
+                          text=True).stdout
+    assert "E49" in text and "H29" in text
+    assert len(re.findall(rb"/Type\s*/Page[^s]", short_pdf.read_bytes())) == 1

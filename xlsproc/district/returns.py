@@ -3,7 +3,8 @@
     RETURN_DIR/<单位>/  the unit's annotated copies + 问题通知单.xlsx
 
 The notice lists 必须修改 (errors, unreadable files included) and 请核实 (warnings), each with
-file, sheet, cell and what to do, in the catalogue's words; it prints on one A4 page. A unit
+file, sheet, cell and what to do, in the catalogue's words; it prints on one A4 page (a list too
+long to be read on one keeps its size over more pages). A unit
 with nothing to fix gets no folder, and a folder written by an earlier run for a unit that is
 now clean is removed (only what xlsproc wrote there: the folders it made are listed in
 RETURN_DIR/.xlsproc-packs.json). Each folder is built under a temporary name and swapped in.
