@@ -199,7 +199,7 @@ def test_a_unit_that_sent_only_another_years_table_is_told_apart(tmp_path):
         school = status.missing[0]
         assert school.other_years == {2023: 2} and not school.files
         line = status.summary()
-        assert "未报送 2 个：某县第一中学（只收到 2023 年度的表 2 张）、某区财政局。" in line, line
+        assert "未报送 2 个：某县第一中学（另有 2023 年度的表 2 张）、某区财政局。" in line, line
         table = {r[1]: r for r in sheet_rows(tmp_path / "汇总.xlsx", "报送情况")[1:] if r[1]}
         assert table["某县第一中学"][2] == "未报送"
         assert "2023 年度" in table["某县第一中学"][10] and table["某区财政局"][10] is None

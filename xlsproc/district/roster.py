@@ -88,13 +88,14 @@ class UnitStatus:
 
     @property
     def other_years_text(self) -> str | None:
-        """'只收到 2023 年度的表 2 张' for a unit whose tables are all of other years."""
+        """'另有 2023 年度的表 2 张' for a unit whose tables are all of other years (sent by mistake,
+        or recorded in an earlier year's run: the words say only what the results hold)."""
         if self.submitted or not self.other_years:
             return None
         years = sorted(self.other_years, key=lambda y: (y is None, -(y or 0)))
         parts = "、".join(f"{y} 年度的表 {self.other_years[y]} 张" if y is not None
                          else f"年度不详的表 {self.other_years[y]} 张" for y in years)
-        return f"只收到 {parts}"
+        return f"另有 {parts}"
 
     @property
     def state(self) -> str:
