@@ -223,3 +223,26 @@ def test_a_bracketed_addition_on_either_side_still_matches(tmp_path):
     assert by_name["某区教育局"].tables == 1
     assert by_name["某区卫健委(机关)"].tables == 1 and by_name["某区卫健委(本级)"].tables == 0
     assert [u.unit for u in status.unlisted] == ["某区卫健委"]
+
+
+def test_a_unit_cell_merged_over_its_project_rows(tmp_path):
+    """Offices merge the unit's cell over its projects' rows (and leave it blank under the first
+    in a .csv): every project stays the unit's, so the one never submitted is named."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["单位名称", "项目名称", "联系人"])
+    ws.append(["219001-某区民政局", "居家养老服务补贴", "张三"])
+    ws.append([None, "社区老年助餐服务", None])
+    ws.append([None, "养老机构运营补贴", None])
+    ws.merge_cells("A2:A4")
+    ws.merge_cells("C2:C4")
+    ws.append(["某区财政局", None, None])
+    ws.append([None, None, None])
+    wb.save(tmp_path / "名单.xlsx")
+    roster = load_roster(tmp_path / "名单.xlsx")
+    assert [(u.name, u.projects) for u in roster] == [
+        ("某区民政局", ("居家养老服务补贴", "社区老年助餐服务", "养老机构运营补贴")), ("某区财政局", ())]
+    csv_path = tmp_path / "名单.csv"
+    csv_path.write_text("单位名称,项目名称\n某区民政局,居家养老服务补贴\n,养老机构运营补贴\n",
+                        encoding="utf-8")
+    assert load_roster(csv_path)[0].projects == ("居家养老服务补贴", "养老机构运营补贴")

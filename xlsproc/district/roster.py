@@ -141,17 +141,23 @@ class RosterStatus:
 
 def load_roster(path: str | Path) -> list[RosterUnit]:
     """The units of a roster file (.xlsx/.xlsm or .csv), in the order they first appear; rows of
-    one unit (one per project) are merged. Raises RosterError with a Chinese message."""
+    one unit (one per project) are merged, and a project row whose unit cell is blank (merged
+    over the unit's projects) is the unit's above. Raises RosterError with a Chinese message."""
     path = Path(path)
     if not path.is_file():
         raise _error("not-found", path=path)
     rows = _read_rows(path)
     head_at, columns = _header(rows, path)
     units: dict[str, dict] = {}
+    last = None                       # a project row under its unit's (merged or blank) cell
     for row in rows[head_at + 1:]:
         name = _cell(row, columns["unit"])
+        if not name and last and _cell(row, columns.get("project")):
+            name = last
         if not name or _not_a_unit(name):
+            last = None
             continue
+        last = name
         key = unit_key(name)
         unit = units.setdefault(key, {"name": unit_name(name), "projects": [], "contact": None})
         project = _cell(row, columns.get("project"))
