@@ -246,3 +246,16 @@ def test_a_unit_cell_merged_over_its_project_rows(tmp_path):
     csv_path.write_text("单位名称,项目名称\n某区民政局,居家养老服务补贴\n,养老机构运营补贴\n",
                         encoding="utf-8")
     assert load_roster(csv_path)[0].projects == ("居家养老服务补贴", "养老机构运营补贴")
+
+
+def test_a_project_written_a_little_differently_is_not_missing():
+    """The roster's 社区老年助餐服务 is the table's '2024年社区老年助餐服务项目'; a project the unit
+    did not send is still named."""
+    from test_consolidate import make_entry
+    from xlsproc.district.roster import RosterUnit
+    unit = RosterUnit("某区民政局", "某区民政局",
+                      ("社区老年助餐服务", "居家养老服务补贴项目", "养老机构运营补贴"))
+    entries = [make_entry("某区民政局", "2024年社区老年助餐服务项目", 2024, 95),
+               make_entry("某区民政局", "居家养老服务补贴", 2024, 95)]
+    [status] = roster_status([unit], entries).units
+    assert status.missing_projects == ["养老机构运营补贴"]

@@ -83,8 +83,11 @@ class UnitStatus:
 
     @property
     def missing_projects(self) -> list[str]:
-        got = {text_key(p) for p in self.projects}
-        return [p for p in self.expected if text_key(p) not in got]
+        """Roster projects no submitted table is: the same name, or one name within the other
+        ('社区老年助餐服务' / '2024年社区老年助餐服务项目')."""
+        got = [k for k in map(text_key, self.projects) if k]
+        return [p for p in self.expected
+                if not any(text_key(p) in k or k in text_key(p) for k in got)]
 
     @property
     def other_years_text(self) -> str | None:
