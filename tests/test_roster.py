@@ -104,7 +104,7 @@ def test_roster_errors_say_what_to_do(tmp_path, content, words):
 def test_a_roster_that_is_not_a_spreadsheet(tmp_path):
     path = tmp_path / "名单.docx"
     path.write_bytes(b"PK")
-    with pytest.raises(RosterError, match="不是 .xlsx 或 .csv"):
+    with pytest.raises(RosterError, match="不是表格文件"):
         load_roster(path)
     broken = tmp_path / "名单.xlsx"
     broken.write_bytes(b"not a zip")
@@ -259,3 +259,24 @@ def test_a_project_written_a_little_differently_is_not_missing():
                make_entry("某区民政局", "居家养老服务补贴", 2024, 95)]
     [status] = roster_status([unit], entries).units
     assert status.missing_projects == ["养老机构运营补贴"]
+
+
+def test_a_roster_saved_as_xls(tmp_path):
+    """Many offices keep the roster as an old .xls (WPS and Excel 2003): read it as it is."""
+    import xlwt
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet("名单")
+    ws.write(0, 0, "2024年度报送名单")
+    for c, head in enumerate(("序号", "单位名称", "项目名称")):
+        ws.write(1, c, head)
+    for r, row in enumerate([(1, "219001-某区民政局", "居家养老服务补贴"), (2, "某区财政局", "")], 2):
+        for c, value in enumerate(row):
+            ws.write(r, c, value)
+    book.save(str(tmp_path / "名单.xls"))
+    roster = load_roster(tmp_path / "名单.xls")
+    assert [(u.name, u.projects) for u in roster] == [("某区民政局", ("居家养老服务补贴",)),
+                                                      ("某区财政局", ())]
+    broken = tmp_path / "坏名单.xls"
+    broken.write_bytes(b"\xd0\xcf\x11\xe0 not really")
+    with pytest.raises(RosterError, match="无法读取"):
+        load_roster(broken)

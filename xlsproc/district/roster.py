@@ -1,6 +1,6 @@
 """The roster: which units must submit, and who has not.
 
-A roster is an .xlsx or .csv list with a column 单位名称 (optional: 项目名称, 联系人; the
+A roster is an .xlsx (or .xls, .ods, WPS .et) or .csv list with a column 单位名称 (optional: 项目名称, 联系人; the
 accepted spellings are in roster.toml). One row per unit, or one row per project a unit must
 submit. Units are matched the way consolidation matches them (`unit_key`: budget codes like
 '219001-' stripped, spaces and full-width forms ignored; a bracketed addition on one side,
@@ -143,7 +143,7 @@ class RosterStatus:
 # --- loading ----------------------------------------------------------------------------------
 
 def load_roster(path: str | Path) -> list[RosterUnit]:
-    """The units of a roster file (.xlsx/.xlsm or .csv), in the order they first appear; rows of
+    """The units of a roster file (.xlsx/.xlsm, .xls/.xlsb/.ods/.et or .csv), in the order they first appear; rows of
     one unit (one per project) are merged, and a project row whose unit cell is blank (merged
     over the unit's projects) is the unit's above. Raises RosterError with a Chinese message."""
     path = Path(path)
@@ -180,9 +180,25 @@ def _read_rows(path: Path) -> list[list]:
             return list(csv.reader(io.StringIO(_decode(path.read_bytes()))))
         if suffix in (".xlsx", ".xlsm"):
             return _xlsx_rows(path)
+        if suffix in OTHER_SPREADSHEETS:
+            return _calamine_rows(path)
     except (OSError, ValueError, KeyError) as exc:
         raise _error("unreadable", name=path.name, reason=_reason(exc)) from exc
     raise _error("wrong-format", name=path.name)
+
+
+OTHER_SPREADSHEETS = (".xls", ".xlsb", ".ods", ".et")    # read by calamine, as workbooks are
+
+
+def _calamine_rows(path: Path) -> list[list]:
+    import python_calamine as calamine
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path))
+        sheets = [book.get_sheet_by_name(name).to_python() for name in book.sheet_names]
+    except Exception as exc:             # calamine's own errors (and panics) on a damaged file
+        raise ValueError(str(exc)) from exc
+    return next((rows for rows in sheets if _find_header(rows) is not None),
+                sheets[0] if sheets else [])
 
 
 def _xlsx_rows(path: Path) -> list[list]:
