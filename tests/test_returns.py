@@ -14,7 +14,7 @@ import lo
 from conftest import SAMPLES
 from xlsproc.batch.run import process
 from xlsproc.district.returns import NOTICE, write_return_packs
-from xlsproc.district.roster import RosterUnit
+from xlsproc.district.roster import RosterUnit, roster_status
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +147,38 @@ def test_a_long_notice_stays_legible(tmp_path):
                           text=True).stdout
     assert "E49" in text and "H29" in text
     assert len(re.findall(rb"/Type\s*/Page[^s]", short_pdf.read_bytes())) == 1
+
+
+def test_a_renamed_resubmission_replaces_the_old_copy_in_packs_and_roster(tmp_path):
+    """The unit sends its corrected workbook under a new name; the old one stays in the inbox.
+    The district workbook counts the one saved last and lists the other as 重复报送: the return
+    pack and 报送情况 must say the same — not ask to fix the errors of the copy set aside."""
+    from test_consolidate import make_entry
+    from xlsproc.district.book import consolidate
+    from xlsproc.district.returns import collect_packs
+    old = make_entry("某区文化馆", "社区文化活动", 2024, 95, relpath="某区文化馆_2024_项目.xlsx")
+    old["modified"] = "2025-03-01T09:00:00"
+    old["evaluations"][0]["flags"] = [{
+        "code": "score-over-weight", "severity": "error", "sheet": "项目支出绩效自评表",
+        "cell": "G10", "title": "得分超过分值", "message": "得分 45 超过该项分值 40，请核实。"}]
+    old["evaluations"][0]["flag_counts"] = {"error": 1, "warning": 0, "info": 0}
+    new = make_entry("某区文化馆", "社区文化活动", 2024, 95, relpath="某区文化馆_2024_项目_修改后.xlsx")
+    new["modified"] = "2025-03-20T16:30:00"
+    other = make_entry("某街道", "社区治理", 2024, 90)
+    other["evaluations"][0]["flags"] = old["evaluations"][0]["flags"]
+    other["evaluations"][0]["flag_counts"] = {"error": 1, "warning": 0, "info": 0}
+    for entries in ([old, new, other], [new, old, other]):          # whatever the order
+        packs = {p.unit: p for p in collect_packs(entries)}
+        pack = packs["某区文化馆"]
+        assert not pack.errors, pack.errors
+        [warning] = pack.warnings
+        assert warning.title == "重复报送" and warning.file == "某区文化馆_2024_项目.xlsx"
+        assert "某区文化馆_2024_项目_修改后.xlsx" in warning.what
+        assert [p.cell for p in packs["某街道"].errors] == ["G10"]     # a real error stays
+        roster = [RosterUnit("某区文化馆", "某区文化馆"), RosterUnit("某街道", "某街道")]
+        status = consolidate(entries, tmp_path / "汇总.xlsx", roster=roster)["roster"]
+        culture = status.units[0]
+        assert (culture.errors, culture.warnings, culture.state) == (0, 1, "已报送")
+        assert status.units[1].state == "有错误"
+        served = roster_status(roster, entries)          # the web server's way: the same
+        assert (served.units[0].errors, served.units[0].warnings) == (0, 1)

@@ -26,6 +26,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from xlsproc.district.sources import superseded
 from xlsproc.model import FileEntry, XlsprocError
 from xlsproc.score.history import text_key, unit_key, unit_name
 
@@ -280,6 +281,7 @@ class RosterTally:
             u.key: UnitStatus(u.name, u.key, True, u.contact, expected=u.projects)
             for u in self.roster}
         self.unlisted: dict[str, UnitStatus] = {}
+        self.tables: list[tuple] = []        # each table read, for the resubmissions rule
         # '某区教育局(本级)' on the roster → its key without the addition, when that is no other
         # roster unit and only one roster unit has it
         bare = Counter(_bare(k) for k in self.units)
@@ -309,6 +311,9 @@ class RosterTally:
             counts = ev.counts()
             unit.errors += counts["error"]
             unit.warnings += counts["warning"]
+            self.tables.append((len(self.tables), unit_key(ev.unit), text_key(ev.project),
+                                ev.kind, ev.year, entry.modified, unit, counts["error"],
+                                counts["warning"]))
         return entry
 
     def watch(self, entries: Iterable[dict | FileEntry]) -> Iterator[FileEntry]:
@@ -348,7 +353,17 @@ class RosterTally:
                 unit = self.units[listed]
                 unit.other_years = dict(Counter(unit.other_years) + Counter(years))
 
+    def _set_aside(self) -> None:
+        """Tables another submission replaces (a resubmission under a new name): their problems
+        no longer count, one 重复报送 warning does — as the district workbook's 问题清单 says."""
+        for n in superseded(t[:6] for t in self.tables):
+            unit, errors, warnings = self.tables[n][6:]
+            unit.errors -= errors
+            unit.warnings += 1 - warnings
+        self.tables = []
+
     def status(self) -> RosterStatus:
+        self._set_aside()
         unlisted = sorted(self.unlisted.values(), key=lambda u: u.key)
         return RosterStatus([self.units[u.key] for u in self.roster], unlisted)
 

@@ -227,13 +227,10 @@ class Stage:
         listed last). The others leave the consolidation (role DUPLICATE) with their flags, and
         each gets one 问题清单 line naming the table counted instead. Returns how many."""
         self.db.execute("BEGIN")
-        self.db.execute(
-            f"UPDATE t SET role = {DUPLICATE} WHERE role = 0 AND unit_key != '' "
-            "AND year IS NOT NULL AND (kind != 'project' OR project_key != '') AND EXISTS ("
-            "SELECT 1 FROM t u WHERE u.role = 0 AND u.id != t.id AND u.unit_key = t.unit_key "
-            "AND u.project_key IS t.project_key AND u.kind = t.kind AND u.year IS t.year AND "
-            "(ifnull(u.modified, '') > ifnull(t.modified, '') OR "
-            "(ifnull(u.modified, '') = ifnull(t.modified, '') AND u.id > t.id)))")
+        replaced = superseded(self.db.execute(
+            "SELECT id, unit_key, project_key, kind, year, modified FROM t WHERE role = 0"))
+        self.db.executemany(f"UPDATE t SET role = {DUPLICATE} WHERE id = ?",
+                            [(tid,) for tid in replaced])
         set_aside = self.db.execute(
             "SELECT d.id, d.unit, d.unit_key, d.project, d.file, d.sheet, d.target, d.modified, "
             "k.file, k.sheet, k.modified, d.year, d.kind FROM t d JOIN t k ON k.role = 0 AND "
@@ -254,12 +251,38 @@ class Stage:
 DUPLICATE = 2                      # stage role of a table another submission replaces
 
 
-def _duplicate_issue(tid, unit, key, project, file, sheet, target, modified, kept_file,
-                     kept_sheet, kept_modified, year, kind) -> tuple:
+def superseded(tables: Iterable[tuple]) -> dict:
+    """The tables another submission replaces: {id: id of the table counted instead}.
+
+    tables: (id, unit_key, project_key, kind, year, modified) with ids in submission order. Two
+    tables of one unit, project (or the department) and year are one: the one saved last counts
+    (then the one listed last). Tables without a unit, a year or a project name stay apart. The
+    district workbook (Stage), the return packs and the roster all decide by this."""
+    kept: dict[tuple, tuple] = {}
+    members: dict[tuple, list] = defaultdict(list)
+    for tid, key, project_key, kind, year, modified in tables:
+        if not key or year is None or (kind == "project" and not project_key):
+            continue
+        group = (key, project_key or "", kind, year)
+        members[group].append(tid)
+        rank = (modified or "", tid)
+        if group not in kept or rank > kept[group]:
+            kept[group] = rank
+    return {tid: kept[g][1] for g, ids in members.items() for tid in ids if tid != kept[g][1]}
+
+
+def duplicate_text(unit, project, kind, year, modified, kept_file, kept_sheet,
+                   kept_modified) -> str:
     what = f"“{project}”项目" if kind == "project" else "部门整体"
-    text = detail("duplicate-submission", unit=unit, year=f"{year}年度" if year else "",
+    return detail("duplicate-submission", unit=unit, year=f"{year}年度" if year else "",
                   what=what, kept=f"{kept_file}（{kept_sheet}）",
                   kept_when=_saved(kept_modified), this_when=_saved(modified))
+
+
+def _duplicate_issue(tid, unit, key, project, file, sheet, target, modified, kept_file,
+                     kept_sheet, kept_modified, year, kind) -> tuple:
+    text = duplicate_text(unit, project, kind, year, modified, kept_file, kept_sheet,
+                          kept_modified)
     return (SEVERITY_RANK["warning"], unit, key, project, file, sheet, None, 0, 0,
             title("duplicate-submission"), text, "duplicate-submission", None, target,
             "warning", tid)
