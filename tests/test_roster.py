@@ -280,3 +280,11 @@ def test_a_roster_saved_as_xls(tmp_path):
     broken.write_bytes(b"\xd0\xcf\x11\xe0 not really")
     with pytest.raises(RosterError, match="无法读取"):
         load_roster(broken)
+
+
+def test_reading_a_roster_prints_no_library_warnings(recwarn):
+    """openpyxl's English warnings (extensions it drops) must not reach the officer's console."""
+    with pytest.raises(RosterError, match="没有“单位名称”列"):
+        load_roster(SAMPLES / "功能齐全_2024_项目.xlsx")          # sparklines: openpyxl warns
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)], \
+        [str(w.message) for w in recwarn]

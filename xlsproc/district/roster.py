@@ -198,26 +198,31 @@ def _calamine_rows(path: Path) -> list[list]:
         sheets = [book.get_sheet_by_name(name).to_python() for name in book.sheet_names]
     except Exception as exc:             # calamine's own errors (and panics) on a damaged file
         raise ValueError(str(exc)) from exc
+    return _roster_sheet(sheets)
+
+
+def _roster_sheet(sheets: list[list[list]]) -> list[list]:
+    """The rows of the first sheet that has a 单位名称 header (else of the first sheet)."""
     return next((rows for rows in sheets if _find_header(rows) is not None),
                 sheets[0] if sheets else [])
 
 
 def _xlsx_rows(path: Path) -> list[list]:
+    import warnings
     import zipfile
 
     import openpyxl
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except zipfile.BadZipFile as exc:
-        raise ValueError("not a zip") from exc
-    try:
-        for ws in wb.worksheets:            # the first sheet that has a 单位名称 header
-            rows = [list(r) for r in ws.iter_rows(values_only=True)]
-            if _find_header(rows) is not None:
-                return rows
-        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)] if wb.worksheets else []
-    finally:
-        wb.close()
+    with warnings.catch_warnings():        # openpyxl's English notes on parts it drops
+        warnings.simplefilter("ignore")
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except zipfile.BadZipFile as exc:
+            raise ValueError("not a zip") from exc
+        try:
+            sheets = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets]
+        finally:
+            wb.close()
+    return _roster_sheet(sheets)
 
 
 def _decode(data: bytes) -> str:
