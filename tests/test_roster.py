@@ -288,3 +288,14 @@ def test_reading_a_roster_prints_no_library_warnings(recwarn):
         load_roster(SAMPLES / "功能齐全_2024_项目.xlsx")          # sparklines: openpyxl warns
     assert not [w for w in recwarn if issubclass(w.category, UserWarning)], \
         [str(w.message) for w in recwarn]
+
+
+@pytest.mark.parametrize("sep, encoding", [("\t", "utf-16"), (";", "utf-8"), ("，", "gb18030")])
+def test_a_csv_roster_with_another_separator(tmp_path, sep, encoding):
+    """Excel's 'Unicode 文本' (UTF-16, tabs), a European-style ';' list, full-width commas typed by
+    hand: the 单位名称 column is still found."""
+    text = "\n".join(sep.join(row) for row in [["序号", "单位名称", "联系人"], ["1", "某区财政局", "王五"]])
+    path = tmp_path / "名单.csv"
+    path.write_bytes(text.encode(encoding))
+    [unit] = load_roster(path)
+    assert (unit.name, unit.contact) == ("某区财政局", "王五")

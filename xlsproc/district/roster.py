@@ -177,8 +177,8 @@ def load_roster(path: str | Path) -> list[RosterUnit]:
 def _read_rows(path: Path) -> list[list]:
     suffix = path.suffix.lower()
     try:
-        if suffix == ".csv":
-            return list(csv.reader(io.StringIO(_decode(path.read_bytes()))))
+        if suffix in TEXT_LISTS:
+            return _text_rows(_decode(path.read_bytes()))
         if suffix in (".xlsx", ".xlsm"):
             return _xlsx_rows(path)
         if suffix in OTHER_SPREADSHEETS:
@@ -186,6 +186,16 @@ def _read_rows(path: Path) -> list[list]:
     except (OSError, ValueError, KeyError) as exc:
         raise _error("unreadable", name=path.name, reason=_reason(exc)) from exc
     raise _error("wrong-format", name=path.name)
+
+
+TEXT_LISTS = (".csv", ".txt", ".tsv")    # .txt: Excel's 'Unicode 文本' (UTF-16, tabs)
+SEPARATORS = (",", "\t", ";", "，")
+
+
+def _text_rows(text: str) -> list[list]:
+    """Rows of a text list, with the separator its 单位名称 header is found with (else ',')."""
+    tried = [list(csv.reader(io.StringIO(text), delimiter=sep)) for sep in SEPARATORS]
+    return next((rows for rows in tried if _find_header(rows) is not None), tried[0])
 
 
 OTHER_SPREADSHEETS = (".xls", ".xlsb", ".ods", ".et")    # read by calamine, as workbooks are
