@@ -128,3 +128,20 @@ def test_a_withheld_grade_stays_withheld_in_the_district_workbook(tmp_path):
     assert projects["社区治理"]["等级"] == "优"
     charts = {r[0]: r[1:] for r in wb["图表"].iter_rows(min_row=3, max_row=8, values_only=True)}
     assert charts["待定"] == (0, 2)
+
+
+def test_a_target_taken_from_the_name_is_shown_in_the_indicator_sheet(tmp_path):
+    """年度指标值 blank, the name ends in the target ('指标1:年度资金支付完成率100%'): the scorer took
+    the target from the name, so 指标明细 shows it (saying where it came from), not a blank beside
+    a completion rate. A blank target with no quantity in the name stays blank."""
+    entry = make_entry("某县水务局", "农村饮水安全", 2022, 95)
+    first, second = entry["evaluations"][0]["indicators"][:2]
+    first.update(name="指标1:年度资金支付完成率100%", target=None, actual="94.63%", completion=0.9463)
+    second.update(name="受益人口", target=None, actual="3.35万人", kind="qualitative",
+                  completion=None)
+    consolidate([entry], tmp_path / "汇总.xlsx")
+    rows = {r["三级指标"].value: values(r)
+            for r in data_rows(openpyxl.load_workbook(tmp_path / "汇总.xlsx")[INDICATORS])}
+    assert rows["指标1:年度资金支付完成率100%"]["年度指标值"] == "100%（取自指标名称）"
+    assert rows["受益人口"]["年度指标值"] is None
+    assert rows["指标3"]["年度指标值"] == "≥30个"

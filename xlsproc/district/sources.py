@@ -16,6 +16,7 @@ from pathlib import Path
 from xlsproc.errors import SEVERITY_RANK, detail, title
 from xlsproc.fileio import shown
 from xlsproc.model import FileEntry, FlagEntry, IndicatorEntry, TableEntry
+from xlsproc.read.values import target_in_name
 from xlsproc.refs import parse_cell_name
 from xlsproc.score.history import text_key, unit_key, unit_name
 from xlsproc.store import DEFAULT_NAME, Store
@@ -193,7 +194,7 @@ class Stage:
         for pos, ind in enumerate(ev.indicators):
             mine = flags.get((ind.row, ind.name), ())
             rows.append((tid, pos, category(ind.level1), category(ind.level2), ind.name,
-                         text_key(ind.name), _text(ind.target), _text(ind.actual), ind.kind,
+                         text_key(ind.name), _target_text(ind), _text(ind.actual), ind.kind,
                          ind.completion, ind.weight, ind.score,
                          "、".join(f.code or "" for f in mine) or None,
                          _indicator_cell(ind), "、".join(_title(f) for f in mine) or None))
@@ -350,6 +351,17 @@ def _indicator_cell(ind: IndicatorEntry) -> str | None:
     if cells.get("name"):
         return cells["name"]
     return f"A{ind.row}" if ind.row else None
+
+
+def _target_text(ind: IndicatorEntry) -> str | None:
+    """年度指标值 as shown: the cell's text, or — blank, with a completion computed — the target the
+    scorer took from the indicator's name ('指标1:年度资金支付完成率100%'), saying so."""
+    text = _text(ind.target)
+    if (text is None or not text.strip()) and ind.completion is not None:
+        named = target_in_name(ind.name)
+        if named is not None:
+            return f"{named.text}（取自指标名称）"
+    return text
 
 
 def _text(value) -> str | None:
