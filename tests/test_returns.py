@@ -182,3 +182,18 @@ def test_a_renamed_resubmission_replaces_the_old_copy_in_packs_and_roster(tmp_pa
         assert status.units[1].state == "有错误"
         served = roster_status(roster, entries)          # the web server's way: the same
         assert (served.units[0].errors, served.units[0].warnings) == (0, 1)
+
+
+def test_the_notice_is_signed_by_the_bureau(tmp_path):
+    """Signed '洪山区财政局绩效科' with --district 洪山区; without a district name, '财政局绩效科' —
+    not '全区财政局绩效科', which no bureau is called."""
+    from xlsproc.district.notice import write_notice
+    from xlsproc.district.returns import Problem, ReturnPack
+    pack = ReturnPack("某区司法局", files=["a.xlsx"],
+                      warnings=[Problem("a.xlsx", "表", "E9", "超额完成", "请说明原因。")])
+    signed = {}
+    for district in ("洪山区", "全区"):
+        rows = notice_rows(write_notice(pack, tmp_path / f"{district}.xlsx", district))
+        signed[district] = next(r[0] for r in rows if r[0] and "绩效科" in str(r[0]))
+    assert signed["洪山区"].startswith("洪山区财政局绩效科")
+    assert signed["全区"].startswith("财政局绩效科")

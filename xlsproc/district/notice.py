@@ -8,11 +8,13 @@ from pathlib import Path
 
 COLUMNS = (("序号", 5), ("文件", 26), ("工作表", 16), ("单元格", 7), ("问题", 18),
            ("请修改或核实的内容", 62))
+DEFAULT_DISTRICT = "全区"          # the workbook's heading when no --district is given
 SECTIONS = (("errors", "一、必须修改（错误，{n} 处）", "#9C0006"),
             ("warnings", "二、请核实（警告，{n} 处；如无误，请在批注副本中说明原因）", "#9C5700"))
 
 
-def write_notice(pack, path: Path, district: str = "全区", deadline: str | None = None) -> Path:
+def write_notice(pack, path: Path, district: str = DEFAULT_DISTRICT,
+                 deadline: str | None = None) -> Path:
     """Write the notice of one ReturnPack (returns.py) to `path` (a new file)."""
     import xlsxwriter
     partial = path.with_name(f".{path.stem}.partial.xlsx")
@@ -31,7 +33,8 @@ def write_notice(pack, path: Path, district: str = "全区", deadline: str | Non
             if problems:
                 r = _section(ws, fmt, r + 1, heading.format(n=len(problems)), fmt[key],
                              problems, last)
-        ws.merge_range(r + 1, 0, r + 1, last, f"{district}财政局绩效科    "
+        bureau = "" if district == DEFAULT_DISTRICT else district     # no '全区财政局'
+        ws.merge_range(r + 1, 0, r + 1, last, f"{bureau}财政局绩效科    "
                        f"{_dt.date.today():%Y年%m月%d日}", fmt["sign"])
         _print_setup(ws, r + 1, last, _height(ws, r + 1))
         wb.close()
