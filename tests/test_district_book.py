@@ -102,3 +102,46 @@ def test_money_in_yuan_is_summed_in_wanyuan(tmp_path):
     with open(tmp_path / "csv" / "汇总.csv", encoding="utf-8-sig", newline="") as fh:
         [row] = list(csv.DictReader(fh))
     assert (float(row["全年预算数（万元）"]), float(row["全年执行数（万元）"])) == (80, 76)
+
+
+def test_a_withheld_grade_stays_withheld_in_the_district_workbook(tmp_path):
+    """A table whose weights do not add up to 100 has its grade withheld (待定): the 项目 sheet says
+    待定, the unit's grade (from its projects' mean) is withheld too, and the grade chart counts it."""
+    withheld = make_entry("某县司法局", "普法宣传教育", 2024, 100)
+    withheld["evaluations"][0]["grade"] = None
+    entries = [withheld, make_entry("某街道", "社区治理", 2024, 92),
+               make_entry("某街道", "青少年服务", 2024, 88), make_entry("某局", None, 2024, 95)]
+    street = make_entry("某街道", "养老", 2024, 96)
+    street["evaluations"][0]["grade"] = None
+    entries.append(street)
+    out = tmp_path / "汇总.xlsx"
+    consolidate(entries, out)
+    wb = openpyxl.load_workbook(out)
+    units = {}
+    for r in data_rows(wb[SUMMARY]):                 # a unit's first row (then its other files)
+        units.setdefault(r["单位"].value, values(r))
+    assert units["某县司法局"]["等级"] == "待定" and units["某县司法局"]["项目平均分"] == 100
+    assert units["某街道"]["等级"] == "待定"
+    assert units["某局"]["等级"] == "优"
+    projects = {r["项目名称"].value: values(r) for r in data_rows(wb["项目"])}
+    assert projects["普法宣传教育"]["等级"] == "待定" and projects["普法宣传教育"]["总分"] == 100
+    assert projects["社区治理"]["等级"] == "优"
+    charts = {r[0]: r[1:] for r in wb["图表"].iter_rows(min_row=3, max_row=8, values_only=True)}
+    assert charts["待定"] == (0, 2)
+
+
+def test_a_target_taken_from_the_name_is_shown_in_the_indicator_sheet(tmp_path):
+    """年度指标值 blank, the name ends in the target ('指标1:年度资金支付完成率100%'): the scorer took
+    the target from the name, so 指标明细 shows it (saying where it came from), not a blank beside
+    a completion rate. A blank target with no quantity in the name stays blank."""
+    entry = make_entry("某县水务局", "农村饮水安全", 2022, 95)
+    first, second = entry["evaluations"][0]["indicators"][:2]
+    first.update(name="指标1:年度资金支付完成率100%", target=None, actual="94.63%", completion=0.9463)
+    second.update(name="受益人口", target=None, actual="3.35万人", kind="qualitative",
+                  completion=None)
+    consolidate([entry], tmp_path / "汇总.xlsx")
+    rows = {r["三级指标"].value: values(r)
+            for r in data_rows(openpyxl.load_workbook(tmp_path / "汇总.xlsx")[INDICATORS])}
+    assert rows["指标1:年度资金支付完成率100%"]["年度指标值"] == "100%（取自指标名称）"
+    assert rows["受益人口"]["年度指标值"] is None
+    assert rows["指标3"]["年度指标值"] == "≥30个"

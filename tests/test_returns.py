@@ -14,7 +14,7 @@ import lo
 from conftest import SAMPLES
 from xlsproc.batch.run import process
 from xlsproc.district.returns import NOTICE, write_return_packs
-from xlsproc.district.roster import RosterUnit
+from xlsproc.district.roster import RosterUnit, roster_status
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +110,90 @@ def test_cli_return_dir(tmp_path, outbox):
     alone = runner.invoke(app, ["process", str(SAMPLES), "-o", str(tmp_path / "o"),
                                 "--return-dir", str(tmp_path / "退回")])
     assert alone.exit_code == 2 and "--consolidate" in alone.output
+
+
+def _word_heights(pdf) -> list[float]:
+    """Heights (pt) of the words pdftotext finds in the body of a PDF: the printed font size."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
+                          text=True).stdout
+    return [float(y2) - float(y1) for y1, y2 in
+            re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', html)]
+
+
+def test_a_long_notice_stays_legible(tmp_path):
+    """A unit with 60 problems: the notice is not squeezed onto one page at 4 pt — it keeps the
+    page width and runs onto more A4 pages at its own size; a short one stays on one page."""
+    lo.require_soffice()
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext 未安装")
+    from xlsproc.district.notice import write_notice
+    from xlsproc.district.returns import Problem, ReturnPack
+    what = "实际完成值为年度指标值的 2.05 倍，请说明原因（年初指标值是否设定偏低）。"
+    long_pack = ReturnPack("某区教育局", files=["某区教育局_2024_多表.xlsx"],
+                           errors=[Problem("某区教育局_2024_多表.xlsx", "项目支出绩效自评表",
+                                           f"H{n}", "得分超过分值", "得分 6 超过该项分值 5，请核实。")
+                                   for n in range(10, 30)],
+                           warnings=[Problem("某区教育局_2024_多表.xlsx", "项目支出绩效自评表",
+                                             f"E{n}", "超额完成", what) for n in range(10, 50)])
+    short_pack = ReturnPack("某区司法局", files=["a.xlsx"], warnings=long_pack.warnings[:3])
+    paths = [write_notice(long_pack, tmp_path / "long.xlsx"),
+             write_notice(short_pack, tmp_path / "short.xlsx")]
+    long_pdf, short_pdf = lo.to_pdf_many(paths, tmp_path / "pdf")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", long_pdf.read_bytes()))
+    assert pages >= 2
+    heights = sorted(_word_heights(long_pdf))
+    assert heights[len(heights) // 2] >= 9, heights[len(heights) // 2]   # 10 pt text, not 4 pt
+    text = subprocess.run(["pdftotext", "-layout", str(long_pdf), "-"], capture_output=True,
+                          text=True).stdout
+    assert "E49" in text and "H29" in text
+    assert len(re.findall(rb"/Type\s*/Page[^s]", short_pdf.read_bytes())) == 1
+
+
+def test_a_renamed_resubmission_replaces_the_old_copy_in_packs_and_roster(tmp_path):
+    """The unit sends its corrected workbook under a new name; the old one stays in the inbox.
+    The district workbook counts the one saved last and lists the other as 重复报送: the return
+    pack and 报送情况 must say the same — not ask to fix the errors of the copy set aside."""
+    from test_consolidate import make_entry
+    from xlsproc.district.book import consolidate
+    from xlsproc.district.returns import collect_packs
+    old = make_entry("某区文化馆", "社区文化活动", 2024, 95, relpath="某区文化馆_2024_项目.xlsx")
+    old["modified"] = "2025-03-01T09:00:00"
+    old["evaluations"][0]["flags"] = [{
+        "code": "score-over-weight", "severity": "error", "sheet": "项目支出绩效自评表",
+        "cell": "G10", "title": "得分超过分值", "message": "得分 45 超过该项分值 40，请核实。"}]
+    old["evaluations"][0]["flag_counts"] = {"error": 1, "warning": 0, "info": 0}
+    new = make_entry("某区文化馆", "社区文化活动", 2024, 95, relpath="某区文化馆_2024_项目_修改后.xlsx")
+    new["modified"] = "2025-03-20T16:30:00"
+    other = make_entry("某街道", "社区治理", 2024, 90)
+    other["evaluations"][0]["flags"] = old["evaluations"][0]["flags"]
+    other["evaluations"][0]["flag_counts"] = {"error": 1, "warning": 0, "info": 0}
+    for entries in ([old, new, other], [new, old, other]):          # whatever the order
+        packs = {p.unit: p for p in collect_packs(entries)}
+        pack = packs["某区文化馆"]
+        assert not pack.errors, pack.errors
+        [warning] = pack.warnings
+        assert warning.title == "重复报送" and warning.file == "某区文化馆_2024_项目.xlsx"
+        assert "某区文化馆_2024_项目_修改后.xlsx" in warning.what
+        assert [p.cell for p in packs["某街道"].errors] == ["G10"]     # a real error stays
+        roster = [RosterUnit("某区文化馆", "某区文化馆"), RosterUnit("某街道", "某街道")]
+        status = consolidate(entries, tmp_path / "汇总.xlsx", roster=roster)["roster"]
+        culture = status.units[0]
+        assert (culture.errors, culture.warnings, culture.state) == (0, 1, "已报送")
+        assert status.units[1].state == "有错误"
+        served = roster_status(roster, entries)          # the web server's way: the same
+        assert (served.units[0].errors, served.units[0].warnings) == (0, 1)
+
+
+def test_the_notice_is_signed_by_the_bureau(tmp_path):
+    """Signed '洪山区财政局绩效科' with --district 洪山区; without a district name, '财政局绩效科' —
+    not '全区财政局绩效科', which no bureau is called."""
+    from xlsproc.district.notice import write_notice
+    from xlsproc.district.returns import Problem, ReturnPack
+    pack = ReturnPack("某区司法局", files=["a.xlsx"],
+                      warnings=[Problem("a.xlsx", "表", "E9", "超额完成", "请说明原因。")])
+    signed = {}
+    for district in ("洪山区", "全区"):
+        rows = notice_rows(write_notice(pack, tmp_path / f"{district}.xlsx", district))
+        signed[district] = next(r[0] for r in rows if r[0] and "绩效科" in str(r[0]))
+    assert signed["洪山区"].startswith("洪山区财政局绩效科")
+    assert signed["全区"].startswith("财政局绩效科")

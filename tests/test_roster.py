@@ -10,6 +10,7 @@ import pytest
 from conftest import SAMPLES
 from xlsproc.batch.run import process
 from xlsproc.district.roster import RosterError, load_roster, roster_status
+from xlsproc.score.history import unit_key, unit_name
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +104,7 @@ def test_roster_errors_say_what_to_do(tmp_path, content, words):
 def test_a_roster_that_is_not_a_spreadsheet(tmp_path):
     path = tmp_path / "名单.docx"
     path.write_bytes(b"PK")
-    with pytest.raises(RosterError, match="不是 .xlsx 或 .csv"):
+    with pytest.raises(RosterError, match="不是表格文件"):
         load_roster(path)
     broken = tmp_path / "名单.xlsx"
     broken.write_bytes(b"not a zip")
@@ -161,3 +162,140 @@ def test_cli_names_the_units_that_sent_nothing(tmp_path):
     alone = runner.invoke(app, ["process", str(SAMPLES), "-o", str(tmp_path / "out"),
                                 "--roster", str(roster)])
     assert alone.exit_code == 2 and "--consolidate" in alone.output
+
+
+def test_total_note_and_repeated_header_rows_are_not_units(tmp_path):
+    """A roster as offices keep it: a 合计 row under the list, notes, the header repeated (a list
+    printed over two pages). None of them is a unit that 'sent nothing'."""
+    rows = [("某区财政局", None, "王五"),
+            ("单位名称", "项目名称", "联系人"),
+            ("共青团武汉市洪山区委员会", None, None),
+            ("合计：2个单位", None, None),
+            ("总计", None, None),
+            ("注：请于3月31日前报送。", None, None),
+            ("说明:名单按预算代码排列", None, None)]
+    roster = load_roster(write_roster(tmp_path / "名单.xlsx", rows))
+    assert [u.name for u in roster] == ["某区财政局", "共青团武汉市洪山区委员会"]
+    csv_path = tmp_path / "名单.csv"
+    csv_path.write_text("单位名称,联系人\n某区财政局,王五\n合  计,\n小计（2个）,\n", encoding="utf-8")
+    assert [u.name for u in load_roster(csv_path)] == ["某区财政局"]
+
+
+def test_a_unit_that_sent_only_another_years_table_is_told_apart(tmp_path):
+    """A folder mixing years is summarised for the latest; a roster unit whose only table is of
+    another year did send something: 报送情况 and the console say what came, not just 未报送."""
+    from test_consolidate import make_entry
+    from xlsproc.district.book import consolidate
+    from xlsproc.district.roster import RosterUnit
+    from xlsproc.store import Store
+    roster = [RosterUnit(n, n) for n in ("某区民政局", "某县第一中学", "某区财政局")]
+    entries = [make_entry("219001-某区民政局", "养老", 2024, 95),
+               make_entry("某县第一中学", "资助", 2023, 96), make_entry("某县第一中学", None, 2023, 92)]
+    with Store(tmp_path / "xlsproc.sqlite") as store:
+        store.record(entries)
+    for source, year in ((entries, 2024), (tmp_path / "xlsproc.sqlite", None)):
+        status = consolidate(source, tmp_path / "汇总.xlsx", roster=roster, year=year)["roster"]
+        assert [u.unit for u in status.missing] == ["某县第一中学", "某区财政局"]
+        school = status.missing[0]
+        assert school.other_years == {2023: 2} and not school.files
+        line = status.summary()
+        assert "未报送 2 个：某县第一中学（另有 2023 年度的表 2 张）、某区财政局。" in line, line
+        table = {r[1]: r for r in sheet_rows(tmp_path / "汇总.xlsx", "报送情况")[1:] if r[1]}
+        assert table["某县第一中学"][2] == "未报送"
+        assert "2023 年度" in table["某县第一中学"][10] and table["某区财政局"][10] is None
+
+
+def test_a_bracketed_addition_on_either_side_still_matches(tmp_path):
+    """'共青团武汉市洪山区委员会（团区委）' on the roster is the unit whose tables say
+    '共青团武汉市洪山区委员会'; a table's '某区教育局（本级）' is the roster's 某区教育局. Two roster
+    units that differ only by the addition keep their own rows."""
+    from test_consolidate import make_entry
+    from xlsproc.district.roster import RosterUnit
+    names = ["共青团武汉市洪山区委员会（团区委）", "某区教育局", "某区卫健委（本级）", "某区卫健委（机关）"]
+    roster = [RosterUnit(unit_name(n), unit_key(n)) for n in names]
+    entries = [make_entry("共青团武汉市洪山区委员会", None, 2024, 95),
+               make_entry("305001-某区教育局(本级)", "资助", 2024, 92),
+               make_entry("某区卫健委(机关)", "公卫", 2024, 90),
+               make_entry("某区卫健委", "疾控", 2024, 90)]
+    status = roster_status(roster, entries)
+    by_name = {u.unit: u for u in status.units}
+    assert by_name["共青团武汉市洪山区委员会(团区委)"].tables == 1
+    assert by_name["某区教育局"].tables == 1
+    assert by_name["某区卫健委(机关)"].tables == 1 and by_name["某区卫健委(本级)"].tables == 0
+    assert [u.unit for u in status.unlisted] == ["某区卫健委"]
+
+
+def test_a_unit_cell_merged_over_its_project_rows(tmp_path):
+    """Offices merge the unit's cell over its projects' rows (and leave it blank under the first
+    in a .csv): every project stays the unit's, so the one never submitted is named."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["单位名称", "项目名称", "联系人"])
+    ws.append(["219001-某区民政局", "居家养老服务补贴", "张三"])
+    ws.append([None, "社区老年助餐服务", None])
+    ws.append([None, "养老机构运营补贴", None])
+    ws.merge_cells("A2:A4")
+    ws.merge_cells("C2:C4")
+    ws.append(["某区财政局", None, None])
+    ws.append([None, None, None])
+    wb.save(tmp_path / "名单.xlsx")
+    roster = load_roster(tmp_path / "名单.xlsx")
+    assert [(u.name, u.projects) for u in roster] == [
+        ("某区民政局", ("居家养老服务补贴", "社区老年助餐服务", "养老机构运营补贴")), ("某区财政局", ())]
+    csv_path = tmp_path / "名单.csv"
+    csv_path.write_text("单位名称,项目名称\n某区民政局,居家养老服务补贴\n,养老机构运营补贴\n",
+                        encoding="utf-8")
+    assert load_roster(csv_path)[0].projects == ("居家养老服务补贴", "养老机构运营补贴")
+
+
+def test_a_project_written_a_little_differently_is_not_missing():
+    """The roster's 社区老年助餐服务 is the table's '2024年社区老年助餐服务项目'; a project the unit
+    did not send is still named."""
+    from test_consolidate import make_entry
+    from xlsproc.district.roster import RosterUnit
+    unit = RosterUnit("某区民政局", "某区民政局",
+                      ("社区老年助餐服务", "居家养老服务补贴项目", "养老机构运营补贴"))
+    entries = [make_entry("某区民政局", "2024年社区老年助餐服务项目", 2024, 95),
+               make_entry("某区民政局", "居家养老服务补贴", 2024, 95)]
+    [status] = roster_status([unit], entries).units
+    assert status.missing_projects == ["养老机构运营补贴"]
+
+
+def test_a_roster_saved_as_xls(tmp_path):
+    """Many offices keep the roster as an old .xls (WPS and Excel 2003): read it as it is."""
+    import xlwt
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet("名单")
+    ws.write(0, 0, "2024年度报送名单")
+    for c, head in enumerate(("序号", "单位名称", "项目名称")):
+        ws.write(1, c, head)
+    for r, row in enumerate([(1, "219001-某区民政局", "居家养老服务补贴"), (2, "某区财政局", "")], 2):
+        for c, value in enumerate(row):
+            ws.write(r, c, value)
+    book.save(str(tmp_path / "名单.xls"))
+    roster = load_roster(tmp_path / "名单.xls")
+    assert [(u.name, u.projects) for u in roster] == [("某区民政局", ("居家养老服务补贴",)),
+                                                      ("某区财政局", ())]
+    broken = tmp_path / "坏名单.xls"
+    broken.write_bytes(b"\xd0\xcf\x11\xe0 not really")
+    with pytest.raises(RosterError, match="无法读取"):
+        load_roster(broken)
+
+
+def test_reading_a_roster_prints_no_library_warnings(recwarn):
+    """openpyxl's English warnings (extensions it drops) must not reach the officer's console."""
+    with pytest.raises(RosterError, match="没有“单位名称”列"):
+        load_roster(SAMPLES / "功能齐全_2024_项目.xlsx")          # sparklines: openpyxl warns
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)], \
+        [str(w.message) for w in recwarn]
+
+
+@pytest.mark.parametrize("sep, encoding", [("\t", "utf-16"), (";", "utf-8"), ("，", "gb18030")])
+def test_a_csv_roster_with_another_separator(tmp_path, sep, encoding):
+    """Excel's 'Unicode 文本' (UTF-16, tabs), a European-style ';' list, full-width commas typed by
+    hand: the 单位名称 column is still found."""
+    text = "\n".join(sep.join(row) for row in [["序号", "单位名称", "联系人"], ["1", "某区财政局", "王五"]])
+    path = tmp_path / "名单.csv"
+    path.write_bytes(text.encode(encoding))
+    [unit] = load_roster(path)
+    assert (unit.name, unit.contact) == ("某区财政局", "王五")

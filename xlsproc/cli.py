@@ -124,7 +124,7 @@ DbOption = Annotated[Optional[Path], typer.Option(
 RulesOption = Annotated[Optional[Path], typer.Option(
     "--rules", help="自定义规则文件（TOML，键与默认规则相同）。", show_default=False)]
 RosterOption = Annotated[Optional[Path], typer.Option(
-    "--roster", help="报送名单（.xlsx 或 .csv，列：单位名称，可选 项目名称、联系人）：汇总表加“报送情况”，"
+    "--roster", help="报送名单（.xlsx、.xls 或 .csv，列：单位名称，可选 项目名称、联系人）：汇总表加“报送情况”，"
     "并列出未报送的单位。", show_default=False)]
 ReturnDirOption = Annotated[Optional[Path], typer.Option(
     "--return-dir", help="退回材料目录：每个有错误或警告的单位一个文件夹（批注副本 + 问题通知单.xlsx）。",
@@ -379,7 +379,7 @@ def serve(
     outbox: Annotated[Path, typer.Option("-o", "--output", help="输出目录：批注副本、results.json、全区汇总。",
                                          show_default=False)],
     roster: Annotated[Optional[Path], typer.Option(
-        "--roster", help="应报单位名单（.xlsx 或 .csv，含“单位名称”列）。", show_default=False)] = None,
+        "--roster", help="应报单位名单（.xlsx、.xls 或 .csv，含“单位名称”列）。", show_default=False)] = None,
     host: Annotated[str, typer.Option(
         "--host", help="监听地址（默认仅本机；局域网用 0.0.0.0）。")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="端口。")] = 8000,

@@ -60,6 +60,8 @@ def consolidate(entries, out_path: str | Path, *, outbox: str | Path | None = No
             stage = Stage(tmp)
             try:
                 fill_stage(stage, source, outbox, history)
+                if tally is not None:
+                    tally.left_out(source.left_out_units)
                 return _write(stage, out_path, tmp, district, rules,
                               tally.status() if tally is not None else None, source.left_out)
             finally:

@@ -3,7 +3,8 @@
     RETURN_DIR/<单位>/  the unit's annotated copies + 问题通知单.xlsx
 
 The notice lists 必须修改 (errors, unreadable files included) and 请核实 (warnings), each with
-file, sheet, cell and what to do, in the catalogue's words; it prints on one A4 page. A unit
+file, sheet, cell and what to do, in the catalogue's words; it prints on one A4 page (a list too
+long to be read on one keeps its size over more pages). A unit
 with nothing to fix gets no folder, and a folder written by an earlier run for a unit that is
 now clean is removed (only what xlsproc wrote there: the folders it made are listed in
 RETURN_DIR/.xlsproc-packs.json). Each folder is built under a temporary name and swapped in.
@@ -23,10 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlsproc.district.roster import RosterUnit, named_in_path
-from xlsproc.district.sources import open_source, entry_file
+from xlsproc.district.sources import duplicate_text, entry_file, open_source, superseded
+from xlsproc.errors import title
 from xlsproc.fileio import write_text_atomic
 from xlsproc.model import FileEntry, TableEntry
-from xlsproc.score.history import unit_key, unit_name
+from xlsproc.score.history import text_key, unit_key, unit_name
 
 NOTICE = "问题通知单.xlsx"
 LEDGER = ".xlsproc-packs.json"
@@ -85,7 +87,7 @@ def collect_packs(entries, *, outbox=None, year=None, roster=None) -> list[Retur
         box = Path(outbox) if outbox else source.outbox
         listed = {u.key: u.name for u in roster or []}
         packs: dict[str, ReturnPack] = {}
-        unreadable = []
+        unreadable, tables = [], []
         for raw in source.entries:
             entry = FileEntry.of(raw)
             if entry.status == "skipped":
@@ -93,8 +95,12 @@ def collect_packs(entries, *, outbox=None, year=None, roster=None) -> list[Retur
             if entry.status != "ok":
                 unreadable.append(entry)
                 continue
-            for ev in entry.evaluations:
-                _add_table(packs, entry, ev, box)
+            tables += [(entry, ev) for ev in entry.evaluations]
+        replaced = superseded((n, unit_key(ev.unit), text_key(ev.project), ev.kind, ev.year,
+                               entry.modified) for n, (entry, ev) in enumerate(tables))
+        for n, (entry, ev) in enumerate(tables):
+            kept = tables[replaced[n]] if n in replaced else None
+            _add_table(packs, entry, ev, box, kept)
         for entry in unreadable:
             _add_unreadable(packs, listed, entry)
         return sorted(packs.values(), key=lambda p: (p.unit == UNKNOWN_UNIT, unit_key(p.unit)))
@@ -103,7 +109,9 @@ def collect_packs(entries, *, outbox=None, year=None, roster=None) -> list[Retur
             source.opened.close()
 
 
-def _add_table(packs: dict, entry: FileEntry, ev: TableEntry, box) -> None:
+def _add_table(packs: dict, entry: FileEntry, ev: TableEntry, box, kept=None) -> None:
+    """A table's problems into its unit's pack; a table another submission replaces (`kept`:
+    the (entry, table) counted instead) brings only the 重复报送 warning, as in 问题清单."""
     name = unit_name(ev.unit) or UNKNOWN_UNIT
     pack = packs.setdefault(unit_key(name) or UNKNOWN_UNIT, ReturnPack(name))
     pack.tables += 1
@@ -111,6 +119,13 @@ def _add_table(packs: dict, entry: FileEntry, ev: TableEntry, box) -> None:
     shown = os.path.basename(path) if path else Path(entry.label).name
     if path and (path, annotated) not in pack.sources:
         pack.sources.append((path, annotated))
+    if kept is not None:
+        kept_entry, kept_ev = kept
+        pack.warnings.append(Problem(shown, ev.sheet, None, title("duplicate-submission"),
+                                     duplicate_text(name, ev.project, ev.kind, ev.year,
+                                                    entry.modified, kept_entry.label,
+                                                    kept_ev.sheet, kept_entry.modified)))
+        return
     for flag in ev.flags:
         problem = Problem(shown, flag.sheet or ev.sheet, flag.cell, flag.title or flag.code or "",
                           flag.detail or flag.message or "")

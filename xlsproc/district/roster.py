@@ -1,9 +1,10 @@
 """The roster: which units must submit, and who has not.
 
-A roster is an .xlsx or .csv list with a column 单位名称 (optional: 项目名称, 联系人; the
+A roster is an .xlsx (or .xls, .ods, WPS .et) or .csv list with a column 单位名称 (optional: 项目名称, 联系人; the
 accepted spellings are in roster.toml). One row per unit, or one row per project a unit must
 submit. Units are matched the way consolidation matches them (`unit_key`: budget codes like
-'219001-' stripped, spaces and full-width forms ignored); a file that could not be read is
+'219001-' stripped, spaces and full-width forms ignored; a bracketed addition on one side,
+'某区教育局（本级）', when it names no other roster unit); a file that could not be read is
 attributed to the roster unit whose name appears in its path (a folder per unit is common).
 
 Public API (the CLI, the district workbook and the web server call these):
@@ -16,13 +17,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tomllib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from xlsproc.district.sources import superseded
 from xlsproc.model import FileEntry, XlsprocError
 from xlsproc.score.history import text_key, unit_key, unit_name
 
@@ -72,6 +76,7 @@ class UnitStatus:
     unreadable: int = 0
     expected: tuple[str, ...] = ()                      # projects the roster lists
     projects: list[str] = field(default_factory=list)   # projects submitted
+    other_years: dict = field(default_factory=dict)     # {year: tables} left out of this year's
 
     @property
     def submitted(self) -> bool:
@@ -79,8 +84,22 @@ class UnitStatus:
 
     @property
     def missing_projects(self) -> list[str]:
-        got = {text_key(p) for p in self.projects}
-        return [p for p in self.expected if text_key(p) not in got]
+        """Roster projects no submitted table is: the same name, or one name within the other
+        ('社区老年助餐服务' / '2024年社区老年助餐服务项目')."""
+        got = [k for k in map(text_key, self.projects) if k]
+        return [p for p in self.expected
+                if not any(text_key(p) in k or k in text_key(p) for k in got)]
+
+    @property
+    def other_years_text(self) -> str | None:
+        """'另有 2023 年度的表 2 张' for a unit whose tables are all of other years (sent by mistake,
+        or recorded in an earlier year's run: the words say only what the results hold)."""
+        if self.submitted or not self.other_years:
+            return None
+        years = sorted(self.other_years, key=lambda y: (y is None, -(y or 0)))
+        parts = "、".join(f"{y} 年度的表 {self.other_years[y]} 张" if y is not None
+                         else f"年度不详的表 {self.other_years[y]} 张" for y in years)
+        return f"另有 {parts}"
 
     @property
     def state(self) -> str:
@@ -115,7 +134,8 @@ class RosterStatus:
         text = (f"报送情况：名单 {len(self.units)} 个单位，已报送 {len(self.submitted)} 个"
                 f"（其中有错误 {len(self.with_errors)} 个），未报送 {len(self.missing)} 个")
         if self.missing:
-            text += "：" + "、".join(u.unit for u in self.missing)
+            text += "：" + "、".join(u.unit + (f"（{u.other_years_text}）" if u.other_years_text
+                                               else "") for u in self.missing)
         if self.unlisted:
             text += f"；名单外报送 {len(self.unlisted)} 个：" + "、".join(u.unit for u in self.unlisted)
         return text + "。"
@@ -124,18 +144,24 @@ class RosterStatus:
 # --- loading ----------------------------------------------------------------------------------
 
 def load_roster(path: str | Path) -> list[RosterUnit]:
-    """The units of a roster file (.xlsx/.xlsm or .csv), in the order they first appear; rows of
-    one unit (one per project) are merged. Raises RosterError with a Chinese message."""
+    """The units of a roster file (.xlsx/.xlsm, .xls/.xlsb/.ods/.et or .csv), in the order they first appear; rows of
+    one unit (one per project) are merged, and a project row whose unit cell is blank (merged
+    over the unit's projects) is the unit's above. Raises RosterError with a Chinese message."""
     path = Path(path)
     if not path.is_file():
         raise _error("not-found", path=path)
     rows = _read_rows(path)
     head_at, columns = _header(rows, path)
     units: dict[str, dict] = {}
+    last = None                       # a project row under its unit's (merged or blank) cell
     for row in rows[head_at + 1:]:
         name = _cell(row, columns["unit"])
-        if not name:
+        if not name and last and _cell(row, columns.get("project")):
+            name = last
+        if not name or _not_a_unit(name):
+            last = None
             continue
+        last = name
         key = unit_key(name)
         unit = units.setdefault(key, {"name": unit_name(name), "projects": [], "contact": None})
         project = _cell(row, columns.get("project"))
@@ -151,31 +177,62 @@ def load_roster(path: str | Path) -> list[RosterUnit]:
 def _read_rows(path: Path) -> list[list]:
     suffix = path.suffix.lower()
     try:
-        if suffix == ".csv":
-            return list(csv.reader(io.StringIO(_decode(path.read_bytes()))))
+        if suffix in TEXT_LISTS:
+            return _text_rows(_decode(path.read_bytes()))
         if suffix in (".xlsx", ".xlsm"):
             return _xlsx_rows(path)
+        if suffix in OTHER_SPREADSHEETS:
+            return _calamine_rows(path)
     except (OSError, ValueError, KeyError) as exc:
         raise _error("unreadable", name=path.name, reason=_reason(exc)) from exc
     raise _error("wrong-format", name=path.name)
 
 
+TEXT_LISTS = (".csv", ".txt", ".tsv")    # .txt: Excel's 'Unicode 文本' (UTF-16, tabs)
+SEPARATORS = (",", "\t", ";", "，")
+
+
+def _text_rows(text: str) -> list[list]:
+    """Rows of a text list, with the separator its 单位名称 header is found with (else ',')."""
+    tried = [list(csv.reader(io.StringIO(text), delimiter=sep)) for sep in SEPARATORS]
+    return next((rows for rows in tried if _find_header(rows) is not None), tried[0])
+
+
+OTHER_SPREADSHEETS = (".xls", ".xlsb", ".ods", ".et")    # read by calamine, as workbooks are
+
+
+def _calamine_rows(path: Path) -> list[list]:
+    import python_calamine as calamine
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path))
+        sheets = [book.get_sheet_by_name(name).to_python() for name in book.sheet_names]
+    except Exception as exc:             # calamine's own errors (and panics) on a damaged file
+        raise ValueError(str(exc)) from exc
+    return _roster_sheet(sheets)
+
+
+def _roster_sheet(sheets: list[list[list]]) -> list[list]:
+    """The rows of the first sheet that has a 单位名称 header (else of the first sheet)."""
+    return next((rows for rows in sheets if _find_header(rows) is not None),
+                sheets[0] if sheets else [])
+
+
 def _xlsx_rows(path: Path) -> list[list]:
+    import warnings
     import zipfile
 
     import openpyxl
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except zipfile.BadZipFile as exc:
-        raise ValueError("not a zip") from exc
-    try:
-        for ws in wb.worksheets:            # the first sheet that has a 单位名称 header
-            rows = [list(r) for r in ws.iter_rows(values_only=True)]
-            if _find_header(rows) is not None:
-                return rows
-        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)] if wb.worksheets else []
-    finally:
-        wb.close()
+    with warnings.catch_warnings():        # openpyxl's English notes on parts it drops
+        warnings.simplefilter("ignore")
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except zipfile.BadZipFile as exc:
+            raise ValueError("not a zip") from exc
+        try:
+            sheets = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets]
+        finally:
+            wb.close()
+    return _roster_sheet(sheets)
 
 
 def _decode(data: bytes) -> str:
@@ -210,6 +267,17 @@ def _header(rows: list[list], path: Path) -> tuple[int, dict[str, int]]:
     return found
 
 
+def _not_a_unit(name: str) -> bool:
+    """A total row, a note or the header repeated: not a unit that must submit."""
+    key = text_key(name)
+    words = _config()["not-units"]
+    if key in {text_key(s) for s in _config()["columns"]["unit"]}:
+        return True
+    if any(re.fullmatch(re.escape(w) + r"(?:[:(\d].*)?", key) for w in words["totals"]):
+        return True
+    return any(key.startswith(w + ":") for w in words["notes"])
+
+
 def _cell(row: list, col: int | None) -> str | None:
     if col is None or col >= len(row) or row[col] is None:
         return None
@@ -228,6 +296,12 @@ class RosterTally:
             u.key: UnitStatus(u.name, u.key, True, u.contact, expected=u.projects)
             for u in self.roster}
         self.unlisted: dict[str, UnitStatus] = {}
+        self.tables: list[tuple] = []        # each table read, for the resubmissions rule
+        # '某区教育局(本级)' on the roster → its key without the addition, when that is no other
+        # roster unit and only one roster unit has it
+        bare = Counter(_bare(k) for k in self.units)
+        self.aliases = {_bare(k): k for k in self.units
+                        if _bare(k) != k and _bare(k) not in self.units and bare[_bare(k)] == 1}
 
     def add(self, entry: dict | FileEntry) -> FileEntry:
         entry = FileEntry.of(entry)
@@ -252,6 +326,9 @@ class RosterTally:
             counts = ev.counts()
             unit.errors += counts["error"]
             unit.warnings += counts["warning"]
+            self.tables.append((len(self.tables), unit_key(ev.unit), text_key(ev.project),
+                                ev.kind, ev.year, entry.modified, unit, counts["error"],
+                                counts["warning"]))
         return entry
 
     def watch(self, entries: Iterable[dict | FileEntry]) -> Iterator[FileEntry]:
@@ -263,17 +340,55 @@ class RosterTally:
         key = unit_key(name)
         if not key:
             return None
-        if key in self.units:
-            return self.units[key]
+        listed = self._listed(key)
+        if listed is not None:
+            return self.units[listed]
         return self.unlisted.setdefault(key, UnitStatus(unit_name(name), key, False))
+
+    def _listed(self, key: str) -> str | None:
+        """The roster key a unit key stands for: the same, or the same but for a bracketed
+        addition on one side ('某区教育局(本级)' / '某区教育局')."""
+        for candidate in (key, _bare(key)):
+            if candidate in self.units:
+                return candidate
+            if candidate in self.aliases:
+                return self.aliases[candidate]
+        return None
 
     def _by_path(self, path: str) -> UnitStatus | None:
         key = named_in_path(self.units, path)
         return None if key is None else self.units[key]
 
+    def left_out(self, by_unit: dict) -> None:
+        """Tables of other years the year filter left out, per unit key: a roster unit that sent
+        only those is told apart from one that sent nothing."""
+        for key, years in by_unit.items():
+            listed = self._listed(key)
+            if listed is not None:
+                unit = self.units[listed]
+                unit.other_years = dict(Counter(unit.other_years) + Counter(years))
+
+    def _set_aside(self) -> None:
+        """Tables another submission replaces (a resubmission under a new name): their problems
+        no longer count, one 重复报送 warning does — as the district workbook's 问题清单 says."""
+        for n in superseded(t[:6] for t in self.tables):
+            unit, errors, warnings = self.tables[n][6:]
+            unit.errors -= errors
+            unit.warnings += 1 - warnings
+        self.tables = []
+
     def status(self) -> RosterStatus:
+        self._set_aside()
         unlisted = sorted(self.unlisted.values(), key=lambda u: u.key)
         return RosterStatus([self.units[u.key] for u in self.roster], unlisted)
+
+
+_ADDITION = re.compile(r"\([^()]*\)$")
+
+
+def _bare(key: str) -> str:
+    """A unit key without a trailing bracketed addition ('某区教育局(本级)' → '某区教育局')."""
+    return _ADDITION.sub("", key) or key
 
 
 def named_in_path(keys: Iterable[str], path: str) -> str | None:

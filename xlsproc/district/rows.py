@@ -12,6 +12,7 @@ from pathlib import Path
 
 from xlsproc.district.sources import Stage
 from xlsproc.errors import SEVERITY_CN
+from xlsproc.rules import GRADE_PENDING
 from xlsproc.score.numbers import round_half_up
 from xlsproc.write.marks import REVIEW_SHEET
 
@@ -82,6 +83,15 @@ YOY_COLS = [
 ]
 
 
+def _shown_grade(grade: str | None, total: float | None) -> str | None:
+    """The grade as the district workbook shows it: 待定 while withheld, blank with no total."""
+    return GRADE_PENDING if grade is None and total is not None else grade
+
+
+def _shown(table: sqlite3.Row) -> str | None:
+    return _shown_grade(table["grade"], table["total"])
+
+
 def location(sheet: str | None, cell: str | None = "A1") -> str:
     """"'Sheet name'!H22" (quotes doubled inside), as Excel writes a link's location."""
     if not sheet:
@@ -145,7 +155,8 @@ class Rows:
             "projects": len(projects), "annual": annual, "executed": executed, "rate": rate,
             "basis": basis, "exec_score": dept["exec_score"] if dept else None,
             "dept_total": dept["total"] if dept else None, "project_mean": mean,
-            "grade": dept["grade"] if dept else self._grade(mean),
+            "grade": _shown(dept) if dept else (
+                GRADE_PENDING if any(_shown(t) == GRADE_PENDING for t in projects) else self._grade(mean)),
             "errors": sum(t["n_error"] for t in tables),
             "warnings": sum(t["n_warning"] for t in tables),
             "score": dept["total"] if dept else mean,
@@ -199,7 +210,8 @@ class Rows:
             "FROM t WHERE role = 0 AND kind = 'project' "
             "ORDER BY year IS NULL, year DESC, unit_key, total IS NULL, total DESC, id")
         for r in cur:
-            yield [*r[:16], self.link(r[16], location(r[4]), "打开"), None]
+            yield [*r[:12], _shown_grade(r[12], r[10]), *r[13:16],
+                   self.link(r[16], location(r[4]), "打开"), None]
 
     # 指标明细 ----------------------------------------------------------------------------------
 
@@ -297,4 +309,10 @@ def _or(value, default):
 def roster_row(n: int, u) -> list:
     """A 报送情况 row of one UnitStatus (roster.py)."""
     return [n, u.unit, u.state, u.contact, len(u.files), u.tables, u.errors, u.warnings,
-            u.unreadable, "、".join(u.missing_projects) or None, "、".join(u.files) or None]
+            u.unreadable, "、".join(u.missing_projects) or None,
+            "、".join(u.files) or _other_years_note(u)]
+
+
+def _other_years_note(u) -> str | None:
+    text = u.other_years_text
+    return f"{text}，未计入本年度（可用 --year 汇总该年度）" if text else None

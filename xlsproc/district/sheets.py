@@ -12,6 +12,7 @@ from xlsproc.district.rows import (CHARTS, INDICATOR_COLS, INDICATOR_KIND_CN, IN
                                    roster_row)
 from xlsproc.district.sources import Stage
 from xlsproc.refs import cell_name
+from xlsproc.rules import GRADE_PENDING
 from xlsproc.score.history import repeated_shortfall, target_loosened
 
 
@@ -345,7 +346,7 @@ def summary_sheet(book: Book, rows: Rows, district: str, years: str,
 def roster_sheet(book: Book, status, district: str, years: str) -> None:
     """报送情况: every unit on the roster (roster order), then the units not on it."""
     note = ("报送名单上的每个单位：已报送、有错误（有需退回修改的错误或无法读取的文件）、未报送（红色）。"
-            "单位按名称归并（去掉“219001-”之类的预算代码）；无法读取的文件按路径中的单位名称归属。"
+            "单位按名称归并（去掉“219001-”之类的预算代码；“某区教育局（本级）”与“某区教育局”视为同一单位）；无法读取的文件按路径中的单位名称归属。"
             "名单列有项目名称时，“未报送的项目”列出名单上有而未收到的项目。名单外报送的单位列在最后。")
     sheet = Sheet(book, ROSTER, ROSTER_COLS, f"{district}{years}自评表报送情况", note)
     styles = {"未报送": "alarm", "有错误": "callout"}
@@ -429,9 +430,13 @@ def charts_sheet(book: Book, stage: Stage, units: list[dict], year: int | None,
 
 def _chart_grades(book, ws, stage, clause, params, label, r0, grades) -> int:
     counts = defaultdict(int)
-    for kind, grade, n in stage.query(f"SELECT kind, grade, count(*) FROM t WHERE role = 0 AND "
-                                      f"{clause} GROUP BY kind, grade", params):
+    for kind, grade, n in stage.query(
+            "SELECT kind, CASE WHEN grade IS NULL AND total IS NOT NULL THEN ? ELSE grade END g, "
+            f"count(*) FROM t WHERE role = 0 AND {clause} GROUP BY kind, g",
+            (GRADE_PENDING, *params)):
         counts[(kind, grade)] = n
+    if counts[("department", GRADE_PENDING)] or counts[("project", GRADE_PENDING)]:
+        grades = (*grades, GRADE_PENDING)          # withheld grades (weights-sum) are counted too
     _table(ws, book, r0, ["等级", "部门整体表", "项目表"],
            [[g, counts[("department", g)], counts[("project", g)]] for g in grades])
     last = r0 + len(grades)

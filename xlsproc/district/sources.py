@@ -16,6 +16,7 @@ from pathlib import Path
 from xlsproc.errors import SEVERITY_RANK, detail, title
 from xlsproc.fileio import shown
 from xlsproc.model import FileEntry, FlagEntry, IndicatorEntry, TableEntry
+from xlsproc.read.values import target_in_name
 from xlsproc.refs import parse_cell_name
 from xlsproc.score.history import text_key, unit_key, unit_name
 from xlsproc.store import DEFAULT_NAME, Store
@@ -32,6 +33,8 @@ class Source:
     opened: Store | None = None            # a store we opened ourselves, closed when done
     # tables of other years (None: year unknown) the year filter left out, filled as it reads
     left_out: Counter = field(default_factory=Counter)
+    # the same per unit (unit_key → Counter of years): the roster tells "sent only another year's"
+    left_out_units: dict = field(default_factory=lambda: defaultdict(Counter))
 
 
 def open_source(source, year: int | None) -> Source:
@@ -41,11 +44,15 @@ def open_source(source, year: int | None) -> Source:
         found = Source(source.iter_entries(year), source, None)
         if year is not None:
             found.left_out.update({y: n for y, n in source.table_counts().items() if y != year})
+            for unit, y, n in source.db.execute(
+                    "SELECT unit, year, count(*) FROM evaluations WHERE year IS NOT ? "
+                    "GROUP BY unit, year", (year,)):
+                found.left_out_units[unit_key(unit)][y] += n
         return found
     if isinstance(source, (str, Path)):
         return _open_path(Path(source), year)
     found = Source(source, None, None)
-    found.entries = _year_filter(source, year, found.left_out)
+    found.entries = _year_filter(source, year, found.left_out, found.left_out_units)
     return found
 
 
@@ -72,20 +79,24 @@ def _latest(store: Store) -> int | None:
     return years[-1] if years else None
 
 
-def _year_filter(entries: Iterable[dict], year: int | None,
-                 left_out: Counter | None = None) -> Iterable[dict]:
+def _year_filter(entries: Iterable[dict], year: int | None, left_out: Counter | None = None,
+                 by_unit: dict | None = None) -> Iterable[dict]:
     """The entries with only `year`'s tables (unreadable files kept); the tables of other years
-    are counted in `left_out` as they go by."""
+    are counted in `left_out` (and per unit in `by_unit`) as they go by."""
     if year is None:
         return entries
     left_out = Counter() if left_out is None else left_out
-    return (kept for e in entries if (kept := _only_year(e, year, left_out)) is not None)
+    by_unit = defaultdict(Counter) if by_unit is None else by_unit
+    return (kept for e in entries if (kept := _only_year(e, year, left_out, by_unit)) is not None)
 
 
-def _only_year(entry: dict, year: int, left_out: Counter) -> dict | None:
+def _only_year(entry: dict, year: int, left_out: Counter, by_unit: dict) -> dict | None:
     evaluations = entry.get("evaluations") or []
     mine = [ev for ev in evaluations if ev.get("year") == year]
-    left_out.update(ev.get("year") for ev in evaluations if ev.get("year") != year)
+    for ev in evaluations:
+        if ev.get("year") != year:
+            left_out[ev.get("year")] += 1
+            by_unit[unit_key(ev.get("unit"))][ev.get("year")] += 1
     if entry.get("status") != "ok" or mine:
         return {**entry, "evaluations": mine}
     return None
@@ -183,7 +194,7 @@ class Stage:
         for pos, ind in enumerate(ev.indicators):
             mine = flags.get((ind.row, ind.name), ())
             rows.append((tid, pos, category(ind.level1), category(ind.level2), ind.name,
-                         text_key(ind.name), _text(ind.target), _text(ind.actual), ind.kind,
+                         text_key(ind.name), _target_text(ind), _text(ind.actual), ind.kind,
                          ind.completion, ind.weight, ind.score,
                          "、".join(f.code or "" for f in mine) or None,
                          _indicator_cell(ind), "、".join(_title(f) for f in mine) or None))
@@ -217,13 +228,10 @@ class Stage:
         listed last). The others leave the consolidation (role DUPLICATE) with their flags, and
         each gets one 问题清单 line naming the table counted instead. Returns how many."""
         self.db.execute("BEGIN")
-        self.db.execute(
-            f"UPDATE t SET role = {DUPLICATE} WHERE role = 0 AND unit_key != '' "
-            "AND year IS NOT NULL AND (kind != 'project' OR project_key != '') AND EXISTS ("
-            "SELECT 1 FROM t u WHERE u.role = 0 AND u.id != t.id AND u.unit_key = t.unit_key "
-            "AND u.project_key IS t.project_key AND u.kind = t.kind AND u.year IS t.year AND "
-            "(ifnull(u.modified, '') > ifnull(t.modified, '') OR "
-            "(ifnull(u.modified, '') = ifnull(t.modified, '') AND u.id > t.id)))")
+        replaced = superseded(self.db.execute(
+            "SELECT id, unit_key, project_key, kind, year, modified FROM t WHERE role = 0"))
+        self.db.executemany(f"UPDATE t SET role = {DUPLICATE} WHERE id = ?",
+                            [(tid,) for tid in replaced])
         set_aside = self.db.execute(
             "SELECT d.id, d.unit, d.unit_key, d.project, d.file, d.sheet, d.target, d.modified, "
             "k.file, k.sheet, k.modified, d.year, d.kind FROM t d JOIN t k ON k.role = 0 AND "
@@ -244,12 +252,38 @@ class Stage:
 DUPLICATE = 2                      # stage role of a table another submission replaces
 
 
-def _duplicate_issue(tid, unit, key, project, file, sheet, target, modified, kept_file,
-                     kept_sheet, kept_modified, year, kind) -> tuple:
+def superseded(tables: Iterable[tuple]) -> dict:
+    """The tables another submission replaces: {id: id of the table counted instead}.
+
+    tables: (id, unit_key, project_key, kind, year, modified) with ids in submission order. Two
+    tables of one unit, project (or the department) and year are one: the one saved last counts
+    (then the one listed last). Tables without a unit, a year or a project name stay apart. The
+    district workbook (Stage), the return packs and the roster all decide by this."""
+    kept: dict[tuple, tuple] = {}
+    members: dict[tuple, list] = defaultdict(list)
+    for tid, key, project_key, kind, year, modified in tables:
+        if not key or year is None or (kind == "project" and not project_key):
+            continue
+        group = (key, project_key or "", kind, year)
+        members[group].append(tid)
+        rank = (modified or "", tid)
+        if group not in kept or rank > kept[group]:
+            kept[group] = rank
+    return {tid: kept[g][1] for g, ids in members.items() for tid in ids if tid != kept[g][1]}
+
+
+def duplicate_text(unit, project, kind, year, modified, kept_file, kept_sheet,
+                   kept_modified) -> str:
     what = f"“{project}”项目" if kind == "project" else "部门整体"
-    text = detail("duplicate-submission", unit=unit, year=f"{year}年度" if year else "",
+    return detail("duplicate-submission", unit=unit, year=f"{year}年度" if year else "",
                   what=what, kept=f"{kept_file}（{kept_sheet}）",
                   kept_when=_saved(kept_modified), this_when=_saved(modified))
+
+
+def _duplicate_issue(tid, unit, key, project, file, sheet, target, modified, kept_file,
+                     kept_sheet, kept_modified, year, kind) -> tuple:
+    text = duplicate_text(unit, project, kind, year, modified, kept_file, kept_sheet,
+                          kept_modified)
     return (SEVERITY_RANK["warning"], unit, key, project, file, sheet, None, 0, 0,
             title("duplicate-submission"), text, "duplicate-submission", None, target,
             "warning", tid)
@@ -317,6 +351,17 @@ def _indicator_cell(ind: IndicatorEntry) -> str | None:
     if cells.get("name"):
         return cells["name"]
     return f"A{ind.row}" if ind.row else None
+
+
+def _target_text(ind: IndicatorEntry) -> str | None:
+    """年度指标值 as shown: the cell's text, or — blank, with a completion computed — the target the
+    scorer took from the indicator's name ('指标1:年度资金支付完成率100%'), saying so."""
+    text = _text(ind.target)
+    if (text is None or not text.strip()) and ind.completion is not None:
+        named = target_in_name(ind.name)
+        if named is not None:
+            return f"{named.text}（取自指标名称）"
+    return text
 
 
 def _text(value) -> str | None:
