@@ -120,7 +120,7 @@ def test_a_withheld_grade_stays_withheld_in_the_district_workbook(tmp_path):
     units = {}
     for r in data_rows(wb[SUMMARY]):                 # a unit's first row (then its other files)
         units.setdefault(r["单位"].value, values(r))
-    assert units["某县司法局"]["等级"] == "待定" and units["某县司法局"]["项目平均分"] == 100
+    assert units["某县司法局"]["等级"] == "待定" and units["某县司法局"]["项目平均分"] is None
     assert units["某街道"]["等级"] == "待定"
     assert units["某局"]["等级"] == "优"
     projects = {r["项目名称"].value: values(r) for r in data_rows(wb["项目"])}
@@ -145,3 +145,46 @@ def test_a_target_taken_from_the_name_is_shown_in_the_indicator_sheet(tmp_path):
     assert rows["指标1:年度资金支付完成率100%"]["年度指标值"] == "100%（取自指标名称）"
     assert rows["受益人口"]["年度指标值"] is None
     assert rows["指标3"]["年度指标值"] == "≥30个"
+
+
+def _total_row(ws) -> dict:
+    """The 全区合计 row of 汇总 (after the units and one blank row)."""
+    for r in range(HEAD_ROW + 1, ws.max_row + 1):
+        if str(ws.cell(r, 1).value or "").startswith("全区合计"):
+            return values(dict(zip([c.value for c in ws[HEAD_ROW]], ws[r])))
+    raise AssertionError("no 全区合计 row")
+
+
+def test_withheld_totals_stay_out_of_every_mean_and_ranking(tmp_path):
+    """A table whose grade is withheld (weights ≠ 100, 待定) has a total that is not comparable:
+    项目平均分, the 全区合计 means and the ranking leave it out, and a line under the table
+    counts such tables apart, naming unit and table."""
+    street_bad = make_entry("某街道", "养老", 2024, 40)
+    street_bad["evaluations"][0]["grade"] = None
+    bureau = make_entry("某县司法局", None, 2024, 100)        # department table, withheld
+    bureau["evaluations"][0]["grade"] = None
+    entries = [make_entry("某街道", "社区治理", 2024, 92), make_entry("某街道", "青少年服务", 2024, 88),
+               street_bad, bureau, make_entry("某局", None, 2024, 80),
+               make_entry("某局", "信息化", 2024, 90)]
+    out = tmp_path / "汇总.xlsx"
+    consolidate(entries, out)
+    ws = openpyxl.load_workbook(out)[SUMMARY]
+    order = []
+    units = {}
+    for r in data_rows(ws):
+        if r["单位"].value not in units:
+            order.append(r["单位"].value)
+            units[r["单位"].value] = values(r)
+    assert units["某街道"]["项目平均分"] == 90            # (92 + 88) / 2, not (92 + 88 + 40) / 3
+    assert units["某街道"]["等级"] == "待定"
+    assert order == ["某街道", "某局", "某县司法局"]        # the withheld 100 ranks last, not first
+    total = _total_row(ws)
+    assert total["部门整体总分"] == 80                    # 某局 only: 司法局's withheld 100 left out
+    assert total["项目平均分"] == 90                      # means of 某街道 (90) and 某局 (90)
+    text = "\n".join(texts(ws))
+    assert "另有 2 张自评表等级待定" in text
+    assert "某街道（养老）" in text and "某县司法局（部门整体）" in text
+    assert "不计入项目平均分" in str(ws["A2"].value)
+    projects = [r["项目名称"].value for r in data_rows(openpyxl.load_workbook(out)["项目"])
+                if r["单位"].value == "某街道"]
+    assert projects == ["社区治理", "青少年服务", "养老"]

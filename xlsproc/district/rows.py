@@ -92,6 +92,12 @@ def _shown(table: sqlite3.Row) -> str | None:
     return _shown_grade(table["grade"], table["total"])
 
 
+def _withheld(table: sqlite3.Row) -> bool:
+    """A table whose grade is withheld (待定: its weights do not add up to 100): its total is
+    left out of every mean and ranking of the district workbook, and counted apart."""
+    return _shown(table) == GRADE_PENDING
+
+
 def location(sheet: str | None, cell: str | None = "A1") -> str:
     """"'Sheet name'!H22" (quotes doubled inside), as Excel writes a link's location."""
     if not sheet:
@@ -133,7 +139,7 @@ class Rows:
     def units(self) -> list[dict]:
         """One dict per (unit, year), best score first within each year, latest year first."""
         cur = self.stage.query(
-            "SELECT unit, unit_key, year, kind, annual, executed, rate, exec_score, total, grade, "
+            "SELECT unit, unit_key, year, kind, project, annual, executed, rate, exec_score, total, grade, "
             "n_error, n_warning, target, annotated, sheet, file FROM t WHERE role = 0 "
             "ORDER BY unit_key, year, kind != 'department', id")
         cur.row_factory = sqlite3.Row
@@ -147,19 +153,24 @@ class Rows:
         mean score; the grade of that mean when there is no department table."""
         dept = next((t for t in tables if t["kind"] == "department"), None)
         projects = [t for t in tables if t["kind"] == "project"]
-        mean = _mean(t["total"] for t in projects)
+        mean = _mean(t["total"] for t in projects if not _withheld(t))
         annual, executed, rate, basis = _unit_funds(dept, projects)
         head = dept or tables[0]
+        dept_withheld = dept is not None and _withheld(dept)
         return {
             "unit": head["unit"], "year": head["year"], "tables": len(tables),
             "projects": len(projects), "annual": annual, "executed": executed, "rate": rate,
             "basis": basis, "exec_score": dept["exec_score"] if dept else None,
             "dept_total": dept["total"] if dept else None, "project_mean": mean,
             "grade": _shown(dept) if dept else (
-                GRADE_PENDING if any(_shown(t) == GRADE_PENDING for t in projects) else self._grade(mean)),
+                GRADE_PENDING if any(_withheld(t) for t in projects) else self._grade(mean)),
             "errors": sum(t["n_error"] for t in tables),
             "warnings": sum(t["n_warning"] for t in tables),
-            "score": dept["total"] if dept else mean,
+            # a withheld table's total is no score to rank or average by (weights ≠ 100)
+            "score": (None if dept_withheld else dept["total"]) if dept else mean,
+            "dept_withheld": dept_withheld,
+            "withheld": [t["project"] if t["kind"] == "project" else "部门整体"
+                         for t in tables if _withheld(t)],
             "link": self._file_link(head),
             "more_links": [self._file_link(t) for t in _other_files(tables, head)],
         }
@@ -195,7 +206,8 @@ class Rows:
             rows.append([f"全区合计（{year}年度）" if year else "全区合计", year,
                          sum(u["tables"] for u in group), sum(u["projects"] for u in group),
                          annual, executed, _rate(executed, annual),
-                         f"{len(funded)}个单位", None, _mean(u["dept_total"] for u in group),
+                         f"{len(funded)}个单位", None,
+                         _mean(u["dept_total"] for u in group if not u["dept_withheld"]),
                          _mean(u["project_mean"] for u in group), None,
                          sum(u["errors"] for u in group), sum(u["warnings"] for u in group),
                          None, None])
@@ -208,7 +220,8 @@ class Rows:
             "SELECT unit, year, project, file, sheet, annual, executed, rate, exec_score, "
             "indicator_score, total, reported_total, grade, n_error, n_warning, n_info, target "
             "FROM t WHERE role = 0 AND kind = 'project' "
-            "ORDER BY year IS NULL, year DESC, unit_key, total IS NULL, total DESC, id")
+            "ORDER BY year IS NULL, year DESC, unit_key, total IS NULL, "
+            "grade IS NULL AND total IS NOT NULL, total DESC, id")      # withheld after graded
         for r in cur:
             yield [*r[:12], _shown_grade(r[12], r[10]), *r[13:16],
                    self.link(r[16], location(r[4]), "打开"), None]

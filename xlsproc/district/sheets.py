@@ -314,7 +314,8 @@ def summary_sheet(book: Book, rows: Rows, district: str, years: str,
             "资金口径：有部门整体表的单位取部门整体表的全年预算数、全年执行数（部门整体已包含其项目支出，"
             "不再与项目表相加）；没有部门整体表的单位取其各项目表之和。执行率 = 全年执行数 ÷ 全年预算数。"
             "合计行：执行率 = Σ执行数 ÷ Σ预算数（按上述口径，只计预算数、执行数齐全的单位），"
-            "得分为各单位的平均值。红色：执行率低于90%；橙色：执行率超过100%。"
+            "得分为各单位的平均值。等级待定的自评表（分值合计不为100分）总分不可比，不计入项目平均分、"
+            "合计行的平均分和排名，在表下另行列出。红色：执行率低于90%；橙色：执行率超过100%。"
             "点击“批注副本”打开该单位的审核结果；一个单位报送了几个文件的，其下每个文件另占一行链接。")
     sheet = Sheet(book, SUMMARY, SUMMARY_COLS, f"{district}{years}预算绩效自评汇总（按单位）", note,
                    real_links=True)
@@ -327,8 +328,11 @@ def summary_sheet(book: Book, rows: Rows, district: str, years: str,
     sheet.skip()
     for total in rows.district_rows(units):
         sheet.put(total, total=True)
-    if unreadable or duplicates or other_years:
+    withheld = _withheld_line(units)
+    if unreadable or duplicates or other_years or withheld:
         sheet.skip()
+    if withheld:
+        sheet.line(withheld)
     if other_years:
         sheet.line(other_years + "。")
     if unreadable:
@@ -341,6 +345,16 @@ def summary_sheet(book: Book, rows: Rows, district: str, years: str,
     _cond(sheet.ws, first, last_data, 11, book.fmt, grade_rules(rows.rules))
     sheet.finish(filter_to=last_data)
     return units
+
+
+def _withheld_line(units: list[dict]) -> str | None:
+    """The tables whose grade is withheld, counted apart: which unit, which table."""
+    named = [f"{u['unit']}（{'、'.join(u['withheld'])}）" for u in units if u["withheld"]]
+    if not named:
+        return None
+    n = sum(len(u["withheld"]) for u in units)
+    return (f"另有 {n} 张自评表等级待定（分值合计不为100分，总分不可比），未计入项目平均分、"
+            f"合计行的平均分和排名：{'；'.join(named)}。请相关单位调整分值后重新报送。")
 
 
 def roster_sheet(book: Book, status, district: str, years: str) -> None:
