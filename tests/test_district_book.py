@@ -188,3 +188,36 @@ def test_withheld_totals_stay_out_of_every_mean_and_ranking(tmp_path):
     projects = [r["项目名称"].value for r in data_rows(openpyxl.load_workbook(out)["项目"])
                 if r["单位"].value == "某街道"]
     assert projects == ["社区治理", "青少年服务", "养老"]
+
+
+def test_the_summary_links_to_our_review_sheet_beside_hers(tmp_path):
+    """The officer keeps a sheet of her own named 审核结果: ours in the copy is 审核结果（xlsproc）.
+    results.json says so (copy_sheets), and 汇总's link opens ours, not hers."""
+    import json
+    import shutil
+    from conftest import SAMPLES
+    from test_consolidate import resolve
+    from xlsproc.process import process
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    hers = inbox / "团委.xlsx"
+    wb = openpyxl.load_workbook(SAMPLES / "洪山区团委_2024_部门整体.xlsx")
+    wb.create_sheet("审核结果")["A1"] = "科室内部审核意见：已核"
+    wb.save(hers)
+    shutil.copy(SAMPLES / "某街道_社区治理_2024.xlsx", inbox / "街道.xlsx")
+    outbox = tmp_path / "out"
+    process(inbox, outbox, jobs=1)
+    entries = {e["file"]: e for e in json.loads((outbox / "results.json").read_text("utf-8"))}
+    assert entries["团委.xlsx"]["copy_sheets"] == {"review": "审核结果（xlsproc）", "report": "自评报告"}
+    assert entries["街道.xlsx"]["copy_sheets"] == {"review": "审核结果", "report": "自评报告"}
+    consolidate([entries["团委.xlsx"], entries["街道.xlsx"]], tmp_path / "汇总.xlsx", outbox=outbox)
+    ws = openpyxl.load_workbook(tmp_path / "汇总.xlsx")[SUMMARY]
+    opened = {}
+    for r in data_rows(ws):
+        path, sheet, _ = resolve(tmp_path, link(ws, r["批注副本"])[1])
+        opened[path.name] = sheet
+        assert sheet in openpyxl.load_workbook(path).sheetnames
+    assert opened == {"团委.xlsx": "审核结果（xlsproc）", "街道.xlsx": "审核结果"}
+    copy = openpyxl.load_workbook(outbox / "团委.xlsx")
+    assert copy["审核结果"]["A1"].value == "科室内部审核意见：已核"      # hers, kept
+    assert str(copy["审核结果（xlsproc）"]["A1"].value).startswith("审核结果")

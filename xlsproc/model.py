@@ -316,9 +316,12 @@ class FileEntry(_Json):
     relpath: str | None = None             # the file, relative to the INBOX
     inbox: str | None = None               # added by the results store: where its run read
     outbox: str | None = None              # … and wrote
+    copy: dict | None = None               # {"code", "title", "message"}: a copy that keeps
+                                           # less than the original, or none could be made
+    copy_sheets: dict | None = None        # {"review": 审核结果…, "report": 自评报告…} in the copy
     extra: dict = field(default_factory=dict, compare=False, repr=False)
     keys: tuple = field(default=(), compare=False, repr=False)
-    _optional = ("modified", "output", "relpath", "inbox", "outbox")
+    _optional = ("modified", "output", "relpath", "inbox", "outbox", "copy", "copy_sheets")
     _lists = ("evaluations",)
     _nested = {"evaluations": lambda xs: tuple(TableEntry.of(x) for x in xs)}
 

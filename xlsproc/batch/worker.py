@@ -277,7 +277,8 @@ def _write_stage(item: _Read, results, ctx: Context) -> Done:
     _, out, _ = item.task
     entry = file_json(item.path, results, digest=item.digest)
     try:
-        entry["copy"] = _write_copy(item.path, out, results, ctx, item.data)
+        written = _write_copy(item.path, out, results, ctx, item.data)
+        entry["copy"], entry["copy_sheets"] = written.notice, written.sheets
     except XlsprocError as exc:
         if exc.code == LOCKED:
             return _save(item.task, item.st, _error_entry(item.path, exc, item.digest, ctx, out), ctx)
@@ -328,16 +329,17 @@ def _mib(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MiB"
 
 
-def _write_copy(path: Path, out: str, results, ctx: Context, data: bytes | None) -> dict | None:
+def _write_copy(path: Path, out: str, results, ctx: Context, data: bytes | None):
     """annotate() into our staging folder, then one rename into place: never half a file.
     The copy is made from the bytes that were scored (`data`) when they were kept. Returns
-    what the officer must know about the copy (annotate's notice), if anything."""
+    annotate's Written: what the officer must know about the copy, if anything, and the names
+    our sheets got in it."""
     from xlsproc.write.annotate import annotate
     outbox = Path(ctx.outbox)
     staging = outbox / STATE / "tmp" / str(os.getpid())
     tmp = staging / ("copy" + Path(out).suffix)
     try:
-        notice = annotate(path, tmp, results, ctx.rules.name, fsync=not GROUP_SYNC, atomic=False,
+        written = annotate(path, tmp, results, ctx.rules.name, fsync=not GROUP_SYNC, atomic=False,
                           data=data)
     except OSError:                     # disk full …: no half copy left in staging
         tmp.unlink(missing_ok=True)
@@ -349,7 +351,7 @@ def _write_copy(path: Path, out: str, results, ctx: Context, data: bytes | None)
     except PermissionError:
         os.unlink(tmp)
         raise file_error(LOCKED, path=final) from None
-    return notice
+    return written
 
 
 # --- files the worker could not finish ------------------------------------------------------

@@ -14,7 +14,6 @@ from xlsproc.district.sources import Stage
 from xlsproc.errors import SEVERITY_CN
 from xlsproc.rules import GRADE_PENDING
 from xlsproc.score.numbers import round_half_up
-from xlsproc.write.marks import REVIEW_SHEET
 
 
 SUMMARY, PROJECTS, INDICATORS, ISSUES, CHARTS, YOY = "汇总", "项目", "指标明细", "问题清单", "图表", "同比"
@@ -140,7 +139,7 @@ class Rows:
         """One dict per (unit, year), best score first within each year, latest year first."""
         cur = self.stage.query(
             "SELECT unit, unit_key, year, kind, project, annual, executed, rate, exec_score, total, grade, "
-            "n_error, n_warning, target, annotated, sheet, file FROM t WHERE role = 0 "
+            "n_error, n_warning, target, annotated, review, sheet, file FROM t WHERE role = 0 "
             "ORDER BY unit_key, year, kind != 'department', id")
         cur.row_factory = sqlite3.Row
         units = [self._unit(list(g)) for _, g in
@@ -176,7 +175,7 @@ class Rows:
         }
 
     def _file_link(self, table: sqlite3.Row) -> tuple[str, str | None]:
-        loc = location(REVIEW_SHEET) if table["annotated"] else location(table["sheet"])
+        loc = location(table["review"]) if table["annotated"] else location(table["sheet"])
         shown = os.path.basename(table["target"] or "") or table["file"]
         return self.link(table["target"], loc, shown)
 

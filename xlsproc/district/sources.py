@@ -20,6 +20,7 @@ from xlsproc.read.values import target_in_name
 from xlsproc.refs import parse_cell_name
 from xlsproc.score.history import text_key, unit_key, unit_name
 from xlsproc.store import DEFAULT_NAME, Store
+from xlsproc.write.marks import REVIEW_SHEET
 
 
 UNREADABLE = "（未能读取的文件）"
@@ -116,10 +117,16 @@ def entry_file(entry: FileEntry | dict, outbox: str | Path | None = None
     return None, False
 
 
+def review_sheet(entry: FileEntry) -> str:
+    """The name of our 审核结果 sheet in the file's annotated copy: 审核结果（xlsproc） beside a
+    sheet of the officer's named 审核结果 (an entry of an older run, which does not say: 审核结果)."""
+    return (entry.copy_sheets or {}).get("review") or REVIEW_SHEET
+
+
 _STAGE_SCHEMA = """
 CREATE TABLE t (id INTEGER PRIMARY KEY, role INTEGER, unit TEXT, unit_key TEXT, year INTEGER,
   kind TEXT, project TEXT, project_key TEXT, sheet TEXT, file TEXT, target TEXT,
-  annotated INTEGER, annual REAL, executed REAL, rate REAL, exec_score REAL,
+  annotated INTEGER, review TEXT, annual REAL, executed REAL, rate REAL, exec_score REAL,
   indicator_score REAL, total REAL, reported_total REAL, grade TEXT,
   n_error INTEGER, n_warning INTEGER, n_info INTEGER, modified TEXT);
 CREATE INDEX t_key ON t (unit_key, project_key, kind, year);
@@ -177,9 +184,10 @@ class Stage:
         scale = MONEY_SCALE.get(ev.money_unit or "万元", 1.0)
         tid = self.db.execute(
             "INSERT INTO t VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            "?, ?, ?, ?)",
+            "?, ?, ?, ?, ?)",
             (role, unit_name(ev.unit), unit_key(ev.unit), ev.year, ev.kind, ev.project,
              text_key(ev.project), ev.sheet, entry.label, target, int(annotated),
+             review_sheet(entry),
              _money(b.get("annual"), scale), _money(b.get("executed"), scale),
              b.get("rate"), b.get("score"), ev.indicator_score, ev.total_score,
              ev.reported_total, ev.grade, counts["error"], counts["warning"],

@@ -11,6 +11,7 @@ import os
 import tempfile
 import zipfile
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 from xlsproc import __version__
@@ -197,8 +198,21 @@ def report_sheet(results: list[EvaluationResult], name: str = REPORT_SHEET) -> N
 
 # --- the whole copy ------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Written:
+    """What annotate() made: the notice for the officer (copy_notice; None when the copy keeps
+    everything) and the names our sheets got in this copy — {"review": "审核结果", "report":
+    "自评报告"}, or 审核结果（xlsproc）… beside a sheet of hers of that name: links go there."""
+    notice: dict | None
+    sheets: dict[str, str]
+
+
+def _names(sheets: list) -> dict[str, str]:
+    return {"review": sheets[0].name, "report": sheets[1].name}
+
+
 def annotate(src: Path, dst: Path, results: list[EvaluationResult], profile: str,
-             fsync: bool = True, atomic: bool = True, data: bytes | None = None) -> dict | None:
+             fsync: bool = True, atomic: bool = True, data: bytes | None = None) -> Written:
     """Write the annotated copy of `src` to `dst` (atomically); never touches `src`.
 
     `fsync=False` skips forcing each copy to disk (a batch may sync once at its end); the copy is
@@ -206,8 +220,9 @@ def annotate(src: Path, dst: Path, results: list[EvaluationResult], profile: str
     `atomic=False` writes `dst` itself, without the temporary name and rename: for a `dst` in a
     private staging folder that the caller renames into place (a write that fails removes `dst`).
     `data`: the bytes of `src` as the caller read (and scored) them; `src` is not read again.
-    Returns a notice (copy_notice) when the copy keeps less than the original, else None;
-    raises XlsprocError("copy-incomplete") when the copy would lose something silently.
+    Returns Written: a notice (copy_notice) when the copy keeps less than the original, else
+    None, and the names of our sheets in the copy; raises XlsprocError("copy-incomplete")
+    when the copy would lose something silently.
 
     A copy of ours coming back is first made the officer's workbook again (marks.py): our
     comments, fills and sheets of the last round go, and every copy records what it adds."""
@@ -229,7 +244,7 @@ def annotate(src: Path, dst: Path, results: list[EvaluationResult], profile: str
                 raise                       # the package itself: batch.worker.known_failure
             raise XlsprocError("copy-incomplete", f"无法安全写出：{exc}") from None
     _refuse_losses(dst, lost)
-    return None
+    return Written(None, _names(sheets))
 
 
 def _refuse_losses(dst: Path, lost: list[str] | None) -> None:
@@ -239,7 +254,7 @@ def _refuse_losses(dst: Path, lost: list[str] | None) -> None:
 
 
 def _foreign_copy(src: Path, dst: Path, results: list[EvaluationResult], profile: str,
-                  patches: list[CellPatch], data: bytes | None, **write) -> dict | None:
+                  patches: list[CellPatch], data: bytes | None, **write) -> Written:
     """The copy of a workbook that is no .xlsx: LibreOffice's .xlsx of it when LibreOffice is
     there (formatting kept), else an .xlsx of its values and merged cells, saying so in
     审核结果 and in the notice returned (for results.json and the console). A copy of ours
@@ -254,7 +269,7 @@ def _foreign_copy(src: Path, dst: Path, results: list[EvaluationResult], profile
                 lost = patch_xlsx(converted, dst, patches, sheets, verify=True, source=source,
                                   restyled=restyled, **write)
             _refuse_losses(dst, lost)
-            return None
+            return Written(None, _names(sheets))
         why = "本机未安装 LibreOffice" if convert.soffice() is None else "LibreOffice 未能转换该文件"
         notice = copy_notice("copy-values-only", format=convert.format_name(src), why=why)
         record = marks.legacy_record(src, data)
@@ -265,7 +280,7 @@ def _foreign_copy(src: Path, dst: Path, results: list[EvaluationResult], profile
             sheets, restyled = _new_sheets(src, results, profile, patches, zf, sheet_names(zf))
             sheets[0].rows[1][0] = f"注意：{notice['message']}\n" + sheets[0].rows[1][0]
             patch_xlsx(values, dst, patches, sheets, source=zf, restyled=restyled, **write)
-        return notice
+        return Written(notice, _names(sheets))
 
 
 def copy_notice(code: str, **fields) -> dict:
