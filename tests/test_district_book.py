@@ -221,3 +221,27 @@ def test_the_summary_links_to_our_review_sheet_beside_hers(tmp_path):
     copy = openpyxl.load_workbook(outbox / "团委.xlsx")
     assert copy["审核结果"]["A1"].value == "科室内部审核意见：已核"      # hers, kept
     assert str(copy["审核结果（xlsproc）"]["A1"].value).startswith("审核结果")
+
+
+def test_a_copy_problem_is_listed_in_the_issue_sheet(tmp_path):
+    """results.json's `copy` (no copy could be made, or one of values only) is a 问题清单 line
+    under the file's unit, in Chinese, linking to the file the bureau can open; a whole copy
+    adds no line."""
+    failed = make_entry("某街道", "社区治理", 2024, 92)
+    failed["output"] = None
+    failed["copy"] = {"code": "copy-failed", "title": "批注副本未输出",
+                      "message": "生成批注副本时出错（RuntimeError: x），未输出副本；得分和问题已照常记入审核结果。"}
+    values_only = make_entry("某局", None, 2024, 95, relpath="某局.xls")
+    values_only["copy"] = {"code": "copy-values-only", "title": "副本未保留原格式",
+                           "message": "本文件是旧版 Excel（.xls），本机未安装 LibreOffice，批注副本（.xlsx）只保留了数值。"}
+    whole = make_entry("某区民政局", None, 2024, 90)
+    whole["copy"] = None
+    consolidate([failed, values_only, whole], tmp_path / "汇总.xlsx", outbox=tmp_path)
+    ws = openpyxl.load_workbook(tmp_path / "汇总.xlsx")[ISSUES]
+    rows = {r["代码"].value: values(r) for r in data_rows(ws)}
+    assert set(rows) == {"copy-failed", "copy-values-only"}
+    assert rows["copy-failed"]["单位"] == "某街道" and rows["copy-failed"]["项目"] == "社区治理"
+    assert rows["copy-failed"]["问题"] == "批注副本未输出" and rows["copy-failed"]["严重程度"] == "警告"
+    assert "未输出副本" in rows["copy-failed"]["说明"]
+    assert rows["copy-values-only"]["单位"] == "某局" and "只保留了数值" in rows["copy-values-only"]["说明"]
+    assert link(ws, data_rows(ws)[0]["单元格"])[0] == "打开文件"

@@ -429,3 +429,42 @@ def test_when_nothing_readable_is_left_the_district_outputs_go(tmp_path):
         assert "全区汇总工作簿尚未生成" in page.text
     assert not service.district_path.exists() and service.packs == {}
     assert not [p for p in service.packs_path.iterdir() if p.is_dir()]
+
+
+# --- what the officer must know about her copy ------------------------------------------------
+
+def test_a_copy_that_could_not_be_made_is_said_instead_of_a_download(tmp_path, monkeypatch):
+    """results.json's `copy` (here copy-failed: the writer broke) is shown in Chinese on the
+    department's page instead of the download button, and in the bureau's latest uploads; a
+    whole copy still gets its button and no such note."""
+    import shutil
+    import xlsproc.write.annotate as annotate
+    real = annotate.patch_xlsx
+
+    def broken(src, dst, *args, **kwargs):                  # inherited by the forked workers
+        if Path(src).name.startswith("坏副本"):
+            raise RuntimeError("simulated writer bug")
+        return real(src, dst, *args, **kwargs)
+    monkeypatch.setattr(annotate, "patch_xlsx", broken)
+    bad, good = tmp_path / "坏副本.xlsx", tmp_path / "好.xlsx"
+    shutil.copy(SEED, bad)
+    shutil.copy(SEED, good)
+    service = Service(tmp_path / "收件箱", tmp_path / "审核结果", jobs=1, start_method="fork")
+    with TestClient(create_app(service, TOKEN), base_url="http://testserver") as client:
+        page = form_upload(client, [bad], SEED_UNIT).text
+        article = re.search(r'<article[^>]*data-file="坏副本.xlsx".*?</article>', page, re.S).group(0)
+        assert "/copy" not in article and "下载批注副本" not in article
+        assert "批注副本未输出：生成批注副本时出错" in text_of(article)
+        assert "得分和问题已照常记入审核结果" in article and "99.88" in article
+        page = form_upload(client, [good], "另一单位").text
+        article = re.search(r'<article[^>]*data-file="好.xlsx".*?</article>', page, re.S).group(0)
+        assert "下载批注副本" in article and "批注副本未输出" not in article
+        client.get("/bureau")
+        csrf = client.cookies.get("xlsproc_csrf")
+        bureau = client.post("/bureau/login", data={"csrf": csrf, "token": TOKEN},
+                             follow_redirects=True).text
+        recent = re.search(r'<table class="recent">.*?</table>', bureau, re.S).group(0)
+        row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*坏副本.xlsx.*?</tr>", recent, re.S).group(0)
+        assert "批注副本未输出：生成批注副本时出错" in text_of(row)
+        row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*好.xlsx.*?</tr>", recent, re.S).group(0)
+        assert "批注副本未输出" not in row

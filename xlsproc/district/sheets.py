@@ -407,7 +407,9 @@ def indicators_sheet(book: Book, rows: Rows, district: str, years: str) -> int:
 
 def issues_sheet(book: Book, rows: Rows, district: str, years: str) -> int:
     note = ("全区所有审核问题：先列错误（需退回修改），再列警告（需核实）和提示；同一严重程度内按单位、"
-            "文件、单元格排列，即“退回给谁、改哪里”的清单。点击“单元格”跳转到批注副本中该单元格。")
+            "文件、单元格排列，即“退回给谁、改哪里”的清单。点击“单元格”跳转到批注副本中该单元格。"
+            "“批注副本未输出”“副本未保留原格式”等：该文件的批注副本未能生成或少于原表（得分和问题照常计入），"
+            "退回前请看说明。")
     sheet = Sheet(book, ISSUES, ISSUE_COLS, f"{district}{years}审核问题清单", note)
     styles = {"错误": "alarm", "警告": "callout"}
     count = 0

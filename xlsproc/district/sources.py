@@ -174,6 +174,8 @@ class Stage:
             target, annotated = entry_file(entry, outbox)
             if entry.status != "ok" and role == 0:
                 self._add_unreadable(entry, target)
+            elif entry.copy and role == 0:
+                self._add_copy_notice(entry, target)
             for ev in entry.evaluations:
                 self._add_table(entry, ev, role, target, annotated)
         self.db.execute("COMMIT")
@@ -225,6 +227,20 @@ class Stage:
         self._insert_flags([(0, UNREADABLE, "\uffff", None, entry.label, None, None, 0, 0,
                              "文件无法读取", err.get("message"), err.get("code"), None, target,
                              "error", None)])
+
+    def _add_copy_notice(self, entry: FileEntry, target) -> None:
+        """results.json's `copy`: the annotated copy keeps less than the workbook, or none could
+        be made (the results stand) — one 问题清单 line, for the bureau to know before sending
+        the copy back (the file itself is then what the link opens)."""
+        notice = entry.copy or {}
+        code = notice.get("code")
+        ev = entry.evaluations[0] if entry.evaluations else None
+        unit = unit_name(ev.unit) if ev else UNREADABLE
+        project = ev.project if ev and ev.kind == "project" else None
+        self._insert_flags([(SEVERITY_RANK["warning"], unit, unit_key(ev.unit) if ev else "\uffff",
+                             project, entry.label, None, None, 0, 0,
+                             notice.get("title") or (title(code) if code else "批注副本"),
+                             notice.get("message"), code, None, target, "warning", None)])
 
     def _insert_flags(self, rows: list[tuple]) -> None:
         self.db.executemany("INSERT INTO f VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "

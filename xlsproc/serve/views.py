@@ -54,11 +54,23 @@ def upload_view(job, service) -> dict:
         "at": time.strftime("%m-%d %H:%M:%S", time.localtime(job.at)),
         "reason": (entry.get("error") or {}).get("message", ""),
         "tables": [table_view(ev) for ev in entry.get("evaluations") or []] if ok else [],
-        "copy": bool(job.output and (service.outbox / job.output).is_file()),
+        # (not "copy": in a template up.copy is the dict's copy method, always true)
+        "has_copy": bool(job.output and (service.outbox / job.output).is_file()),
+        "copy_notice": copy_notice_view(entry) if ok else None,
         "reports": [p.name for p in reports],
         "replaced": job.replaced, "replaced_by": job.replaced_by,
         "other_units": _other_units(job.unit, entry) if ok else [],
     }
+
+
+def copy_notice_view(entry: dict) -> dict | None:
+    """What the officer must know about her annotated copy (results.json's `copy`): a copy
+    that keeps less than her workbook, or none could be made; None when the copy is whole."""
+    notice = entry.get("copy")
+    if not notice:
+        return None
+    return {"code": notice.get("code") or "", "title": notice.get("title") or "批注副本",
+            "message": notice.get("message") or ""}
 
 
 def _other_units(chosen: str | None, entry: dict) -> list[str]:
