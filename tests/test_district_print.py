@@ -105,3 +105,23 @@ def test_no_chart_is_split_across_pages(printed):
     for page in chart_pages[2:]:                         # the axis title is under the bars
         top = next(y for _, y, w in page if "执行率（" in w or "预算执行率" in w)
         assert any(w == "执行率" and y > top + 100 for _, y, w in page), "图表完整地在一页上"
+
+
+def test_every_cell_of_a_summary_row_sits_at_its_top(printed):
+    """A unit name wraps to two lines: the grade (a conditional fill, no format of its own)
+    prints on the row's first line like the year and the figures, not at its bottom."""
+    path, _, all_pages = printed
+    ws = openpyxl.load_workbook(path)[SUMMARY]
+    first = 4                                  # the first data row (title, note, header above)
+    for row in ws.iter_rows(min_row=first, max_row=first + 10):
+        for cell in row:
+            if cell.value is not None:
+                assert cell.alignment.vertical == "top", f"{cell.coordinate} 未顶端对齐"
+    mine = sheet_pages(all_pages, "全区2024年度预算绩效自评汇总（按单位）", "自评表报送情况")
+    grades = [(y, w) for page in mine for _, y, w in page if w in ("优", "良", "中", "差", "待定")]
+    years = [y for page in mine for _, y, w in page if w == "2024"]
+    assert len(grades) >= UNITS // 2 and len(years) >= UNITS // 2
+    tall = [b - a for a, b in zip(years, years[1:]) if b > a]
+    assert max(tall) > 20, "单位名称折成两行（否则本测试无从检验）"
+    for y, grade in grades:
+        assert min(abs(y - top) for top in years) < 1.0, f"等级“{grade}”不在该行顶端（y={y}）"
