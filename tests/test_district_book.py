@@ -210,14 +210,15 @@ def test_the_summary_links_to_our_review_sheet_beside_hers(tmp_path):
     entries = {e["file"]: e for e in json.loads((outbox / "results.json").read_text("utf-8"))}
     assert entries["团委.xlsx"]["copy_sheets"] == {"review": "审核结果（xlsproc）", "report": "自评报告"}
     assert entries["街道.xlsx"]["copy_sheets"] == {"review": "审核结果", "report": "自评报告"}
-    consolidate([entries["团委.xlsx"], entries["街道.xlsx"]], tmp_path / "汇总.xlsx", outbox=outbox)
-    ws = openpyxl.load_workbook(tmp_path / "汇总.xlsx")[SUMMARY]
-    opened = {}
-    for r in data_rows(ws):
-        path, sheet, _ = resolve(tmp_path, link(ws, r["批注副本"])[1])
-        opened[path.name] = sheet
-        assert sheet in openpyxl.load_workbook(path).sheetnames
-    assert opened == {"团委.xlsx": "审核结果（xlsproc）", "街道.xlsx": "审核结果"}
+    for source in (outbox, [entries["团委.xlsx"], entries["街道.xlsx"]]):   # its store, or the entries
+        consolidate(source, tmp_path / "汇总.xlsx", outbox=outbox)
+        ws = openpyxl.load_workbook(tmp_path / "汇总.xlsx")[SUMMARY]
+        opened = {}
+        for r in data_rows(ws):
+            path, sheet, _ = resolve(tmp_path, link(ws, r["批注副本"])[1])
+            opened[path.name] = sheet
+            assert sheet in openpyxl.load_workbook(path).sheetnames
+        assert opened == {"团委.xlsx": "审核结果（xlsproc）", "街道.xlsx": "审核结果"}
     copy = openpyxl.load_workbook(outbox / "团委.xlsx")
     assert copy["审核结果"]["A1"].value == "科室内部审核意见：已核"      # hers, kept
     assert str(copy["审核结果（xlsproc）"]["A1"].value).startswith("审核结果")
