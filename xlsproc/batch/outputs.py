@@ -149,8 +149,14 @@ def root_of(inbox: Path) -> Path:
     return inbox.parent if inbox.is_file() else inbox
 
 
-def check_paths(inbox: Path, outbox: Path) -> None:
+def check_paths(inbox: Path, outbox: Path, db: Path | None = None) -> None:
     inbox_r, outbox_r = inbox.resolve(), outbox.resolve()
+    if db is not None:
+        db_r = Path(db).resolve()
+        base = inbox_r.parent if inbox.is_file() else inbox_r
+        if db_r == inbox_r or (inbox.is_dir() and base in db_r.parents):
+            raise XlsprocError("usage", f"结果库 {db} 位于收件目录 {inbox} 之内（或就是收件文件）："
+                               "xlsproc 从不写入收件目录，请把结果库（--db）放在别处。")
     if inbox_r == outbox_r or (inbox.is_file() and outbox_r == inbox_r.parent):
         raise XlsprocError("usage", f"输出目录 {outbox} 与输入相同：xlsproc 从不写入输入目录，请另选输出目录（-o）。")
     if inbox.is_dir() and outbox_r in inbox_r.parents:

@@ -113,7 +113,7 @@ def process(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *
     """
     started = time.monotonic()
     inbox, outbox = Path(inbox), Path(outbox)
-    check_paths(inbox, outbox)
+    check_paths(inbox, outbox, db)
     rules = rules or load_rules()
     with outbox_lock(outbox):          # a second run on this OUTBOX is refused, not interleaved
         outcome = _process(inbox, outbox, rules, started, jobs, force, timeout, progress,

@@ -1,0 +1,48 @@
+"""A second adversarial pass over issue 12's fixes, from outside: variations the first tests did
+not cover. Each test failed before its fix."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from builders import Layout, build, standard_table
+from conftest import digest_tree
+from xlsproc.batch.run import RESULTS, process
+from xlsproc.cli import app
+
+POSIX = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file system behaviour")
+
+
+def _inbox(tmp_path: Path, *names: str) -> Path:
+    inbox = tmp_path / "收件"
+    inbox.mkdir(exist_ok=True)
+    for i, name in enumerate(names or ("某街道_项目.xlsx",)):
+        (inbox / name).parent.mkdir(parents=True, exist_ok=True)
+        build(standard_table(unit=f"单位{i}"), Layout(), inbox / name)
+    return inbox
+
+
+def _cli(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def _results(outbox: Path) -> dict[str, dict]:
+    return {e["relpath"]: e for e in json.loads((outbox / RESULTS).read_text("utf-8"))}
+
+
+# --- the results store must not go into INBOX either (#2) ---------------------------------------
+
+def test_a_results_store_inside_the_inbox_is_refused_before_any_work(tmp_path):
+    inbox = _inbox(tmp_path, "good.xlsx")
+    before = digest_tree(inbox)
+    for db in (inbox / "x.sqlite", inbox / "good.xlsx"):
+        result = _cli("process", inbox, "-o", tmp_path / "out", "-q", "--jobs", "1", "--db", db)
+        assert result.exit_code == 2 and "收件目录" in result.output, result.output
+        assert "删除" not in result.output          # never advice to delete a submission
+    assert digest_tree(inbox) == before and sorted(os.listdir(inbox)) == ["good.xlsx"]
+    assert not (tmp_path / "out" / RESULTS).exists()
