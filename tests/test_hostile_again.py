@@ -46,3 +46,34 @@ def test_a_results_store_inside_the_inbox_is_refused_before_any_work(tmp_path):
         assert "删除" not in result.output          # never advice to delete a submission
     assert digest_tree(inbox) == before and sorted(os.listdir(inbox)) == ["good.xlsx"]
     assert not (tmp_path / "out" / RESULTS).exists()
+
+
+# --- a results store damaged part-way (#1): found when it is read, not only when opened ----------
+
+def _damage_table(db: Path, table: str) -> None:
+    """Overwrite the root page of one table: the file still opens, the table cannot be read."""
+    import sqlite3
+    con = sqlite3.connect(db)
+    page_size = con.execute("PRAGMA page_size").fetchone()[0]
+    [(root,)] = con.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,))
+    con.close()
+    for name in ("-wal", "-shm"):
+        Path(f"{db}{name}").unlink(missing_ok=True)
+    with open(db, "r+b") as fh:
+        fh.seek((root - 1) * page_size)
+        fh.write(b"\xff" * page_size)
+
+
+def test_a_store_damaged_part_way_is_reported_by_consolidation_not_a_traceback(tmp_path):
+    inbox = _inbox(tmp_path, "a.xlsx", "b.xlsx")
+    outbox = tmp_path / "out"
+    process(inbox, outbox, jobs=1)
+    _damage_table(outbox / "xlsproc.sqlite", "files")
+    for args in (["process", inbox, "-o", outbox, "-q", "--jobs", "1",
+                  "--consolidate", tmp_path / "汇总.xlsx"],
+                 ["consolidate", outbox, "-o", tmp_path / "汇总.xlsx"]):
+        result = _cli(*args)
+        assert result.exit_code == 2, result.output
+        assert "已损坏" in result.output and "删除" in result.output, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not (tmp_path / "汇总.xlsx").exists()
