@@ -77,3 +77,44 @@ def test_a_store_damaged_part_way_is_reported_by_consolidation_not_a_traceback(t
         assert "已损坏" in result.output and "删除" in result.output, result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
     assert not (tmp_path / "汇总.xlsx").exists()
+
+
+# --- files that left INBOX leave the store even when it could not be written at the time ---------
+
+def _stored_rels(db: Path) -> set[str]:
+    from xlsproc.store import Store
+    with Store(db) as store:
+        return {e["relpath"] for e in store.iter_entries()}
+
+
+def test_a_file_removed_while_the_store_was_read_only_is_forgotten_next_run(tmp_path, monkeypatch):
+    import sqlite3
+
+    from xlsproc.store import Store, StoreError
+    inbox = _inbox(tmp_path, "a.xlsx", "b.xlsx")
+    outbox = tmp_path / "out"
+    process(inbox, outbox, jobs=1)
+    (inbox / "b.xlsx").unlink()
+
+    def read_only(self, *args, **kwargs):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+    with monkeypatch.context() as m:
+        m.setattr(Store, "forget_files", read_only)
+        with pytest.raises(StoreError):
+            process(inbox, outbox, jobs=1)
+    assert set(_results(outbox)) == {"a.xlsx"}
+    process(inbox, outbox, jobs=1)                       # the store can be written again
+    assert _stored_rels(outbox / "xlsproc.sqlite") == {"a.xlsx"}
+    result = _cli("consolidate", outbox, "-o", tmp_path / "汇总.xlsx")
+    assert result.exit_code == 0 and "1 个单位" in result.output, result.output
+
+
+def test_a_file_removed_across_an_upgrade_is_forgotten_by_the_store(tmp_path, monkeypatch):
+    import xlsproc.batch.run as run
+    inbox = _inbox(tmp_path, "a.xlsx", "b.xlsx")
+    outbox = tmp_path / "out"
+    process(inbox, outbox, jobs=1)
+    (inbox / "b.xlsx").unlink()
+    monkeypatch.setattr(run, "__version__", "99.0")    # a new xlsproc: the manifest starts afresh
+    process(inbox, outbox, jobs=1)
+    assert _stored_rels(outbox / "xlsproc.sqlite") == {"a.xlsx"}

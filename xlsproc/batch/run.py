@@ -143,7 +143,7 @@ def _process(inbox: Path, outbox: Path, rules: Rules, started: float, jobs, forc
     db = Path(db) if db else default_store(outbox)
     recorder = StoreRecorder(db, {"inbox": str(inbox.resolve()), "outbox": str(outbox.resolve()),
                                   "rules": rules.name, "version": __version__}, manifest)
-    recorder.forget(plan.removed, outbox, manifest)   # before the manifest lets go of them
+    recorder.forget(plan.removed, outbox, manifest, plan.current)   # before the manifest lets go of them
     forget_stale(plan, manifest, outbox)
     ctx = Context(str(root_of(inbox)), str(outbox), rules,
                   db=str(db) if recorder.up_to_run else None, up_to_run=recorder.up_to_run)
