@@ -118,3 +118,27 @@ def test_a_file_removed_across_an_upgrade_is_forgotten_by_the_store(tmp_path, mo
     monkeypatch.setattr(run, "__version__", "99.0")    # a new xlsproc: the manifest starts afresh
     process(inbox, outbox, jobs=1)
     assert _stored_rels(outbox / "xlsproc.sqlite") == {"a.xlsx"}
+
+
+# --- check: a huge file is refused before it is read (as process does) ---------------------------
+
+def test_check_refuses_a_huge_file_without_reading_it(tmp_path, monkeypatch):
+    import xlsproc
+    import xlsproc.read.grid as grid
+    path = tmp_path / "巨大.xlsx"
+    with open(path, "wb") as fh:                           # sparse: costs no disk
+        fh.write(b"PK\x03\x04")
+        fh.truncate(grid.DEFAULT_MAX_BYTES + 1)
+    opened = []
+    real_open = open
+
+    def spy(file, *args, **kwargs):
+        if str(file) == str(path):
+            opened.append(file)
+        return real_open(file, *args, **kwargs)
+    monkeypatch.setattr("builtins.open", spy)
+    monkeypatch.setattr(os, "open", lambda f, *a, _o=os.open, **k: (
+        opened.append(f) if str(f) == str(path) else None) or _o(f, *a, **k))
+    [entry] = xlsproc.check(path)
+    assert entry["error"]["code"] == "file-too-large" and "MiB" in entry["error"]["message"]
+    assert opened == []
