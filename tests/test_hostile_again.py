@@ -142,3 +142,29 @@ def test_check_refuses_a_huge_file_without_reading_it(tmp_path, monkeypatch):
     [entry] = xlsproc.check(path)
     assert entry["error"]["code"] == "file-too-large" and "MiB" in entry["error"]["message"]
     assert opened == []
+
+
+# --- GBK names in subfolders, with a roster and return packs (#7 end to end) ----------------------
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="a file system taking any bytes")
+def test_a_gbk_unit_folder_works_with_a_roster_and_return_packs(tmp_path):
+    import openpyxl
+    inbox = tmp_path / "收件"
+    folder = os.fsencode(inbox) + b"/" + "某区民政局".encode("gbk")
+    os.makedirs(folder)
+    table = standard_table(unit="某区民政局")
+    build(table, Layout(), Path(os.fsdecode(folder + b"/" + "项目".encode("gbk") + b".xlsx")))
+    Path(os.fsdecode(folder + b"/" + "坏".encode("gbk") + b".xlsx")).write_bytes(b"PK\x03\x04 broken")
+    roster = tmp_path / "名单.csv"
+    roster.write_text("单位名称\n某区民政局\n某区财政局\n", encoding="utf-8")
+    result = _cli("process", inbox, "-o", tmp_path / "out", "-q", "--jobs", "1",
+                  "--consolidate", tmp_path / "汇总.xlsx", "--roster", roster,
+                  "--return-dir", tmp_path / "退回")
+    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert "已报送 1 个" in result.output and "未报送 1 个：某区财政局" in result.output, result.output
+    notice = openpyxl.load_workbook(tmp_path / "退回" / "某区民政局" / "问题通知单.xlsx")
+    text = " ".join(str(c.value) for row in notice.active.iter_rows() for c in row if c.value)
+    assert "坏.xlsx" in text and "项目.xlsx" in text
+    district = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
+    cells = " ".join(str(c.value) for c in district["报送情况"]["K"] if c.value)
+    assert "某区民政局/坏.xlsx" in cells

@@ -90,13 +90,20 @@ def shown(name: str) -> str:
     line, legible, and never able to fake another line. The bytes of a non-UTF-8 name (carried
     as lone surrogates) are decoded as GB18030, the Chinese code page of zips made on Windows,
     when they can be, else shown as \\xNN; control characters (a newline in a name) as \\n, \\xNN."""
-    if any("\ud800" <= ch <= "\udfff" for ch in name):
-        raw = name.encode("utf-8", "surrogateescape")
-        try:
-            name = raw.decode("gb18030")
-        except UnicodeDecodeError:
-            name = raw.decode("utf-8", "backslashreplace")
-    return _CONTROL.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), name)
+    return _CONTROL.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), legible(name))
+
+
+def legible(name: str) -> str:
+    """A non-UTF-8 file name (its bytes carried as lone surrogates) as the officer's Windows
+    shows it: decoded as GB18030 when it can be, else with its bytes as \\xNN. Any text that
+    goes into a workbook, SQLite or a comparison with a unit's name must be legible first."""
+    if not _SURROGATE.search(name):
+        return name
+    raw = name.encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace")
 
 
 @contextmanager

@@ -26,7 +26,7 @@ from pathlib import Path
 from xlsproc.district.roster import RosterUnit, named_in_path
 from xlsproc.district.sources import duplicate_text, entry_file, open_source, superseded
 from xlsproc.errors import title
-from xlsproc.fileio import write_text_atomic
+from xlsproc.fileio import legible, write_text_atomic
 from xlsproc.model import FileEntry, TableEntry
 from xlsproc.score.history import text_key, unit_key, unit_name
 
@@ -116,7 +116,7 @@ def _add_table(packs: dict, entry: FileEntry, ev: TableEntry, box, kept=None) ->
     pack = packs.setdefault(unit_key(name) or UNKNOWN_UNIT, ReturnPack(name))
     pack.tables += 1
     path, annotated = entry_file(entry, box)
-    shown = os.path.basename(path) if path else Path(entry.label).name
+    shown = legible(os.path.basename(path) if path else Path(entry.label).name)
     if path and (path, annotated) not in pack.sources:
         pack.sources.append((path, annotated))
     if kept is not None:
@@ -139,10 +139,10 @@ def _add_unreadable(packs: dict, roster: dict[str, str], entry: FileEntry) -> No
     """An unreadable file goes to the unit named in its path (on the roster or among the units
     whose tables were read), else to 未能识别单位的文件."""
     names = {**roster, **{k: p.unit for k, p in packs.items() if k != UNKNOWN_UNIT}}
-    key = named_in_path(names, entry.label)
+    key = named_in_path(names, legible(entry.label))
     pack = packs.setdefault(key or UNKNOWN_UNIT, ReturnPack(names[key] if key else UNKNOWN_UNIT))
     err = entry.error or {}
-    pack.errors.append(Problem(Path(entry.label).name, None, None, "文件无法读取",
+    pack.errors.append(Problem(legible(Path(entry.label).name), None, None, "文件无法读取",
                                err.get("message") or "文件无法读取，请重新保存后报送。"))
 
 
@@ -170,7 +170,7 @@ def _write_pack(pack: ReturnPack, district: str, deadline: str | None) -> None:
             if os.path.isfile(path):
                 target = _free_name(partial, os.path.basename(path))
                 shutil.copy2(path, partial / target)
-                pack.files.append(target)
+                pack.files.append(legible(target))
         from xlsproc.district.notice import write_notice
         write_notice(pack, partial / NOTICE, district, deadline)
         old = final.with_name(f".{final.name}.old")
