@@ -168,3 +168,22 @@ def test_a_gbk_unit_folder_works_with_a_roster_and_return_packs(tmp_path):
     district = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
     cells = " ".join(str(c.value) for c in district["报送情况"]["K"] if c.value)
     assert "某区民政局/坏.xlsx" in cells
+
+
+# --- --return-dir: a folder the officer made there is never replaced ----------------------------
+
+def test_return_packs_never_replace_a_folder_xlsproc_did_not_write(tmp_path):
+    inbox = tmp_path / "收件"
+    inbox.mkdir()
+    build(standard_table(unit="某区民政局", total=50), Layout(), inbox / "民政.xlsx")
+    desk = tmp_path / "桌面"
+    (desk / "某区民政局").mkdir(parents=True)
+    (desk / "某区民政局" / "工作笔记.txt").write_text("她自己的文件", encoding="utf-8")
+    args = ("process", inbox, "-o", tmp_path / "out", "-q", "--jobs", "1",
+            "--consolidate", tmp_path / "汇总.xlsx", "--return-dir", desk)
+    for _ in range(2):
+        result = _cli(*args)
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+        assert (desk / "某区民政局" / "工作笔记.txt").read_text("utf-8") == "她自己的文件"
+    [pack] = [p for p in desk.iterdir() if p.is_dir() and p.name != "某区民政局"]
+    assert pack.name.startswith("某区民政局") and (pack / "问题通知单.xlsx").is_file()

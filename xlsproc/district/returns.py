@@ -72,7 +72,9 @@ def write_return_packs(entries, return_dir: str | Path, *, outbox: str | Path | 
     return_dir = Path(return_dir)
     return_dir.mkdir(parents=True, exist_ok=True)
     wanted = [p for p in packs if p.errors or p.warnings]
-    names = _folder_names(wanted)
+    ours = _ledger(return_dir)          # a folder xlsproc did not write is never replaced
+    names = _folder_names(wanted, {p.name.casefold() for p in return_dir.iterdir()
+                                   if p.name not in ours})
     for pack in wanted:
         pack.folder = return_dir / names[pack.unit]
         _write_pack(pack, district, deadline)
@@ -146,9 +148,9 @@ def _add_unreadable(packs: dict, roster: dict[str, str], entry: FileEntry) -> No
                                err.get("message") or "文件无法读取，请重新保存后报送。"))
 
 
-def _folder_names(packs: list[ReturnPack]) -> dict[str, str]:
-    """A file-system-safe folder name per unit (two units never share one)."""
-    names, used = {}, set()
+def _folder_names(packs: list[ReturnPack], taken: set[str] = frozenset()) -> dict[str, str]:
+    """A file-system-safe folder name per unit (two units never share one, nor one of `taken`)."""
+    names, used = {}, set(taken)
     for pack in packs:
         base = _UNSAFE.sub("_", pack.unit).strip(" .") or UNKNOWN_UNIT
         name, n = base, 2
@@ -195,12 +197,17 @@ def _forget_old(return_dir: Path, current: set[str]) -> None:
     """Remove the folders an earlier run wrote for units that now have nothing to fix; record
     the current ones. Folders xlsproc did not write are never touched."""
     ledger = return_dir / LEDGER
-    try:
-        before = set(json.loads(ledger.read_text("utf-8")))
-    except (OSError, ValueError):
-        before = set()
+    before = _ledger(return_dir)
     for name in sorted(before - current):
         folder = return_dir / name
         if folder.is_dir() and folder.parent == return_dir:
             shutil.rmtree(folder)
     write_text_atomic(ledger, json.dumps(sorted(current), ensure_ascii=False, indent=1))
+
+
+def _ledger(return_dir: Path) -> set[str]:
+    """The folders an earlier run wrote in RETURN_DIR."""
+    try:
+        return set(json.loads((return_dir / LEDGER).read_text("utf-8")))
+    except (OSError, ValueError, TypeError):
+        return set()
