@@ -187,3 +187,53 @@ def test_return_packs_never_replace_a_folder_xlsproc_did_not_write(tmp_path):
         assert (desk / "某区民政局" / "工作笔记.txt").read_text("utf-8") == "她自己的文件"
     [pack] = [p for p in desk.iterdir() if p.is_dir() and p.name != "某区民政局"]
     assert pack.name.startswith("某区民政局") and (pack / "问题通知单.xlsx").is_file()
+
+
+# --- kill -9 of a run: its workers stop writing into OUTBOX at once -----------------------------
+
+ORPHAN_DRIVER = """
+import sys, time
+from functools import partial
+from xlsproc.batch.run import process
+from xlsproc.batch.worker import work
+process({inbox!r}, {outbox!r}, jobs=1, start_method="fork",
+        handler=partial(work, before_file=lambda task: time.sleep(0.3)))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="Linux /proc")
+def test_workers_of_a_killed_run_write_nothing_more_into_the_outbox(tmp_path):
+    import signal
+    import subprocess
+    import time
+    inbox = _inbox(tmp_path, "a.xlsx")
+    for i in range(30):
+        (inbox / f"{i:02d}.xlsx").write_bytes((inbox / "a.xlsx").read_bytes())
+    outbox = tmp_path / "out"
+    code = ORPHAN_DRIVER.format(inbox=str(inbox), outbox=str(outbox))
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while time.monotonic() < deadline and not (outbox / ".xlsproc" / "worker.log").exists():
+        time.sleep(0.02)                      # the worker has begun its first chunk
+    workers = [int(p) for p in children.read_text().split()]
+    time.sleep(0.5)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() and
+                                                  "Z" not in Path(f"/proc/{w}/stat").read_text()
+                                                  .split(")")[-1].split()[:1] for w in workers):
+            time.sleep(0.1)
+        copies = list(outbox.glob("*.xlsx"))
+        assert len(copies) <= 1, f"an orphaned worker wrote {len(copies)} copies after the kill"
+    finally:
+        for w in workers:
+            try:
+                os.kill(w, signal.SIGKILL)
+            except OSError:
+                pass
+    done = _cli("process", inbox, "-o", outbox, "-q", "--jobs", "1")
+    assert done.exit_code == 0 and len(_results(outbox)) == 31

@@ -102,7 +102,8 @@ def _worker_main(conn, handler: Callable, context: Any) -> None:
         if isinstance(chunk, tuple) and chunk[0] == "context":
             context = chunk[1]
             continue
-        _run_chunk(conn, handler, chunk, context)
+        if not _run_chunk(conn, handler, chunk, context, parent):
+            return
 
 
 def _next_chunk(conn, parent: int):
@@ -114,10 +115,16 @@ def _next_chunk(conn, parent: int):
     return conn.recv()
 
 
-def _run_chunk(conn, handler: Callable, chunk: list, context: Any) -> None:
+def _run_chunk(conn, handler: Callable, chunk: list, context: Any, parent: int | None = None) -> bool:
+    """False when the parent died meanwhile (kill -9): the rest of the chunk is abandoned, so
+    that no orphan goes on writing into OUTBOX under the next run's feet."""
     finished: set[int] = set()
+    events = handler(chunk, context)
     try:
-        for event in handler(chunk, context):
+        for event in events:
+            if parent is not None and os.getppid() != parent:
+                getattr(events, "close", lambda: None)()
+                return False
             conn.send(event)
             if event[0] != "begin":
                 finished.add(event[1])
@@ -126,6 +133,7 @@ def _run_chunk(conn, handler: Callable, chunk: list, context: Any) -> None:
         for i in range(len(chunk)):
             if i not in finished:
                 conn.send(("failed", i, detail))
+    return True
 
 
 @dataclass
