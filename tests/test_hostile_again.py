@@ -237,3 +237,25 @@ def test_workers_of_a_killed_run_write_nothing_more_into_the_outbox(tmp_path):
                 pass
     done = _cli("process", inbox, "-o", outbox, "-q", "--jobs", "1")
     assert done.exit_code == 0 and len(_results(outbox)) == 31
+
+
+# --- a full disk while the district workbook is written: a Chinese message, no traceback ---------
+
+def test_a_full_disk_while_writing_the_district_workbook_is_reported_in_chinese(tmp_path, monkeypatch):
+    import errno
+
+    import xlsxwriter.workbook
+    inbox = _inbox(tmp_path, "a.xlsx")
+    outbox = tmp_path / "out"
+    process(inbox, outbox, jobs=1)
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(xlsxwriter.workbook.Workbook, "_store_workbook", full)
+    for args in (["process", inbox, "-o", outbox, "-q", "--jobs", "1",
+                  "--consolidate", tmp_path / "汇总.xlsx", "--return-dir", tmp_path / "退回"],
+                 ["consolidate", outbox, "-o", tmp_path / "汇总.xlsx"]):
+        result = _cli(*args)
+        assert result.exit_code == 2 and "磁盘空间不足" in result.output, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not (tmp_path / "汇总.xlsx").exists()

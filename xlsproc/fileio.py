@@ -136,3 +136,31 @@ def atomic_path(path: Path) -> Iterator[Path]:
 def write_text_atomic(path: Path, text: str) -> None:
     with atomic_text(path) as fh:
         fh.write(text)
+
+
+def close_workbook(wb) -> None:
+    """xlsxwriter's Workbook.close(), its failure to write (disk full, a folder gone) raised as
+    the OSError it is — xlsxwriter wraps it in FileCreateError, which callers reporting OSErrors
+    in Chinese would let through as a traceback."""
+    from xlsxwriter.exceptions import FileCreateError
+    try:
+        wb.close()
+    except FileCreateError as exc:
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+        for failed in (exc, cause):
+            _close_zips(getattr(failed, "__traceback__", None))
+        raise (cause or OSError(str(exc))) from None
+
+
+def _close_zips(tb) -> None:
+    """Close the zip files a failed xlsxwriter save left open (on a full disk their destructor
+    would print "Exception ignored … No space left on device" on the officer's terminal)."""
+    import zipfile
+    while tb is not None:
+        for value in list(tb.tb_frame.f_locals.values()):
+            if isinstance(value, zipfile.ZipFile):
+                try:
+                    value.close()
+                except OSError:
+                    pass
+        tb = tb.tb_next
