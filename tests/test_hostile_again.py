@@ -259,3 +259,22 @@ def test_a_full_disk_while_writing_the_district_workbook_is_reported_in_chinese(
         assert result.exit_code == 2 and "磁盘空间不足" in result.output, result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
     assert not (tmp_path / "汇总.xlsx").exists()
+
+
+# --- names with a right-to-left override or zero-width characters (#13) ---------------------------
+
+@POSIX
+def test_bidi_overrides_and_invisible_characters_in_names_are_shown_escaped(tmp_path):
+    from xlsproc.batch.run import QUARANTINE
+    inbox = _inbox(tmp_path, "good.xlsx")
+    evil = ["报告\u202excod.xlsx", "go\u200bod.xlsx", "tab\tname.xlsx", "x\u2066y.xlsx"]
+    for name in evil:
+        (inbox / name).write_bytes(b"not a workbook")
+    outbox = tmp_path / "out"
+    result = _cli("process", inbox, "-o", outbox, "-q", "--jobs", "1")
+    assert result.exit_code == 1
+    listing = (outbox / QUARANTINE).read_text("utf-8")
+    for text in (result.output, listing):
+        assert not any(ch in text for ch in "\u202e\u200b\t\u2066"), text
+        assert "报告\\u202excod.xlsx" in text and "go\\u200bod.xlsx" in text
+    assert set(_results(outbox)) == {"good.xlsx", *evil}        # the names themselves are kept

@@ -81,7 +81,11 @@ def dumps(data, **kwargs) -> str:
     return escape_surrogates(json.dumps(data, ensure_ascii=False, **kwargs))
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Control characters, and the invisible format characters that reorder or hide text: a right-to-
+# left override (U+202E) makes "报告\u202excod.xlsx" read "报告docx.xlsx"; a zero-width space makes
+# two names look the same.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+                      "\u2060-\u2064\u2066-\u206f\ufeff]")
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -90,7 +94,12 @@ def shown(name: str) -> str:
     line, legible, and never able to fake another line. The bytes of a non-UTF-8 name (carried
     as lone surrogates) are decoded as GB18030, the Chinese code page of zips made on Windows,
     when they can be, else shown as \\xNN; control characters (a newline in a name) as \\n, \\xNN."""
-    return _CONTROL.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), legible(name))
+    return _CONTROL.sub(_escape, legible(name))
+
+
+def _escape(match: re.Match) -> str:
+    ch = match.group()
+    return _ESCAPES.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
 
 
 def legible(name: str) -> str:
