@@ -278,3 +278,39 @@ def test_bidi_overrides_and_invisible_characters_in_names_are_shown_escaped(tmp_
         assert not any(ch in text for ch in "\u202e\u200b\t\u2066"), text
         assert "报告\\u202excod.xlsx" in text and "go\\u200bod.xlsx" in text
     assert set(_results(outbox)) == {"good.xlsx", *evil}        # the names themselves are kept
+
+
+# --- watch lists broken and looping links, as process does (#12) -------------------------------------
+
+@POSIX
+def test_watch_lists_broken_and_looping_links_and_a_link_to_dev_zero(tmp_path):
+    import threading
+    import time
+
+    from xlsproc.batch.watch import watch
+    inbox = _inbox(tmp_path, "good.xlsx")
+    os.symlink("环.xlsx", inbox / "环.xlsx")
+    os.symlink("不存在.xlsx", inbox / "悬空.xlsx")
+    os.symlink("/dev/zero", inbox / "零.xlsx")
+    outbox = tmp_path / "out"
+    stop = threading.Event()
+    thread = threading.Thread(target=watch, args=(inbox, outbox), daemon=True,
+                              kwargs=dict(jobs=1, settle=0.2, poll=0.05, stop_event=stop))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        want = {"good.xlsx", "环.xlsx", "悬空.xlsx", "零.xlsx"}
+        found: dict = {}
+        while time.monotonic() < deadline and set(found) != want:
+            time.sleep(0.1)
+            try:
+                found = _results(outbox)
+            except (OSError, ValueError):
+                pass
+    finally:
+        stop.set()
+        thread.join(timeout=20)
+    assert not thread.is_alive()
+    assert set(found) == want
+    assert found["环.xlsx"]["error"]["code"] == found["悬空.xlsx"]["error"]["code"] == "link-broken"
+    assert found["零.xlsx"]["error"]["code"] == "link-outside-inbox"
