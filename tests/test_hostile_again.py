@@ -314,3 +314,43 @@ def test_watch_lists_broken_and_looping_links_and_a_link_to_dev_zero(tmp_path):
     assert set(found) == want
     assert found["环.xlsx"]["error"]["code"] == found["悬空.xlsx"]["error"]["code"] == "link-broken"
     assert found["零.xlsx"]["error"]["code"] == "link-outside-inbox"
+
+
+# --- a results store on a read-only medium is still read; a folder in its place is named ---------
+
+def test_an_outbox_on_a_read_only_medium_can_still_be_consolidated(tmp_path, monkeypatch):
+    import sqlite3
+
+    import xlsproc.store as store
+    inbox = _inbox(tmp_path, "a.xlsx")
+    outbox = tmp_path / "out"
+    process(inbox, outbox, jobs=1)
+    real_connect = sqlite3.connect
+
+    class ReadOnlyMedium:                    # what SQLite says when it cannot make the -shm file
+        def __init__(self, con):
+            self.con = con
+
+        def execute(self, sql, *args):
+            if "journal_mode" in sql:
+                raise sqlite3.OperationalError("unable to open database file")
+            return self.con.execute(sql, *args)
+
+    def connect(database, *args, uri=False, **kwargs):
+        con = real_connect(database, *args, uri=uri, **kwargs)
+        return ReadOnlyMedium(con) if str(database).endswith("xlsproc.sqlite") else con
+    monkeypatch.setattr(store.sqlite3, "connect", connect)
+    real_access = os.access
+    monkeypatch.setattr(store.os, "access", lambda path, mode, **kw: mode != os.W_OK
+                        and real_access(path, mode, **kw))
+    result = _cli("consolidate", outbox, "-o", tmp_path / "汇总.xlsx")
+    assert result.exit_code == 0 and "1 个单位" in result.output, result.output
+
+
+def test_a_folder_in_place_of_the_store_is_named_as_such(tmp_path):
+    inbox = _inbox(tmp_path, "a.xlsx")
+    outbox = tmp_path / "out"
+    (outbox / "xlsproc.sqlite").mkdir(parents=True)
+    result = _cli("process", inbox, "-o", outbox, "-q", "--jobs", "1")
+    assert result.exit_code == 2 and "是一个文件夹" in result.output, result.output
+    assert _results(outbox)["a.xlsx"]["status"] == "ok"       # every output is in place all the same

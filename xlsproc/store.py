@@ -143,6 +143,8 @@ def migrate(db: sqlite3.Connection, where: str = "") -> int:
     if found > SCHEMA_VERSION:
         raise StoreError(f"结果库 {where} 由更新版本的 xlsproc 创建（结构版本 {found}，本程序支持到 "
                          f"{SCHEMA_VERSION}），请升级 xlsproc 后再使用。")
+    if found == SCHEMA_VERSION:  # nothing to do: no write transaction (a read-only store opens)
+        return found
     while True:                  # the version is read again inside each step's transaction:
         with _transaction(db):   # another process may have migrated the file meanwhile
             current = db.execute("PRAGMA user_version").fetchone()[0]
@@ -175,14 +177,37 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        if self.path.is_dir():
+            raise StoreError(f"结果库 {self.path} 是一个文件夹，不是结果库文件：请把它改名移走，"
+                             "或用 --db 另选结果库的位置，再重新运行同一命令。")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             self.found_version = migrate(self.db, str(self.path))   # 0: created just now
+        except sqlite3.OperationalError as exc:
+            # On a read-only medium (an archived OUTBOX, a read-only share) a WAL store cannot
+            # be opened for writing: it is still read, as it is (writing it then fails).
+            writable = all(os.access(p, os.W_OK) for p in (self.path, self.path.parent))
+            self.db = self._read_only() if self.path.is_file() and not writable else None
+            if self.db is None:
+                raise store_error(self.path, exc, "无法打开") from None
         except sqlite3.DatabaseError as exc:
             raise store_error(self.path, exc, "无法打开") from None
+
+    def _read_only(self) -> sqlite3.Connection | None:
+        from urllib.parse import quote
+        try:
+            db = sqlite3.connect(f"file:{quote(str(self.path.resolve()))}?immutable=1", uri=True,
+                                 isolation_level=None)
+            self.found_version = db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError:
+            return None
+        if self.found_version != SCHEMA_VERSION:
+            db.close()
+            return None
+        return db
 
     def close(self) -> None:
         self.db.close()
