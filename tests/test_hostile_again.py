@@ -354,3 +354,17 @@ def test_a_folder_in_place_of_the_store_is_named_as_such(tmp_path):
     result = _cli("process", inbox, "-o", outbox, "-q", "--jobs", "1")
     assert result.exit_code == 2 and "是一个文件夹" in result.output, result.output
     assert _results(outbox)["a.xlsx"]["status"] == "ok"       # every output is in place all the same
+
+
+# --- an earlier run's OUTBOX left inside INBOX is not read as submissions -------------------------
+
+def test_an_old_outbox_inside_the_inbox_is_not_read_as_submissions(tmp_path):
+    inbox = _inbox(tmp_path, "a.xlsx", "sub/b.xlsx")
+    process(inbox, inbox / "审核结果", jobs=1)                   # OUTBOX inside INBOX: allowed
+    before = digest_tree(inbox)
+    result = _cli("process", inbox, "-o", tmp_path / "out2", "-q", "--jobs", "1",
+                  "--consolidate", tmp_path / "汇总.xlsx")
+    assert result.exit_code == 0, result.output
+    assert set(_results(tmp_path / "out2")) == {"a.xlsx", "sub/b.xlsx"}
+    assert "2 个单位" in result.output and "重复报送" not in result.output, result.output
+    assert digest_tree(inbox) == before

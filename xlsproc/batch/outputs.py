@@ -42,7 +42,8 @@ UNREADABLE = "inbox-unreadable"
 # --- which files, and where their copies go ---------------------------------------------------
 
 def discover(inbox: Path, outbox: Path | None = None, include_locks: bool = True) -> list[Path]:
-    """Every workbook below INBOX, sorted; hidden folders and OUTBOX are not searched.
+    """Every workbook below INBOX, sorted; hidden folders, OUTBOX and the output folders of other
+    runs left inside INBOX are not searched.
 
     Lock files (~$name.xlsx) are included unless include_locks=False: they are reported as skipped.
     """
@@ -55,11 +56,17 @@ def discover(inbox: Path, outbox: Path | None = None, include_locks: bool = True
         if skip is not None and here.resolve() == skip:
             dirnames[:] = []
             continue
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and not _ours(here / d)]
         for name in filenames:
             if _is_workbook_name(name) and (include_locks or not is_lock_file(Path(name))):
                 found.append(here / name)
     return sorted(found, key=lambda p: relative(p, inbox).as_posix())
+
+
+def _ours(folder: Path) -> bool:
+    """An OUTBOX or a return folder xlsproc wrote (another run's, left inside INBOX): its
+    annotated copies are not submissions — read again they would count twice in the district."""
+    return (folder / STATE / "manifest.json").is_file() or (folder / ".xlsproc-packs.json").is_file()
 
 
 def _unreadable(exc: OSError) -> None:
