@@ -368,3 +368,24 @@ def test_an_old_outbox_inside_the_inbox_is_not_read_as_submissions(tmp_path):
     assert set(_results(tmp_path / "out2")) == {"a.xlsx", "sub/b.xlsx"}
     assert "2 个单位" in result.output and "重复报送" not in result.output, result.output
     assert digest_tree(inbox) == before
+
+
+# --- a file that met a full disk is redone once there is room again -------------------------------
+
+def _disk_full(task):
+    import errno
+    if Path(task[0]).name.startswith("满"):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_file_that_met_a_full_disk_is_redone_by_the_next_run(tmp_path):
+    from functools import partial
+
+    from xlsproc.batch.worker import work
+    inbox = _inbox(tmp_path, "good.xlsx", "满_某局.xlsx")
+    outbox = tmp_path / "out"
+    first = process(inbox, outbox, jobs=1, handler=partial(work, before_file=_disk_full))
+    assert {r.rel: (r.error or {}).get("code") for r in first.records}["满_某局.xlsx"] == "disk-full"
+    again = process(inbox, outbox, jobs=1)                   # room again
+    assert again.processed == ["满_某局.xlsx"] and again.exit_code == 0
+    assert (outbox / "满_某局.xlsx").is_file()

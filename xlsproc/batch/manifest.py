@@ -22,7 +22,9 @@ from xlsproc.rules import Rules, shown_grade
 
 MANIFEST_FORMAT = 1
 SAVE_EVERY = 2.0            # seconds between manifest saves (and store transactions), at least
-RETRY_CODES = (TIMEOUT, CRASHED, FAILED, LOCKED)   # failures not of the file: retried next run
+# Failures not of the file's bytes: retried next run (once there is room on the disk, Excel has let
+# go of the file, …) — its size and mtime need not change for it to be worth reading again.
+RETRY_CODES = (TIMEOUT, CRASHED, FAILED, LOCKED, "disk-full", "file-unreadable", "file-not-found")
 GROUP_SYNC = hasattr(os, "sync")     # POSIX: one os.sync() before each manifest save
 
 
