@@ -389,3 +389,17 @@ def test_a_file_that_met_a_full_disk_is_redone_by_the_next_run(tmp_path):
     again = process(inbox, outbox, jobs=1)                   # room again
     assert again.processed == ["满_某局.xlsx"] and again.exit_code == 0
     assert (outbox / "满_某局.xlsx").is_file()
+
+
+# --- two inputs never share one annotated copy -----------------------------------------------------
+
+def test_a_xls_next_to_a_xlsx_and_a_xls_xlsx_get_three_copies(tmp_path):
+    import shutil
+    samples = Path(__file__).resolve().parent.parent / "samples"
+    inbox = _inbox(tmp_path, "a.xlsx", "a_xls.xlsx")
+    shutil.copy(samples / "某区卫健委_2024_项目.xls", inbox / "a.xls")
+    outcome = process(inbox, tmp_path / "out", jobs=1)
+    outputs = {r.rel: r.output for r in outcome.records}
+    assert outcome.exit_code == 0 and len(set(outputs.values())) == 3, outputs
+    assert outputs["a.xlsx"] == "a.xlsx" and outputs["a_xls.xlsx"] == "a_xls.xlsx"
+    assert len(list((tmp_path / "out").glob("*.xlsx"))) == 3

@@ -97,7 +97,10 @@ def assign_outputs(rels: Iterable[str]) -> dict[str, str]:
         name = output_name(Path(rel)).as_posix()
         if name != rel and os.path.normcase(name) in taken:
             p = Path(rel)
-            name = p.with_name(f"{p.stem}_{p.suffix[1:]}{output_name(p).suffix}").as_posix()
+            base, suffix, n = f"{p.stem}_{p.suffix[1:]}", output_name(p).suffix, 2
+            name = p.with_name(base + suffix).as_posix()
+            while os.path.normcase(name) in taken:     # a_xls.xlsx is someone's input too
+                name, n = p.with_name(f"{base}_{n}{suffix}").as_posix(), n + 1
         taken.add(os.path.normcase(name))
         out[rel] = name
     return out
