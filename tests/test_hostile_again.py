@@ -403,3 +403,23 @@ def test_a_xls_next_to_a_xlsx_and_a_xls_xlsx_get_three_copies(tmp_path):
     assert outcome.exit_code == 0 and len(set(outputs.values())) == 3, outputs
     assert outputs["a.xlsx"] == "a.xlsx" and outputs["a_xls.xlsx"] == "a_xls.xlsx"
     assert len(list((tmp_path / "out").glob("*.xlsx"))) == 3
+
+
+# --- a folder nested too deep to be listed costs itself only (#8) ---------------------------------
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Linux PATH_MAX")
+def test_a_folder_nested_too_deep_is_listed_and_the_run_goes_on(tmp_path, monkeypatch):
+    inbox = _inbox(tmp_path, "good.xlsx")
+    monkeypatch.chdir(inbox)
+    for i in range(30):                                     # ~7,000 bytes deep
+        name = "目录" * 40 + str(i)
+        os.mkdir(name)
+        os.chdir(name)
+    Path("深.xlsx").write_bytes(b"junk")
+    monkeypatch.chdir(tmp_path)
+    result = _cli("process", inbox, "-o", tmp_path / "out", "-q", "--jobs", "1")
+    assert result.exit_code == 1, result.output
+    found = _results(tmp_path / "out")
+    assert found["good.xlsx"]["status"] == "ok"
+    [deep] = [e for rel, e in found.items() if rel != "good.xlsx"]
+    assert deep["error"]["code"] == "file-unreadable" and "路径太长" in deep["error"]["message"]

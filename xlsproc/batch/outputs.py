@@ -53,20 +53,37 @@ def discover(inbox: Path, outbox: Path | None = None, include_locks: bool = True
     found = []
     for dirpath, dirnames, filenames in os.walk(inbox, onerror=_unreadable):
         here = Path(dirpath)
-        if skip is not None and here.resolve() == skip:
+        if skip is not None and _resolved(here) == skip:
             dirnames[:] = []
             continue
-        dirnames[:] = [d for d in dirnames if not d.startswith(".") and not _ours(here / d)]
+        deep = [d for d in dirnames if len(os.fsencode(here / d)) >= PATH_MAX]
+        found += [here / d for d in deep]           # listed, with why they cannot be read
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in deep
+                       and not _ours(here / d)]
         for name in filenames:
             if _is_workbook_name(name) and (include_locks or not is_lock_file(Path(name))):
                 found.append(here / name)
     return sorted(found, key=lambda p: relative(p, inbox).as_posix())
 
 
+PATH_MAX = 4000     # bytes: a folder deeper than this cannot be listed (Linux allows 4096)
+
+
+def _resolved(path: Path) -> Path | None:
+    try:
+        return path.resolve()
+    except OSError:
+        return None
+
+
 def _ours(folder: Path) -> bool:
     """An OUTBOX or a return folder xlsproc wrote (another run's, left inside INBOX): its
     annotated copies are not submissions — read again they would count twice in the district."""
-    return (folder / STATE / "manifest.json").is_file() or (folder / ".xlsproc-packs.json").is_file()
+    try:
+        return ((folder / STATE / "manifest.json").is_file()
+                or (folder / ".xlsproc-packs.json").is_file())
+    except OSError:
+        return False
 
 
 def _unreadable(exc: OSError) -> None:
