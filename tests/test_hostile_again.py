@@ -423,3 +423,16 @@ def test_a_folder_nested_too_deep_is_listed_and_the_run_goes_on(tmp_path, monkey
     assert found["good.xlsx"]["status"] == "ok"
     [deep] = [e for rel, e in found.items() if rel != "good.xlsx"]
     assert deep["error"]["code"] == "file-unreadable" and "路径太长" in deep["error"]["message"]
+
+
+# --- a write failure names the place that failed, not -o -------------------------------------------
+
+def test_a_csv_folder_that_is_a_file_is_named_in_the_error(tmp_path):
+    inbox = _inbox(tmp_path, "a.xlsx")
+    outbox = tmp_path / "out"
+    process(inbox, outbox, jobs=1)
+    (tmp_path / "导出").write_text("我的文件", encoding="utf-8")
+    result = _cli("consolidate", outbox, "-o", tmp_path / "汇总.xlsx", "--csv", tmp_path / "导出")
+    assert result.exit_code == 2 and "无法写入" in result.output
+    assert "导出" in result.output.split("无法写入")[1].split("（")[0], result.output
+    assert (tmp_path / "导出").read_text("utf-8") == "我的文件"
