@@ -436,3 +436,20 @@ def test_a_csv_folder_that_is_a_file_is_named_in_the_error(tmp_path):
     assert result.exit_code == 2 and "无法写入" in result.output
     assert "导出" in result.output.split("无法写入")[1].split("（")[0], result.output
     assert (tmp_path / "导出").read_text("utf-8") == "我的文件"
+
+
+# --- --rules naming a FIFO, a device or a folder: a Chinese error, never a hang -------------------
+
+@POSIX
+def test_a_rules_path_that_is_not_a_file_is_refused_without_reading_it(tmp_path):
+    import subprocess
+    inbox = _inbox(tmp_path, "a.xlsx")
+    os.mkfifo(tmp_path / "规则.toml")
+    (tmp_path / "规则夹").mkdir()
+    for rules in (tmp_path / "规则.toml", "/dev/zero", tmp_path / "规则夹"):
+        done = subprocess.run([sys.executable, "-m", "xlsproc.cli", "process", str(inbox), "-o",
+                               str(tmp_path / "out"), "-q", "--rules", str(rules)],
+                              capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+        assert done.returncode == 2 and "规则文件" in done.stderr + done.stdout, done.stderr
+        assert "Traceback" not in done.stderr
