@@ -453,3 +453,51 @@ def test_a_rules_path_that_is_not_a_file_is_refused_without_reading_it(tmp_path)
                               env={**os.environ, "PYTHONIOENCODING": "utf-8"})
         assert done.returncode == 2 and "规则文件" in done.stderr + done.stdout, done.stderr
         assert "Traceback" not in done.stderr
+
+
+BLOCKED_DRIVER = """
+import time
+from xlsproc.batch.pool import WorkerPool
+
+def big(chunk, context):
+    if chunk is None:
+        return
+    for i, _ in enumerate(chunk):
+        yield ("begin", i)
+        yield ("done", i, b"x" * (8 << 20))      # far more than a socket buffer holds
+
+pool = WorkerPool(big, None, jobs=2, start_method="fork", chunk=1)
+pool.run(list(range(4)), lambda task, result: time.sleep(600), lambda *a: None)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="Linux /proc")
+def test_a_worker_blocked_sending_to_a_killed_parent_exits(tmp_path):
+    import signal
+    import subprocess
+    import time
+    proc = subprocess.Popen([sys.executable, "-c", BLOCKED_DRIVER], stderr=subprocess.DEVNULL)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 30
+    workers: list[int] = []
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers = [int(p) for p in children.read_text().split()]
+        time.sleep(0.05)
+    time.sleep(2)                     # the parent sleeps in on_done; the other worker's send blocks
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+    def alive(pid):
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+        except OSError:
+            return False
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(alive(w) for w in workers):
+            time.sleep(0.1)
+        assert workers and not any(alive(w) for w in workers), "a worker hangs for ever"
+    finally:
+        for w in workers:
+            if alive(w):
+                os.kill(w, signal.SIGKILL)

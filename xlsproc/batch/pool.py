@@ -80,8 +80,14 @@ def _ctrl_c_deferred():
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _worker_main(conn, handler: Callable, context: Any) -> None:
-    """Child process: run chunks through the handler, forward its events, stop on None or EOF."""
+def _worker_main(conn, handler: Callable, context: Any, inherited: tuple = ()) -> None:
+    """Child process: run chunks through the handler, forward its events, stop on None or EOF.
+
+    inherited: (fork) the parent's ends of this worker's pipe and of its siblings', closed here:
+    held open they would keep a send blocked for ever once the parent is killed (nobody reads,
+    nobody closes) — an orphan that never exits."""
+    for other in inherited:
+        other.close()
     if hasattr(signal, "SIGINT"):
         signal.signal(signal.SIGINT, signal.SIG_IGN)     # the parent decides when to stop
         if hasattr(signal, "pthread_sigmask"):           # blocked by the parent around fork
@@ -185,7 +191,10 @@ class WorkerPool:
         if self.preload:
             self._preload()
         parent, child = self.ctx.Pipe(duplex=True)
-        proc = self.ctx.Process(target=_worker_main, args=(child, self.handler, self.context),
+        inherited = ((parent, *(w.conn for w in self.workers))
+                     if self.ctx.get_start_method() == "fork" else ())
+        proc = self.ctx.Process(target=_worker_main, args=(child, self.handler, self.context,
+                                                           inherited),
                                 daemon=True, name="xlsproc-worker")
         with _ctrl_c_deferred():
             proc.start()
