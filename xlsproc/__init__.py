@@ -54,9 +54,11 @@ def check_file(path: str | Path, rules: Rules | None = None) -> dict:
     path = Path(path)
     if is_lock_file(path):
         return file_json(path, status="skipped")
-    refused = _not_a_file(path)
+    refused = _not_a_file(path) or _too_large(path)
     if refused is not None:
-        return file_json(path, error=refused)
+        entry = file_json(path, error=refused, digest="")   # never read: not even hashed
+        entry["sha256"] = None
+        return entry
     try:
         results = evaluate(path, rules)
     except XlsprocError as exc:
@@ -86,6 +88,21 @@ def _not_a_file(path: Path) -> XlsprocError | None:
         return None
     from xlsproc.errors import file_error
     return file_error("file-not-regular", kind=kind)
+
+
+def _too_large(path: Path) -> XlsprocError | None:
+    """A file over the size limit is refused before it is read (as `process` does): a 20 GB
+    file would otherwise be read whole into memory."""
+    from xlsproc.read.grid import DEFAULT_MAX_BYTES
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None
+    if size <= DEFAULT_MAX_BYTES:
+        return None
+    from xlsproc.errors import file_error
+    mib = lambda n: f"{n / 1024 / 1024:.1f} MiB"      # noqa: E731
+    return file_error("file-too-large", size=mib(size), limit=mib(DEFAULT_MAX_BYTES))
 
 
 def check(*paths: str | Path, rules: str | Path | Rules | None = None) -> list[dict]:

@@ -628,7 +628,16 @@ def _expand(paths: list[Path]) -> list[Path]:
 
 def _cannot_write(where: Path, exc: OSError) -> str:
     from xlsproc.errors import os_reason
+    import errno
+    import os
     reason = os_reason(exc)
+    failed = getattr(exc, "filename", None)
+    if isinstance(failed, str) and os.path.abspath(failed) != os.path.abspath(where) and \
+            os.path.abspath(where) not in Path(os.path.abspath(failed)).parents:
+        where = Path(failed)             # the CSV folder, the temporary folder …: not -o
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return (f"无法写入 {where}（{reason}）。请腾出磁盘空间（或换一个位置），再运行同一命令："
+                "已完成的文件不会重做，输入文件未受影响。")
     return f"无法写入 {where}（{reason}）。请换一个可以写入的位置（-o），输入文件未受影响。"
 
 

@@ -51,7 +51,8 @@ OS_REASONS = {errno.ENOENT: "文件或文件夹不存在", errno.ENOTDIR: "路�
               errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.EISDIR: "这是一个文件夹",
               errno.ENOSPC: "磁盘空间不足", errno.EROFS: "只读文件系统",
               errno.EBUSY: "正被其他程序占用", errno.EIO: "磁盘读写错误",
-              errno.EEXIST: "已有同名的文件或文件夹"}
+              errno.EEXIST: "已有同名的文件或文件夹",
+              errno.ENAMETOOLONG: "路径太长（文件夹层数过多或名称过长），请把它移到较浅的文件夹"}
 
 
 def os_reason(exc: OSError) -> str:

@@ -81,7 +81,11 @@ def dumps(data, **kwargs) -> str:
     return escape_surrogates(json.dumps(data, ensure_ascii=False, **kwargs))
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Control characters, and the invisible format characters that reorder or hide text: a right-to-
+# left override (U+202E) makes "报告\u202excod.xlsx" read "报告docx.xlsx"; a zero-width space makes
+# two names look the same.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+                      "\u2060-\u2064\u2066-\u206f\ufeff]")
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -90,13 +94,25 @@ def shown(name: str) -> str:
     line, legible, and never able to fake another line. The bytes of a non-UTF-8 name (carried
     as lone surrogates) are decoded as GB18030, the Chinese code page of zips made on Windows,
     when they can be, else shown as \\xNN; control characters (a newline in a name) as \\n, \\xNN."""
-    if any("\ud800" <= ch <= "\udfff" for ch in name):
-        raw = name.encode("utf-8", "surrogateescape")
-        try:
-            name = raw.decode("gb18030")
-        except UnicodeDecodeError:
-            name = raw.decode("utf-8", "backslashreplace")
-    return _CONTROL.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), name)
+    return _CONTROL.sub(_escape, legible(name))
+
+
+def _escape(match: re.Match) -> str:
+    ch = match.group()
+    return _ESCAPES.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+
+
+def legible(name: str) -> str:
+    """A non-UTF-8 file name (its bytes carried as lone surrogates) as the officer's Windows
+    shows it: decoded as GB18030 when it can be, else with its bytes as \\xNN. Any text that
+    goes into a workbook, SQLite or a comparison with a unit's name must be legible first."""
+    if not _SURROGATE.search(name):
+        return name
+    raw = name.encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace")
 
 
 @contextmanager
@@ -129,3 +145,31 @@ def atomic_path(path: Path) -> Iterator[Path]:
 def write_text_atomic(path: Path, text: str) -> None:
     with atomic_text(path) as fh:
         fh.write(text)
+
+
+def close_workbook(wb) -> None:
+    """xlsxwriter's Workbook.close(), its failure to write (disk full, a folder gone) raised as
+    the OSError it is — xlsxwriter wraps it in FileCreateError, which callers reporting OSErrors
+    in Chinese would let through as a traceback."""
+    from xlsxwriter.exceptions import FileCreateError
+    try:
+        wb.close()
+    except FileCreateError as exc:
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+        for failed in (exc, cause):
+            _close_zips(getattr(failed, "__traceback__", None))
+        raise (cause or OSError(str(exc))) from None
+
+
+def _close_zips(tb) -> None:
+    """Close the zip files a failed xlsxwriter save left open (on a full disk their destructor
+    would print "Exception ignored … No space left on device" on the officer's terminal)."""
+    import zipfile
+    while tb is not None:
+        for value in list(tb.tb_frame.f_locals.values()):
+            if isinstance(value, zipfile.ZipFile):
+                try:
+                    value.close()
+                except OSError:
+                    pass
+        tb = tb.tb_next

@@ -18,6 +18,7 @@ the database as it was), schema versions in PRAGMA user_version, migrations appl
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -52,6 +53,18 @@ def store_error(path: str | Path, exc: BaseException, doing: str = "无法写入
             "xlsproc 会按输出目录中的结果重建结果库（其他输出目录或其他年度记入的结果，需对那些目录"
             "再运行一次 process 才能补回）。批注副本和 results.json 不受影响。")
     return StoreError(f"结果库 {path} {doing}（{exc}），请检查文件是否损坏或被占用。")
+
+
+def _reading(method):
+    """A store method that reads: a damaged page met on the way (a store truncated or
+    overwritten part-way) is the Chinese StoreError, never a traceback."""
+    @functools.wraps(method)
+    def read(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            raise store_error(self.path, exc, "无法读取") from None
+    return read
 
 
 def default_path(outbox: str | Path) -> Path:
@@ -130,6 +143,8 @@ def migrate(db: sqlite3.Connection, where: str = "") -> int:
     if found > SCHEMA_VERSION:
         raise StoreError(f"结果库 {where} 由更新版本的 xlsproc 创建（结构版本 {found}，本程序支持到 "
                          f"{SCHEMA_VERSION}），请升级 xlsproc 后再使用。")
+    if found == SCHEMA_VERSION:  # nothing to do: no write transaction (a read-only store opens)
+        return found
     while True:                  # the version is read again inside each step's transaction:
         with _transaction(db):   # another process may have migrated the file meanwhile
             current = db.execute("PRAGMA user_version").fetchone()[0]
@@ -162,14 +177,37 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        if self.path.is_dir():
+            raise StoreError(f"结果库 {self.path} 是一个文件夹，不是结果库文件：请把它改名移走，"
+                             "或用 --db 另选结果库的位置，再重新运行同一命令。")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             self.found_version = migrate(self.db, str(self.path))   # 0: created just now
+        except sqlite3.OperationalError as exc:
+            # On a read-only medium (an archived OUTBOX, a read-only share) a WAL store cannot
+            # be opened for writing: it is still read, as it is (writing it then fails).
+            writable = all(os.access(p, os.W_OK) for p in (self.path, self.path.parent))
+            self.db = self._read_only() if self.path.is_file() and not writable else None
+            if self.db is None:
+                raise store_error(self.path, exc, "无法打开") from None
         except sqlite3.DatabaseError as exc:
             raise store_error(self.path, exc, "无法打开") from None
+
+    def _read_only(self) -> sqlite3.Connection | None:
+        from urllib.parse import quote
+        try:
+            db = sqlite3.connect(f"file:{quote(str(self.path.resolve()))}?immutable=1", uri=True,
+                                 isolation_level=None)
+            self.found_version = db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError:
+            return None
+        if self.found_version != SCHEMA_VERSION:
+            db.close()
+            return None
+        return db
 
     def close(self) -> None:
         self.db.close()
@@ -210,6 +248,7 @@ class Store:
                 counts["files"] += 1
         return {"run": run, **counts}
 
+    @_reading
     def recorded(self, outbox: str | Path) -> set[tuple[str, str | None]]:
         """(relpath, sha256) of every file recorded by runs into `outbox`."""
         rows = self.db.execute("SELECT f.relpath, f.sha256, r.info FROM files f "
@@ -246,11 +285,13 @@ class Store:
 
     # --- reading -----------------------------------------------------------------------------
 
+    @_reading
     def years(self) -> list[int]:
         rows = self.db.execute("SELECT DISTINCT year FROM evaluations WHERE year IS NOT NULL "
                                "ORDER BY year")
         return [y for (y,) in rows]
 
+    @_reading
     def table_counts(self) -> dict[int | None, int]:
         """How many tables the store holds, per year (None: the year could not be read)."""
         return dict(self.db.execute("SELECT year, count(*) FROM evaluations GROUP BY year"))
@@ -262,6 +303,12 @@ class Store:
     def iter_entries(self, year: int | None = None) -> Iterator[dict]:
         """Like `entries`, one at a time (flat memory). With `year`: the files holding tables of
         that year (with only those tables), and the unreadable files of the runs that did."""
+        try:
+            yield from self._entries(year)
+        except sqlite3.DatabaseError as exc:
+            raise store_error(self.path, exc, "无法读取") from None
+
+    def _entries(self, year: int | None) -> Iterator[dict]:
         rows = self.db.execute(_ENTRIES_SQL, {"year": year})
         for _, group in groupby(rows, key=lambda r: r[0]):
             group = list(group)
@@ -274,16 +321,19 @@ class Store:
             entry["evaluations"] = [json.loads(data) for *_, data in group if data is not None]
             yield entry
 
+    @_reading
     def previous(self, unit: str | None, project: str | None, year: int | None,
                  kind: str) -> dict | None:
         """Last year's (year − 1) evaluation of the same unit, project and kind, or None."""
         row = self._previous_row(unit, project, year, kind)
         return None if row is None else json.loads(row[1])
 
+    @_reading
     def last_run(self) -> int:
         """The id of the latest run recorded (0: none)."""
         return self.db.execute("SELECT ifnull(max(id), 0) FROM runs").fetchone()[0]
 
+    @_reading
     def last_year_value(self, unit: str | None, project: str | None, year: int | None,
                         indicator_name: str, up_to_run: int | None = None
                         ) -> tuple[float | None, float | None] | None:
@@ -300,6 +350,7 @@ class Store:
             "ORDER BY position LIMIT 1", (row[0], text_key(indicator_name))).fetchone()
         return None if found is None else (single_number(found[0]), single_number(found[1]))
 
+    @_reading
     def relpaths_of(self, unit: str | None, project: str | None, kind: str,
                     year: int) -> set[str]:
         """The files (relpath) holding a table of that unit, project (None: the department

@@ -22,7 +22,9 @@ from xlsproc.rules import Rules, shown_grade
 
 MANIFEST_FORMAT = 1
 SAVE_EVERY = 2.0            # seconds between manifest saves (and store transactions), at least
-RETRY_CODES = (TIMEOUT, CRASHED, FAILED, LOCKED)   # failures not of the file: retried next run
+# Failures not of the file's bytes: retried next run (once there is room on the disk, Excel has let
+# go of the file, …) — its size and mtime need not change for it to be worth reading again.
+RETRY_CODES = (TIMEOUT, CRASHED, FAILED, LOCKED, "disk-full", "file-unreadable", "file-not-found")
 GROUP_SYNC = hasattr(os, "sync")     # POSIX: one os.sync() before each manifest save
 
 
@@ -93,6 +95,7 @@ class Manifest:
         self.header = header
         self.records: dict[str, Record] = {}
         self.results_fp: str | None = None
+        self.unforgotten: list[str] = []   # rels that left INBOX but may still be in the store
         self._saved_at = 0.0
         self._cost = 0.0
         self._unsynced = False
@@ -105,13 +108,23 @@ class Manifest:
             data = json.loads(manifest.path.read_text("utf-8"))
         except (OSError, ValueError):
             return manifest
-        if isinstance(data, dict) and data.get("header") == header:
+        if not isinstance(data, dict):
+            return manifest
+        files = data.get("files") if isinstance(data.get("files"), list) else []
+        unforgotten = [r for r in data.get("forget") or [] if isinstance(r, str)]
+        if data.get("header") == header:
             try:
-                records = [Record.from_json(r) for r in data.get("files", [])]
+                records = [Record.from_json(r) for r in files]
+                manifest.results_fp = data.get("results")
             except TypeError:                    # a record lacking a field: start afresh
-                return manifest
+                records = []
             manifest.records = {r.rel: r for r in records}
-            manifest.results_fp = data.get("results")
+        if not manifest.records:
+            # Records of another version or rule profile are not reused, but the files they
+            # describe may have left INBOX since: the store must still forget those.
+            unforgotten += [r["rel"] for r in files if isinstance(r, dict)
+                            and isinstance(r.get("rel"), str)]
+        manifest.unforgotten = list(dict.fromkeys(unforgotten))
         return manifest
 
     def put(self, record: Record) -> None:
@@ -135,6 +148,8 @@ class Manifest:
         self._unsynced = False
         data = {"header": self.header, "results": self.results_fp,
                 "files": [r.to_json() for r in sorted(self.records.values(), key=lambda r: r.rel)]}
+        if self.unforgotten:
+            data["forget"] = self.unforgotten
         write_text_atomic(self.path, dumps(data))
         self._saved_at = time.monotonic()
         self._cost = self._saved_at - now

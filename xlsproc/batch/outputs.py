@@ -42,7 +42,8 @@ UNREADABLE = "inbox-unreadable"
 # --- which files, and where their copies go ---------------------------------------------------
 
 def discover(inbox: Path, outbox: Path | None = None, include_locks: bool = True) -> list[Path]:
-    """Every workbook below INBOX, sorted; hidden folders and OUTBOX are not searched.
+    """Every workbook below INBOX, sorted; hidden folders, OUTBOX and the output folders of other
+    runs left inside INBOX are not searched.
 
     Lock files (~$name.xlsx) are included unless include_locks=False: they are reported as skipped.
     """
@@ -52,14 +53,37 @@ def discover(inbox: Path, outbox: Path | None = None, include_locks: bool = True
     found = []
     for dirpath, dirnames, filenames in os.walk(inbox, onerror=_unreadable):
         here = Path(dirpath)
-        if skip is not None and here.resolve() == skip:
+        if skip is not None and _resolved(here) == skip:
             dirnames[:] = []
             continue
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        deep = [d for d in dirnames if len(os.fsencode(here / d)) >= PATH_MAX]
+        found += [here / d for d in deep]           # listed, with why they cannot be read
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in deep
+                       and not _ours(here / d)]
         for name in filenames:
             if _is_workbook_name(name) and (include_locks or not is_lock_file(Path(name))):
                 found.append(here / name)
     return sorted(found, key=lambda p: relative(p, inbox).as_posix())
+
+
+PATH_MAX = 4000     # bytes: a folder deeper than this cannot be listed (Linux allows 4096)
+
+
+def _resolved(path: Path) -> Path | None:
+    try:
+        return path.resolve()
+    except OSError:
+        return None
+
+
+def _ours(folder: Path) -> bool:
+    """An OUTBOX or a return folder xlsproc wrote (another run's, left inside INBOX): its
+    annotated copies are not submissions — read again they would count twice in the district."""
+    try:
+        return ((folder / STATE / "manifest.json").is_file()
+                or (folder / ".xlsproc-packs.json").is_file())
+    except OSError:
+        return False
 
 
 def _unreadable(exc: OSError) -> None:
@@ -90,7 +114,10 @@ def assign_outputs(rels: Iterable[str]) -> dict[str, str]:
         name = output_name(Path(rel)).as_posix()
         if name != rel and os.path.normcase(name) in taken:
             p = Path(rel)
-            name = p.with_name(f"{p.stem}_{p.suffix[1:]}{output_name(p).suffix}").as_posix()
+            base, suffix, n = f"{p.stem}_{p.suffix[1:]}", output_name(p).suffix, 2
+            name = p.with_name(base + suffix).as_posix()
+            while os.path.normcase(name) in taken:     # a_xls.xlsx is someone's input too
+                name, n = p.with_name(f"{base}_{n}{suffix}").as_posix(), n + 1
         taken.add(os.path.normcase(name))
         out[rel] = name
     return out
@@ -149,8 +176,14 @@ def root_of(inbox: Path) -> Path:
     return inbox.parent if inbox.is_file() else inbox
 
 
-def check_paths(inbox: Path, outbox: Path) -> None:
+def check_paths(inbox: Path, outbox: Path, db: Path | None = None) -> None:
     inbox_r, outbox_r = inbox.resolve(), outbox.resolve()
+    if db is not None:
+        db_r = Path(db).resolve()
+        base = inbox_r.parent if inbox.is_file() else inbox_r
+        if db_r == inbox_r or (inbox.is_dir() and base in db_r.parents):
+            raise XlsprocError("usage", f"结果库 {db} 位于收件目录 {inbox} 之内（或就是收件文件）："
+                               "xlsproc 从不写入收件目录，请把结果库（--db）放在别处。")
     if inbox_r == outbox_r or (inbox.is_file() and outbox_r == inbox_r.parent):
         raise XlsprocError("usage", f"输出目录 {outbox} 与输入相同：xlsproc 从不写入输入目录，请另选输出目录（-o）。")
     if inbox.is_dir() and outbox_r in inbox_r.parents:

@@ -80,8 +80,14 @@ def _ctrl_c_deferred():
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _worker_main(conn, handler: Callable, context: Any) -> None:
-    """Child process: run chunks through the handler, forward its events, stop on None or EOF."""
+def _worker_main(conn, handler: Callable, context: Any, inherited: tuple = ()) -> None:
+    """Child process: run chunks through the handler, forward its events, stop on None or EOF.
+
+    inherited: (fork) the parent's ends of this worker's pipe and of its siblings', closed here:
+    held open they would keep a send blocked for ever once the parent is killed (nobody reads,
+    nobody closes) — an orphan that never exits."""
+    for other in inherited:
+        other.close()
     if hasattr(signal, "SIGINT"):
         signal.signal(signal.SIGINT, signal.SIG_IGN)     # the parent decides when to stop
         if hasattr(signal, "pthread_sigmask"):           # blocked by the parent around fork
@@ -102,7 +108,8 @@ def _worker_main(conn, handler: Callable, context: Any) -> None:
         if isinstance(chunk, tuple) and chunk[0] == "context":
             context = chunk[1]
             continue
-        _run_chunk(conn, handler, chunk, context)
+        if not _run_chunk(conn, handler, chunk, context, parent):
+            return
 
 
 def _next_chunk(conn, parent: int):
@@ -114,10 +121,16 @@ def _next_chunk(conn, parent: int):
     return conn.recv()
 
 
-def _run_chunk(conn, handler: Callable, chunk: list, context: Any) -> None:
+def _run_chunk(conn, handler: Callable, chunk: list, context: Any, parent: int | None = None) -> bool:
+    """False when the parent died meanwhile (kill -9): the rest of the chunk is abandoned, so
+    that no orphan goes on writing into OUTBOX under the next run's feet."""
     finished: set[int] = set()
+    events = handler(chunk, context)
     try:
-        for event in handler(chunk, context):
+        for event in events:
+            if parent is not None and os.getppid() != parent:
+                getattr(events, "close", lambda: None)()
+                return False
             conn.send(event)
             if event[0] != "begin":
                 finished.add(event[1])
@@ -126,6 +139,7 @@ def _run_chunk(conn, handler: Callable, chunk: list, context: Any) -> None:
         for i in range(len(chunk)):
             if i not in finished:
                 conn.send(("failed", i, detail))
+    return True
 
 
 @dataclass
@@ -177,7 +191,10 @@ class WorkerPool:
         if self.preload:
             self._preload()
         parent, child = self.ctx.Pipe(duplex=True)
-        proc = self.ctx.Process(target=_worker_main, args=(child, self.handler, self.context),
+        inherited = ((parent, *(w.conn for w in self.workers))
+                     if self.ctx.get_start_method() == "fork" else ())
+        proc = self.ctx.Process(target=_worker_main, args=(child, self.handler, self.context,
+                                                           inherited),
                                 daemon=True, name="xlsproc-worker")
         with _ctrl_c_deferred():
             proc.start()

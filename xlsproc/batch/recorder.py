@@ -111,10 +111,17 @@ class StoreRecorder:
             self.error.outcome = outcome       # the run itself is complete: callers may report it
             raise self.error
 
-    def forget(self, removed: list[str], outbox: Path, manifest: Manifest) -> None:
+    def forget(self, removed: list[str], outbox: Path, manifest: Manifest,
+               current: list[str] = ()) -> None:
         """Files that left INBOX leave the store — done before the manifest drops their records,
         so that a run killed in between forgets them next time. A copy with the same bytes still
-        in INBOX was stored as one of them: it is recorded again (catch_up)."""
+        in INBOX was stored as one of them: it is recorded again (catch_up). Those the store
+        could not forget (read-only, locked, full) are kept in the manifest and forgotten by a
+        later run: the district workbook must not count them for ever."""
+        here = set(current)
+        removed = list(dict.fromkeys([*(r for r in manifest.unforgotten if r not in here),
+                                      *removed]))
+        manifest.unforgotten = removed
         if not removed:
             return
         gone: set[str] = set()
@@ -122,7 +129,8 @@ class StoreRecorder:
         def drop(store) -> dict:
             gone.update(store.forget_files(removed, outbox))
             return {}
-        self._write(drop)
+        if self._write(drop):
+            manifest.unforgotten = []
         leaving = set(removed)
         for record in manifest.records.values():
             if record.sha256 in gone and record.rel not in leaving:

@@ -113,7 +113,7 @@ def process(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *
     """
     started = time.monotonic()
     inbox, outbox = Path(inbox), Path(outbox)
-    check_paths(inbox, outbox)
+    check_paths(inbox, outbox, db)
     rules = rules or load_rules()
     with outbox_lock(outbox):          # a second run on this OUTBOX is refused, not interleaved
         outcome = _process(inbox, outbox, rules, started, jobs, force, timeout, progress,
@@ -143,7 +143,7 @@ def _process(inbox: Path, outbox: Path, rules: Rules, started: float, jobs, forc
     db = Path(db) if db else default_store(outbox)
     recorder = StoreRecorder(db, {"inbox": str(inbox.resolve()), "outbox": str(outbox.resolve()),
                                   "rules": rules.name, "version": __version__}, manifest)
-    recorder.forget(plan.removed, outbox, manifest)   # before the manifest lets go of them
+    recorder.forget(plan.removed, outbox, manifest, plan.current)   # before the manifest lets go of them
     forget_stale(plan, manifest, outbox)
     ctx = Context(str(root_of(inbox)), str(outbox), rules,
                   db=str(db) if recorder.up_to_run else None, up_to_run=recorder.up_to_run)

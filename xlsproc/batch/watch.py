@@ -31,8 +31,11 @@ def snapshot(inbox: Path, outbox: Path) -> Snapshot:
     for path in discover(inbox, outbox, include_locks=False):
         try:
             st = path.stat()
-        except OSError:                       # renamed away between listing and stat
-            continue
+        except OSError:
+            try:
+                st = path.lstat()             # a broken or looping link: listed, as by process
+            except OSError:                   # renamed away between listing and stat
+                continue
         snap[relative(path, inbox).as_posix()] = (st.st_size, st.st_mtime_ns)
     return snap
 

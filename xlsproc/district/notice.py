@@ -37,7 +37,8 @@ def write_notice(pack, path: Path, district: str = DEFAULT_DISTRICT,
         ws.merge_range(r + 1, 0, r + 1, last, f"{bureau}财政局绩效科    "
                        f"{_dt.date.today():%Y年%m月%d日}", fmt["sign"])
         _print_setup(ws, r + 1, last, _height(ws, r + 1))
-        wb.close()
+        from xlsproc.fileio import close_workbook
+        close_workbook(wb)                   # disk full: an OSError, reported in Chinese
         os.replace(partial, path)
     finally:
         if partial.exists():

@@ -26,7 +26,7 @@ from pathlib import Path
 from xlsproc.district.roster import RosterUnit, named_in_path
 from xlsproc.district.sources import duplicate_text, entry_file, open_source, superseded
 from xlsproc.errors import title
-from xlsproc.fileio import write_text_atomic
+from xlsproc.fileio import legible, write_text_atomic
 from xlsproc.model import FileEntry, TableEntry
 from xlsproc.score.history import text_key, unit_key, unit_name
 
@@ -72,7 +72,9 @@ def write_return_packs(entries, return_dir: str | Path, *, outbox: str | Path | 
     return_dir = Path(return_dir)
     return_dir.mkdir(parents=True, exist_ok=True)
     wanted = [p for p in packs if p.errors or p.warnings]
-    names = _folder_names(wanted)
+    ours = _ledger(return_dir)          # a folder xlsproc did not write is never replaced
+    names = _folder_names(wanted, {p.name.casefold() for p in return_dir.iterdir()
+                                   if p.name not in ours})
     for pack in wanted:
         pack.folder = return_dir / names[pack.unit]
         _write_pack(pack, district, deadline)
@@ -116,7 +118,7 @@ def _add_table(packs: dict, entry: FileEntry, ev: TableEntry, box, kept=None) ->
     pack = packs.setdefault(unit_key(name) or UNKNOWN_UNIT, ReturnPack(name))
     pack.tables += 1
     path, annotated = entry_file(entry, box)
-    shown = os.path.basename(path) if path else Path(entry.label).name
+    shown = legible(os.path.basename(path) if path else Path(entry.label).name)
     if path and (path, annotated) not in pack.sources:
         pack.sources.append((path, annotated))
     if kept is not None:
@@ -139,16 +141,16 @@ def _add_unreadable(packs: dict, roster: dict[str, str], entry: FileEntry) -> No
     """An unreadable file goes to the unit named in its path (on the roster or among the units
     whose tables were read), else to 未能识别单位的文件."""
     names = {**roster, **{k: p.unit for k, p in packs.items() if k != UNKNOWN_UNIT}}
-    key = named_in_path(names, entry.label)
+    key = named_in_path(names, legible(entry.label))
     pack = packs.setdefault(key or UNKNOWN_UNIT, ReturnPack(names[key] if key else UNKNOWN_UNIT))
     err = entry.error or {}
-    pack.errors.append(Problem(Path(entry.label).name, None, None, "文件无法读取",
+    pack.errors.append(Problem(legible(Path(entry.label).name), None, None, "文件无法读取",
                                err.get("message") or "文件无法读取，请重新保存后报送。"))
 
 
-def _folder_names(packs: list[ReturnPack]) -> dict[str, str]:
-    """A file-system-safe folder name per unit (two units never share one)."""
-    names, used = {}, set()
+def _folder_names(packs: list[ReturnPack], taken: set[str] = frozenset()) -> dict[str, str]:
+    """A file-system-safe folder name per unit (two units never share one, nor one of `taken`)."""
+    names, used = {}, set(taken)
     for pack in packs:
         base = _UNSAFE.sub("_", pack.unit).strip(" .") or UNKNOWN_UNIT
         name, n = base, 2
@@ -170,7 +172,7 @@ def _write_pack(pack: ReturnPack, district: str, deadline: str | None) -> None:
             if os.path.isfile(path):
                 target = _free_name(partial, os.path.basename(path))
                 shutil.copy2(path, partial / target)
-                pack.files.append(target)
+                pack.files.append(legible(target))
         from xlsproc.district.notice import write_notice
         write_notice(pack, partial / NOTICE, district, deadline)
         old = final.with_name(f".{final.name}.old")
@@ -195,12 +197,17 @@ def _forget_old(return_dir: Path, current: set[str]) -> None:
     """Remove the folders an earlier run wrote for units that now have nothing to fix; record
     the current ones. Folders xlsproc did not write are never touched."""
     ledger = return_dir / LEDGER
-    try:
-        before = set(json.loads(ledger.read_text("utf-8")))
-    except (OSError, ValueError):
-        before = set()
+    before = _ledger(return_dir)
     for name in sorted(before - current):
         folder = return_dir / name
         if folder.is_dir() and folder.parent == return_dir:
             shutil.rmtree(folder)
     write_text_atomic(ledger, json.dumps(sorted(current), ensure_ascii=False, indent=1))
+
+
+def _ledger(return_dir: Path) -> set[str]:
+    """The folders an earlier run wrote in RETURN_DIR."""
+    try:
+        return set(json.loads((return_dir / LEDGER).read_text("utf-8")))
+    except (OSError, ValueError, TypeError):
+        return set()

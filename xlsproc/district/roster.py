@@ -27,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 
 from xlsproc.district.sources import superseded
+from xlsproc.fileio import legible
 from xlsproc.model import FileEntry, XlsprocError
 from xlsproc.score.history import text_key, unit_key, unit_name
 
@@ -307,7 +308,7 @@ class RosterTally:
         entry = FileEntry.of(entry)
         if entry.status == "skipped":
             return entry
-        path = entry.relpath or entry.file or entry.path or ""
+        path = legible(entry.relpath or entry.file or entry.path or "")   # a GBK folder name
         if entry.status != "ok" or not entry.evaluations:
             unit = self._by_path(path)
             if unit is not None and entry.status != "ok":

@@ -89,7 +89,8 @@ class Book:
         self.fmt["total_int"] = add({**base, "bold": True, "top": 1, "num_format": "0"})
 
     def close(self) -> None:
-        self.wb.close()
+        from xlsproc.fileio import close_workbook
+        close_workbook(self.wb)              # disk full: an OSError, reported in Chinese
 
     def abandon(self) -> None:
         """After a failure: write nothing (xlsxwriter would otherwise save in its destructor)."""

@@ -54,16 +54,30 @@ def _default_text() -> str:
     return resources.files(__package__).joinpath("default.toml").read_text("utf-8")
 
 
+RULES_MAX_BYTES = 1 << 20          # a rules profile is a few KB
+
+
 def load_rules(path: str | Path | None = None) -> Rules:
     """The default profile, or a user's profile checked key by key against it."""
     default = tomllib.loads(_default_text())
     if path is None:
         return Rules(default)
     where = str(path)
+    from xlsproc.fileio import NotRegularFile, read_regular
     try:
-        data = tomllib.loads(Path(path).read_text("utf-8"))
+        raw = read_regular(Path(path), RULES_MAX_BYTES)    # a FIFO or /dev/zero: never read
+        if len(raw) > RULES_MAX_BYTES:
+            raise RulesError(f"规则文件 {where} 超过 {RULES_MAX_BYTES // 1024} KB，不像是规则文件，请检查路径。")
+        data = tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise RulesError(f"规则文件 {where} 不存在，请检查路径。") from None
+    except NotRegularFile as exc:
+        raise RulesError(f"规则文件 {where} 是{exc.kind}，不是文件，请检查路径。") from None
+    except IsADirectoryError:
+        raise RulesError(f"规则文件 {where} 是文件夹，不是文件，请检查路径。") from None
+    except OSError as exc:
+        from xlsproc.errors import os_reason
+        raise RulesError(f"规则文件 {where} 无法读取（{os_reason(exc)}），请检查路径。") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RulesError(f"规则文件 {where} 不是有效的 TOML：{exc}。请对照默认规则文件修改。") from None
     if isinstance(data.get("severity"), dict):
