@@ -128,7 +128,7 @@ def scan_xml(zf: zipfile.ZipFile, data: bytes, max_bytes: int, parts: WorkbookPa
         if len(xml) > max_bytes:
             raise file_error("file-too-large", size=f"超过 {mib(max_bytes)}", limit=mib(max_bytes))
         if crops is not None and (cropped := cropped_sheet(xml)) is not None:
-            xml = crops[names[part.lower()]] = cropped
+            xml = crops[name] = cropped
         out[sheet] = scan_sheet(xml, percent_styles, full_calc)
     return out
 
