@@ -258,3 +258,24 @@ def test_notes_on_unusual_sheet_xml(tmp_path, variant):
     ws = openpyxl.load_workbook(out)[SHEET]
     assert "请核实" in ws["F7"].comment.text and ws["B30"].comment.text.endswith("新增")
     assert ws["F7"].value == 1 and ws["B30"].value == "新"
+
+
+@pytest.mark.parametrize("form", [r"s = '\1'", r's="&#x3\1;"', r's ="\1"', r"s='\1'"])
+def test_percent_cells_with_any_style_attribute_syntax(form):
+    """The percent scan looks for s="9" as written; any other way to write it reads the same."""
+    from xlsproc.read.scan import _percent_styles, scan_sheet
+    for path in sorted(p for p in SAMPLES.glob("*") if p.suffix in (".xlsx", ".xlsm")):
+        with zipfile.ZipFile(path) as zf:
+            parts = workbook_parts(PartReader(zf.namelist(), zf.read))
+            styles = _percent_styles(zf.read(parts.styles))
+            for part in parts.sheets.values():
+                data = zf.read(part).decode()
+                percent = scan_sheet(data.encode(), styles).percent
+                if not percent:
+                    continue
+                odd = re.sub(r'(?<=<c )(r="[A-Z]+\d+") s="(\d)"', lambda m: m.group(1) + " " + re.sub(
+                    r"\\1", m.group(2), form), data)
+                assert odd != data
+                assert scan_sheet(odd.encode(), styles).percent == percent, (path.name, form)
+                return
+    pytest.fail("no sample with percent cells")

@@ -293,6 +293,12 @@ class PartReader:
         self._names = {n.lower(): n for n in names}
         self._read = read
 
+    @classmethod
+    def of_zip(cls, zf: zipfile.ZipFile) -> "PartReader":
+        """A reader of an open zip whose members are inflated as _Package inflates them (small
+        ones a template repeats, once per process), not through zipfile's file objects."""
+        return cls(zf.namelist(), lambda name: _read_member(zf, zf.getinfo(name)))
+
     def name(self, part: str) -> str | None:
         return self._names.get(part.lower())
 

@@ -63,8 +63,8 @@ class WorkbookParts:
     workbook: str                 # the workbook part (xl/workbook.xml in nearly every file)
     binary: bool                  # .xlsb: no XML to read
     xml: str = ""                 # the workbook part's text (XML workbooks)
-    styles: str | None = None     # the styles part
-    sheets: dict[str, str] = field(default_factory=dict)  # worksheet name → its part (present ones)
+    styles: str | None = None     # the styles part (its zip member name; None: none present)
+    sheets: dict[str, str] = field(default_factory=dict)  # worksheet name → its part (member name)
 
 
 def workbook_parts(reader: PartReader) -> WorkbookParts | None:
@@ -81,9 +81,9 @@ def workbook_parts(reader: PartReader) -> WorkbookParts | None:
     rels_xml = reader.rels_text(part)
     styles = next((r.get("part") for r in _parse_rels(part, rels_xml) if (r["Type"] or "").endswith("/styles")),
                   None) if rels_xml else None
-    sheets = {s.name: s.part for s in _read_sheets(part, rels_xml, xml)
+    sheets = {s.name: reader.name(s.part) for s in _read_sheets(part, rels_xml, xml)
               if s.is_worksheet and s.part and reader.name(s.part) and s.name is not None}
-    return WorkbookParts(part, False, xml, styles, sheets)
+    return WorkbookParts(part, False, xml, styles and reader.name(styles), sheets)
 
 
 class _Workbook:

@@ -196,7 +196,7 @@ def _ole_is_encrypted_package(path: Path, data: bytes | None = None) -> bool:
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → part name (xl/worksheets/sheet1.xml), found through the package's
     relationships as the editor finds them."""
-    parts = workbook_parts(PartReader(zf.namelist(), zf.read))
+    parts = workbook_parts(PartReader.of_zip(zf))
     return dict(parts.sheets) if parts else {}
 
 

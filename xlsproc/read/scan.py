@@ -118,28 +118,19 @@ def scan_xml(zf: zipfile.ZipFile, data: bytes, max_bytes: int, parts: WorkbookPa
     for a dense grid gets its XML without the far-away cells in `crops` (read.bounds)."""
     if parts is None or parts.binary:
         return {}
-    names = _lower_names(zf)
     full_calc = _full_calc(parts.xml)
     percent_styles = frozenset()
-    if parts.styles and parts.styles.lower() in names:
-        percent_styles = _percent_styles(_read_small(zf, data, names[parts.styles.lower()], max_bytes))
+    if parts.styles:
+        percent_styles = _percent_styles(_read_small(zf, data, parts.styles, max_bytes))
     out = {}
-    for sheet, part in parts.sheets.items():
-        xml = _read_part(zf, data, names[part.lower()], max_bytes + 1)
+    for sheet, name in parts.sheets.items():
+        xml = _read_part(zf, data, name, max_bytes + 1)
         if len(xml) > max_bytes:
             raise file_error("file-too-large", size=f"超过 {mib(max_bytes)}", limit=mib(max_bytes))
         if crops is not None and (cropped := cropped_sheet(xml)) is not None:
-            xml = crops[names[part.lower()]] = cropped
+            xml = crops[name] = cropped
         out[sheet] = scan_sheet(xml, percent_styles, full_calc)
     return out
-
-
-def _lower_names(zf: zipfile.ZipFile) -> dict[str, str]:
-    found = getattr(zf, "_xlsproc_names", None)
-    if found is None:
-        found = {n.lower(): n for n in zf.namelist()}
-        zf._xlsproc_names = found
-    return found
 
 
 def scan_sheet(data: bytes, percent_styles: frozenset[str] = frozenset(), full_calc: bool = False) -> SheetXml:
@@ -163,6 +154,7 @@ def scan_sheet(data: bytes, percent_styles: frozenset[str] = frozenset(), full_c
 _CALC_PR = re.compile(r"<(?:[\w.\-]+:)?calcPr(?=[\s/>])[^>]*>")
 
 
+@lru_cache(maxsize=64)
 def _full_calc(workbook_xml: str) -> bool:
     """Whether Excel is asked to recalculate everything on load."""
     tag = _CALC_PR.search(workbook_xml)
@@ -202,13 +194,14 @@ def _trusted_caches(cells: dict, full_calc: bool) -> dict:
 
 # --- the usual XML: string searches -------------------------------------------------------------
 
-_ODD_ATTRIBUTE = re.compile(rb"=(?:(?<=\s=)|[\s'])")  # r = "A1", r='A1'
+# An s attribute the style search (s="9" as written) would miss: s = "9", s='9', s="&#57;".
+_ODD_STYLE = re.compile(rb"s(?:\s+=|=\s|='|=\"&)")
 
 
 def _plain_attributes(data: bytes) -> bool:
-    """Attributes double-quoted, no spaces around '=', no character references (the style
-    search looks for s="9" as written)."""
-    return _ODD_ATTRIBUTE.search(data) is None and b"&#" not in data
+    """Whether every s attribute is written s="…" without references (cells whose r= is
+    written otherwise are not matched by _STYLED and send the sheet to the parser)."""
+    return _ODD_STYLE.search(data) is None
 
 
 _CELL = re.compile(r'<c(?=[\s/>])([^>]*?)(?:/>|>(.*?)</c>)', re.S)

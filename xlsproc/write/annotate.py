@@ -345,7 +345,7 @@ def _open_ooxml_package(path: Path, data: bytes | None = None) -> zipfile.ZipFil
         zf = zipfile.ZipFile(io.BytesIO(data if fixed is None else fixed.data))
     except (zipfile.BadZipFile, OSError):
         return None
-    found = PartReader(zf.namelist(), zf.read).workbook()   # (found as patch_xlsx finds it)
+    found = PartReader.of_zip(zf).workbook()                # (found as patch_xlsx finds it)
     if found is None or found[1]:                               # not XML (.xlsb)
         zf.close()
         return None
