@@ -188,6 +188,8 @@ def process(
         show_default=False)] = None,
     roster: RosterOption = None,
     return_dir: ReturnDirOption = None,
+    docx: Annotated[bool, typer.Option(
+        "--docx", help="另为每张自评表写出 Word 版自评报告（副本旁的 …_自评报告.docx）。")] = False,
 ) -> None:
     """检查收件目录中的全部工作簿，在输出目录写入批注副本（审核结果、自评报告）和 results.json。
 
@@ -209,7 +211,7 @@ def process(
             check_district_targets(outbox, consolidate_to, inboxes=[inbox], returns=return_dir)
         with _progress_bar(quiet) as bar:
             outcome = run_process(inbox, outbox, profile, jobs=jobs, force=force, timeout=timeout,
-                                  progress=bar, db=db)
+                                  progress=bar, db=db, docx=docx)
     except XlsprocError as exc:
         if getattr(exc, "outcome", None) is not None:     # every file done; the store failed
             print_batch_summary(exc.outcome, profile)
@@ -569,11 +571,13 @@ def _print_watch_batch(outcome) -> None:
 @app.command(cls=ChineseCommand)
 def report(
     file: Annotated[Path, typer.Argument(help="一个工作簿。", show_default=False)],
+    docx: Annotated[Optional[Path], typer.Option(
+        "--docx", help="另存为 Word 文档（.docx，公文格式）。", show_default=False)] = None,
     rules: RulesOption = None,
 ) -> None:
-    """按计算结果起草自评报告（自评报告），输出纯文本。
+    """按计算结果起草自评报告，输出纯文本；--docx 另存为 Word 文档。
 
-    示例：xlsproc report 洪山区团委_2024_部门整体.xlsx > 自评报告.txt
+    示例：xlsproc report 洪山区团委_2024_部门整体.xlsx --docx 自评报告.docx
     """
     from xlsproc import evaluate
     from xlsproc.write import report as reports
@@ -582,12 +586,27 @@ def report(
     if not file.exists():
         err.print(f"[bold red]错误：[/]找不到文件 {file}，请检查路径。")
         raise typer.Exit(2)
+    if file.is_dir():
+        err.print(f"[bold red]错误：[/]{file} 是文件夹；report 一次起草一个工作簿的报告，请指定其中的一个文件"
+                  "（整个文件夹请用 xlsproc process 收件箱 -o 输出目录 --docx）。")
+        raise typer.Exit(2)
+    if docx is not None and docx.suffix.lower() != ".docx":
+        err.print(f"[bold red]错误：[/]Word 文档的文件名应以 .docx 结尾（现为 {docx.name}）。")
+        raise typer.Exit(2)
     try:
         results = evaluate(file, profile)
     except XlsprocError as exc:
         err.print(f"[bold red]错误：[/]{file.name}：{exc.message}")
         raise typer.Exit(1)
     sys.stdout.write("\n".join(reports.text(r) for r in results))
+    if docx is not None:
+        from xlsproc.write.docx import write_docx
+        try:
+            write_docx(results, docx)
+        except OSError as exc:
+            err.print(f"[bold red]错误：[/]{_cannot_write(docx, exc)}")
+            raise typer.Exit(2)
+        err.print(f"已写出 Word 文档：{docx}")
 
 
 @app.command(cls=ChineseCommand)

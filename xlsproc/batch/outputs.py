@@ -198,6 +198,9 @@ def remove_output(outbox: Path, out: str | None) -> None:
             (outbox / out).unlink()
         except OSError:              # gone already, open in Excel, a folder, a name too long
             pass
+        if out.endswith((".xlsx", ".xlsm")):
+            from xlsproc.write.docx import remove_reports
+            remove_reports(outbox / out)
 
 
 # --- writing state files atomically -----------------------------------------------------------

@@ -97,7 +97,7 @@ def process(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *
             start_method: str | None = None, handler: Callable = work,
             pool: WorkerPool | None = None, only: Collection[str] | None = None,
             include_locks: bool = True, db: str | Path | None = None,
-            years_pass: bool = True) -> Outcome:
+            years_pass: bool = True, docx: bool = False) -> Outcome:
     """Process the new and changed workbooks below INBOX into OUTBOX; results.json for all.
 
     jobs: worker processes (default: all cores); timeout: seconds per file; force: redo all.
@@ -110,6 +110,8 @@ def process(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *
     it, and its earlier years score relative targets (不低于上一年度).
     years_pass: score again, once, the files whose relative targets rely on a last-year table
     of this same batch (batch/years.py).
+    docx: also write each table's 自评报告 as a Word document next to its copy (switching it on
+    redoes every file once).
     """
     started = time.monotonic()
     inbox, outbox = Path(inbox), Path(outbox)
@@ -117,11 +119,11 @@ def process(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *
     rules = rules or load_rules()
     with outbox_lock(outbox):          # a second run on this OUTBOX is refused, not interleaved
         outcome = _process(inbox, outbox, rules, started, jobs, force, timeout, progress,
-                           on_record, start_method, handler, pool, only, include_locks, db)
+                           on_record, start_method, handler, pool, only, include_locks, db, docx)
         again = _years_pass(outcome, db) if years_pass else []
         if again:               # later years' relative targets against this batch's earlier years
             second = _process(inbox, outbox, rules, started, jobs, True, timeout, None,
-                              on_record, start_method, handler, pool, again, include_locks, db)
+                              on_record, start_method, handler, pool, again, include_locks, db, docx)
             outcome = Outcome(outbox, second.records, outcome.processed, outcome.removed,
                               outcome.root, time.monotonic() - started)
         return outcome
@@ -135,9 +137,11 @@ def _years_pass(outcome: Outcome, db: str | Path | None) -> list[str]:
 
 
 def _process(inbox: Path, outbox: Path, rules: Rules, started: float, jobs, force, timeout,
-             progress, on_record, start_method, handler, pool, only, include_locks, db) -> Outcome:
+             progress, on_record, start_method, handler, pool, only, include_locks, db,
+             docx: bool = False) -> Outcome:
     _prepare(outbox)
-    header = {"format": MANIFEST_FORMAT, "xlsproc": __version__, "rules": rules_hash(rules)}
+    header = {"format": MANIFEST_FORMAT, "xlsproc": __version__, "rules": rules_hash(rules),
+              **({"docx": True} if docx else {})}
     manifest = Manifest.load(outbox, header)
     plan = make_plan(inbox, outbox, manifest, force, only, include_locks)
     db = Path(db) if db else default_store(outbox)
@@ -146,7 +150,8 @@ def _process(inbox: Path, outbox: Path, rules: Rules, started: float, jobs, forc
     recorder.forget(plan.removed, outbox, manifest, plan.current)   # before the manifest lets go of them
     forget_stale(plan, manifest, outbox)
     ctx = Context(str(root_of(inbox)), str(outbox), rules,
-                  db=str(db) if recorder.up_to_run else None, up_to_run=recorder.up_to_run)
+                  db=str(db) if recorder.up_to_run else None, up_to_run=recorder.up_to_run,
+                  docx=docx)
     manifest.before_save = recorder.flush
     try:
         processed = _run(plan, manifest, ctx, pool, handler, jobs, timeout, start_method,

@@ -49,6 +49,7 @@ class Context:
     max_bytes: int = DEFAULT_MAX_BYTES
     db: str | None = None  # the results store: last year's figures for relative targets
     up_to_run: int | None = None   # …as recorded up to this run (the store as the batch began)
+    docx: bool = False     # also write each table's 自评报告 as Word next to its copy
 
 
 Task = tuple[str, "str | None", str]          # (relpath, output relpath, entry key)
@@ -351,6 +352,9 @@ def _write_copy(path: Path, out: str, results, ctx: Context, data: bytes | None)
     except PermissionError:
         os.unlink(tmp)
         raise file_error(LOCKED, path=final) from None
+    if ctx.docx:
+        from xlsproc.write.docx import write_reports
+        write_reports(results, final)
     return written
 
 
