@@ -16,6 +16,7 @@ import signal
 import subprocess
 import tempfile
 from collections.abc import Sequence
+from typing import NamedTuple
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,90 @@ def _check_outputs(paths: list[Path], outputs: list[Path], target: str, output: 
         with open(out, "rb") as fh:
             if not fh.read(len(magic)) == magic:
                 raise LibreOfficeError(f"LibreOffice 生成的 {out.name} 不是有效的 {target} 文件")
+
+
+def pdf_text(pdf: Path, layout: bool = False) -> str:
+    """The text of a PDF (pdftotext, poppler-utils) with all white space removed. In reading
+    order by default (table columns one after another); `layout` keeps lines as printed (a
+    lone wrapped "。" stays after its line)."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        pytest.skip("未安装 pdftotext（poppler-utils），跳过检查打印内容的测试")
+    out = subprocess.run([exe, "-enc", "UTF-8", *(["-layout"] if layout else []), str(pdf), "-"],
+                         capture_output=True, check=True, timeout=60)
+    return squeeze(out.stdout.decode("utf-8"))
+
+
+def squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def page_sizes(pdf: Path) -> list[tuple[int, int]]:
+    """(width, height) in points of every page, rounded (pdfinfo)."""
+    exe = shutil.which("pdfinfo")
+    if exe is None:
+        pytest.skip("未安装 pdfinfo（poppler-utils），跳过检查打印页面的测试")
+    out = subprocess.run([exe, "-f", "1", "-l", "9999", str(pdf)], capture_output=True, check=True,
+                         timeout=60).stdout.decode("utf-8", "replace")
+    import re
+    return [(round(float(w)), round(float(h)))
+            for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", out)]
+
+
+class Word(NamedTuple):
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+
+
+def pdf_words(pdf: Path) -> list[list[Word]]:
+    """The words of every page with their boxes in points (pdftotext -bbox)."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        pytest.skip("未安装 pdftotext（poppler-utils），跳过检查打印内容的测试")
+    out = subprocess.run([exe, "-bbox", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                         check=True, timeout=60).stdout.decode("utf-8")
+    import html
+    import re
+    pages = []
+    for page in out.split("<page ")[1:]:
+        pages.append([Word(float(a), float(b), float(c), float(d), html.unescape(t)) for a, b, c, d, t in
+                      re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                                 r'yMax="([\d.]+)">(.*?)</word>', page)])
+    return pages
+
+
+def overlapping_words(page: list[Word], slack: float = 1.0) -> list[tuple[str, str]]:
+    """Pairs of words printed over each other: a text running past its cell into the next one
+    (clipped on paper) overlaps the neighbour's text."""
+    found = []
+    words = sorted(page, key=lambda w: w.x0)
+    for i, a in enumerate(words):
+        for b in words[i + 1:]:
+            if b.x0 >= a.x1 - slack:
+                break
+            if abs(a.y0 - b.y0) < 0.5 * min(a.y1 - a.y0, b.y1 - b.y0):     # on one line
+                found.append((a.text, b.text))
+    return found
+
+
+def in_reading_order(text: str, printed: str, spread: float = 2.0) -> bool:
+    """`text` (white space removed) appears in `printed` whole, or its characters appear in order
+    within a stretch at most `spread` times its length: a wrapped table cell whose lines
+    pdftotext interleaves with its neighbours' (every character still printed, in order)."""
+    if text in printed:
+        return True
+    start = printed.find(text[:2])
+    while start >= 0:
+        pos, end = start, start + int(spread * len(text)) + 20
+        for ch in text:
+            pos = printed.find(ch, pos, end)
+            if pos < 0:
+                break
+            pos += 1
+        else:
+            return True
+        start = printed.find(text[:2], start + 1)
+    return False

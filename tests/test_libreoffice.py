@@ -21,6 +21,7 @@ from conftest import SAMPLES
 from test_templates import TEMPLATES, fill_department, fill_project
 from xlsproc.read.grid import sheet_parts
 from xlsproc.batch.run import process
+from xlsproc.write.marks import REPORT_SHEET, REVIEW_SHEET
 from xlsproc.ooxml.patch import verify_preserved
 
 RICH = "功能齐全_2024_项目.xlsx"
@@ -80,15 +81,57 @@ def test_to_pdf_fails_on_a_file_it_cannot_load(tmp_path):
 
 # --- every copy and template opens -------------------------------------------------------------
 
-def test_every_copy_and_template_prints_to_pdf(run):
+@pytest.fixture(scope="module")
+def printed(run) -> dict[Path, Path]:
+    """Every annotated copy and blank template → its PDF, printed by LibreOffice (one run)."""
     copies = [dst for _, dst, _ in run["copies"].values()]
     templates = sorted(TEMPLATES.glob("*.xlsx"))
     assert len(templates) == 2 and RICH in run["copies"]
     assert len(copies) >= 10
-    pdfs = lo.to_pdf_many(copies + templates, run["base"] / "pdf")
-    for pdf in pdfs:
+    return dict(zip(copies + templates, lo.to_pdf_many(copies + templates, run["base"] / "pdf")))
+
+
+def test_every_copy_and_template_prints_to_pdf(printed):
+    for pdf in printed.values():
         assert pdf.stat().st_size > 2000, pdf.name
         assert b"/Type/Page" in pdf.read_bytes().replace(b" ", b""), pdf.name
+
+
+def test_every_paragraph_of_our_sheets_prints_whole(printed):
+    """Nothing cut at the right edge, clipped at a cell's border or at the bottom of a row: every
+    text of 自评报告 and 审核结果 (and of the templates' sheets) is found whole in LibreOffice's
+    PDF of it, and no printed word runs over another."""
+    checked = 0
+    for book, pdf in printed.items():
+        wb = openpyxl.load_workbook(book)
+        ours = [REVIEW_SHEET, REPORT_SHEET] if REPORT_SHEET in wb.sheetnames else wb.sheetnames
+        text = lo.pdf_text(pdf) + "\n" + lo.pdf_text(pdf, layout=True)
+        for name in ours:
+            texts = [lo.squeeze(c) for row in wb[name].iter_rows(values_only=True) for c in row
+                     if isinstance(c, str) and len(c) > 4 and not c.startswith("=")]
+            cut = [t for t in texts if not lo.in_reading_order(t, text)]
+            assert not cut, f"{book.name} › {name}: {cut[:3]}"
+            checked += len(texts)
+        pages = lo.pdf_words(pdf)
+        first = 0 if book.parent == TEMPLATES else \
+            next(i for i, page in enumerate(pages) if any(w.text == REVIEW_SHEET for w in page))
+        for page in pages[first:]:
+            assert not lo.overlapping_words(page), (book.name, lo.overlapping_words(page)[:3])
+    assert checked > 500
+
+
+def test_our_sheets_print_on_a4_at_full_size(printed):
+    """自评报告 on A4 portrait, 审核结果 and the template form on A4 landscape, the 填表说明 on
+    portrait — and not shrunk to fit (fit-to-width is a fallback LibreOffice may ignore): the
+    printed 11-point text is at least 10 points high."""
+    for book, pdf in printed.items():
+        sizes = lo.page_sizes(pdf)
+        assert (595, 842) in sizes and (842, 595) in sizes, (book.name, sizes)
+        pages = lo.pdf_words(pdf)
+        first = 0 if book.parent == TEMPLATES else \
+            next(i for i, page in enumerate(pages) if any(w.text == REVIEW_SHEET for w in page))
+        heights = sorted(w.y1 - w.y0 for page in pages[first:] for w in page)
+        assert heights[len(heights) // 2] >= 10, (book.name, heights[len(heights) // 2])
 
 
 # --- LibreOffice's recalculated scores agree with ours ------------------------------------------

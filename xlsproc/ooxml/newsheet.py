@@ -31,6 +31,7 @@ class NewSheet:
     print_fit_width: bool = True
     landscape: bool = False
     state: str | None = None  # "hidden" / "veryHidden": not shown as a tab
+    row_heights: dict[int, float] = field(default_factory=dict)   # 0-based row → points (else estimated)
 
 
 # ---------------------------------------------------------------------------
@@ -174,7 +175,11 @@ def _render_rows(ns: NewSheet, styled: dict[int, dict[int, tuple[str, bool]]]
                     count = _line_count(value, per_line)
                     if count > lines:
                         lines = count
-        out.append(f'<row r="{num}"{_row_height(lines) if lines > 1 else ""}>{"".join(cells)}</row>')
+        height = ns.row_heights.get(r) if ns.row_heights else None
+        if height is not None:
+            out.append(f'<row r="{num}" ht="{height:g}" customHeight="1">{"".join(cells)}</row>')
+        else:
+            out.append(f'<row r="{num}"{_row_height(lines) if lines > 1 else ""}>{"".join(cells)}</row>')
     bounds = (r1, c1, r2, c2) if r2 >= 0 else None
     return f"<sheetData>{''.join(out)}</sheetData>", bounds
 

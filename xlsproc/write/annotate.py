@@ -17,7 +17,7 @@ from pathlib import Path
 from xlsproc import __version__
 from xlsproc.errors import detail, title
 from xlsproc.read import convert
-from xlsproc.write import report
+from xlsproc.write import printing, report
 from xlsproc.write import marks
 from xlsproc.write.marks import FILLED_HEAD, FILLED_TITLE, REPORT_SHEET, REVIEW_SHEET
 from xlsproc.errors import SEVERITY_CN, SEVERITY_RANK
@@ -88,7 +88,7 @@ def cell_patches(res: EvaluationResult) -> list[CellPatch]:
 
 SUMMARY_HEAD = ["执行率", "执行得分", "指标得分", "总分", "等级", "问题数", "原表"]
 FLAG_HEAD = ["严重程度", "问题", "工作表", "单元格", "指标", "说明", "代码"]
-COLUMN_WIDTHS = {0: 10, 1: 20, 2: 20, 3: 9, 4: 26, 5: 64, 6: 24}
+COLUMN_WIDTHS = {0: 8, 1: 16, 2: 16, 3: 7, 4: 18, 5: 46, 6: 14}      # A4 landscape (printing.py)
 
 
 def review_sheet(file_name: str, results: list[EvaluationResult], profile: str,
@@ -112,7 +112,8 @@ def review_sheet(file_name: str, results: list[EvaluationResult], profile: str,
         rows.append(_flag_row(flag))
         n = len(rows)
         sheet.styles[f"A{n}"] = flag.severity
-        sheet.styles[f"F{n}"] = "wrap"
+        for col in "BCEFG":
+            sheet.styles[f"{col}{n}"] = "wrap"
         if flag.cell:
             sheet.links[f"D{n}"] = internal_location(flag.sheet, flag.cell)
     if not flags:
@@ -120,6 +121,7 @@ def review_sheet(file_name: str, results: list[EvaluationResult], profile: str,
     sheet.freeze = f"A{head + 1}"
     sheet.autofilter = f"A{head}:G{max(len(rows), head + 1)}"
     _filled_block(sheet, results)
+    printing.fit_rows(sheet)
     return sheet
 
 
@@ -138,7 +140,8 @@ def _filled_block(sheet: NewSheet, results: list[EvaluationResult]) -> None:
     _style_row(sheet, len(rows), len(FILLED_HEAD), "header")
     for where, cell, value, how, name in filled:
         rows.append([FILLED_HEAD[0], where, cell.ref.cell, value, name or "—", how])
-        sheet.styles[f"F{len(rows)}"] = "wrap"
+        for col in "BEF":
+            sheet.styles[f"{col}{len(rows)}"] = "wrap"
         sheet.links[f"C{len(rows)}"] = internal_location(where, cell.ref.cell)
 
 
@@ -181,19 +184,28 @@ def _flag_row(flag: Flag) -> list:
 # --- the 自评报告 sheet --------------------------------------------------------------------
 
 def report_sheet(results: list[EvaluationResult], name: str = REPORT_SHEET) -> NewSheet:
+    """The 自评报告 sheet: one paragraph a row in a column that fits A4 portrait, each row as
+    tall as its wrapped text (a long paragraph continues in the next row)."""
     rows: list[list] = []
     styles: dict[str, str] = {}
+    width = printing.PORTRAIT_UNITS
+
+    def add(text: str, style: str) -> None:
+        for piece in printing.split_for_rows(text, width):
+            rows.append([piece])
+            styles[f"A{len(rows)}"] = style
+
     for res in results:
         if rows:
             rows.append([])
         for p in report.paragraphs(res):
-            rows.append([p.text])
-            styles[f"A{len(rows)}"] = "title" if p.level == 0 else "wrap"
+            add(("" if p.level < 3 else "\u3000\u3000") + p.text, "title" if p.level == 0 else "wrap")
     rows.append([])
-    rows.append(["（本报告由 xlsproc 根据自评表数据自动起草，请填表人核对、补充后使用。）"])
-    styles[f"A{len(rows)}"] = "wrap"
-    return NewSheet(name=name, rows=rows, col_widths={0: 100}, styles=styles,
-                    print_fit_width=True)
+    add(report.NOTE, "wrap")
+    sheet = NewSheet(name=name, rows=rows, col_widths={0: width}, styles=styles,
+                     print_fit_width=True)
+    printing.fit_rows(sheet)
+    return sheet
 
 
 # --- the whole copy ------------------------------------------------------------------------

@@ -15,9 +15,7 @@ time, so the instructions never drift from the checker.
 """
 from __future__ import annotations
 
-import math
 import sys
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +24,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell as cell_name
 
 from xlsproc.rules import Rules, load_rules
+from xlsproc.write import printing
 
 KINDS = ("project", "department")
 FILE_NAMES = {"project": "项目支出绩效自评表.xlsx", "department": "部门整体支出绩效自评表.xlsx"}
@@ -33,8 +32,9 @@ CREATED = datetime(2025, 1, 1, 9, 0, 0)        # fixed: the same template every 
 GUIDE_SHEET = "填表说明"
 DASH = "—"
 LAST_COL = 8                                    # A–I
-WIDTHS = (10, 16, 18, 28, 16, 16, 8, 10, 30)
+WIDTHS = (8, 12, 14, 22, 13, 13, 6, 8, 26)      # 122 units: A4 landscape (printing.py)
 INPUT_FILL = "#FFF2CC"
+INDICATOR_ROW_POINTS = 20   # the department's 20 rows, header, 总分 and note fit one landscape page
 LABEL_FILL = "#F2F2F2"
 
 # 一级 → 二级 → rows offered; project 一级 weights are the national defaults (workbooks.md).
@@ -204,7 +204,7 @@ class _Form:
             for c, fmt in ((3, "input_text"), (4, "input_center"), (5, "input_center"),
                            (6, "input_weight"), (7, "input_score"), (8, "input_text")):
                 ws.write_blank(i, c, None, f[fmt])
-            ws.set_row(i, 27)
+            ws.set_row(i, INDICATOR_ROW_POINTS)
         return r + n
 
     def _indicator_validations(self, first: int, last: int) -> None:
@@ -248,8 +248,9 @@ class _Form:
 
     def _page(self) -> None:
         ws = self.ws
-        _a4(ws)
+        _a4(ws, landscape=True)
         ws.repeat_rows(self.at["header"])
+        ws.set_h_pagebreaks([self.at["header"]])     # the indicator table starts a page of its own
         ws.print_area(0, 0, self.row - 1, LAST_COL)
         ws.protect("", {"insert_rows": True, "delete_rows": True, "format_rows": True,
                         "format_columns": True})
@@ -278,9 +279,14 @@ def _weight_rule(what: str) -> dict:
             "error_title": "分值有误", "error_message": "分值应为 0 到 100 之间的数字。"}
 
 
-def _a4(ws) -> None:
+def _a4(ws, landscape: bool = False) -> None:
+    """A4 with columns that fit the page: fit-to-width stays as a fallback (LibreOffice 7.4
+    does not always honour it)."""
     ws.set_paper(9)
-    ws.set_portrait()
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
     ws.fit_to_pages(1, 0)
     ws.center_horizontally()
     ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
@@ -391,7 +397,7 @@ def _weight_note(spec_: Spec) -> str:
 
 def _write_guide(wb: xlsxwriter.Workbook, spec_: Spec, rules: Rules, f: dict) -> None:
     ws = wb.add_worksheet(GUIDE_SHEET)
-    label_w, text_w = 24, 96
+    label_w, text_w = 16, printing.PORTRAIT_UNITS - 16
     ws.set_column(0, 0, label_w)
     ws.set_column(1, 1, text_w)
     ws.set_row(0, 32)
@@ -399,25 +405,19 @@ def _write_guide(wb: xlsxwriter.Workbook, spec_: Spec, rules: Rules, f: dict) ->
     legend = ("浅黄色单元格为填写区；灰色标签和公式单元格已保护（未设密码）。"
               "执行率、执行得分、总分由公式自动计算。")
     ws.merge_range(1, 0, 1, 1, legend, f["text"])
+    ws.set_row(1, printing.row_height(legend, label_w + text_w))
     ws.write_row(2, 0, ("栏目", "填写说明"), f["label"])
     r = 3
     for label, text in guide_rows(spec_, rules):
         ws.write(r, 0, label, f["label_left"])
         ws.write(r, 1, text, f["text"])
-        ws.set_row(r, row_height(text, text_w))
+        ws.set_row(r, max(printing.row_height(text, text_w), printing.row_height(label, label_w)))
         r += 1
     ws.merge_range(r + 1, 0, r + 1, 1, f"计分规则（规则“{rules.name}”）", f["label_left"])
     for i, line in enumerate(rule_lines(spec_, rules), r + 2):
         ws.merge_range(i, 0, i, 1, line, f["text"])
-        ws.set_row(i, row_height(line, label_w + text_w))
+        ws.set_row(i, printing.row_height(line, label_w + text_w))
     _a4(ws)
-
-
-def row_height(text: str, width: float) -> float:
-    """Points for a wrapped text in a column `width` characters wide (CJK count double)."""
-    chars = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    lines = max(1, math.ceil(chars / (width - 2)))
-    return 15 * lines + 4
 
 
 # --- the workbook ----------------------------------------------------------------------------
