@@ -47,8 +47,50 @@ def test_every_flag_is_a_comment_and_a_review_row(copies, src):
                 continue
             cell = ws[flag.cell]
             assert cell.comment is not None, f"{flag.cell} has no comment for {flag.code}"
+            filled = {c.ref.cell for c, _, _ in computed_values(res)}
+            if flag.code == "score-missing" and flag.cell in filled:
+                continue                        # one state: our green fill and note (next test)
             assert flag.detail in cell.comment.text
             assert _fill(cell) in (FILL["error"], FILL["warning"], FILL["info"])
+
+
+@pytest.mark.parametrize("src", GOOD, ids=[p.name for p in GOOD])
+def test_a_blank_score_we_fill_is_green_with_one_message(copies, src):
+    dst, results = copies[src.name]
+    wb = openpyxl.load_workbook(dst)
+    for res in results:
+        ws = wb[res.evaluation.sheet]
+        flagged = {f.cell for f in res.flags if f.code != "score-missing"}
+        for cell, _, how in computed_values(res):
+            c = ws[cell.ref.cell]
+            assert c.comment.text.startswith("【xlsproc 计算填入】") and how in c.comment.text
+            assert "请补填" not in c.comment.text and "得分未填写" not in c.comment.text
+            if cell.ref.cell not in flagged:
+                assert _fill(c) == COMPUTED_FILL and c.comment.text.count("【") == 1
+
+
+def test_fills_and_legend_agree(copies):
+    """Each severity's fill is what the 审核结果 legend says, and none is the templates' input fill."""
+    from xlsproc.write.annotate import LEGEND
+    from xlsproc.write.template import INPUT_FILL
+    colours = {FILL["error"]: "红色为错误", FILL["warning"]: "橙色为警告", FILL["info"]: "蓝色为提示",
+               COMPUTED_FILL: "绿色为 xlsproc 在空白处填入的计算值"}
+    for fill, words in colours.items():
+        assert words in LEGEND
+        assert fill[2:] != INPUT_FILL.lstrip("#").upper()
+    assert len(set(colours)) == 4
+    dst, results = copies["某街道_青少年服务_2024.xlsx"]
+    wb = openpyxl.load_workbook(dst)
+    assert LEGEND in wb[REVIEW_SHEET]["A2"].value and "按默认规则生成" in wb[REVIEW_SHEET]["A2"].value
+    seen = set()
+    for res in results:
+        for flag in res.flags:
+            if flag.cell and flag.cell not in {c.ref.cell for c, _, _ in computed_values(res)}:
+                worst = min((f for f in res.flags if f.cell == flag.cell),
+                            key=lambda f: ["error", "warning", "info"].index(f.severity))
+                assert _fill(wb[res.evaluation.sheet][flag.cell]) == FILL[worst.severity]
+                seen.add(worst.severity)
+    assert {"error", "warning"} <= seen
 
 
 @pytest.mark.parametrize("src", GOOD, ids=[p.name for p in GOOD])

@@ -139,7 +139,10 @@ def test_cli_exit_status_and_chinese_summary(tmp_path, good_xlsx):
     result = runner.invoke(app, ["process", str(inbox), "-o", str(tmp_path / "o"), "--quiet"])
     assert result.exit_code == 1
     assert "本次处理 1 个，沿用未变更的结果 2 个" in result.output
-    assert "隔离/" in result.output and "加密文件.xlsx" in result.output and "file-encrypted" in result.output
+    assert "无法读取 1 个文件，已记入隔离清单" in result.output and "隔离/" not in result.output
+    assert "加密文件.xlsx" in result.output and "file-encrypted" not in result.output
+    result = runner.invoke(app, ["process", str(inbox), "-o", str(tmp_path / "o"), "-q", "--verbose"])
+    assert "（file-encrypted）" in result.output                       # codes behind --verbose
 
 
 # --- incremental ---------------------------------------------------------------------------

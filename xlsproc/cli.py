@@ -146,12 +146,14 @@ def check(
                                                 show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出（供其他程序使用）。")] = False,
     rules: RulesOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """检查自评表：逐表计算执行率、得分、总分与等级，列出每个问题所在的单元格。
 
     示例：xlsproc check 某街道_青少年服务_2024.xlsx
     """
     from xlsproc import check as run_check
+    SHOW_CODES["on"] = verbose
     profile = _load_rules(rules)
     with _no_rust_panics():
         entries = run_check(*_expand(files), rules=profile)  # a missing file is one error entry
@@ -190,6 +192,7 @@ def process(
     return_dir: ReturnDirOption = None,
     docx: Annotated[bool, typer.Option(
         "--docx", help="另为每张自评表写出 Word 版自评报告（副本旁的 …_自评报告.docx）。")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """检查收件目录中的全部工作簿，在输出目录写入批注副本（审核结果、自评报告）和 results.json。
 
@@ -200,6 +203,7 @@ def process(
     """
     from xlsproc.model import XlsprocError
     from xlsproc.batch.run import process as run_process
+    SHOW_CODES["on"] = verbose
     profile = _load_rules(rules)
     if not inbox.exists():
         err.print(f"[bold red]错误：[/]找不到 {inbox}，请检查路径。")
@@ -497,11 +501,11 @@ def print_batch_summary(outcome, profile=None) -> None:
     if t["skipped"]:
         out.print(f"[dim]跳过 {t['skipped']} 个 Excel/WPS 临时锁定文件。[/]")
     if outcome.failed:
-        out.print(f"[bold red]隔离/[/] 无法读取 {len(outcome.failed)} 个文件"
-                  f"（清单：{outcome.outbox / QUARANTINE}）：")
+        out.print(f"[bold red]无法读取 {len(outcome.failed)} 个文件[/]，已记入隔离清单"
+                  f" {outcome.outbox / QUARANTINE}：")
         for rec in outcome.failed:
             e = rec.error
-            out.print(f"  [red]✗[/] {_name(rec.rel)}：{_name(e['message'])}  [dim]（{e['code']}）[/]")
+            out.print(f"  [red]✗[/] {_name(rec.rel)}：{_name(e['message'])}{_code(e['code'])}")
     print_copy_notices(outcome.records)
     out.print(f"结果：{outcome.results_path}（用时 {outcome.seconds:.1f} 秒）")
 
@@ -533,7 +537,7 @@ def print_record(rec: dict, outbox: Path) -> None:
         out.print(f"[dim]{now} 跳过：{_name(rec.rel)}（Excel/WPS 临时锁定文件）[/]")
     elif rec.status == "error":
         e = rec.error
-        out.print(f"{now} [bold red]✗[/] {_name(rec.rel)}：{_name(e['message'])}  [dim]（{e['code']}）[/]")
+        out.print(f"{now} [bold red]✗[/] {_name(rec.rel)}：{_name(e['message'])}{_code(e['code'])}")
     else:
         grades = "、".join(f"{g}{n}" if n > 1 else g for g, n in rec.grades.items())
         f = {"error": 0, "warning": 0, "info": 0, **rec.flags}
@@ -668,6 +672,17 @@ def _name(text: str) -> str:
     return escape(shown(text))
 
 
+SHOW_CODES = {"on": False}      # --verbose: each problem's stable code after its message
+
+
+def _code(code: str) -> str:
+    return f"  [dim]（{code}）[/]" if SHOW_CODES["on"] else ""
+
+
+VerboseOption = Annotated[bool, typer.Option(
+    "--verbose", "-v", help="在每个问题后显示其代码（供技术支持和规则文件使用）。")]
+
+
 def print_entry(entry: dict, show_flags: bool = True) -> None:
     name = _name(entry["file"])
     if entry["status"] == "skipped":
@@ -675,7 +690,7 @@ def print_entry(entry: dict, show_flags: bool = True) -> None:
         return
     if entry["status"] == "error":
         e = entry["error"]
-        out.print(f"[bold red]错误：[/]{name}：{e['message']}  [dim]（{e['code']}）[/]")
+        out.print(f"[bold red]错误：[/]{name}：{e['message']}{_code(e['code'])}")
         return
     out.print(f"\n[bold]{name}[/]")
     for ev in entry["evaluations"]:
@@ -705,7 +720,7 @@ def print_evaluation(file: str, ev: dict, show_flags: bool = True) -> None:
         sev = f["severity"]
         from xlsproc.errors import SEVERITY_CN
         out.print(f"  [{SEVERITY_STYLE[sev]}]{SEVERITY_CN[sev]}[/]：{file} › {f['message']}"
-                  f"  [dim]({f['code']})[/]")
+                  f"{_code(f['code'])}")
 
 
 def _reported_indicators(ev: dict):

@@ -189,7 +189,7 @@ class _Styles:
         return self._cache[("named", key)]
 
     def _make_named(self, key: str) -> int:
-        fills = {"header": "FFD9D9D9", "error": "FFFFC7CE", "warning": "FFFFEB9C", "info": "FFDDEBF7"}
+        fills = {"header": "FFD9D9D9", "error": "FFFFC7CE", "warning": "FFF8CBAD", "info": "FFDDEBF7"}
         if key not in {*fills, "wrap", "title", "link"}:
             raise ValueError(f"未知的样式名：{key!r}")
         fonts = self._cache.get(("fonts",))

@@ -17,7 +17,7 @@ from pathlib import Path
 from xlsproc import __version__
 from xlsproc.errors import detail, title
 from xlsproc.read import convert
-from xlsproc.write import printing, report
+from xlsproc.write import printing, profile_label, report
 from xlsproc.write import marks
 from xlsproc.write.marks import FILLED_HEAD, FILLED_TITLE, REPORT_SHEET, REVIEW_SHEET
 from xlsproc.errors import SEVERITY_CN, SEVERITY_RANK
@@ -30,8 +30,14 @@ from xlsproc.ooxml.normalize import normalized
 from xlsproc.ooxml.patch import MAX_TEXT, CellPatch, NewSheet, internal_location, patch_xlsx
 from xlsproc.ooxml.unmark import sheet_names
 
-FILL = {"error": "FFFFC7CE", "warning": "FFFFEB9C", "info": "FFDDEBF7"}
+# Fills of flagged cells: red, orange, blue — none near the templates' light-yellow input fill
+# (template.INPUT_FILL), so a warned cell of a filled-in template stands out. LEGEND names them.
+FILL = {"error": "FFFFC7CE", "warning": "FFF8CBAD", "info": "FFDDEBF7"}
 COMPUTED_FILL = "FFE2EFDA"          # light green: a value xlsproc wrote into a blank cell
+LEGEND = ("红色为错误（需退回修改），橙色为警告（需核实），蓝色为提示；绿色为 xlsproc 在空白处填入的计算值"
+          "（请核实后保留或改为您核定的值）。点击“单元格”列可跳转到原表位置。")
+# A blank score we fill is one state: green, with one comment — not also "得分未填写…请补填".
+FILLED_CODES = {"score-missing"}
 KIND_CN = {"department": "部门整体", "project": "项目"}
 
 
@@ -71,9 +77,10 @@ def cell_patches(res: EvaluationResult) -> list[CellPatch]:
     worst: dict[str, str] = {}
     for cell, value, how in computed_values(res):
         values[cell.ref.cell] = value
-        notes[cell.ref.cell].append(f"【xlsproc 计算填入】{how}")
+        notes[cell.ref.cell].append(f"【xlsproc 计算填入】原为空白，已按规则填入计算值：{how}。"
+                                    "请核实后保留或改为您核定的值。")
     for flag in res.flags:
-        if not flag.cell:
+        if not flag.cell or (flag.code in FILLED_CODES and flag.cell in values):
             continue
         notes[flag.cell].append(f"【{SEVERITY_CN[flag.severity]}】{flag.title}：{flag.detail}")
         if flag.cell not in worst or SEVERITY_RANK[flag.severity] < SEVERITY_RANK[worst[flag.cell]]:
@@ -95,9 +102,7 @@ def review_sheet(file_name: str, results: list[EvaluationResult], profile: str,
                  name: str = REVIEW_SHEET) -> NewSheet:
     """Per table a three-row summary, then every flag as a row (errors first) with a link."""
     rows: list[list] = [[f"审核结果 — {file_name}"],
-                        [f"由 xlsproc {__version__} 按规则“{profile}”生成。红色为错误（需退回修改），"
-                         "黄色为警告（需核实），蓝色为提示；绿色为 xlsproc 计算填入的空白单元格。"
-                         "点击“单元格”列可跳转到原表位置。"]]
+                        [f"由 xlsproc {__version__} 按{profile_label(profile)}生成。{LEGEND}"]]
     sheet = NewSheet(name=name, rows=rows, merges=["A1:G1", "A2:G2"],
                      styles={"A1": "title", "A2": "wrap"}, landscape=True,
                      col_widths=dict(COLUMN_WIDTHS))
@@ -138,8 +143,8 @@ def _filled_block(sheet: NewSheet, results: list[EvaluationResult]) -> None:
     sheet.merges.append(f"A{len(rows)}:G{len(rows)}")
     rows.append(list(FILLED_HEAD))
     _style_row(sheet, len(rows), len(FILLED_HEAD), "header")
-    for where, cell, value, how, name in filled:
-        rows.append([FILLED_HEAD[0], where, cell.ref.cell, value, name or "—", how])
+    for n, (where, cell, value, how, name) in enumerate(filled, 1):
+        rows.append([n, where, cell.ref.cell, value, name or "—", how])
         for col in "BEF":
             sheet.styles[f"{col}{len(rows)}"] = "wrap"
         sheet.links[f"C{len(rows)}"] = internal_location(where, cell.ref.cell)

@@ -57,7 +57,7 @@ REVIEW_SHEET = "审核结果"
 REPORT_SHEET = "自评报告"
 RECORD_SHEET = "_xlsproc"
 FILLED_TITLE = "xlsproc 代填的单元格（原为空白，已填入计算值；请核实后保留或改为您核定的值）"
-FILLED_HEAD = ["xlsproc代填", "工作表", "单元格", "填入值", "指标", "算式"]
+FILLED_HEAD = ["序号", "工作表", "单元格", "填入值", "指标", "算式"]
 
 RECORD_MAGIC = "xlsproc-marks"
 RECORD_VERSION = "1"

@@ -24,7 +24,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell as cell_name
 
 from xlsproc.rules import Rules, load_rules
-from xlsproc.write import printing
+from xlsproc.write import printing, profile_label
 
 KINDS = ("project", "department")
 FILE_NAMES = {"project": "项目支出绩效自评表.xlsx", "department": "部门整体支出绩效自评表.xlsx"}
@@ -413,7 +413,7 @@ def _write_guide(wb: xlsxwriter.Workbook, spec_: Spec, rules: Rules, f: dict) ->
         ws.write(r, 1, text, f["text"])
         ws.set_row(r, max(printing.row_height(text, text_w), printing.row_height(label, label_w)))
         r += 1
-    ws.merge_range(r + 1, 0, r + 1, 1, f"计分规则（规则“{rules.name}”）", f["label_left"])
+    ws.merge_range(r + 1, 0, r + 1, 1, f"计分规则（{profile_label(rules.name)}）", f["label_left"])
     for i, line in enumerate(rule_lines(spec_, rules), r + 2):
         ws.merge_range(i, 0, i, 1, line, f["text"])
         ws.set_row(i, printing.row_height(line, label_w + text_w))
