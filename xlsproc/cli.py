@@ -18,6 +18,7 @@ TYPER_TEXTS = {"ARGUMENTS_PANEL_TITLE": "参数", "OPTIONS_PANEL_TITLE": "选项
                "REQUIRED_LONG_STRING": "[必填]", "DEFAULT_STRING": "[默认：{}]",
                "RICH_HELP": "运行 [blue]{command_path} {help_option}[/] 查看用法。"}
 USAGE_PREFIX = "用法："
+DEBUG_FLAG = "--debug"      # main() takes it from anywhere on the command line
 HELP_OPTION_TEXT = "显示本帮助并退出。"
 # Its usage-error messages, applied in order (regular expression → Chinese).
 USAGE_ERRORS = [
@@ -47,6 +48,17 @@ def _localise_typer() -> None:
     for name, text in TYPER_TEXTS.items():
         if hasattr(rich_utils, name):
             setattr(rich_utils, name, text)
+    make = rich_utils._make_rich_text
+    if not getattr(make, "folds", False):
+        def folding(*args, **kwargs):
+            """Help texts wrap: Chinese has no spaces to break at, and rich would cut the line
+            with "…" instead of folding it."""
+            text = make(*args, **kwargs)
+            if hasattr(text, "overflow"):
+                text.overflow = "fold"
+            return text
+        folding.folds = True
+        rich_utils._make_rich_text = folding
 
 
 def _in_chinese(exc: Exception) -> Exception:
@@ -62,11 +74,34 @@ def _in_chinese(exc: Exception) -> Exception:
     return usage_error(message, ctx=getattr(exc, "ctx", None))
 
 
+# What the help shows for a value, by its type (typer would show <bool>, <list[Path]>, {files}).
+METAVARS = {"bool": "", "path": "路径", "int": "整数", "int range": "整数", "float": "数字",
+            "float range": "数字", "str": "文字", "list[Path]": "文件"}
+ARGUMENT_NAMES = {"files": "文件", "file": "文件", "inbox": "收件目录", "source": "来源", "kind": "类型"}
+
+
+def _name_values(params, ctx) -> None:
+    """Chinese metavars: flags show none, values their kind, arguments their Chinese name."""
+    for param in params:
+        if param.metavar is not None:
+            continue
+        if param.param_type_name == "argument":
+            param.metavar = ARGUMENT_NAMES.get(param.name, param.name)
+            param.display_type_rich = lambda ctx: None      # its name says it; no <path> beside it
+            continue
+        try:
+            kind = param.display_type(ctx).strip("<>")
+        except Exception:           # noqa: BLE001 — help must print whatever typer's internals are
+            continue
+        param.metavar = METAVARS.get(kind, "值")
+
+
 class _Chinese:
     """Mixed into typer's command classes: Chinese usage line, --help text and usage errors."""
 
     def format_help(self, ctx, formatter) -> None:
         _localise_typer()
+        _name_values(self.get_params(ctx), ctx)
         return super().format_help(ctx, formatter)
 
     def get_help_option(self, ctx):
@@ -76,13 +111,18 @@ class _Chinese:
         return option
 
     def format_usage(self, ctx, formatter) -> None:
-        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)),
+        import re
+        pieces = " ".join(self.collect_usage_pieces(ctx)).replace("[OPTIONS]", "[选项]")
+        pieces = re.sub(r"\{([^{}]+)\}", r"\1", pieces)          # typer writes {文件} for a required one
+        formatter.write_usage(ctx.command_path, pieces.replace("COMMAND [ARGS]...", "命令 [参数]..."),
                               prefix=USAGE_PREFIX)
 
     def parse_args(self, ctx, args):
         try:
             return super().parse_args(ctx, args)
         except Exception as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":     # bare `xlsproc`: the help (printed
+                ctx.exit(0)                                   # as the error was made), no error box
             raise _in_chinese(exc) from None
 
     def resolve_command(self, ctx, args):
@@ -113,8 +153,21 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 KIND_CN = {"department": "部门整体", "project": "项目"}
 
+def _show_version(value: bool) -> None:
+    if value:
+        from xlsproc import __version__
+        typer.echo(f"xlsproc {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_show_version, is_eager=True, metavar="",
+        help="显示 xlsproc 的版本并退出。")] = False,
+    debug: Annotated[bool, typer.Option(
+        DEBUG_FLAG, help="出错时显示详细的技术信息（供技术支持使用；可写在命令行任何位置）。")] = False,
+) -> None:
     """xlsproc：预算绩效自评表的读取、计分、审核与批注。"""
 
 
@@ -155,8 +208,13 @@ def check(
     from xlsproc import check as run_check
     SHOW_CODES["on"] = verbose
     profile = _load_rules(rules)
+    paths = _expand(files)
+    if not paths:
+        err.print(f"[bold red]错误：[/]{'、'.join(map(str, files))} 中没有找到工作簿"
+                  f"（{NO_WORKBOOK_HINT}），没有可检查的文件。")
+        raise typer.Exit(1)
     with _no_rust_panics():
-        entries = run_check(*_expand(files), rules=profile)  # a missing file is one error entry
+        entries = run_check(*paths, rules=profile)  # a missing file is one error entry
     if as_json:
         from xlsproc.fileio import escape_surrogates      # a GBK file name stays valid UTF-8
         sys.stdout.write(escape_surrogates(json.dumps(entries, ensure_ascii=False, indent=2)) + "\n")
@@ -191,7 +249,7 @@ def process(
     roster: RosterOption = None,
     return_dir: ReturnDirOption = None,
     docx: Annotated[bool, typer.Option(
-        "--docx", help="另为每张自评表写出 Word 版自评报告（副本旁的 …_自评报告.docx）。")] = False,
+        "--docx", help="另为每张自评表写出 Word 版自评报告（在批注副本旁，名为“副本名_自评报告.docx”）。")] = False,
     verbose: VerboseOption = False,
 ) -> None:
     """检查收件目录中的全部工作簿，在输出目录写入批注副本（审核结果、自评报告）和 results.json。
@@ -228,6 +286,10 @@ def process(
         err.print("\n已中断：已完成的文件均已保存，再次运行同一命令将接着处理其余文件。")
         raise typer.Exit(130)
     print_batch_summary(outcome, profile)
+    if not outcome.totals()["files"]:
+        err.print(f"[bold red]错误：[/]收件目录 {inbox} 中没有找到工作簿（{NO_WORKBOOK_HINT}），"
+                  "没有可处理的文件。请确认路径是各单位工作簿所在的文件夹。")
+        raise typer.Exit(1)
     if consolidate_to is not None:
         _consolidate(outbox, consolidate_to, profile, roster=units, return_dir=return_dir,
                      inboxes=[inbox])
@@ -285,6 +347,7 @@ def _consolidate(source: Path, output: Path, profile, year=None, district="全�
     from xlsproc.district.export import export_tables
     from xlsproc.district.refresh import Refresher
     from xlsproc.model import XlsprocError
+    _check_consolidation(source, output, year)
     try:
         check_district_targets(source, output, csv, parquet, inboxes, return_dir)
         done = Refresher(source, output, roster, return_dir, profile, district, year).refresh()
@@ -458,6 +521,50 @@ def _no_rust_panics():
             text = caught.read().decode("utf-8", "replace")
             if text and " panicked at " not in text:
                 sys.stderr.write(text)
+
+
+def _check_consolidation(source: Path, output: Path, year: int | None) -> None:
+    """Say what is wrong before writing anything: an output that is not .xlsx, a folder without
+    results, a year the results do not have."""
+    if output.suffix.lower() != ".xlsx":
+        err.print(f"[bold red]错误：[/]全区汇总是 .xlsx 工作簿，请把输出文件名改为以 .xlsx 结尾（现为 "
+                  f"{output.name}）；CSV 请用 --csv 目录 另行导出。")
+        raise typer.Exit(2)
+    try:
+        years = _result_years(source)
+    except Exception:               # noqa: BLE001 — a damaged source: consolidation says what is wrong
+        return
+    if years is None:
+        err.print(f"[bold red]错误：[/]{source} 中没有处理结果（results.json 或 xlsproc.sqlite）。"
+                  f"请先运行 xlsproc process 收件箱 -o {source}，再汇总其输出目录。")
+        raise typer.Exit(1)
+    if not years:
+        err.print(f"[bold red]错误：[/]{source} 的结果中没有读取成功的自评表，没有可汇总的内容。")
+        raise typer.Exit(1)
+    if year is not None and year not in years:
+        err.print(f"[bold red]错误：[/]结果中没有 {year} 年度的自评表（已有年度："
+                  f"{'、'.join(map(str, years))}），请改用 --year 指定其中一个年度。")
+        raise typer.Exit(1)
+
+
+def _result_years(source: Path) -> list[int] | None:
+    """The years of the tables in a results.json, a results store or an OUTBOX holding either;
+    None when there are no results at all."""
+    from xlsproc.store import DEFAULT_NAME, Store
+    if source.is_dir():
+        found = [p for p in (source / DEFAULT_NAME, source / "results.json") if p.is_file()]
+        if not found:
+            return None
+        source = found[0]
+    if source.suffix.lower() in (".sqlite", ".sqlite3", ".db"):
+        store = Store(source)
+        try:
+            return store.years()
+        finally:
+            store.close()
+    entries = json.loads(source.read_text("utf-8"))
+    return sorted({ev["year"] for e in entries for ev in e.get("evaluations") or []
+                   if ev.get("year") is not None})
 
 
 def _progress_bar(quiet: bool):
@@ -640,6 +747,9 @@ def template(
     out.print(f"已写出模板：{written}")
 
 
+NO_WORKBOOK_HINT = ".xlsx、.xlsm、.xls、WPS .et 等，含子文件夹"
+
+
 def _expand(paths: list[Path]) -> list[Path]:
     """A folder named on the command line stands for the workbooks below it."""
     from xlsproc.batch.run import discover
@@ -752,8 +862,21 @@ def print_totals(entries: list[dict]) -> None:
               f"提示 {counts['info']}。")
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """The `xlsproc` command. An unexpected error (a bug of ours) is one Chinese line and exit
+    code 3, never a traceback — unless --debug is given (anywhere on the command line)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = DEBUG_FLAG in args
+    args = [a for a in args if a != DEBUG_FLAG]
+    try:
+        app(args=args, prog_name="xlsproc")
+    except Exception as exc:            # noqa: BLE001 — the last line of defence
+        if debug:
+            raise
+        err.print(f"[bold red]内部错误：[/]xlsproc 运行出错（{type(exc).__name__}）。这不是您的操作或"
+                  "文件的问题，已处理完的结果均已保存；请把所用命令和文件交给技术支持"
+                  f"（加 {DEBUG_FLAG} 重新运行可显示详细的技术信息）。")
+        raise SystemExit(3) from None
 
 
 if __name__ == "__main__":
