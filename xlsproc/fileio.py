@@ -123,6 +123,12 @@ def atomic_text(path: Path) -> Iterator[TextIO]:
         yield fh
 
 
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """atomic_text for bytes (a .docx): the old file or the new one, whole."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+
+
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary name in the same folder for a writer that wants a path (csv with its own
