@@ -116,7 +116,7 @@ def _score_sentence(res: EvaluationResult, who: str, year: str, scope: str) -> s
     b = res.budget
     execution = f"{fmt(b.score)}分（分值{fmt(b.weight)}分）" if b else "【请填写】分"
     weights = sum(i.weight for i in res.indicators if i.weight is not None)
-    return (f"{who}{year}{scope}绩效自评综合得分{fmt(res.total_score)}分，评价等级为“{res.grade}”。"
+    return (f"{who}{year}{scope}绩效自评综合得分{fmt(res.total_score)}分，{'评价等级待定' if res.grade is None else f'评价等级为“{res.grade}”'}。"
             f"其中执行情况得分{execution}，年度绩效指标得分{fmt(res.indicator_score)}分"
             f"（分值{fmt(weights)}分）。")
 
@@ -142,12 +142,13 @@ def _achievements(res: EvaluationResult, f: Facts, who: str) -> list[Paragraph]:
 
 
 def _execution_sentence(res: EvaluationResult, who: str) -> str:
-    b = res.budget
+    b, unit = res.budget, res.evaluation.money_unit
     if b is None or b.rate is None:
-        return f"{who}全年预算数【请填写】万元，实际执行数【请填写】万元，执行率【请填写】。"
+        return f"{who}全年预算数【请填写】{unit}，实际执行数【请填写】{unit}，执行率【请填写】。"
     if b.annual is None:
         return f"{who}预算执行率{pct(b.rate)}。"
-    return f"{who}全年预算数{fmt(b.annual)}万元，实际执行数{fmt(b.executed)}万元，执行率{pct(b.rate)}。"
+    return (f"{who}全年预算数{fmt(b.annual)}{unit}，实际执行数{fmt(b.executed)}{unit}，"
+            f"执行率{pct(b.rate)}。")
 
 
 def _indicator_overview(f: Facts) -> str:
