@@ -164,5 +164,5 @@ def test_report_states_the_tables_money_unit(tmp_path):
     r4 = Path(__file__).parent / "layouts_r4"
     [yuan] = evaluate(r4 / "01_项目_县第一中学_元_等号变体_部门行.xlsx")
     [wan] = evaluate(r4 / "02_项目_县实验小学_指标性质列等号变体.xlsx")
-    assert "全年预算数 1286400 元，实际执行数 1268950.5 元，执行率 98.64%" in report.text(yuan)
-    assert "全年预算数 80 万元，实际执行数 78.4 万元" in report.text(wan)
+    assert "全年预算数1286400元，实际执行数1268950.5元，执行率98.64%" in report.text(yuan)
+    assert "全年预算数80万元，实际执行数78.4万元" in report.text(wan)
