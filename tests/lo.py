@@ -26,6 +26,8 @@ TIMEOUT_START = 90          # seconds for soffice to start and stop
 TIMEOUT_PER_FILE = 30       # and for each file it converts
 FILTERS = {"pdf": "pdf:calc_pdf_Export", "xlsx": "xlsx:Calc MS Excel 2007 XML", "ods": "ods:calc8",
            "xls": "xls:MS Excel 97"}
+WRITER_PDF = "pdf:writer_pdf_Export"        # a .docx is printed by Writer
+WRITER_SKIP = "未安装 LibreOffice Writer（libreoffice-writer-nogui），跳过打印 Word 文档的测试"
 
 # OOXMLRecalcMode / ODFRecalcMode: 0 = always recalculate on load, 1 = never, 2 = ask.
 RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -53,6 +55,15 @@ def soffice_path() -> str | None:
     for candidate in sorted(Path("/opt").glob("libreoffice*/program/soffice")):
         return str(candidate)
     return None
+
+
+def require_writer() -> str:
+    """soffice's path when LibreOffice can open Word documents, or skip the calling test."""
+    path = require_soffice()
+    program = Path(path).resolve().parent
+    if not any(program.glob("libswlo.so")) and not any(program.glob("swlo.dll")):
+        pytest.skip(WRITER_SKIP)
+    return path
 
 
 def require_soffice() -> str:
@@ -117,7 +128,9 @@ def _command(paths: list[Path], outdir: Path, target: str, profile: Path) -> lis
     if exe is None:
         raise LibreOfficeError(SKIP_REASON)
     return [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-            "--nolockcheck", "--convert-to", FILTERS[target], "--outdir", str(outdir),
+            "--nolockcheck", "--convert-to",
+            WRITER_PDF if target == "pdf" and paths[0].suffix == ".docx" else FILTERS[target],
+            "--outdir", str(outdir),
             *map(str, paths)]
 
 

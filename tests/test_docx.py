@@ -2,6 +2,8 @@
 LibreOffice Writer is installed, printed to PDF."""
 from __future__ import annotations
 
+import re
+
 import docx
 import pytest
 from docx.enum.text import WD_COLOR_INDEX
@@ -102,3 +104,20 @@ def test_report_docx_refuses_another_suffix(tmp_path):
     result = runner.invoke(app, ["report", str(SHORTFALL), "--docx", str(tmp_path / "a.doc")])
     assert result.exit_code == 2 and ".docx" in result.output
     assert not (tmp_path / "a.doc").exists()
+
+
+def test_the_word_report_prints_whole_on_a4(tmp_path):
+    """Printed by LibreOffice Writer: A4 pages, every paragraph found whole, nothing overprinted."""
+    import lo
+    lo.require_writer()
+    results = xlsproc.evaluate(SAMPLES / "洪山区团委_2024_部门整体.xlsx") + xlsproc.evaluate(SHORTFALL)
+    path = write_docx(results, tmp_path / "报告.docx")
+    [pdf] = lo.convert([path], tmp_path / "pdf", "pdf")
+    assert set(lo.page_sizes(pdf)) == {(595, 842)}
+    printed = lo.pdf_text(pdf) + "\n" + lo.pdf_text(pdf, layout=True)
+    printed = re.sub(r"-\d+-", "", printed)          # the page numbers between a paragraph's pages
+    texts = [p.text for r in results for p in report.paragraphs(r)]
+    cut = [t for t in texts if lo.squeeze(t) not in printed]
+    assert not cut, cut[:3]
+    for page in lo.pdf_words(pdf):
+        assert not lo.overlapping_words(page)
