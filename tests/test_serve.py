@@ -86,7 +86,7 @@ def test_department_page_shows_the_seed_scores_and_its_problems(served):
         assert figure in text
     assert "执行率 执行得分 指标得分 总分 等级" in text
     # problems with sheet, cell, what is wrong and what to do
-    assert re.search(r"警告 部门整体支出绩效自评表 E12 .*2\.05 倍 请说明原因", text), text[:3000]
+    assert re.search(r"警告 部门整体支出绩效自评表 E12 .*2\.05 倍 请在本行“偏差原因分析及改进措施”栏说明", text), text[:3000]
     copy = re.search(r'href="(/files/[^"]+/copy)"', page.text).group(1)
     got = client.get(copy)
     assert got.status_code == 200
@@ -356,18 +356,25 @@ def test_serve_command_help_is_chinese():
 def test_the_word_report_is_offered_when_the_batch_wrote_one(served):
     client, service = served
     page = form_upload(client, [SEED], "报告测试单位")
-    assert "下载自评报告（Word）" not in page.text
+    assert "下载自评报告（Word）" in page.text                   # the batch ran with docx=True
     job_id = re.search(r'href="/files/([^/"]+)/copy"', page.text).group(1)
-    assert client.get(f"/files/{job_id}/report/1").status_code == 404
-    copy = service.outbox / service.by_id[job_id].output
-    report = copy.with_name(copy.stem + "_自评报告.docx")            # as process --docx names it
-    report.write_bytes(b"PK\x03\x04 stand-in for process --docx")
-    copy.with_name(copy.stem + " (2)_自评报告.docx").write_bytes(b"another copy's report")
     got = client.get(f"/files/{job_id}/report/1")
     assert got.status_code == 200 and got.content.startswith(b"PK")
+    import io
+
+    import docx
+    heads = [p.text[:2] for p in docx.Document(io.BytesIO(got.content)).paragraphs
+             if p.text[:2] in ("一、", "二、", "三、", "四、")]
+    assert heads == ["一、", "二、", "三、", "四、"]
     assert client.get(f"/files/{job_id}/report/2").status_code == 404
+    copy = service.outbox / service.by_id[job_id].output
+    report = copy.with_name(copy.stem + "_自评报告.docx")            # as process --docx names it
+    copy.with_name(copy.stem + " (2)_自评报告.docx").write_bytes(b"another copy's report")
     from xlsproc.serve.views import upload_view
     assert upload_view(service.by_id[job_id], service)["reports"] == [report.name]
+    report.unlink()
+    assert client.get(f"/files/{job_id}/report/1").status_code == 404
+    assert upload_view(service.by_id[job_id], service)["reports"] == []
 
 
 def test_uploads_after_the_server_stopped_are_refused_not_left_waiting(tmp_path):

@@ -82,7 +82,7 @@ def test_the_seed_uploaded_in_the_browser_shows_its_scores(page, server, screens
         == ["99.38%", "19.88", "80", "99.88", "优"]
     flags = page.locator("table.flags tr.warning")
     assert flags.count() == 10
-    assert "E12" in flags.first.inner_text() and "请说明原因" in flags.first.inner_text()
+    assert "E12" in flags.first.inner_text() and "说明超额完成的原因" in flags.first.inner_text()
     shoot(page, screens, "2-部门检查结果")
     with page.expect_download() as info:
         page.click("text=下载批注副本")

@@ -347,9 +347,13 @@ def _consolidate(source: Path, output: Path, profile, year=None, district="全�
     from xlsproc.district.export import export_tables
     from xlsproc.district.refresh import Refresher
     from xlsproc.model import XlsprocError
-    _check_consolidation(source, output, year)
     try:
         check_district_targets(source, output, csv, parquet, inboxes, return_dir)
+    except XlsprocError as exc:
+        err.print(f"[bold red]错误：[/]{exc.message}")
+        raise typer.Exit(2)
+    _check_consolidation(source, output, year)
+    try:
         done = Refresher(source, output, roster, return_dir, profile, district, year).refresh()
         exported = export_tables(source, csv, parquet, year=year, rules=profile) \
             if csv or parquet else {"csv": [], "parquet": [], "messages": []}
