@@ -121,3 +121,18 @@ def test_the_word_report_prints_whole_on_a4(tmp_path):
     assert not cut, cut[:3]
     for page in lo.pdf_words(pdf):
         assert not lo.overlapping_words(page)
+
+
+def test_an_outbox_processed_with_docx_keeps_its_reports_and_is_not_redone(tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / SHORTFALL.name).write_bytes(SHORTFALL.read_bytes())
+    out = tmp_path / "out"
+    first = runner.invoke(app, ["process", str(inbox), "-o", str(out), "--docx", "-q", "-j", "1"])
+    assert first.exit_code == 0 and "本次处理 1 个" in first.output
+    again = runner.invoke(app, ["process", str(inbox), "-o", str(out), "-q", "-j", "1"])
+    assert again.exit_code == 0 and "本次处理 0 个，沿用未变更的结果 1 个" in again.output
+    (inbox / "第二份.xlsx").write_bytes(SHORTFALL.read_bytes())       # a new file: its report too
+    runner.invoke(app, ["process", str(inbox), "-o", str(out), "-q", "-j", "1"])
+    assert sorted(p.name for p in out.glob("*.docx")) == sorted(["第二份_自评报告.docx",
+                                                                 "某街道_社区治理_2024_自评报告.docx"])

@@ -294,7 +294,7 @@ def test_check_keeps_a_rust_panic_message_off_the_terminal(tmp_path, monkeypatch
                     b"note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n")
         raise PanicException("index out of bounds")
     monkeypatch.setattr(reader, "read_sheet", panic)
-    result = _cli("check", path)
+    result = _cli("check", path, "--verbose")                  # codes behind --verbose
     assert result.exit_code == 1 and "file-corrupt" in result.output
     err = capfd.readouterr().err
     assert "panicked" not in err and "index out of bounds" not in err

@@ -111,7 +111,7 @@ def process(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *
     years_pass: score again, once, the files whose relative targets rely on a last-year table
     of this same batch (batch/years.py).
     docx: also write each table's 自评报告 as a Word document next to its copy (switching it on
-    redoes every file once).
+    redoes every file once; an OUTBOX processed with it keeps getting the reports).
     """
     started = time.monotonic()
     inbox, outbox = Path(inbox), Path(outbox)
@@ -136,12 +136,23 @@ def _years_pass(outcome: Outcome, db: str | Path | None) -> list[str]:
     return rework(outcome, Path(db) if db else default_store(outcome.outbox))
 
 
+def _made_with_docx(outbox: Path, header: dict) -> bool:
+    """An OUTBOX once processed with docx keeps its Word reports coming (its manifest says so):
+    a later run without --docx — or the CLI after the web service — redoes nothing."""
+    try:
+        data = json.loads(Manifest(outbox, header).path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("header") == {**header, "docx": True}
+
+
 def _process(inbox: Path, outbox: Path, rules: Rules, started: float, jobs, force, timeout,
              progress, on_record, start_method, handler, pool, only, include_locks, db,
              docx: bool = False) -> Outcome:
     _prepare(outbox)
-    header = {"format": MANIFEST_FORMAT, "xlsproc": __version__, "rules": rules_hash(rules),
-              **({"docx": True} if docx else {})}
+    header = {"format": MANIFEST_FORMAT, "xlsproc": __version__, "rules": rules_hash(rules)}
+    docx = docx or _made_with_docx(outbox, header)
+    header = {**header, "docx": True} if docx else header
     manifest = Manifest.load(outbox, header)
     plan = make_plan(inbox, outbox, manifest, force, only, include_locks)
     db = Path(db) if db else default_store(outbox)
