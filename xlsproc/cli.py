@@ -625,9 +625,9 @@ def print_copy_notices(records) -> None:
     """Files read and scored whose annotated copy is missing or keeps less than the original."""
     noted = [r for r in records if r.status == "ok" and r.copy]
     if noted:
-        out.print(f"[bold yellow]副本/[/] {len(noted)} 个文件的批注副本需要注意（得分和问题已照常记入）：")
+        out.print(f"[bold yellow]{len(noted)} 个文件的批注副本需要注意[/]（得分和问题已照常记入）：")
     for rec in noted:
-        out.print(f"  [yellow]![/] {_name(rec.rel)}：{rec.copy['message']}  [dim]（{rec.copy['code']}）[/]")
+        out.print(f"  [yellow]![/] {_name(rec.rel)}：{rec.copy['message']}{_code(rec.copy['code'])}")
 
 
 def _grade_order(grades: dict, profile=None) -> list[tuple[str, int]]:
