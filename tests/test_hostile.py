@@ -163,7 +163,8 @@ def test_a_legacy_file_that_makes_calamine_panic_is_corrupt_and_quiet(tmp_path):
     data = (SAMPLES / "某区卫健委_2024_项目.xls").read_bytes()
     broken = tmp_path / "截断.xls"
     broken.write_bytes(data[:int(len(data) * 0.8932535089265274)] + b"\xa4\xd1\x03\xfbh\xaf\xf6")
-    run = run_limited("check", str(broken), str(SAMPLES / "某街道_青少年服务_2024.xlsx"), timeout=60)
+    run = run_limited("check", "--verbose", str(broken), str(SAMPLES / "某街道_青少年服务_2024.xlsx"),
+                      timeout=60)                                   # --verbose: codes shown
     assert run.returncode == 1
     assert "截断.xls：文件无法打开" in run.stdout + run.stderr and "（file-corrupt）" in run.stdout + run.stderr
     assert "panicked" not in run.stderr and "Traceback" not in run.stderr

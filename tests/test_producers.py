@@ -189,7 +189,7 @@ def test_without_libreoffice_the_xls_copy_keeps_values_and_says_what_it_lost(see
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "XLSPROC_SOFFICE": str(fake)}
     run = subprocess.run([sys.executable, "-m", "xlsproc.cli", "process", str(inbox), "-o",
-                          str(tmp_path / "out"), "--jobs", "2"],
+                          str(tmp_path / "out"), "--jobs", "2", "--verbose"],    # codes shown
                          capture_output=True, text=True, env=env, timeout=120)
     assert run.returncode == 0, run.stderr
     calls = (tmp_path / "calls.log").read_text().splitlines()
