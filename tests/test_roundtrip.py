@@ -118,7 +118,7 @@ def test_the_issue_example_a_fixed_cell_comes_back_clean(tmp_path):
         if ref not in ("B11", "H22"):       # (H22: our score, unchanged: B11 says we filled it)
             assert text == before[ref], ref
     assert after["H22"].startswith("【xlsproc 计算填入】") and "xlsproc 代填" in after["B11"]
-    assert after["F21"].startswith(HER_NOTE) and after["F21"].count("超额完成") == 1
+    assert after["F21"].startswith(HER_NOTE) and after["F21"].count("【警告】超额完成") == 1
     assert after["D23"] == HER_OTHER_NOTE
 
 
@@ -140,7 +140,7 @@ def test_five_rounds_nothing_accumulates(tmp_path, rewrite):
         seen.append((len(comments), fills, wb.sheetnames, comments))
         assert _visible(wb) == [SHEET, "审核结果", "自评报告"] and len(wb.sheetnames) == len(seen[0][2])
         assert comments["D23"] == HER_OTHER_NOTE and comments["F21"].startswith(HER_NOTE)
-        assert comments["F21"].count("超额完成") == 1
+        assert comments["F21"].count("【警告】超额完成") == 1
         if n > 1:                           # the record survived her save: H22 is still ours
             assert "xlsproc 代填" in comments["B11"] and "H22" in comments["B11"]
             assert "H23" not in comments and wb[SHEET]["H23"].font.bold
@@ -333,7 +333,7 @@ def test_rows_inserted_above_our_marks(tmp_path):
     for ref, text in comments.items():
         lines = [line for line in text.split("\n") if line]
         assert len(lines) == len(set(lines)), f"{ref} repeats itself: {text}"
-    assert comments["D24"] == HER_OTHER_NOTE and comments["F22"].count("超额完成") == 1
+    assert comments["D24"] == HER_OTHER_NOTE and comments["F22"].count("【警告】超额完成") == 1
     assert "【xlsproc 计算填入】" not in comments.get("H23", "")           # our old fill's note went
     assert "得分 12 超过该项分值 10" in comments["H24"]
 
