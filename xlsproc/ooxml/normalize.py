@@ -56,7 +56,7 @@ TEMPLATE_TYPES = {
     "application/vnd.ms-excel.template.macroEnabled.main+xml":
         "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
 }
-CONTENT_TYPES = "[Content_Types].xml"
+from xlsproc.ooxml.package import CONTENT_TYPES  # noqa: E402 (the one place part names live)
 XML_SUFFIXES = (".xml", ".rels", ".vml")
 _DECLARATION = re.compile(rb'^<\?xml[^>]*?encoding=["\']([A-Za-z0-9._-]+)["\']')
 _DECLARED_ENCODING = re.compile(r'^(<\?xml[^>]*?encoding=["\'])([A-Za-z0-9._-]+)(["\'])')
