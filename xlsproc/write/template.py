@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 import xlsxwriter
-from xlsxwriter.utility import xl_rowcol_to_cell as cell_name
+from xlsproc.refs import cell_name
 
 from xlsproc.rules import Rules, load_rules
 from xlsproc.write import printing, profile_label
