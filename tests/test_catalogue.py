@@ -139,6 +139,7 @@ BATCH_CODES = {"file-timeout": "test_hanging_file_times_out_and_the_rest_is_proc
 HOSTILE_CODES = {"file-not-regular": "test_6_a_fifo_and_a_link_to_dev_zero_cost_themselves_only",
                  "link-outside-inbox": "test_12_links_are_listed_and_never_followed_out_of_the_inbox",
                  "link-broken": "test_12_links_are_listed_and_never_followed_out_of_the_inbox",
+                 "link-folder": "test_12_folder_links_are_listed_not_followed",
                  "output-name-conflict": "test_8_names_colliding_with_our_own_are_per_file_errors",
                  "disk-full": "test_environment_failures_have_their_own_codes_not_internal_error",
                  "package-unsupported": "test_environment_failures_have_their_own_codes_not_internal_error"}

@@ -178,6 +178,23 @@ def test_12_links_are_listed_and_never_followed_out_of_the_inbox(tmp_path):
     assert "收件目录之外" in quarantine and "循环链接" in quarantine
 
 
+@POSIX
+def test_12_folder_links_are_listed_not_followed(tmp_path):
+    inbox = _inbox(tmp_path, "good.xlsx")
+    elsewhere = tmp_path / "别处"
+    elsewhere.mkdir()
+    build(standard_table(unit="外单位"), Layout(), elsewhere / "外部.xlsx")
+    os.symlink(elsewhere, inbox / "外部文件夹")                  # out of INBOX
+    os.symlink(".", inbox / "自身")                              # round again
+    outbox = tmp_path / "out"
+    outcome = process(inbox, outbox, jobs=1)
+    codes = {r.rel: (r.error or {}).get("code") for r in outcome.records}
+    assert codes == {"good.xlsx": None, "外部文件夹": "link-folder", "自身": "link-folder"}
+    assert not (outbox / "外部文件夹").exists() and not list(outbox.rglob("外部*.xlsx"))
+    quarantine = (outbox / QUARANTINE).read_text("utf-8")
+    assert "外部文件夹" in quarantine and "自身" in quarantine and "不跟随文件夹链接" in quarantine
+
+
 # --- #13 newlines in file names -----------------------------------------------------------------------
 
 @POSIX

@@ -57,9 +57,10 @@ def discover(inbox: Path, outbox: Path | None = None, include_locks: bool = True
             dirnames[:] = []
             continue
         deep = [d for d in dirnames if len(os.fsencode(here / d)) >= PATH_MAX]
-        found += [here / d for d in deep]           # listed, with why they cannot be read
+        links = [d for d in dirnames if d not in deep and os.path.islink(here / d)]
+        found += [here / d for d in deep + links]   # listed, with why they are not read
         dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in deep
-                       and not _ours(here / d)]
+                       and d not in links and not _ours(here / d)]
         for name in filenames:
             if _is_workbook_name(name) and (include_locks or not is_lock_file(Path(name))):
                 found.append(here / name)
@@ -141,6 +142,8 @@ def entry_problem(path: Path, root: Path) -> XlsprocError | None:
                 return file_error("link-broken", reason="指向的文件不存在")
             except (OSError, RuntimeError):
                 return file_error("link-broken", reason="循环链接")
+            if target.is_dir():      # never followed: it may lead anywhere, or round again
+                return file_error("link-folder", target=shown(str(target)))
             base = root.resolve()
             if target != base and base not in target.parents:
                 return file_error("link-outside-inbox", target=shown(str(target)))
