@@ -2,37 +2,18 @@
 not cover. Each test failed before its fix."""
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from builders import Layout, build, standard_table
 from conftest import digest_tree
 from xlsproc.batch.run import RESULTS, process
-from xlsproc.cli import app
 
-POSIX = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file system behaviour")
-
-
-def _inbox(tmp_path: Path, *names: str) -> Path:
-    inbox = tmp_path / "收件"
-    inbox.mkdir(exist_ok=True)
-    for i, name in enumerate(names or ("某街道_项目.xlsx",)):
-        (inbox / name).parent.mkdir(parents=True, exist_ok=True)
-        build(standard_table(unit=f"单位{i}"), Layout(), inbox / name)
-    return inbox
-
-
-def _cli(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def _results(outbox: Path) -> dict[str, dict]:
-    return {e["relpath"]: e for e in json.loads((outbox / RESULTS).read_text("utf-8"))}
+# the INBOX builder, CLI runner and results reader of the first pass
+from test_hostile_inbox import POSIX, _cli, _inbox, _results  # noqa: E402
 
 
 # --- the results store must not go into INBOX either (#2) ---------------------------------------

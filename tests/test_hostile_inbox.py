@@ -24,6 +24,7 @@ def _inbox(tmp_path: Path, *names: str) -> Path:
     inbox = tmp_path / "收件"
     inbox.mkdir(exist_ok=True)
     for i, name in enumerate(names or ("某街道_项目.xlsx",)):
+        (inbox / name).parent.mkdir(parents=True, exist_ok=True)
         build(standard_table(unit=f"单位{i}"), Layout(), inbox / name)
     return inbox
 
