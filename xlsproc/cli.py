@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -67,7 +68,6 @@ def _in_chinese(exc: Exception) -> Exception:
     if usage_error is None:
         return exc
     _localise_typer()
-    import re
     message = exc.format_message()
     for pattern, chinese in USAGE_ERRORS:
         message = re.sub(pattern, chinese, message)
@@ -96,6 +96,65 @@ def _name_values(params, ctx) -> None:
         param.metavar = METAVARS.get(kind, "值")
 
 
+class _PlainValues:
+    """typer ≥ 0.26 coerces every parameter through a pydantic TypeAdapter: importing pydantic
+    and building an adapter per parameter cost ~0.1 s on every run, a third of a one-workbook
+    `process`. Our parameters are paths, text, numbers and flags: a value that is plainly one
+    of these is converted here; anything else (a bad number, a value out of range, a type we
+    do not list) goes to typer's own coercion, so its errors and their Chinese stay the same."""
+
+    NUMBER = {int: re.compile(r"[+-]?\d+"), float: re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")}
+
+    def __init__(self, param, typers_own):
+        info = param.type_descriptor.parameter_info
+        self.annotation = param.type_descriptor.annotation
+        self.low, self.high = getattr(info, "min", None), getattr(info, "max", None)
+        self.multi = param.multiple or param.nargs == -1
+        self.typers_own = typers_own
+
+    @classmethod
+    def install(cls, params) -> None:
+        """Give each plain parameter this coercion (only where typer would build its own)."""
+        for param in params:
+            descriptor = getattr(param, "type_descriptor", None)
+            if descriptor is None or getattr(param, "_runtime_param", ()) is not None:
+                continue
+            if descriptor.file_annotation is None and cls._item_type(descriptor.annotation):
+                param._runtime_param = cls(param, param.get_runtime_param)
+
+    @staticmethod
+    def _item_type(annotation):
+        if getattr(annotation, "__origin__", None) is list:
+            (annotation,) = annotation.__args__
+        return annotation if annotation in (str, Path, int, float, bool) else None
+
+    def coerce(self, value, param, ctx):
+        if value is None:
+            return () if self.multi else None
+        kind = self._item_type(self.annotation)
+        try:
+            if self.multi or isinstance(value, (list, tuple)):
+                return [self._one(kind, item) for item in value]
+            return self._one(kind, value)
+        except ValueError:
+            param._runtime_param = None                  # typer's own, with its messages
+            return self.typers_own().coerce(value, param=param, ctx=ctx)
+
+    def _one(self, kind, value):
+        if kind in (str, Path):
+            if isinstance(value, (str, Path)):
+                return kind(value)
+        elif isinstance(value, bool) or (kind is not bool and isinstance(value, str)
+                                         and self.NUMBER[kind].fullmatch(value)):
+            number = kind(value)
+            if kind is bool or ((self.low is None or number >= self.low)
+                                and (self.high is None or number <= self.high)):
+                return number
+        elif kind is not bool and isinstance(value, (int, float)):
+            return self._one(kind, str(value)) if kind is int else self._one(kind, repr(float(value)))
+        raise ValueError(value)
+
+
 class _Chinese:
     """Mixed into typer's command classes: Chinese usage line, --help text and usage errors."""
 
@@ -111,13 +170,13 @@ class _Chinese:
         return option
 
     def format_usage(self, ctx, formatter) -> None:
-        import re
         pieces = " ".join(self.collect_usage_pieces(ctx)).replace("[OPTIONS]", "[选项]")
         pieces = re.sub(r"\{([^{}]+)\}", r"\1", pieces)          # typer writes {文件} for a required one
         formatter.write_usage(ctx.command_path, pieces.replace("COMMAND [ARGS]...", "命令 [参数]..."),
                               prefix=USAGE_PREFIX)
 
     def parse_args(self, ctx, args):
+        _PlainValues.install(self.get_params(ctx))
         try:
             return super().parse_args(ctx, args)
         except Exception as exc:
