@@ -351,14 +351,13 @@ class Store:
         return None if found is None else (single_number(found[0]), single_number(found[1]))
 
     @_reading
-    def relpaths_of(self, unit: str | None, project: str | None, kind: str,
-                    year: int) -> set[str]:
-        """The files (relpath) holding a table of that unit, project (None: the department
-        table), kind and year."""
+    def relpaths_of(self, unit_key: str, project_key: str, kind: str, year: int) -> set[str]:
+        """The files (relpath) holding a table of that unit, project (text_key(None): the
+        department table), kind and year — named by their keys (history.unit_key, text_key)."""
         rows = self.db.execute(
             "SELECT DISTINCT f.relpath FROM evaluations e JOIN files f ON f.id = e.file_id "
             "WHERE e.unit_key = ? AND e.project_key = ? AND e.kind = ? AND e.year = ?",
-            (unit_key(unit), text_key(project), kind, int(year)))
+            (unit_key, project_key, kind, int(year)))
         return {relpath for (relpath,) in rows if relpath}
 
     def _previous_row(self, unit, project, year, kind, up_to_run: int | None = None

@@ -19,7 +19,7 @@ import json
 import shutil
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Collection, Iterator
 
@@ -33,6 +33,7 @@ from xlsproc.batch.pool import WorkerPool
 from xlsproc.batch.recorder import *  # noqa: F401,F403
 from xlsproc.batch.recorder import StoreRecorder, default_store
 from xlsproc.batch.worker import *  # noqa: F401,F403
+from xlsproc.batch.years import rework, table_keys
 from xlsproc.batch.worker import (CHUNK, WORKER_MODULES, Context, failure_record,
                                   work)
 from xlsproc.rules import Rules, load_rules
@@ -50,6 +51,7 @@ class Outcome:
     removed: list[str]                   # rels whose outputs were removed (left INBOX)
     root: Path = Path(".")               # INBOX (its folder when INBOX is one file)
     seconds: float = 0.0
+    tables: dict = field(default_factory=dict)   # rel → the store keys of its dated tables
 
     @property
     def results_path(self) -> Path:
@@ -130,7 +132,6 @@ def process(inbox: str | Path, outbox: str | Path, rules: Rules | None = None, *
 
 
 def _years_pass(outcome: Outcome, db: str | Path | None) -> list[str]:
-    from xlsproc.batch.years import rework
     if not outcome.processed:
         return []
     return rework(outcome, Path(db) if db else default_store(outcome.outbox))
@@ -165,12 +166,12 @@ def _process(inbox: Path, outbox: Path, rules: Rules, started: float, jobs, forc
                   docx=docx)
     manifest.before_save = recorder.flush
     try:
-        processed = _run(plan, manifest, ctx, pool, handler, jobs, timeout, start_method,
-                         progress, on_record, recorder)
+        processed, tables = _run(plan, manifest, ctx, pool, handler, jobs, timeout,
+                                 start_method, progress, on_record, recorder)
         records = [manifest.records[r] for r in plan.current if r in manifest.records]
         _finish(outbox, manifest, records, root_of(inbox), bool(processed or plan.removed))
         outcome = Outcome(outbox, records, processed, plan.removed, root_of(inbox),
-                          time.monotonic() - started)
+                          time.monotonic() - started, tables)
         recorder.catch_up(outcome, manifest)
     finally:
         manifest.before_save = None
@@ -180,14 +181,17 @@ def _process(inbox: Path, outbox: Path, rules: Rules, started: float, jobs, forc
 
 def _run(plan: Plan, manifest: Manifest, ctx: Context, pool: WorkerPool | None,
          handler: Callable, jobs, timeout, start_method, progress, on_record,
-         recorder: StoreRecorder) -> list[str]:
+         recorder: StoreRecorder) -> tuple[list[str], dict]:
+    """Runs the plan's files in the pool: the rels processed, and the store keys of their
+    dated tables (for the years pass)."""
     processed: list[str] = []
+    tables: dict[str, tuple] = {}
     tasks = [(rel, plan.outputs.get(rel), entry_key(rel)) for rel in plan.todo]
     finished = [0]
     if progress:
         progress(0, len(tasks))
     if not tasks:
-        return processed
+        return processed, tables
 
     def record(done: tuple[Record, object] | None) -> None:
         finished[0] += 1
@@ -196,6 +200,8 @@ def _run(plan: Plan, manifest: Manifest, ctx: Context, pool: WorkerPool | None,
             recorder.add(rec, row)
             manifest.put(rec)
             processed.append(rec.rel)
+            if row is not None:
+                tables[rec.rel] = table_keys(row)
             if on_record:
                 on_record(rec)
         if progress:
@@ -218,7 +224,7 @@ def _run(plan: Plan, manifest: Manifest, ctx: Context, pool: WorkerPool | None,
             pool.close()
             shutil.rmtree(Path(ctx.outbox) / STATE / "tmp", ignore_errors=True)
         manifest.save()
-    return processed
+    return processed, tables
 
 
 def _finish(outbox: Path, manifest: Manifest, records: list[Record], root: Path,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xlsproc.model import FileEntry, TableEntry
+from xlsproc.model import FileEntry
 from xlsproc.score.history import relative_target, text_key, unit_key
 
 
@@ -19,8 +19,8 @@ def rework(outcome, db: str | Path) -> list[str]:
     """The rels of this outcome to process again now that this batch is in the store."""
     from xlsproc.store import Store, StoreError
     done = {rec.rel: rec for rec in outcome.records if rec.status == "ok"}
-    tables = {_key(ev) for rel in outcome.processed if rel in done
-              for ev in _entry(outcome, done[rel]).evaluations if ev.year}
+    tables = {key for rel in outcome.processed if rel in done
+              for key in outcome.tables.get(rel, ())}
     if not tables or not Path(db).is_file():
         return []
     try:
@@ -31,26 +31,25 @@ def rework(outcome, db: str | Path) -> list[str]:
     except StoreError:
         return []
     return sorted(rel for rel in candidates & done.keys()
-                  if _relies_on(_entry(outcome, done[rel]), tables))
+                  if _relies_on(FileEntry.of(outcome.entry(done[rel])), tables))
 
 
-def _entry(outcome, record) -> FileEntry:
-    return FileEntry.of(outcome.entry(record))
-
-
-def _key(ev: TableEntry) -> tuple:
-    return ev.unit, ev.project if ev.kind == "project" else None, ev.kind, ev.year
+def table_keys(row) -> tuple:
+    """The store's keys of a file's tables with a year (a worker's store.FileRow): what
+    `rework` looks up, taken as the batch goes (no entry is read again for it)."""
+    return tuple((ev.unit_key, ev.project_key if ev.kind == "project" else text_key(None),
+                  ev.kind, ev.year) for ev in row.evaluations if ev.year)
 
 
 def _relies_on(entry: FileEntry, tables: set[tuple]) -> bool:
     """Has the entry a table with a target relative to last year, whose last year is one of
-    `tables` (compared by the store's keys)?"""
-    keys = {(unit_key(u), text_key(p), k, y) for u, p, k, y in tables}
+    `tables` (the store's keys)?"""
     for ev in entry.evaluations:
-        unit, project, kind, year = _key(ev)
-        if not year or (unit_key(unit), text_key(project), kind, year - 1) not in keys:
+        project = ev.project if ev.kind == "project" else None
+        if not ev.year or (unit_key(ev.unit), text_key(project), ev.kind,
+                           ev.year - 1) not in tables:
             continue
-        if any(relative_target(str(ind.target or ""), 1.0, year) is not None
+        if any(relative_target(str(ind.target or ""), 1.0, ev.year) is not None
                for ind in ev.indicators):
             return True
     return False
