@@ -416,3 +416,18 @@ def test_unreadable_inbox_stops_without_removing_anything(tmp_path, good_xlsx, m
     monkeypatch.undo()
     assert exc.value.code == "inbox-unreadable" and "收件目录" in exc.value.message
     assert digest_tree(outbox) == before
+
+
+def test_manifest_records_round_trip_through_their_json():
+    """Record.to_json is shallow (speed): what it gives must still be plain JSON that reads
+    back to an equal record, with every field in its declared order."""
+    from dataclasses import asdict, fields
+
+    from xlsproc.batch.manifest import Record
+    rec = Record("a/b.xlsx", "k.json", "a/b.xlsx", 10, 20, "ab" * 32, "error", None,
+                 {"code": "disk-full", "message": "磁盘已满"}, retry=True, tables=2,
+                 grades={"优": 1, "待定": 1}, flags={"error": 3}, stored=False,
+                 copy={"code": "copy-values-only", "title": "只保留数值"})
+    data = rec.to_json()
+    assert data == asdict(rec) and list(data) == [f.name for f in fields(Record)]
+    assert Record.from_json(json.loads(json.dumps(data, ensure_ascii=False))) == rec

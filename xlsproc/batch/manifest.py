@@ -9,7 +9,7 @@ import json
 import os
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Collection
 
@@ -50,7 +50,9 @@ class Record:
     copy: dict | None = None     # results.json's copy: what to know about the annotated copy
 
     def to_json(self) -> dict:
-        return asdict(self)
+        """Its fields as the manifest writes them (shallow: its dicts hold only JSON values and
+        are encoded at once — dataclasses.asdict deep-copied them, ~0.2 ms per file per save)."""
+        return {name: getattr(self, name) for name in _RECORD_FIELDS}
 
     def __getitem__(self, name: str):
         """Read-only `record["rel"]` for code written against the dict records (xlsproc.serve)."""
