@@ -124,10 +124,11 @@ def _render_rows(ns: NewSheet, styled: dict[int, dict[int, tuple[str, bool]]]
                  ) -> tuple[str, tuple[int, int, int, int] | None]:
     """The <sheetData> element and the (r1, c1, r2, c2) bounds of its cells (None: none).
     A cell is written when it has a value or a style; cells in row / column order.  A row
-    with wrapped text gets the height of its tallest wrapped cell (15 points a line)."""
+    with wrapped text gets the height of its tallest wrapped cell (15 points a line), unless
+    row_heights gives it one (then its texts are not measured)."""
     rows = ns.rows
     spans = _merged_spans(ns.merges)
-    widths = ns.col_widths
+    widths, row_heights = ns.col_widths, ns.row_heights
     span_chars: dict[tuple[int, int], int] = {}  # (first, last column) → characters a line
     styled_cols = max((max(cs) + 1 for cs in styled.values()), default=0)
     letters = [_col_letters(c) for c in range(max(max(map(len, rows), default=0), styled_cols))]
@@ -152,6 +153,8 @@ def _render_rows(ns: NewSheet, styled: dict[int, dict[int, tuple[str, bool]]]
             c1 = cols[0]
         if cols[-1] > c2:
             c2 = cols[-1]
+        height = row_heights.get(r) if row_heights else None
+        measure = height is None        # a row of given height: its texts are not measured
         cells, lines, filled = [], 1, len(row)
         for c in cols:
             value = row[c] if c < filled else None
@@ -164,7 +167,7 @@ def _render_rows(ns: NewSheet, styled: dict[int, dict[int, tuple[str, bool]]]
             else:
                 style = int(s[4:-1]) if s else 0
                 cells.append(_cell_xml("", letters[c] + num, style, KEEP if value is None else value))
-            if wraps and isinstance(value, str):
+            if wraps and measure and isinstance(value, str):
                 last = spans.get((r, c), c)     # a merged cell wraps across its whole width
                 per_line = span_chars.get((c, last))
                 if per_line is None:
@@ -175,7 +178,6 @@ def _render_rows(ns: NewSheet, styled: dict[int, dict[int, tuple[str, bool]]]
                     count = _line_count(value, per_line)
                     if count > lines:
                         lines = count
-        height = ns.row_heights.get(r) if ns.row_heights else None
         if height is not None:
             out.append(f'<row r="{num}" ht="{height:g}" customHeight="1">{"".join(cells)}</row>')
         else:
