@@ -47,6 +47,8 @@ def text_width(text: str) -> int:
 def line_count(text: str, width: float) -> int:
     """Lines a wrapped text takes in a column `width` units wide (padding taken off)."""
     per_line = max(1.0, width - 2)
+    if "\n" not in text:                 # (most texts: one paragraph)
+        return max(1, math.ceil(text_width(text) / per_line))
     return sum(max(1, math.ceil(text_width(part) / per_line)) for part in text.split("\n"))
 
 
@@ -101,13 +103,22 @@ def fit_rows(sheet) -> None:
         r1, c1, r2, c2 = parse_range(merge)
         spans[(r1, c1)] = c2
     styles = {parse_cell(ref): key for ref, key in sheet.styles.items()}
-    for r, row in enumerate(sheet.rows):
-        height = 0.0
-        for c, value in enumerate(row):
-            style = styles.get((r, c))
-            if not isinstance(value, str) or (style not in WRAPPING_STYLES and style != "title"):
-                continue
-            width = sum(sheet.col_widths.get(cc, DEFAULT_UNITS) for cc in range(c, spans.get((r, c), c) + 1))
-            height = max(height, title_height(value, width) if style == "title" else row_height(value, width))
-        if height:
-            sheet.row_heights[r] = height
+    rows, widths = sheet.rows, sheet.col_widths
+    span_widths: dict[tuple[int, int], float] = {}      # (first, last column) → units
+    heights: dict[int, float] = {}
+    for (r, c), style in styles.items():                # only styled cells can wrap
+        if style not in WRAPPING_STYLES and style != "title":
+            continue
+        row = rows[r] if r < len(rows) else ()
+        value = row[c] if c < len(row) else None
+        if not isinstance(value, str):
+            continue
+        last = spans.get((r, c), c)
+        width = span_widths.get((c, last))
+        if width is None:
+            width = span_widths[(c, last)] = sum(widths.get(cc, DEFAULT_UNITS) for cc in range(c, last + 1))
+        height = title_height(value, width) if style == "title" else row_height(value, width)
+        if height > heights.get(r, 0.0):
+            heights[r] = height
+    for r in sorted(heights):
+        sheet.row_heights[r] = heights[r]
