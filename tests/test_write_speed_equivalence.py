@@ -7,6 +7,7 @@ cell of every row.
 from __future__ import annotations
 
 import math
+import re
 import random
 
 import pytest
@@ -90,3 +91,15 @@ def test_line_count_of_one_line_texts_and_of_several():
             per_line = max(1.0, width - 2)
             assert printing.line_count(text, width) == sum(
                 max(1, math.ceil(printing.text_width(p) / per_line)) for p in text.split("\n"))
+
+
+def test_text_width_counts_each_wide_character_twice():
+    """Runs of wide characters removed in one pass count as each wide character found."""
+    one = re.compile(printing._WIDE.pattern.removesuffix("+"))
+    rng = random.Random(7)
+    for _ in range(20000):
+        text = "".join(chr(rng.choice([rng.randrange(0x20, 0x80), rng.randrange(0x80, 0x3000),
+                                       rng.randrange(0x2e00, 0xffff), rng.randrange(0x10000, 0x40000)]))
+                       for _ in range(rng.randrange(12)))
+        assert printing.text_width.__wrapped__(text) == len(text) + len(one.findall(text)), text
+    assert printing.text_width("审核 abc（１）“x”") == 2 * 2 + 4 + 2 * 3 + 3
