@@ -353,13 +353,17 @@ def _new_sheets(src: Path, results: list[EvaluationResult], profile: str,
 
 def _open_ooxml_package(path: Path, data: bytes | None = None) -> zipfile.ZipFile | None:
     """The open zip of an .xlsx/.xlsm with XML parts, which xlsxpatch can edit in place (None:
-    another format).  Opened once: patch_xlsx reads it as it is. A Strict, UTF-16 or template
-    package is opened as its plain (transitional, UTF-8, workbook-typed) equivalent."""
+    another format).  Opened once (normalized reads the same zip): patch_xlsx reads it as it
+    is. A Strict, UTF-16 or template package is opened as its plain (transitional, UTF-8,
+    workbook-typed) equivalent."""
     try:
         if data is None:
             data = path.read_bytes()
-        fixed = normalized(data)           # Strict, UTF-16 parts, template: the plain form
-        zf = zipfile.ZipFile(io.BytesIO(data if fixed is None else fixed.data))
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        fixed = normalized(data, zf=zf)    # Strict, UTF-16 parts, template: the plain form
+        if fixed is not None:
+            zf.close()
+            zf = zipfile.ZipFile(io.BytesIO(fixed.data))
     except (zipfile.BadZipFile, OSError):
         return None
     found = PartReader.of_zip(zf).workbook()                # (found as patch_xlsx finds it)
