@@ -1,8 +1,10 @@
-"""The fast paths of the annotated copy's own sheets give what the straightforward code gives.
+"""The fast paths of the annotated copy give what the straightforward code gives.
 
 Row heights of 审核结果 and 自评报告 (printing.fit_rows, line_count) are computed over the styled
 cells only and without splitting one-line texts: the heights must be those of measuring every
-cell of every row.
+cell of every row.  The check of the applied edits reads the rows the string editor's own scan
+found (_SheetXml.edited_rows): it must find what scanning every row again finds, and scan again
+when the record does not hold.
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ import pytest
 
 import xlsproc
 from conftest import SAMPLES
+from xlsproc.ooxml.sheet import _Edit, _SheetXml
+from xlsproc.ooxml.verify import _cells_at, check_applied
 from xlsproc.ooxml.patch import NewSheet
 from xlsproc.refs import cell_name, parse_cell, parse_range
 from xlsproc.write import printing
@@ -103,3 +107,74 @@ def test_text_width_counts_each_wide_character_twice():
                        for _ in range(rng.randrange(12)))
         assert printing.text_width.__wrapped__(text) == len(text) + len(one.findall(text)), text
     assert printing.text_width("审核 abc（１）“x”") == 2 * 2 + 4 + 2 * 3 + 3
+
+
+class _Fills:
+    """Styles that give every fill the style index 7."""
+
+    def get(self):
+        return self
+
+    def with_fill(self, style, fill):
+        return 7
+
+
+def _sheet(rows: str) -> str:
+    return ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f'<dimension ref="A1:C9"/><sheetData>{rows}</sheetData></worksheet>')
+
+
+def _edited(xml: str, edits: dict) -> _SheetXml:
+    sheet = _SheetXml(xml)
+    sheet.edit_cells(edits, _Fills())
+    return sheet
+
+
+def _same_cells(a: dict, b: dict) -> bool:
+    return {k: sorted(map(repr, v)) for k, v in a.items()} == {k: sorted(map(repr, v)) for k, v in b.items()}
+
+
+ROWS = ('<row r="2"><c r="A2"><v>1</v></c><c r="C2" s="1"/></row>'
+        '<row r="4" spans="1:3"><c r="B4" t="inlineStr"><is><t>x</t></is></c></row>'
+        '<row r="5"/><row r="7"><c r="A7"><v>3</v></c></row>')
+EDITS = {(1, 1): _Edit(value=5), (3, 1): _Edit(value="新 <&>", fill="FFFFC7CE"), (4, 0): _Edit(value=1.5),
+         (5, 2): _Edit(value=True), (8, 0): _Edit(fill="FFFFC7CE"), (6, 0): _Edit(value=2)}
+
+
+@pytest.mark.parametrize("rows", [ROWS, ROWS.replace('<row r="5"/>', '<row r="5"/><row r="5"><c r="A5"/></row>'),
+                                  ROWS.replace("<row r=", "<row  r="), ROWS.replace('<row r="4"', '<row r="4"><c r="B4"/></row><row r="4"')])
+def test_the_editors_row_record_finds_what_a_full_scan_finds(rows):
+    sheet = _edited(_sheet(rows), EDITS)
+    wanted = {pos: pos for pos in EDITS}
+    known = sheet.edited_rows()
+    assert known is not None and set(known) == {2, 4, 5, 6, 7, 9}
+    assert _same_cells(_cells_at(sheet.xml, wanted, True, known), _cells_at(sheet.xml, wanted, True))
+    assert check_applied("s", sheet.xml, sheet.applied, True, known) == \
+        check_applied("s", sheet.xml, sheet.applied, True)
+
+
+def test_a_row_of_the_same_number_is_still_seen_twice():
+    rows = '<row r="3"><c r="A3"><v>1</v></c></row><row r="3"><c r="A3"><v>2</v></c></row>'
+    sheet = _edited(_sheet(rows), {(2, 0): _Edit(value=9)})
+    problems = check_applied("s", sheet.xml, sheet.applied, True, sheet.edited_rows())
+    assert problems == ["工作表“s”的单元格 A3 在副本中出现 2 次（应为 1 次）"]
+
+
+def test_a_record_that_does_not_hold_means_scanning_again():
+    sheet = _edited(_sheet(ROWS), EDITS)
+    known = sheet.edited_rows()
+    wanted = {pos: pos for pos in EDITS}
+    full = _cells_at(sheet.xml, wanted, True)
+    stale = {num: [(s + 1, e + 1) for s, e in spans] for num, spans in known.items()}
+    missing = {num: spans for num, spans in known.items() if num != 4}
+    cut = {num: [(s, e - 1) for s, e in spans] for num, spans in known.items()}
+    for record in (stale, missing, cut):
+        assert _same_cells(_cells_at(sheet.xml, wanted, True, record), full)
+    # an edit that went wrong after the record was made is still reported
+    broken = sheet.xml.replace('<c r="B2"><v>5</v></c>', '<c r="B2"><v>6</v></c>')
+    assert check_applied("s", broken, sheet.applied, True, known) == ["工作表“s”的单元格 B2 的值未按要求写入"]
+
+
+def test_rows_out_of_order_are_not_recorded():
+    rows = '<row r="7"><c r="A7"/></row><row r="2"><c r="A2"/></row>'
+    assert _edited(_sheet(rows), {(1, 0): _Edit(value=1)}).edited_rows() is None

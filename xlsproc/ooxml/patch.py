@@ -224,7 +224,8 @@ def patch_xlsx(src: Path, dst: Path, patches: list[CellPatch], new_sheets: list[
             problems = _compare_sheets(old, new, replaced, trusted) + _compare_names(old, new, replaced)
             for name, sheet in edited.items():
                 # The string editor's output is as plain as its input: no need to look again.
-                problems += check_applied(name, sheet.xml, sheet.applied, plain=sheet.plain)
+                problems += check_applied(name, sheet.xml, sheet.applied, plain=sheet.plain,
+                                          rows=sheet.edited_rows())
             return problems + _compare_members(old, new)
         except (zipfile.BadZipFile, ET.ParseError, KeyError, ValueError) as exc:
             return [f"无法读取副本或原文件：{exc}"]

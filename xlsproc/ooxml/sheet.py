@@ -6,7 +6,7 @@ import functools
 import math
 import numbers
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -138,6 +138,9 @@ class _SheetXml:
         self.applied: dict[str, tuple[int, object]] = {}  # ref → (style, value) written there
         self.restyled: dict[str, tuple[int, int]] = {}  # ref → (style before, after) of filled cells
         self._spans: tuple[str, tuple[int, int], tuple[int, int]] | None = None  # for which xml
+        # Row number → (start, end) in sheetData's content of every row of that number, for the
+        # rows edit_cells wrote to, after its edits (from its own scan; see edited_rows).
+        self._edited_rows: dict[int, list[tuple[int, int]]] | None = None
 
     # -- locating things ------------------------------------------------------
 
@@ -225,17 +228,22 @@ class _SheetXml:
         by_row: dict[int, dict[int, _Edit]] = {}
         for (row, col), edit in sorted(edits.items()):
             by_row.setdefault(row + 1, {})[col] = edit
+        splices = []  # (start, end) in the data before, length written there, row number
         for num, row_edits in by_row.items():
             i = bisect_left(nums, num)
             if i < len(nums) and nums[i] == num:  # edit the existing row in place
                 edited = self._edit_row(data[starts[i]:ends[i]], num, row_edits, styles, col_styles)
                 pieces += [data[pos:starts[i]], edited]
+                splices.append((starts[i], ends[i], len(edited), num))
                 pos = ends[i]
             else:  # a new row goes before the first row with a larger number
                 at = starts[i] if i < len(nums) else len(data)
-                pieces += [data[pos:at], self._new_row(num, row_edits, styles, col_styles)]
+                new_row = self._new_row(num, row_edits, styles, col_styles)
+                pieces += [data[pos:at], new_row]
+                splices.append((at, at, len(new_row), num))
                 pos = at
         pieces.append(data[pos:])
+        self._edited_rows = _rows_after(nums, starts, ends, splices)
         data = "".join(pieces)
         self.xml = self.xml[:start] + data + self.xml[end:]
         # Only sheetData's content changed: the tail moved by the change in length.
@@ -243,6 +251,16 @@ class _SheetXml:
         tail_start, tail_end = self._spans[2]
         self._spans = (self.xml, (start, start + len(data)), (tail_start + shift, tail_end + shift))
         self._widen_dimension(edits.keys())
+
+    def edited_rows(self) -> dict[int, list[tuple[int, int]]] | None:
+        """Row number → (start, end) in self.xml of every row of that number, for each row
+        edit_cells wrote to, as its own scan found them (None: not known).  What the check of
+        the applied edits reads instead of scanning every row again: it checks that each
+        span still holds a row of that number."""
+        if self._edited_rows is None:
+            return None
+        start = self.data_span()[0]
+        return {num: [(start + s, start + e) for s, e in spans] for num, spans in self._edited_rows.items()}
 
     def _edit_row(self, row_xml: str, num: int, edits: dict[int, _Edit], styles, col_styles) -> str:
         head = self.row_open.match(row_xml)
@@ -407,6 +425,29 @@ class _SheetXml:
         start, end = self.tail_span()
         element = f'<{self.p}legacyDrawing {r}:id="{rid}"/>'
         self.xml = _insert_in_order(self.xml, start, end, WORKSHEET_ORDER, "legacyDrawing", element, self.p)
+
+
+def _rows_after(nums: list[int], starts: list[int], ends: list[int],
+                splices: list[tuple[int, int, int, int]]) -> dict[int, list[tuple[int, int]]] | None:
+    """edit_cells' rows of the edited numbers after its splices (each (start, end) replaced by
+    that many characters of row `num`): the rows it wrote and any other row of such a number,
+    moved by what was spliced in before it.  None when the rows are not in ascending order
+    (the splices are then not in order either)."""
+    if any(a > b for a, b in zip(nums, nums[1:])):
+        return None
+    out: dict[int, list[tuple[int, int]]] = {}
+    shift, written = 0, set()
+    for s, e, length, num in splices:
+        out.setdefault(num, []).append((s + shift, s + shift + length))
+        written.add(s)
+        shift += length - (e - s)
+    for num in out:
+        for i in range(bisect_left(nums, num), bisect_right(nums, num)):
+            if starts[i] in written:
+                continue          # the row edited in place (its span is above)
+            moved = sum(length - (e - s) for s, e, length, _ in splices if e <= starts[i])
+            out[num].append((starts[i] + moved, ends[i] + moved))
+    return out
 
 
 def _widened_spans(head: str, cols) -> str:

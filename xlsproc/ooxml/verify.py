@@ -15,7 +15,7 @@ from xml.parsers import expat
 from xlsproc.ooxml.markup import _Q, _TAG, _attrs, _by_content, _plain_prefix, _unescape, _x_escape
 from xlsproc.ooxml.package import _ContentTypes, _Package, _Rels, _rels_path
 from xlsproc.ooxml.workbook import _SheetInfo, _Workbook
-from xlsproc.ooxml.sheet import KEEP, WORKSHEET_ORDER, _SheetXml
+from xlsproc.ooxml.sheet import KEEP, WORKSHEET_ORDER, _SheetXml, _row_tag_re
 from xlsproc.ooxml.sheetmap import map_sheet
 from xlsproc.refs import parse_cell as _parse_ref
 
@@ -702,19 +702,22 @@ def _compare_members(old: _Snapshot, new: _Snapshot) -> list[str]:
 # What was applied: each patched cell once, with its new value and style
 
 
-def check_applied(name: str, xml: str, applied: dict[str, tuple[int, object]], plain: bool | None = None
-                  ) -> list[str]:
+def check_applied(name: str, xml: str, applied: dict[str, tuple[int, object]], plain: bool | None = None,
+                  rows: dict[int, list[tuple[int, int]]] | None = None) -> list[str]:
     """Chinese descriptions of patched cells of the copy's sheet XML `xml` that are not there
     exactly once (outside comments: cells are found as an XML parser finds them) with the value
     and style the editor wrote (`applied`: ref → (style index, value; KEEP: value unchanged)).
-    plain: whether string searches read xml exactly (see _plain_prefix; None: find out)."""
+    plain: whether string searches read xml exactly (see _plain_prefix; None: find out).
+    rows: for plain XML, row number → (start, end) in xml of every row of that number, as the
+    string editor's own scan of the sheet found them (_SheetXml.edited_rows): only those rows
+    are read, each checked to be a row of that number (else every row is scanned again)."""
     if not applied:
         return []
     wanted = {_parse_ref(ref): ref for ref in applied}
     if plain is None:
         plain = _plain_prefix(xml, "worksheet") is not None
     try:
-        found = _cells_at(xml, wanted, plain)
+        found = _cells_at(xml, wanted, plain, rows)
     except ValueError as exc:
         return [f"工作表“{name}”的副本无法读取：{exc}"]
     problems = []
@@ -745,8 +748,10 @@ def _same_value(value: object, cell_type: str | None, v: str | None, inline: str
         return False
 
 
-def _cells_at(xml: str, wanted, plain: bool) -> dict[tuple[int, int], list[tuple[dict, str | None, str | None]]]:
-    """(attributes, <v> text, <is> text) of every cell at the wanted positions."""
+def _cells_at(xml: str, wanted, plain: bool, rows: dict[int, list[tuple[int, int]]] | None = None
+              ) -> dict[tuple[int, int], list[tuple[dict, str | None, str | None]]]:
+    """(attributes, <v> text, <is> text) of every cell at the wanted positions (rows: see
+    check_applied)."""
     out: dict[tuple[int, int], list] = {}
     if not plain:
         for row in map_sheet(xml).rows:
@@ -755,12 +760,17 @@ def _cells_at(xml: str, wanted, plain: bool) -> dict[tuple[int, int], list[tuple
                     out.setdefault((cell.row, cell.col), []).append((cell.attrs, cell.value, cell.inline))
         return out
     sheet = _SheetXml(xml)                    # plain XML: the string scans are exact
-    start, end = sheet.data_span()
-    data = sheet.xml[start:end]
     by_row: dict[int, set[int]] = {}
     for r, c in wanted:
         by_row.setdefault(r, set()).add(c)
-    nums, starts, ends = sheet._rows(data)
+    found = _known_rows(sheet, rows, by_row) if rows is not None else None
+    if found is None:                         # every row scanned
+        start, end = sheet.data_span()
+        data = sheet.xml[start:end]
+        nums, starts, ends = sheet._rows(data)
+    else:
+        data = xml
+        nums, starts, ends = found
     v_re, t_re = _value_res(sheet.p)
     for num, s, e in zip(nums, starts, ends):
         cols = by_row.get(num - 1)
@@ -779,6 +789,29 @@ def _cells_at(xml: str, wanted, plain: bool) -> dict[tuple[int, int], list[tuple
                 out.setdefault((num - 1, col), []).append((attrs, v and _unescape(v.group(1)),
                                                            None if texts is None else _unescape("".join(texts))))
     return out
+
+
+def _known_rows(sheet: _SheetXml, rows: dict[int, list[tuple[int, int]]], by_row: dict[int, set[int]]
+                ) -> tuple[list[int], list[int], list[int]] | None:
+    """(numbers, starts, ends) of the given rows of the wanted numbers, or None unless each
+    span is a whole <row> element of its number in sheet.xml (r attribute first, as the
+    string editor writes and numbers every row it touches)."""
+    xml, nums, starts, ends = sheet.xml, [], [], []
+    close = f"</{sheet.p}row>"
+    match = _row_tag_re(sheet.p).match
+    for r in by_row:
+        spans = rows.get(r + 1)
+        if not spans:
+            return None
+        for s, e in spans:
+            head = match(xml, s, e)     # (a row ends at the first </row> after its tag, as _rows reads it)
+            if head is None or head.group(1) != str(r + 1) or not (
+                    head.end() == e if head.group(2).endswith("/") else xml.find(close, head.end(), e) == e - len(close)):
+                return None
+            nums.append(r + 1)
+            starts.append(s)
+            ends.append(e)
+    return nums, starts, ends
 
 
 @functools.lru_cache(maxsize=16)
