@@ -178,3 +178,21 @@ def test_a_record_that_does_not_hold_means_scanning_again():
 def test_rows_out_of_order_are_not_recorded():
     rows = '<row r="7"><c r="A7"/></row><row r="2"><c r="A2"/></row>'
     assert _edited(_sheet(rows), {(1, 0): _Edit(value=1)}).edited_rows() is None
+
+
+def test_text_written_as_it_is_only_when_escaping_would_not_change_it():
+    from xlsproc.ooxml.markup import _esc
+    from xlsproc.ooxml.newsheet import _given_height, _plain_text
+    rng = random.Random(5)
+    alphabet = ["a", "审", "\u3000", "\n", "\t", "&", "<", ">", "_", "x", "_x0041_", "\x01", "\ufffe", "\xa0",
+                "\u200b", " ", "😀", "\r"]
+    seen = set()
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(8)))
+        if _plain_text(text):
+            assert _esc(text) == text, repr(text)
+            seen.add(text[:1])
+    assert "\u3000" in seen                         # an indented paragraph is written as it is
+    assert not _plain_text("\u3000\u3000a\x01") and not _plain_text("a_x0041_")
+    assert _given_height(34.0) == _given_height(34) == ' ht="34" customHeight="1"'
+    assert _given_height(19.5) == ' ht="19.5" customHeight="1"'
