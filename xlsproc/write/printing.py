@@ -45,6 +45,7 @@ def text_width(text: str) -> int:
     return 2 * len(text) - len(_WIDE.sub("", text))
 
 
+@functools.lru_cache(maxsize=8192)     # measured when split and again when fitted; texts repeat
 def line_count(text: str, width: float) -> int:
     """Lines a wrapped text takes in a column `width` units wide (padding taken off)."""
     per_line = max(1.0, width - 2)
