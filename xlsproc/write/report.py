@@ -54,11 +54,8 @@ def facts(res: EvaluationResult) -> Facts:
     over = [i for i in goals if i.row.actual.ref is not None
             and ("over-completion", i.row.actual.ref.cell) in flagged]
     funds = res.evaluation.funds
-    return Facts(groups=groups,
-                 done=[i for i in goals if completed(i) and i.kind != "manual"],
-                 missed=[i for i in goals if not completed(i)],
-                 pending=[i for i in goals if completed(i) and i.kind == "manual"],
-                 over=over,
+    done, missed, pending = _by_outcome(goals)
+    return Facts(groups=groups, done=done, missed=missed, pending=pending, over=over,
                  low_rate=any(f.code == "low-execution-rate" for f in res.flags),
                  rate_reason=funds.reason.text if funds is not None else "")
 
@@ -70,6 +67,20 @@ def category(ind: IndicatorResult) -> str:
 
 def completed(i: IndicatorResult) -> bool:
     return i.weight is not None and i.score >= i.weight - 0.005
+
+
+def _by_outcome(inds: list[IndicatorResult]) -> tuple[list, list, list]:
+    """(done, missed, pending) in the given order: completed (pending when the target is
+    relative to last year's figure, kind "manual") or not."""
+    done, missed, pending = [], [], []
+    for i in inds:
+        if not completed(i):
+            missed.append(i)
+        elif i.kind == "manual":
+            pending.append(i)
+        else:
+            done.append(i)
+    return done, missed, pending
 
 
 def paragraphs(res: EvaluationResult) -> list[Paragraph]:
@@ -166,9 +177,7 @@ def _indicator_overview(f: Facts) -> str:
 
 
 def _group_texts(inds: list[IndicatorResult]) -> list[str]:
-    done = [i for i in inds if completed(i) and i.kind != "manual"]
-    pending = [i for i in inds if completed(i) and i.kind == "manual"]
-    missed = [i for i in inds if not completed(i)]
+    done, missed, pending = _by_outcome(inds)
     out = []
     if done:
         lead = "全部完成" if len(done) == len(inds) else f"完成{len(done)}项"
@@ -219,13 +228,20 @@ def _reason(i: IndicatorResult) -> str:
 
 def cause_of(reason: str) -> str:
     """The cause part of a 偏差原因分析及改进措施 text (what precedes its 下一步… measure)."""
-    return _MEASURE.split(reason.strip(), maxsplit=1)[0].strip("；;，, ") if reason else ""
+    return _cause_and_measure(reason)[0]
 
 
 def measure_of(reason: str) -> str:
     """The measure part of a 偏差原因分析及改进措施 text, or ''."""
-    parts = _MEASURE.split(reason.strip(), maxsplit=1) if reason else []
-    return parts[1].strip("；;，,。 ") if len(parts) == 2 else ""
+    return _cause_and_measure(reason)[1]
+
+
+def _cause_and_measure(reason: str) -> tuple[str, str]:
+    """(cause_of, measure_of) of a text, from one split."""
+    if not reason:
+        return "", ""
+    parts = _MEASURE.split(reason.strip(), maxsplit=1)
+    return parts[0].strip("；;，, "), parts[1].strip("；;，,。 ") if len(parts) == 2 else ""
 
 
 def _clause(text: str) -> str:
@@ -244,8 +260,8 @@ def issues(res: EvaluationResult, f: Facts) -> list[tuple[str, str]]:
     over-completion, relative targets awaiting last year's figure."""
     items = []
     for i in f.missed:
-        cause = cause_of(i.row.reason.text)
-        measure = measure_of(i.row.reason.text) or "【请说明拟采取的改进措施】"
+        cause, measure = _cause_and_measure(i.row.reason.text)
+        measure = measure or "【请说明拟采取的改进措施】"
         items.append((f"{quoted(i.name)}未完成年度指标值（年度指标值{i.row.target.text or '—'}，"
                       f"{_did(i)}）。原因：{_sentence(cause) if cause else '【请说明未完成的原因】'}",
                       f"针对{quoted(i.name)}未完成的问题，{measure}"))
@@ -257,7 +273,7 @@ def issues(res: EvaluationResult, f: Facts) -> list[tuple[str, str]]:
         examples = "；".join(f"{quoted(i.name)}实际完成{_clause(i.row.actual.text)}，为年度指标值"
                             f"{i.row.target.text}的{fmt(i.completion)}倍" for i in f.over[:3])
         more = f"等{len(f.over)}项指标" if len(f.over) > 3 else ""
-        causes = [cause_of(i.row.reason.text) for i in f.over if cause_of(i.row.reason.text)]
+        causes = [cause for cause in (cause_of(i.row.reason.text) for i in f.over) if cause]
         cause = _sentence("；".join(causes)) if causes else "【请说明超额完成的原因，以及年初指标值是否设定偏低】"
         items.append((f"部分绩效指标大幅超额完成（{examples}{more}），年初绩效目标设定可能偏低。原因：{cause}",
                       "科学合理设定绩效目标，参考上年实际完成情况确定年度指标值，"
