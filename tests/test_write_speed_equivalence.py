@@ -175,9 +175,13 @@ def test_a_record_that_does_not_hold_means_scanning_again():
     assert check_applied("s", broken, sheet.applied, True, known) == ["工作表“s”的单元格 B2 的值未按要求写入"]
 
 
-def test_rows_out_of_order_are_not_recorded():
+def test_rows_out_of_order_or_edited_twice_are_not_recorded():
     rows = '<row r="7"><c r="A7"/></row><row r="2"><c r="A2"/></row>'
     assert _edited(_sheet(rows), {(1, 0): _Edit(value=1)}).edited_rows() is None
+    sheet = _edited(_sheet(ROWS), {(1, 0): _Edit(value=1)})
+    sheet.edit_cells({(0, 0): _Edit(value="长一些的文字")}, _Fills())
+    assert sheet.edited_rows() is None
+    assert check_applied("s", sheet.xml, sheet.applied, True, sheet.edited_rows()) == []
 
 
 def test_text_written_as_it_is_only_when_escaping_would_not_change_it():

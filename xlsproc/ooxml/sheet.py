@@ -216,6 +216,7 @@ class _SheetXml:
     # -- editing ----------------------------------------------------------------
 
     def edit_cells(self, edits: dict[tuple[int, int], _Edit], styles: "_LazyStyles") -> None:
+        first = not self.applied  # a second call leaves no record of rows (see edited_rows)
         start, end = self.data_span()
         # (Numbering rows touches only <row> tags, unsharing only cells: either order.)
         data = self._unshare_overwritten(self.xml[start:end], edits)
@@ -243,7 +244,7 @@ class _SheetXml:
                 splices.append((at, at, len(new_row), num))
                 pos = at
         pieces.append(data[pos:])
-        self._edited_rows = _rows_after(nums, starts, ends, splices)
+        self._edited_rows = _rows_after(nums, starts, ends, splices) if first else None
         data = "".join(pieces)
         self.xml = self.xml[:start] + data + self.xml[end:]
         # Only sheetData's content changed: the tail moved by the change in length.
