@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 import xlsproc
 from conftest import SAMPLES
@@ -36,6 +36,7 @@ TRANSFORMS = ("prefix", "mixed", "quotes", "spaces", "order", "pretty", "comment
 _TOKEN = re.compile(r"(<[^>]*>)")
 _ATTR = re.compile(r"""([\w:.\-]+)\s*=\s*("[^"]*"|'[^']*')""")
 _NAME = re.compile(r"</?([\w:.\-]+)")
+_ENTITY = re.compile(r"&[^;]*;")
 
 
 def rewrite(xml: str, chosen: set[str], rng: random.Random) -> str:
@@ -122,7 +123,8 @@ def _text(text: str, stack: list[str], chosen: set[str], rng: random.Random) -> 
             return f"<![CDATA[{text}]]>"
         if "charrefs" in chosen and rng.random() < 0.5:
             i = rng.randrange(len(text))
-            if text[i] not in "&;#":
+            inside_entity = any(m.start() <= i < m.end() for m in _ENTITY.finditer(text))
+            if not inside_entity:            # "&amp;" must stay whole: "&&#x61;mp;" is no XML
                 return text[:i] + f"&#x{ord(text[i]):X};" + text[i + 1:]
     return text
 
@@ -191,6 +193,8 @@ def test_each_rewrite_alone_on_every_sample(tmp_path_factory, transform):
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(chosen=st.sets(st.sampled_from(TRANSFORMS), min_size=1, max_size=4), seed=st.integers(0, 2 ** 16),
        index=st.integers(0, len(XLSX) - 1))
+@example(chosen={"charrefs", "comments", "mixed"}, seed=0,   # a charref once cut "&amp;" in two
+         index=[p.name for p in XLSX].index("功能齐全_2024_项目.xlsx"))
 def test_equivalent_xml_reads_the_same_and_patches_correctly(tmp_path_factory, chosen, seed, index):
     _check(tmp_path_factory, chosen, seed, index)
 
