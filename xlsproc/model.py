@@ -5,7 +5,8 @@ Nothing here knows about openpyxl, calamine or pandas.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from dataclasses import MISSING, dataclass, field
 from typing import Any, NamedTuple
 
 SEVERITIES = ("error", "warning", "info")
@@ -183,12 +184,31 @@ _BOOKKEEPING = ("extra", "keys")
 
 
 def _typed(cls, data: dict, nested: dict | None = None):
-    names = cls.__dataclass_fields__.keys() - set(_BOOKKEEPING)
-    nested = nested or {}
-    values = {k: (nested[k](v) if k in nested and v is not None else v)
-              for k, v in data.items() if k in names}
-    return cls(**values, extra={k: v for k, v in data.items() if k not in names},
-               keys=tuple(data))
+    """cls(**known keys, extra=the others, keys=their order), made as indicator_row makes an
+    IndicatorRow: a frozen dataclass's __init__ sets each field through object.__setattr__, and
+    reading an entry back makes one record per indicator and flag (~40 per file)."""
+    names, defaults = _fields_of(cls)
+    if data.keys() <= names:                   # (the usual case: no key unknown to this version)
+        values, extra = {**defaults, **data}, {}
+    else:
+        values = {**defaults, **{k: v for k, v in data.items() if k in names}}
+        extra = {k: v for k, v in data.items() if k not in names}
+    for k, read in (nested or {}).items():
+        if values[k] is not None:
+            values[k] = read(values[k])
+    values["extra"], values["keys"] = extra, tuple(data)
+    record = object.__new__(cls)
+    record.__dict__.update(values)
+    return record
+
+
+@functools.cache
+def _fields_of(cls) -> tuple[frozenset, dict]:
+    """(the JSON keys a record class knows, their defaults): each has a plain default."""
+    fields = {n: f for n, f in cls.__dataclass_fields__.items() if n not in _BOOKKEEPING}
+    if any(f.default is MISSING for f in fields.values()):
+        raise TypeError(f"{cls.__name__}: every JSON field needs a plain default")
+    return frozenset(fields), {n: f.default for n, f in fields.items()}
 
 
 def _plain(record) -> dict:
