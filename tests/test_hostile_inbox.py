@@ -107,6 +107,20 @@ def test_6_a_fifo_and_a_link_to_dev_zero_cost_themselves_only(tmp_path):
     assert checked.returncode == 1 and "不是普通文件" in checked.stdout
 
 
+def test_7_escape_surrogates_escapes_exactly_the_lone_surrogates():
+    """fileio.escape_surrogates tests for surrogates by encoding (faster than searching): text
+    without them comes back as it is, the same object; each one becomes a \\u escape that
+    json.loads turns back into the same name."""
+    from xlsproc.fileio import dumps, escape_surrogates
+    plain = '{"file":"测试单位_项目.xlsx","a":"\U0001F600 ok"}'
+    assert escape_surrogates(plain) is plain
+    gbk = os.fsdecode("测试".encode("gbk") + b".xlsx")
+    text = dumps({"file": gbk})
+    assert "\\udc" in text and text.encode("utf-8")
+    assert json.loads(text)["file"] == gbk
+    assert escape_surrogates("a\ud800b\udfffc") == "a\\ud800b\\udfffc"
+
+
 # --- #7 a GBK (non-UTF-8) file name -----------------------------------------------------------------
 
 @pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="a file system taking any bytes")
