@@ -4,17 +4,21 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from xlsproc.model import Cell, XlsprocError
+from xlsproc.model import Cell, XlsprocError, cell_name
 from xlsproc.fileio import sha256
 from xlsproc.score.scoring import EvaluationResult
 
 
 def _text(cell: Cell) -> str | None:
+    value = cell.value
+    if type(value) is str:                  # the usual case, without Cell's two properties
+        return value.strip() or None
     return None if cell.blank else cell.text
 
 
 def _ref(cell: Cell) -> str | None:
-    return cell.ref.cell if cell.ref else None
+    ref = cell.ref
+    return None if ref is None else cell_name(ref.row, ref.col)     # (= ref.cell)
 
 
 def evaluation_json(res: EvaluationResult) -> dict:
@@ -69,18 +73,19 @@ def _budget_json(res: EvaluationResult) -> dict | None:
 
 def _indicator_json(r) -> dict:
     row = r.row
+    name, target, actual, reason = row.name, row.target, row.actual, row.reason
     return {
-        "level1": _text(row.level1), "level2": _text(row.level2), "name": _text(row.name),
-        "target": _text(row.target), "actual": _text(row.actual),
+        "level1": _text(row.level1), "level2": _text(row.level2), "name": _text(name),
+        "target": _text(target), "actual": _text(actual),
         "unit": row.unit_hint, "op": row.op_hint,
         "kind": r.kind,
         "completion": None if r.completion is None else round(r.completion, 6),
         "weight": r.weight, "score": r.score, "reported_score": r.reported_score,
         "grade": r.grade,
-        "reason": _text(row.reason),
+        "reason": _text(reason),
         "row": row.row + 1,
-        "cells": {k: _ref(getattr(row, k)) for k in
-                  ("name", "target", "actual", "weight", "score", "reason")},
+        "cells": {"name": _ref(name), "target": _ref(target), "actual": _ref(actual),
+                  "weight": _ref(row.weight), "score": _ref(row.score), "reason": _ref(reason)},
         "formula": r.formula,
     }
 
