@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from math import isnan
 
 import numpy as np
 import pandas as pd
@@ -170,7 +171,7 @@ def _compound_parts(key, t: Value, a: Value) -> list[dict]:
 def _completion(frame: pd.DataFrame, parts: pd.DataFrame) -> pd.Series:
     """Completion ratio for quantitative kinds (NaN elsewhere), vectorised."""
     t, a = frame["t"], frame["a"]
-    a = pd.Series([_scale_percent(tv, tu, av, au) if not (np.isnan(tv) or np.isnan(av)) else av
+    a = pd.Series([_scale_percent(tv, tu, av, au) if not (isnan(tv) or isnan(av)) else av
                    for tv, tu, av, au in zip(t, frame["t_unit"], a, frame["a_unit"])],
                   index=frame.index, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -231,7 +232,7 @@ def score_indicators(frame: pd.DataFrame, parts: pd.DataFrame, rules: Rules) -> 
 
 def _qualitative_score(grade: str, w: float, reported: float, rules: Rules) -> tuple[float, bool]:
     low, high, default = band(grade, w, rules)
-    if np.isnan(reported):
+    if isnan(reported):
         return default, False
     if low - 1e-9 <= reported <= high + 1e-9:
         return reported, False
@@ -257,7 +258,7 @@ def _explanation(row) -> str:
         return f"相对目标需人工复核，保留填报得分（不超过分值 {w}）= {score}"
     if kind == "qualitative":
         return f"定性指标，实际完成情况判定为“{row.grade}”，得分 = {score}"
-    if not np.isnan(row.last):
+    if not isnan(row.last):
         return (f"相对目标，按上年实际值 {fmt(row.last, 4)} 计算完成率 {fmt(row.completion, 4)}，"
                 f"得分 = {w} × {fmt(min(row.completion, 1), 4)} = {score}")
     if kind == "compound":

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from math import isnan
 
-import numpy as np
 import pandas as pd
 
 from xlsproc.model import Evaluation, Flag
@@ -77,9 +77,9 @@ def _evaluation_result(ev: Evaluation, rows, rules: Rules) -> EvaluationResult:
         formula = formula_of(row, ind)
         indicator_flags(sink, row, ind, rules, formula)
         results.append(IndicatorResult(
-            row=ind, kind=row.kind, weight=None if np.isnan(row.w) else row.w,
-            completion=None if np.isnan(row.completion) else float(row.completion),
-            score=row.score, reported_score=None if np.isnan(row.rep) else row.rep,
+            row=ind, kind=row.kind, weight=None if isnan(row.w) else row.w,
+            completion=None if isnan(row.completion) else float(row.completion),
+            score=row.score, reported_score=None if isnan(row.rep) else row.rep,
             formula=formula, grade=row.grade if isinstance(row.grade, str) else None))
     table_flags(ev, sink, budget, results, rules)
     indicator_score = round_half_up(sum(r.score for r in results)) or 0.0
