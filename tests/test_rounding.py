@@ -25,3 +25,21 @@ def test_known_cases():
 def test_matches_decimal_half_up_on_written_numbers(digits, places):
     x = digits / 10**places                 # a number as an officer would type it
     assert round_half_up(x) == _reference(x)
+
+
+def test_fmt_is_memoised_without_mixing_up_numbers():
+    """fmt is memoised: numbers that compare equal (3 and 3.0, -0.0 and 0.0, a numpy float and
+    its float) share one text, which is the text each of them gets uncached."""
+    import numpy as np
+    uncached = fmt.__wrapped__
+    for x in (-0.0, 0.0, 3, 3.0, np.float64(9.444), 9.444, 2.805, -2.805, float("nan"), True,
+              1e-9, -1e-9, 123456.785):
+        for places in (2, 4):
+            assert fmt(x, places) == uncached(x, places)
+    assert fmt(-0.0) == fmt(0.0) == "0" and fmt(3) == fmt(3.0) == "3"
+    assert fmt(9.444, 4) == "9.444" and fmt(9.444) == "9.44"
+
+
+@given(st.one_of(st.floats(-1e12, 1e12), st.just(float("nan"))), st.sampled_from([2, 4]))
+def test_fmt_memoised_matches_uncached(x, places):
+    assert fmt(x, places) == fmt.__wrapped__(x, places)

@@ -212,6 +212,7 @@ def layout_placeholder(head: str) -> bool:
 _PLACEHOLDER_HEAD = re.compile(r"指标\s*\d*")
 
 
+@lru_cache(maxsize=4096)
 def units_compatible(a: str | None, b: str | None) -> bool:
     """Whether a target and an actual measure the same thing. A missing unit is no mismatch."""
     ua, ub = _normalise_unit(a), _normalise_unit(b)

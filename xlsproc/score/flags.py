@@ -115,12 +115,12 @@ def table_flags(ev: Evaluation, sink: FlagSink, budget: BudgetResult | None,
 def _weight_flags(ev: Evaluation, sink: FlagSink, budget: BudgetResult | None,
                   rules: Rules) -> None:
     ir = rules["indicators"]
-    for ind in ev.indicators:
-        w = as_number(ind.weight)
+    weights = [as_number(ind.weight) for ind in ev.indicators]
+    for ind, w in zip(ev.indicators, weights):
         if ind.placeholder and w:
             sink.add("placeholder-left", ind.name if ind.name.ref else ind.weight,
                      ind.name.text or None, name=ind.name.text or "（空白）", weight=fmt(w))
-    ind_weights = sum(as_number(i.weight) or 0.0 for i in ev.indicators)
+    ind_weights = sum(w or 0.0 for w in weights)
     exec_weight = budget.weight if budget else 0.0
     total_w = exec_weight + ind_weights
     if abs(total_w - ir["weights_total"]) > ir["weights_tolerance"]:

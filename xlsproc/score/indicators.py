@@ -85,11 +85,13 @@ def unit_or_none(x) -> str | None:
     return x if isinstance(x, str) and x else None
 
 
-def _scale_percent(t_num: float, t_unit, a_num: float, a_unit) -> float:
-    """An actual of 0.98 against a target of ≥95% means 98%."""
-    if unit_or_none(t_unit) == "%" and unit_or_none(a_unit) is None and abs(a_num) <= 1.5 < abs(t_num):
-        return a_num * 100
-    return a_num
+def _scaled_actuals(frame: pd.DataFrame) -> pd.Series:
+    """The actuals, where an actual of 0.98 against a target of ≥95% means 98% (a bare
+    fraction, at most 1.5, against a percentage above 1.5): the column at once."""
+    t, a = frame["t"], frame["a"]
+    fraction = ((frame["t_unit"].map(unit_or_none) == "%") & frame["a_unit"].map(unit_or_none).isna()
+                & (a.abs() <= 1.5) & (t.abs() > 1.5))              # (False where either is NaN)
+    return a.mask(fraction, a * 100)
 
 
 LastYear = Callable[[Evaluation, IndicatorRow], "float | None"]
@@ -170,10 +172,7 @@ def _compound_parts(key, t: Value, a: Value) -> list[dict]:
 
 def _completion(frame: pd.DataFrame, parts: pd.DataFrame) -> pd.Series:
     """Completion ratio for quantitative kinds (NaN elsewhere), vectorised."""
-    t, a = frame["t"], frame["a"]
-    a = pd.Series([_scale_percent(tv, tu, av, au) if not (isnan(tv) or isnan(av)) else av
-                   for tv, tu, av, au in zip(t, frame["t_unit"], a, frame["a_unit"])],
-                  index=frame.index, dtype=float)
+    t, a = frame["t"], _scaled_actuals(frame)
     with np.errstate(divide="ignore", invalid="ignore"):
         positive = np.where(t == 0, np.where(a >= 0, 1.0, 0.0), a / t)
         reverse = np.where(a <= t, 1.0, np.where(a == 0, 1.0, t / a))
@@ -198,7 +197,8 @@ def _grades(texts: pd.Series, rules: Rules) -> pd.Series:
     q = rules["qualitative"]
     unmet = texts.str.contains("|".join(q["unmet_words"]), regex=True)
     partial = texts.str.contains("|".join(q["partial_words"]), regex=True)
-    return pd.Series(np.select([unmet, partial], ["未达成", "部分达成"], "达成"), index=texts.index)
+    return pd.Series(np.select([unmet, partial], ["未达成", "部分达成"], "达成"), index=texts.index,
+                     dtype=object)     # (not Arrow-backed: read back one by one)
 
 
 def band(grade: str, w: float, rules: Rules) -> tuple[float, float, float]:
