@@ -430,3 +430,43 @@ def test_target_in_name(name, target, op, number, unit):
                                   "3个工作日内办结", "第2批", "", None, 100])
 def test_no_target_in_name(name):
     assert target_in_name(name) is None
+
+
+# --- the indexed look-ups give what the linear scans gave -------------------------------------
+
+def _unit_prefix_linear(run: str) -> str | None:
+    from xlsproc.read.values import KNOWN_UNITS
+    return next((u for u in KNOWN_UNITS if run.startswith(u)), None)
+
+
+def _money_unit_linear(text: str) -> str | None:
+    from xlsproc.read.values import KNOWN_UNITS, MULTIPLIERS
+    return next((u for u in KNOWN_UNITS if u[0] in MULTIPLIERS and text.startswith(u)), None)
+
+
+_UNIT_TEXT = st.one_of(
+    st.sampled_from(["人次", "人", "个月", "个", "万元", "亿元", "万人次", "km", "%", "场次", "户数", ""]),
+    st.text(alphabet="人次个月万亿元千场户所项件天日年%kmg次数率", max_size=6))
+
+
+@given(_UNIT_TEXT, _UNIT_TEXT)
+def test_unit_look_ups_by_first_character_match_the_linear_scan(a, b):
+    """values.py finds a known unit through the units starting with the text's first character
+    (longest first): the same unit as trying every known unit, longest first."""
+    from xlsproc.read.values import KNOWN_UNITS, _money_unit, _unit_prefix
+    for text in (a + b, a, b):
+        assert _money_unit(text) == _money_unit_linear(text)
+        if text and ("\u3400" <= text[0] <= "\u9fff"):
+            found = _unit_prefix_linear(text)
+            if found is not None:
+                assert _unit_prefix(text) == found
+    for unit in KNOWN_UNITS:
+        assert _unit_prefix(unit + "以上") == _unit_prefix_linear(unit + "以上") or not \
+            ("\u3400" <= unit[0] <= "\u9fff")
+
+
+@given(st.text(alphabet="较上年同期增长不低于去年提高%0123456789", max_size=12))
+def test_relative_cue_search_matches_any_word(text):
+    from xlsproc.read.values import RELATIVE_PATTERNS, RELATIVE_WORDS, _has_relative_cue
+    expected = any(w in text for w in RELATIVE_WORDS) or any(p.search(text) for p in RELATIVE_PATTERNS)
+    assert _has_relative_cue(text) == expected

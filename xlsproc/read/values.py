@@ -60,6 +60,15 @@ MAX_UNIT_LENGTH = int(_VOCAB["units"]["max_length"])
 if not set(OPERATOR_WORDS.values()) | set(SUFFIX_OPERATORS.values()) | set(COLUMN_WORDS.values()) \
         <= set(OPS):
     raise ValueError("values.toml: an operator outside OPS")
+if not all(KNOWN_UNITS):
+    raise ValueError("values.toml: an empty known unit")
+
+# The known units by their first character, each group longest first as in KNOWN_UNITS: a prefix
+# match tries only the units that can match (an uncached parse tried all 115 in turn).
+_UNITS_BY_FIRST: dict[str, tuple[str, ...]] = {}
+for _unit in KNOWN_UNITS:
+    _UNITS_BY_FIRST[_unit[0]] = _UNITS_BY_FIRST.get(_unit[0], ()) + (_unit,)
+del _unit
 
 
 def _alternation(words) -> str:
@@ -324,7 +333,12 @@ def _find_op(norm: str) -> str | None:
 
 
 def _has_relative_cue(norm: str) -> bool:
-    return any(w in norm for w in RELATIVE_WORDS) or any(p.search(norm) for p in RELATIVE_PATTERNS)
+    return (_RELATIVE_RE is not None and _RELATIVE_RE.search(norm) is not None) \
+        or any(p.search(norm) for p in RELATIVE_PATTERNS)
+
+
+# Any of the words, in one search (as any(w in norm for w in RELATIVE_WORDS)).
+_RELATIVE_RE = re.compile(_alternation(RELATIVE_WORDS)) if RELATIVE_WORDS else None
 
 
 def _remove_dates(norm: str) -> tuple[str, bool]:
@@ -381,8 +395,10 @@ def _to_float(value) -> float:
 
 def _money_unit(text: str) -> str | None:
     """A known unit starting with a multiplier that prefixes the text ('万元', '亿元')."""
-    for unit in KNOWN_UNITS:
-        if unit[0] in MULTIPLIERS and text.startswith(unit):
+    if text[:1] not in MULTIPLIERS:
+        return None
+    for unit in _UNITS_BY_FIRST.get(text[0], ()):
+        if text.startswith(unit):
             return unit
     return None
 
@@ -393,7 +409,7 @@ def _unit_prefix(run: str) -> str:
         return ""
     if not _is_cjk(run[0]):  # '%', 'km', 'm2': the regex already cut it
         return run if len(run) <= MAX_UNIT_LENGTH else ""
-    for unit in KNOWN_UNITS:
+    for unit in _UNITS_BY_FIRST.get(run[0], ()):
         if run.startswith(unit):
             return unit
     stop = _STOP_RE.search(run)
