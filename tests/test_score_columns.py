@@ -26,9 +26,10 @@ _unit = st.sampled_from([None, "", "%", "人", "万元", np.nan])
 
 @given(st.lists(st.tuples(_number, _unit, _number, _unit), max_size=40))
 def test_scaled_actuals_as_the_row_rule(rows):
+    # units as indicator_frame keeps them: through unit_or_none
     frame = pd.DataFrame({"t": [r[0] for r in rows], "a": [r[2] for r in rows],
-                          "t_unit": np.array([r[1] for r in rows], dtype=object),
-                          "a_unit": np.array([r[3] for r in rows], dtype=object)})
+                          "t_unit": np.array([unit_or_none(r[1]) for r in rows], dtype=object),
+                          "a_unit": np.array([unit_or_none(r[3]) for r in rows], dtype=object)})
     frame = frame.astype({"t": float, "a": float})
     got = _scaled_actuals(frame).tolist()
     want = [_one(*r) for r in rows]

@@ -89,7 +89,8 @@ def _scaled_actuals(frame: pd.DataFrame) -> pd.Series:
     """The actuals, where an actual of 0.98 against a target of ≥95% means 98% (a bare
     fraction, at most 1.5, against a percentage above 1.5): the column at once."""
     t, a = frame["t"], frame["a"]
-    fraction = ((frame["t_unit"].map(unit_or_none) == "%") & frame["a_unit"].map(unit_or_none).isna()
+    # (indicator_frame keeps units as unit_or_none gives them: text, or None for none)
+    fraction = ((frame["t_unit"] == "%") & frame["a_unit"].isna()
                 & (a.abs() <= 1.5) & (t.abs() > 1.5))              # (False where either is NaN)
     return a.mask(fraction, a * 100)
 
@@ -139,7 +140,8 @@ def indicator_frame(evaluations: list[Evaluation],
                 e_id, i_id, kind, t.kind, a.kind,
                 t.number if t.kind == "number" else np.nan,
                 a.number if a.kind == "number" else np.nan,
-                t.unit, a.unit, num_or_nan(ind.weight), num_or_nan(ind.score),
+                unit_or_none(t.unit), unit_or_none(a.unit),
+                num_or_nan(ind.weight), num_or_nan(ind.score),
                 a.text, ind.reason.blank, t.text, rel_c, last, no_w, named))
             if kind == "compound":
                 parts.extend(_compound_parts((e_id, i_id), t, a))
