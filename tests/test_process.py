@@ -354,6 +354,34 @@ def test_a_damaged_entry_file_is_redone_and_results_stay_valid(tmp_path, good_xl
     assert_outbox_sound(outbox)
 
 
+
+@pytest.mark.parametrize("content, kept", [
+    ('{"file":"a.xlsx","status":"ok"}'.encode(), True),
+    ('{"file":"甲.xlsx","note":"a\\r\\nb"}'.encode(), True),        # escaped: one line still
+    (b'{"file":"a.xlsx",\r"status":"ok"}', False),                     # a raw line break
+    (b'{"file":"a.xlsx"}\r\n', False),
+    (b'{"file":"a.xlsx"}\n', False),
+    ('\ufeff{"file":"a.xlsx"}'.encode(), False),                        # a byte-order mark
+    (b'{"file":"a.xlsx","status":"o', False),                            # cut short
+    (b'{"file":"\xff\xfe"}', False),                                  # not UTF-8
+    (b"\0" * 100, False),                                               # a power cut
+])
+def test_an_entry_is_taken_only_whole_and_on_one_line(tmp_path, content, kept):
+    """results.json takes an entry file as it is only when it is one whole line of JSON text;
+    anything else is replaced by a stub and the file is redone (the entry is read as bytes
+    and decoded: a raw carriage return counts as a line break, as it did read as text)."""
+    from xlsproc.batch.manifest import Record
+    from xlsproc.batch.outputs import _entry_text
+    (tmp_path / STATE / "entries").mkdir(parents=True)
+    (tmp_path / STATE / "entries" / "k.json").write_bytes(content)
+    rec = Record("a.xlsx", "k.json", "/in/a.xlsx", 1, 1, "ab", "ok", "a.xlsx", None)
+    text = _entry_text(tmp_path, rec, "/in/a.xlsx")
+    assert rec.retry is not kept
+    assert text == content.decode("utf-8") if kept else json.loads(text)["status"] == "ok"
+    assert "\n" not in text and "\r" not in text and json.loads(text)
+    gone = Record("b.xlsx", "none.json", "/in/b.xlsx", 1, 1, "ab", "ok", "b.xlsx", None)
+    assert json.loads(_entry_text(tmp_path, gone, "/in/b.xlsx"))["relpath"] == "b.xlsx"
+
 def test_the_command_under_spawn_as_on_windows(tmp_path, good_xlsx):
     """The installed `xlsproc` script re-imported by spawned workers, Chinese paths throughout."""
     inbox = make_inbox(tmp_path, good_xlsx, 3, folder="区县/某街道")

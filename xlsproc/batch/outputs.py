@@ -317,11 +317,12 @@ def write_results(outbox: Path, records: list[Record], root: Path) -> None:
 def _entry_text(outbox: Path, rec: Record, path: str) -> str:
     """A file's entry as one line of JSON. One found missing or damaged (a power cut, a hand
     in OUTBOX) is replaced by a stub from the manifest, and the file is redone next run."""
-    try:
-        text = (outbox / STATE / "entries" / rec.key).read_text("utf-8")
+    try:        # (bytes decoded: read_text's newline translation cost the parent ~25 us a file)
+        with open(os.path.join(outbox, STATE, "entries", rec.key), "rb") as fh:
+            text = fh.read().decode("utf-8")
     except (OSError, UnicodeDecodeError):
         text = ""
-    if not (text.startswith("{") and text.endswith("}") and "\n" not in text):
+    if not (text.startswith("{") and text.endswith("}") and "\n" not in text and "\r" not in text):
         rec.retry = True
         text = dumps(_stub(rec, path))
     if rec.path != path:             # INBOX given under another name than last time
