@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import io
 import re
 import zipfile
@@ -114,9 +115,22 @@ def _head(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, size: int | N
     (no further than its declared size); through zipfile for anything unusual."""
     if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x1:
         limit = info.file_size if size is None else min(size, info.file_size)
-        return zlib.decompressobj(-zlib.MAX_WBITS).decompress(stored_bytes(data, info), limit)
+        stored = stored_bytes(data, info)
+        inflate = _inflated_head_cached if len(stored) <= _HEAD_CACHE_LIMIT else _inflated_head
+        return inflate(stored, limit)
     with zf.open(info) as fh:
         return fh.read(-1 if size is None else size)
+
+
+def _inflated_head(stored: bytes, limit: int) -> bytes:
+    return zlib.decompressobj(-zlib.MAX_WBITS).decompress(stored, limit)
+
+
+# A batch's workbooks share most parts (a template's theme, styles, relationships): their heads
+# are inflated once per process, keyed by the whole stored bytes (so exact). A new inflater per
+# part cost ~15 µs, ten parts a workbook, twice (reading, then the copy).
+_HEAD_CACHE_LIMIT = 4 << 10
+_inflated_head_cached = functools.lru_cache(maxsize=256)(_inflated_head)
 
 
 def _text_head(head: bytes) -> bytes:
