@@ -10,6 +10,7 @@ import xlsproc
 from conftest import GOLDEN, SAMPLES, assert_golden
 from xlsproc.write.annotate import COMPUTED_FILL, FILL, REPORT_SHEET, REVIEW_SHEET, annotate, computed_values
 from xlsproc.batch.run import output_name
+from xlsproc.score.numbers import fmt
 
 GOOD = sorted(p for p in SAMPLES.glob("*") if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"))
 
@@ -67,6 +68,27 @@ def test_a_blank_score_we_fill_is_green_with_one_message(copies, src):
             assert "请补填" not in c.comment.text and "得分未填写" not in c.comment.text
             if cell.ref.cell not in flagged:
                 assert _fill(c) == COMPUTED_FILL and c.comment.text.count("【") == 1
+
+
+def test_the_review_sheet_does_not_ask_to_fill_what_the_copy_filled(copies):
+    """A blank score we fill (green) is listed in 审核结果 as filled, with its value — not as
+    "请补填", which would contradict the cell the officer is looking at."""
+    seen = 0
+    for src in GOOD:
+        dst, results = copies[src.name]
+        ws = openpyxl.load_workbook(dst)[REVIEW_SHEET]
+        rows = {(r[2], r[3]): r[5] for r in ws.iter_rows(values_only=True) if r[6] == "score-missing"}
+        filled = {(res.evaluation.sheet, cell.ref.cell): value
+                  for res in results for cell, value, _ in computed_values(res)}
+        for flag in (f for res in results for f in res.flags if f.code == "score-missing"):
+            text = rows[(flag.sheet, flag.cell)]
+            if (flag.sheet, flag.cell) in filled:
+                assert "请补填" not in text and "本副本已按规则填入" in text, text
+                assert fmt(filled[(flag.sheet, flag.cell)]) in text
+                seen += 1
+            else:
+                assert text == flag.detail
+    assert seen, "no sample has a blank score we fill"
 
 
 def test_fills_and_legend_agree(copies):

@@ -32,6 +32,11 @@ def detail(code: str, **fields) -> str:
     return catalogue()[code]["message"].format(**fields)
 
 
+def filled_detail(code: str, **fields) -> str:
+    """The text for a flag whose cell xlsproc has filled in the copy (its `filled` template)."""
+    return catalogue()[code]["filled"].format(**fields)
+
+
 def make_flag(code: str, severity: str, sheet: str, cell: str | None,
               indicator: str | None = None, **fields) -> Flag:
     text = detail(code, **fields)

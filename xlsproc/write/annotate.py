@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlsproc import __version__
-from xlsproc.errors import detail, title
+from xlsproc.errors import detail, filled_detail, title
 from xlsproc.read import convert
 from xlsproc.write import printing, profile_label, report
 from xlsproc.write import marks
@@ -113,8 +113,11 @@ def review_sheet(file_name: str, results: list[EvaluationResult], profile: str,
     head = len(rows)
     _style_row(sheet, head, len(FLAG_HEAD), "header")
     flags = sorted((f for r in results for f in r.flags), key=lambda f: SEVERITY_RANK[f.severity])
+    filled = {(r.evaluation.sheet, cell.ref.cell): (value, how)
+              for r in results for cell, value, how in computed_values(r)}
     for flag in flags:
-        rows.append(_flag_row(flag))
+        rows.append(_flag_row(flag, filled.get((flag.sheet, flag.cell))
+                              if flag.code in FILLED_CODES else None))
         n = len(rows)
         sheet.styles[f"A{n}"] = flag.severity
         for col in "BCEFG":
@@ -181,9 +184,13 @@ def _style_row(sheet: NewSheet, row: int, ncols: int, style: str) -> None:
         sheet.styles[cell_name(row - 1, c)] = style
 
 
-def _flag_row(flag: Flag) -> list:
+def _flag_row(flag: Flag, filled: tuple[float, str] | None = None) -> list:
+    """A flag as a 审核结果 row; `filled`: (value, how) when the copy holds our value in its
+    cell — then the row says so instead of asking the officer to fill it in."""
+    text = flag.detail if filled is None else \
+        filled_detail(flag.code, computed=fmt(filled[0]), formula=filled[1])
     return [SEVERITY_CN[flag.severity], flag.title, flag.sheet, flag.cell or "—",
-            flag.indicator or "—", flag.detail, flag.code]
+            flag.indicator or "—", text, flag.code]
 
 
 # --- the 自评报告 sheet --------------------------------------------------------------------
