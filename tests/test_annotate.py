@@ -91,6 +91,19 @@ def test_the_review_sheet_does_not_ask_to_fill_what_the_copy_filled(copies):
     assert seen, "no sample has a blank score we fill"
 
 
+def test_review_links_sit_at_the_top_of_their_row_like_its_text(copies):
+    """A 单元格 link bottom-aligned in a tall row printed next to the following row's text."""
+    checked = 0
+    for src in GOOD:
+        ws = openpyxl.load_workbook(copies[src.name][0])[REVIEW_SHEET]
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.hyperlink is not None:
+                    assert cell.alignment.vertical == "top", (src.name, cell.coordinate)
+                    checked += 1
+    assert checked
+
+
 def test_fills_and_legend_agree(copies):
     """Each severity's fill is what the 审核结果 legend says, and none is the templates' input fill."""
     from xlsproc.write.annotate import LEGEND

@@ -200,7 +200,7 @@ class _Styles:
         font = fonts.get(key, 0)
         fill = self.append("fills", _fill_xml(self.p, fills[key])) if key in fills else 0
         border = self.append("borders", _thin_border_xml(self.p)) if key == "header" else 0
-        wrap = key in fills or key in ("wrap", "title")
+        wrap = key in fills or key in ("wrap", "title", "link")   # top-aligned, as the row's text
         return self.append("cellXfs", _xf_xml(self.p, font, fill, border, wrap, center=key == "header"))
 
     def save(self) -> None:
