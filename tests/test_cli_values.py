@@ -23,6 +23,12 @@ COMMAND_LINES = [
     ["report", "a.xlsx", "-o", "报告.md"],
     ["template", "project", "-o", "t.xlsx"],
     ["process", "收件", "-o", "出", "--jobs", "1.0", "--timeout", " 3 "],   # typer's own decides
+    # digits other than ASCII 0-9 (full-width, Arabic-Indic, Devanagari, mathematical): Python's
+    # int() and float() read them, typer's coercion does not
+    ["process", "收件", "-o", "出", "--jobs", "２", "--timeout", "٣"],
+    ["watch", "收件", "-o", "出", "--settle", "१", "--interval", "0.５"],
+    ["serve", "收件", "-o", "出", "--port", "𝟠𝟘"],
+    ["consolidate", "出", "-o", "汇总.xlsx", "--year", "２０２４"],
 ]
 BAD_LINES = [
     ["process", "收件", "-o", "出", "--jobs", "0"],

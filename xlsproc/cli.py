@@ -103,7 +103,9 @@ class _PlainValues:
     of these is converted here; anything else (a bad number, a value out of range, a type we
     do not list) goes to typer's own coercion, so its errors and their Chinese stay the same."""
 
-    NUMBER = {int: re.compile(r"[+-]?\d+"), float: re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")}
+    # ASCII digits only: int() and float() also read full-width and other Unicode digits ("２"),
+    # which typer's coercion refuses.
+    NUMBER = {int: re.compile(r"[+-]?[0-9]+"), float: re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")}
 
     def __init__(self, param, typers_own):
         info = param.type_descriptor.parameter_info
