@@ -330,3 +330,30 @@ def test_in_memory_verification_compares_copied_members(tmp_path, monkeypatch):
     monkeypatch.setattr(_ZipWriter, "add", damaged)
     lost = patch_xlsx(src, tmp_path / "out.xlsx", _patches(src), verify=True)
     assert lost and any("docProps/core.xml" in problem for problem in lost)
+
+
+def test_inflated_heads_kept_per_process_are_small():
+    """normalize keeps the inflated heads of small stored parts per process; a small stored part
+    can inflate to ~1,000× its size ([Content_Types].xml is read whole): one that large is
+    inflated again each time, not kept (256 of them held ~1 GB in a serve or watch worker)."""
+    import io
+    import uuid
+
+    from xlsproc.ooxml import normalize
+
+    def package(filler: int) -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+            zf.writestr("[Content_Types].xml", f'{XML_DECL}<Types xmlns="x"><!--{uuid.uuid4()}-->'
+                        + " " * filler + "</Types>")
+            zf.writestr("xl/workbook.xml", f"{XML_DECL}<workbook/>")
+        return buf.getvalue()
+
+    cached = normalize._inflated_head_cached
+    for filler, kept in ((100, 2), (4_000_000, 1)):      # (the head of each part, and the whole
+        data = package(filler)                           #  [Content_Types].xml only when small)
+        assert zipfile.ZipFile(io.BytesIO(data)).getinfo("[Content_Types].xml").compress_size \
+            <= normalize._HEAD_CACHE_LIMIT
+        before = cached.cache_info().currsize
+        assert normalize.normalized(data) is None
+        assert cached.cache_info().currsize - before <= kept

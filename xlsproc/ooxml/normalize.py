@@ -116,7 +116,8 @@ def _head(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, size: int | N
     if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x1:
         limit = info.file_size if size is None else min(size, info.file_size)
         stored = stored_bytes(data, info)
-        inflate = _inflated_head_cached if len(stored) <= _HEAD_CACHE_LIMIT else _inflated_head
+        small = len(stored) <= _HEAD_CACHE_LIMIT and limit <= _HEAD_CACHE_INFLATED
+        inflate = _inflated_head_cached if small else _inflated_head
         return inflate(stored, limit)
     with zf.open(info) as fh:
         return fh.read(-1 if size is None else size)
@@ -129,7 +130,10 @@ def _inflated_head(stored: bytes, limit: int) -> bytes:
 # A batch's workbooks share most parts (a template's theme, styles, relationships): their heads
 # are inflated once per process, keyed by the whole stored bytes (so exact). A new inflater per
 # part cost ~15 µs, ten parts a workbook, twice (reading, then the copy).
+# Only what inflates to little is kept: a few KB stored can inflate to ~1,000 times as much
+# ([Content_Types].xml is read whole), and 256 of those held ~1 GB in a serve or watch worker.
 _HEAD_CACHE_LIMIT = 4 << 10
+_HEAD_CACHE_INFLATED = 64 << 10
 _inflated_head_cached = functools.lru_cache(maxsize=256)(_inflated_head)
 
 
