@@ -200,3 +200,20 @@ def test_text_written_as_it_is_only_when_escaping_would_not_change_it():
     assert not _plain_text("\u3000\u3000a\x01") and not _plain_text("a_x0041_")
     assert _given_height(34.0) == _given_height(34) == ' ht="34" customHeight="1"'
     assert _given_height(19.5) == ' ht="19.5" customHeight="1"'
+
+
+def test_long_texts_are_measured_without_being_kept():
+    """text_width and line_count are memoised for the texts that repeat (messages, paragraphs),
+    not for a cell's 32,767 characters: a long serve or watch worker would keep thousands."""
+    import uuid
+
+    def cached() -> int:
+        return sum(f.cache_info().currsize for f in vars(printing).values()
+                   if hasattr(f, "cache_info"))
+
+    short, long = f"审核{uuid.uuid4()}", "审核结果。" * 6000 + str(uuid.uuid4())
+    before = cached()
+    assert printing.line_count(long, 40) == math.ceil(printing.text_width(long) / 38)
+    assert printing.split_for_rows(long, 40, 10**6) == [long]
+    assert cached() == before
+    assert printing.line_count(short, 40) == 2 and cached() > before

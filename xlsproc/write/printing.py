@@ -37,16 +37,29 @@ _WIDE = re.compile("[\u1100-\u115f\u231a\u231b\u2329\u232a\u23e9-\u23ec\u23f0\u2
                    "\U00020000-\U0003fffd]+")
 
 
-@functools.lru_cache(maxsize=4096)      # a paragraph is measured when split and again when fitted
-def text_width(text: str) -> int:
+# Texts are measured once per process up to this many characters (a paragraph is measured when
+# split and again when fitted; 审核结果's texts repeat from copy to copy): the memos hold their
+# texts, and a workbook's cells may hold 32,767 characters each (8,192 of those held ~0.5 GB in
+# a long serve or watch worker). A longer text is measured again, at a cost in proportion.
+MEMO_CHARS = 2000
+
+
+def _text_width(text: str) -> int:
     """Width in character units: East Asian wide and full-width characters count 2."""
     if text.isascii():
         return len(text)
     return 2 * len(text) - len(_WIDE.sub("", text))
 
 
-@functools.lru_cache(maxsize=8192)     # measured when split and again when fitted; texts repeat
-def line_count(text: str, width: float) -> int:
+_text_width_memo = functools.lru_cache(maxsize=4096)(_text_width)
+
+
+@functools.wraps(_text_width)
+def text_width(text: str) -> int:
+    return (_text_width_memo if len(text) <= MEMO_CHARS else _text_width)(text)
+
+
+def _line_count(text: str, width: float) -> int:
     """Lines a wrapped text takes in a column `width` units wide (padding taken off)."""
     per_line = max(1.0, width - 2)
     if "\n" not in text:                 # (most texts: one paragraph)
@@ -54,6 +67,14 @@ def line_count(text: str, width: float) -> int:
             return 1
         return max(1, math.ceil(text_width(text) / per_line))
     return sum(max(1, math.ceil(text_width(part) / per_line)) for part in text.split("\n"))
+
+
+_line_count_memo = functools.lru_cache(maxsize=8192)(_line_count)
+
+
+@functools.wraps(_line_count)
+def line_count(text: str, width: float) -> int:
+    return (_line_count_memo if len(text) <= MEMO_CHARS else _line_count)(text, width)
 
 
 def row_height(text: str, width: float) -> float:
