@@ -740,6 +740,35 @@ def test_compress_round_trips_at_every_size(size):
     assert zlib.decompress(_compress(data, zipfile.ZIP_DEFLATED), -15) == data
 
 
+def test_a_part_deflated_wrong_is_refused_not_written(form, tmp_path, monkeypatch):
+    """Verification reads the parts from memory: a deflater that returned a broken stream would
+    go unseen without the inflate-and-compare of each part we deflate."""
+    from xlsproc.ooxml import package
+
+    class Broken:
+        def __init__(self, real):
+            self.real = real
+
+        def compress(self, data):
+            self.head = self.real.compress(data)
+            return b""
+
+        def flush(self):
+            out = bytearray(self.head + self.real.flush())
+            out[len(out) // 2] ^= 0x55             # one byte off: a stream that lies
+            return bytes(out)
+
+    real = package._deflater.compressobj
+    monkeypatch.setattr(package._deflater, "compressobj", lambda *a: Broken(real(*a)),
+                        raising=False)
+    package._stored_cached.cache_clear()
+    out = tmp_path / "copy.xlsx"
+    with pytest.raises(ValueError, match="压缩数据校验未通过"):
+        patch_xlsx(form, out, FORM_PATCHES)
+    assert not out.exists()
+    package._stored_cached.cache_clear()
+
+
 def test_copies_are_deflated_by_zlib_ng_and_any_reader_inflates_them(form, tmp_path):
     """zlib-ng is a dependency (the deflater of the parts we write, ~2.5× zlib's speed): a lost
     import would silently cost ~0.3 ms per copy. Its output is plain deflate: the standard zip
