@@ -160,6 +160,17 @@ def test_a_row_of_the_same_number_is_still_seen_twice():
     assert problems == ["工作表“s”的单元格 A3 在副本中出现 2 次（应为 1 次）"]
 
 
+def test_a_row_added_elsewhere_after_the_edits_is_still_seen():
+    """The record names the rows the editor wrote to; a row of the same number put anywhere
+    else afterwards (by code that changes sheetData later) changes the count of row tags, and
+    the check then reads every row (the reviewer's case)."""
+    sheet = _edited(_sheet(ROWS), EDITS)
+    known = sheet.edited_rows()
+    extra = sheet.xml.replace("</sheetData>", '<row r="2"><c r="B2"><v>5</v></c></row></sheetData>')
+    assert check_applied("s", extra, sheet.applied, True, known) == \
+        ["工作表“s”的单元格 B2 在副本中出现 2 次（应为 1 次）"]
+
+
 def test_a_record_that_does_not_hold_means_scanning_again():
     sheet = _edited(_sheet(ROWS), EDITS)
     known = sheet.edited_rows()

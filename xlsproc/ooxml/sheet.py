@@ -124,6 +124,16 @@ def _sheet_res(p: str) -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
             re.compile(rf'<{p}c(?=[\s/>])(?:\s+r="(([A-Z]{{1,3}})[1-9][0-9]{{0,5}})"(?=[\s/>]))?([^>]*+)>'))
 
 
+class RowRecord(dict):
+    """Row number → (start, end) spans of the rows edit_cells wrote to (see edited_rows), and
+    how many row tags sheetData held after the edits: a row added anywhere else afterwards
+    changes that count, and the check of the applied edits then reads every row."""
+
+    def __init__(self, spans: dict[int, list[tuple[int, int]]], row_tags: int):
+        super().__init__(spans)
+        self.row_tags = row_tags
+
+
 class _SheetXml:
     """String-level editor for one worksheet part whose XML string searches read exactly
     (markup._plain_prefix; sheetmap.sheet_editor picks MappedSheetXml for any other)."""
@@ -141,6 +151,7 @@ class _SheetXml:
         # Row number → (start, end) in sheetData's content of every row of that number, for the
         # rows edit_cells wrote to, after its edits (from its own scan; see edited_rows).
         self._edited_rows: dict[int, list[tuple[int, int]]] | None = None
+        self._row_tags: int | None = None          # row tags in sheetData after those edits
 
     # -- locating things ------------------------------------------------------
 
@@ -246,6 +257,7 @@ class _SheetXml:
         pieces.append(data[pos:])
         self._edited_rows = _rows_after(nums, starts, ends, splices) if first else None
         data = "".join(pieces)
+        self._row_tags = data.count(f"<{self.p}row")       # every row of sheetData, after the edits
         self.xml = self.xml[:start] + data + self.xml[end:]
         # Only sheetData's content changed: the tail moved by the change in length.
         shift = len(data) - (end - start)
@@ -253,7 +265,7 @@ class _SheetXml:
         self._spans = (self.xml, (start, start + len(data)), (tail_start + shift, tail_end + shift))
         self._widen_dimension(edits.keys())
 
-    def edited_rows(self) -> dict[int, list[tuple[int, int]]] | None:
+    def edited_rows(self) -> RowRecord | None:
         """Row number → (start, end) in self.xml of every row of that number, for each row
         edit_cells wrote to, as its own scan found them (None: not known).  What the check of
         the applied edits reads instead of scanning every row again: it checks that each
@@ -261,7 +273,8 @@ class _SheetXml:
         if self._edited_rows is None:
             return None
         start = self.data_span()[0]
-        return {num: [(start + s, start + e) for s, e in spans] for num, spans in self._edited_rows.items()}
+        return RowRecord({num: [(start + s, start + e) for s, e in spans]
+                          for num, spans in self._edited_rows.items()}, row_tags=self._row_tags)
 
     def _edit_row(self, row_xml: str, num: int, edits: dict[int, _Edit], styles, col_styles) -> str:
         head = self.row_open.match(row_xml)

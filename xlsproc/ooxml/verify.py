@@ -797,6 +797,9 @@ def _known_rows(sheet: _SheetXml, rows: dict[int, list[tuple[int, int]]], by_row
     span is a whole <row> element of its number in sheet.xml (r attribute first, as the
     string editor writes and numbers every row it touches)."""
     xml, nums, starts, ends = sheet.xml, [], [], []
+    expected = getattr(rows, "row_tags", None)
+    if expected is not None and xml.count(f"<{sheet.p}row", *sheet.data_span()) != expected:
+        return None                     # a row came or went since the edits: read them all
     close = f"</{sheet.p}row>"
     match = _row_tag_re(sheet.p).match
     for r in by_row:
