@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from xlsproc.refs import cell_name as _ref, parse_cell as _parse_ref
 from xlsproc.ooxml.markup import _attr, _children, _element_span, _esc, _plain_text, _prefix, _unescape
 from xlsproc.ooxml.package import (
-    CT_COMMENTS, CT_VML, NS_MAIN, REL_COMMENTS, REL_VML, XML_DECL, _ContentTypes, _Package, _Rels)
+    CT_COMMENTS, CT_VML, NEW_PART_NAMES, NS_MAIN, REL_COMMENTS, REL_VML, XML_DECL, _ContentTypes,
+    _Package, _Rels)
 from xlsproc.ooxml.sheet import _SheetXml
 
 # ---------------------------------------------------------------------------
@@ -57,7 +58,7 @@ def _apply_comments(pkg: _Package, ct: _ContentTypes, part: str, sheet: _SheetXm
                     notes: dict[tuple[int, int], _Note]) -> None:
     rels = _Rels(pkg, part)
     found = rels.by_type("/comments")
-    comments_part = found[0]["part"] if found else pkg.free_name("xl/comments{}.xml")
+    comments_part = found[0]["part"] if found else pkg.free_name(NEW_PART_NAMES["comments"])
     existing = pkg.text(comments_part) if found else None
     xml, new_cells = _merge_comments(existing, notes)
     pkg.put(comments_part, xml)
@@ -133,7 +134,7 @@ def _add_vml_shapes(pkg: _Package, ct: _ContentTypes, rels: _Rels, sheet: _Sheet
     if vml_part and pkg.has(vml_part):
         vml = pkg.text(vml_part)
     else:
-        vml_part = pkg.free_name("xl/drawings/vmlDrawing{}.vml")
+        vml_part = pkg.free_name(NEW_PART_NAMES["vml"])
         vml = _VML_HEAD.format(idmap=_free_idmap(pkg)) + "</xml>"
         sheet.add_legacy_drawing(rels.add(REL_VML, vml_part))
     pkg.put(vml_part, _vml_with_shapes(vml, cells, notes))

@@ -10,7 +10,8 @@ from xlsproc.refs import (
     cell_name as _ref, col_letter as _col_letters, parse_cell as _parse_ref, parse_range as _parse_range,
     range_name as _range)
 from xlsproc.ooxml.markup import _esc, _esc_attr
-from xlsproc.ooxml.package import CT_WORKSHEET, NS_MAIN, NS_REL, XML_DECL, _ContentTypes, _Package, _rels_path
+from xlsproc.ooxml.package import (CT_WORKSHEET, NEW_PART_NAMES, NS_MAIN, NS_REL, XML_DECL, _ContentTypes,
+                                   _Package, _rels_path)
 from xlsproc.ooxml.workbook import _Workbook, internal_location
 from xlsproc.ooxml.styles import _LazyStyles
 from xlsproc.ooxml.sheet import KEEP, MAX_COL, MAX_ROW, MAX_TEXT, _cell_xml
@@ -261,7 +262,7 @@ def _add_new_sheet(pkg: _Package, ct: _ContentTypes, wb: _Workbook, styles: _Laz
             raise ValueError(f"已有同名的非普通工作表“{ns.name}”，无法替换")
         pkg.remove(_rels_path(info.part))
     else:
-        info = wb.add_sheet(ns.name, pkg.free_name("xl/worksheets/sheet{}.xml"), ns.state)
+        info = wb.add_sheet(ns.name, pkg.free_name(NEW_PART_NAMES["worksheet"]), ns.state)
     pkg.put(info.part, xml)
     ct.ensure_override(info.part, CT_WORKSHEET)
     wb.set_filter_name(info, ns.autofilter)

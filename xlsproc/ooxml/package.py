@@ -36,6 +36,13 @@ XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 # The only fixed part names of a package (OPC); every other part is found through these.
 PACKAGE_RELS = "_rels/.rels"
 CONTENT_TYPES = "[Content_Types].xml"
+# Where nearly every producer puts these parts: for quick looks and cache keys only (the parts
+# themselves are found through relationships, below).
+USUAL_WORKBOOK = "xl/workbook.xml"
+USUAL_STYLES = "xl/styles.xml"
+# Names for the parts a copy adds ({} is the first free number), as Excel names them.
+NEW_PART_NAMES = {"worksheet": "xl/worksheets/sheet{}.xml", "comments": "xl/comments{}.xml",
+                  "vml": "xl/drawings/vmlDrawing{}.vml"}
 # Main-document content types of a workbook (.xlsx, .xlsm, .xltx, .xltm, .xlsb, Strict too).
 _WORKBOOK_TYPES = ("spreadsheetml", "ms-excel")
 
@@ -48,6 +55,11 @@ _WORKBOOK_TYPES = ("spreadsheetml", "ms-excel")
 def _rels_path(part: str) -> str:
     folder, name = posixpath.split(part)
     return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def _rels_owner(rels_part: str) -> str:
+    """The part a relationship part belongs to ("" for the package's own _rels/.rels)."""
+    return rels_part.replace("_rels/", "")[:-len(".rels")]
 
 
 @functools.lru_cache(maxsize=1024)

@@ -25,7 +25,8 @@ from xml.etree import ElementTree as ET
 from xlsproc.refs import parse_cell
 
 from xlsproc.ooxml.markup import _attr, _attrs, _children, _element_span, _esc, _prefix, _set_attr
-from xlsproc.ooxml.package import _ContentTypes, _Package, _rels_path, _Rels, _write_package
+from xlsproc.ooxml.package import (USUAL_STYLES, USUAL_WORKBOOK, _ContentTypes, _Package,
+                                   _rels_owner, _rels_path, _Rels, _write_package)
 from xlsproc.ooxml.styles import _Styles
 from xlsproc.ooxml.workbook import _Workbook
 
@@ -34,8 +35,8 @@ MAX_RECORD_BYTES = 4 << 20          # a record sheet (or shared strings) larger 
 
 def may_hold(zf: zipfile.ZipFile, name: bytes) -> bool:
     """False when the workbook certainly has no sheet named `name` (ASCII): a quick look at
-    xl/workbook.xml for workbooks that keep it there (nearly all)."""
-    info = zf.NameToInfo.get("xl/workbook.xml")
+    the workbook part for workbooks that keep it where nearly all do (USUAL_WORKBOOK)."""
+    info = zf.NameToInfo.get(USUAL_WORKBOOK)
     if info is None or info.file_size > MAX_RECORD_BYTES:
         return True
     try:
@@ -147,7 +148,7 @@ def original_fills(zf: zipfile.ZipFile, xfs: set[int]) -> dict[int, tuple[str, s
     Workbooks of one template share styles.xml: the answer is kept per (its CRC, size, xfs)."""
     if not xfs:
         return {}
-    info = zf.NameToInfo.get("xl/styles.xml")
+    info = zf.NameToInfo.get(USUAL_STYLES)
     if info is None:
         return _original_fills(zf, xfs)
     key = (info.CRC, info.file_size, frozenset(xfs))
@@ -582,8 +583,7 @@ def _remove_orphans(pkg: _Package, ct: _ContentTypes, parts: list[str]) -> None:
     referenced = set()
     for name in pkg.names():
         if name.endswith(".rels"):
-            owner = name.replace("_rels/", "")[:-len(".rels")]
-            referenced |= {r.get("part") for r in _Rels(pkg, owner).items}
+            referenced |= {r.get("part") for r in _Rels(pkg, _rels_owner(name)).items}
     for part in parts:
         if part not in referenced:
             pkg.remove(part)
