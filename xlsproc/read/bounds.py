@@ -21,6 +21,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from xlsproc.errors import file_error
+from xlsproc.refs import col_index, col_letter
 
 DENSE_LIMIT = 4_000_000      # cells calamine may hold densely for one sheet (~130 MB)
 ROW_GAP = 10_000             # empty rows that separate the table from far-away cells
@@ -176,18 +177,13 @@ def _before_gap(values: list[int], gap: int) -> int:
 
 
 def _col(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
+    """1-based column of a cell reference's letters (as the sheet XML's bytes hold them)."""
+    return col_index(letters.decode("ascii")) + 1
 
 
 def _letters(col: int) -> str:
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
+    """Letters of a 1-based column."""
+    return col_letter(col - 1)
 
 
 # --- legacy .xls (BIFF in an OLE container) ------------------------------------------------------
