@@ -11,6 +11,8 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from xlsproc.threads import one_thread_libraries
+
 # --- typer's own frame in Chinese (help panels, usage line, usage errors) ----------------------
 
 # Its help-panel texts are module attributes, read when help or an error is printed.
@@ -930,6 +932,7 @@ def print_totals(entries: list[dict]) -> None:
 def main(argv: list[str] | None = None) -> None:
     """The `xlsproc` command. An unexpected error (a bug of ours) is one Chinese line and exit
     code 3, never a traceback — unless --debug is given (anywhere on the command line)."""
+    one_thread_libraries()             # before anything imports numpy (xlsproc.threads)
     args = list(sys.argv[1:] if argv is None else argv)
     debug = DEBUG_FLAG in args
     args = [a for a in args if a != DEBUG_FLAG]

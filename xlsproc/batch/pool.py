@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from typing import Any, Callable
 
+from xlsproc.threads import one_thread_libraries
+
 CRASHED = "worker-crashed"
 TIMEOUT = "file-timeout"
 FAILED = "internal-error"
@@ -47,17 +49,10 @@ def default_start_method() -> str:
     return method
 
 
-# numpy's BLAS would start a thread per core in every worker, spinning for work it never gets
-SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 # The cyclic garbage collector after the warm-up: the imported modules' objects are frozen out
 # of its scans, and it runs every 10,000 allocations instead of 700 (a worker makes millions of
 # short-lived tuples and dicts, few cycles): ~10 % of a worker's CPU otherwise.
 GC_THRESHOLD = (10_000, 20, 20)
-
-
-def _quiet_libraries() -> None:
-    for name, value in SINGLE_THREADED.items():
-        os.environ.setdefault(name, value)
 
 
 def _tune_gc() -> None:
@@ -92,7 +87,7 @@ def _worker_main(conn, handler: Callable, context: Any, inherited: tuple = ()) -
         signal.signal(signal.SIGINT, signal.SIG_IGN)     # the parent decides when to stop
         if hasattr(signal, "pthread_sigmask"):           # blocked by the parent around fork
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    _quiet_libraries()
+    one_thread_libraries()
     parent = os.getppid()
     for _ in handler(None, context):                     # warm-up: imports, caches
         pass
@@ -209,7 +204,7 @@ class WorkerPool:
         in its server. Done when the first worker starts, so a run with nothing to do pays
         nothing; spawn (Windows) imports in every worker as before."""
         method = self.ctx.get_start_method()
-        _quiet_libraries()
+        one_thread_libraries()
         if method == "fork":
             import importlib
             for name in self.preload:
