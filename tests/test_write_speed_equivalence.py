@@ -20,6 +20,7 @@ from xlsproc.ooxml.sheet import _Edit, _SheetXml
 from xlsproc.ooxml.verify import _cells_at, check_applied
 from xlsproc.ooxml.patch import NewSheet
 from xlsproc.refs import cell_name, parse_cell, parse_range
+from xlsproc import textwidth
 from xlsproc.write import printing
 from xlsproc.write.annotate import report_sheet, review_sheet
 
@@ -99,7 +100,7 @@ def test_line_count_of_one_line_texts_and_of_several():
 
 def test_text_width_counts_each_wide_character_twice():
     """Runs of wide characters removed in one pass count as each wide character found."""
-    one = re.compile(printing._WIDE.pattern.removesuffix("+"))
+    one = re.compile(textwidth._WIDE.pattern.removesuffix("+"))
     rng = random.Random(7)
     for _ in range(20000):
         text = "".join(chr(rng.choice([rng.randrange(0x20, 0x80), rng.randrange(0x80, 0x3000),
@@ -219,8 +220,8 @@ def test_long_texts_are_measured_without_being_kept():
     import uuid
 
     def cached() -> int:
-        return sum(f.cache_info().currsize for f in vars(printing).values()
-                   if hasattr(f, "cache_info"))
+        return sum(f.cache_info().currsize for module in (printing, textwidth)
+                   for f in vars(module).values() if hasattr(f, "cache_info"))
 
     short, long = f"审核{uuid.uuid4()}", "审核结果。" * 6000 + str(uuid.uuid4())
     before = cached()

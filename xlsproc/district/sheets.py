@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from xlsproc.district.rows import (CHARTS, INDICATOR_COLS, INDICATOR_KIND_CN, IN
                                    roster_row)
 from xlsproc.district.sources import Stage
 from xlsproc.refs import cell_name
+from xlsproc.textwidth import text_width
 from xlsproc.rules import GRADE_PENDING
 from xlsproc.score.history import repeated_shortfall, target_loosened
 
@@ -23,11 +23,6 @@ WIDTH_SAMPLE = 500                 # rows per sheet whose text sets the column w
 RATES_PER_CHART = 25               # units per 执行率 chart: one chart fits one landscape A4 page
 ROW_PX = 20                        # a default row, in pixels (charts are sized in pixels)
 LINE_PT = 13.5                     # a line of 10 pt text, in points (row heights)
-
-
-def _width(text: str) -> int:
-    """Columns a text needs: CJK and full-width characters count double."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _worksheet_class():
@@ -118,7 +113,7 @@ class Sheet:
         ws.set_row(0, 24)
         ws.merge_range(0, 0, 0, last, "", fmt["title"])
         ws.write_string(0, 0, title, fmt["title"])
-        lines = math.ceil(_width(note) / max(sum(self.widths[:last + 1]) * 1.1, 40)) + \
+        lines = math.ceil(text_width(note) / max(sum(self.widths[:last + 1]) * 1.1, 40)) + \
             note.count("\n")
         ws.set_row(1, 14 * max(lines, 1) + 4)
         ws.merge_range(1, 0, 1, last, "", fmt["note"])
@@ -150,13 +145,13 @@ class Sheet:
         for col, value in zip(self.cols, values):
             if col.wrap and value is not None:
                 text = value[0] if col.kind == "link" else str(value)
-                lines = max(lines, math.ceil(_width(text) / max((col.cap - 1) * 1.2, 1)))
+                lines = max(lines, math.ceil(text_width(text) / max((col.cap - 1) * 1.2, 1)))
         return lines
 
     def line(self, text: str, style: str = "note") -> int:
         """A sentence under the table, across the printed columns (never cut off on paper)."""
         r, last = self.next_row, self.printed_cols()
-        lines = math.ceil(_width(text) / max(sum(self.widths[:last + 1]) * 1.1, 40))
+        lines = math.ceil(text_width(text) / max(sum(self.widths[:last + 1]) * 1.1, 40))
         self.ws.set_row(r, 14 * max(lines, 1) + 4)
         self.ws.merge_range(r, 0, r, last, "", self.book.fmt[style])
         self.ws.write_string(r, 0, text, self.book.fmt[style])
@@ -204,7 +199,7 @@ class Sheet:
 
     def _track(self, r: int, c: int, text: str) -> None:
         if r < self.HEAD_ROW + 1 + WIDTH_SAMPLE:
-            self.widths[c] = min(self.cols[c].cap, max(self.widths[c], _width(text) + 2))
+            self.widths[c] = min(self.cols[c].cap, max(self.widths[c], text_width(text) + 2))
 
     def finish(self, filter_to: int | None = None, freeze_cols: int = 1) -> None:
         ws, last_col = self.ws, len(self.cols) - 1
@@ -245,8 +240,8 @@ def _head_width(col: Col) -> int:
     """A column's width before any data: its heading on two lines where the column is narrow
     by nature (numbers, links, wrapped text), else on one."""
     if col.wrap or col.kind in NUMBER_KINDS or col.kind == "link":
-        return max(math.ceil(_width(col.head) / 2) + 2, 6)
-    return max(_width(col.head) + 2, 8)
+        return max(math.ceil(text_width(col.head) / 2) + 2, 6)
+    return max(text_width(col.head) + 2, 8)
 
 
 def _shown(value: float, kind: str) -> str:

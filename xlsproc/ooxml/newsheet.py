@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from xlsproc.refs import (
     cell_name as _ref, col_letter as _col_letters, parse_cell as _parse_ref, parse_range as _parse_range,
     range_name as _range)
+from xlsproc.textwidth import text_width as _text_width
 from xlsproc.ooxml.markup import _esc, _esc_attr
 from xlsproc.ooxml.package import (CT_WORKSHEET, NEW_PART_NAMES, NS_MAIN, NS_REL, XML_DECL, _ContentTypes,
                                    _Package, _rels_path)
@@ -53,16 +54,6 @@ def _norm_location(location: str) -> str:
         return location
     sheet, ref = location.rsplit("!", 1)
     return internal_location(sheet, ref)
-
-
-_NARROW = re.compile("[\u2e81-\U0010ffff]+")  # what is left after removing it is narrow
-
-
-def _text_width(text: str) -> int:
-    """Display width in character cells: CJK and other characters above U+2E80 count 2."""
-    if text.isascii():
-        return len(text)
-    return 2 * len(text) - len(_NARROW.sub("", text))
 
 
 def _line_count(text: str, per_line: int) -> int:

@@ -13,50 +13,13 @@ import functools
 import math
 import re
 
+from xlsproc.textwidth import MEMO_CHARS, text_width
+
 PORTRAIT_UNITS = 72          # one column of the 自评报告 sheet, A4 portrait
 LANDSCAPE_UNITS = 125        # all columns of the 审核结果 sheet together, A4 landscape
 LINE_POINTS = 15.0
 MAX_LINES = 24               # a row stays well below Excel's 409 points and one page
 _SENTENCE_END = re.compile(r"(?<=[。；！？])")
-
-
-# East Asian wide (W) and full-width (F) characters (Unicode's EastAsianWidth) as ranges — exact for
-# CJK, kana, hangul and full-width forms; a few emoji and enclosed signs counted wide: row heights
-# err on the tall side. One regular-expression pass counts them (a unicodedata call per character
-# cost ~1 ms per copy): it removes runs of wide characters, which costs far less per character
-# than finding each one.
-_WIDE = re.compile("[\u1100-\u115f\u231a\u231b\u2329\u232a\u23e9-\u23ec\u23f0\u23f3"
-                   "\u25fd\u25fe\u2614\u2615\u2648-\u2653\u267f\u2693\u26a1\u26aa\u26ab"
-                   "\u26bd\u26be\u26c4\u26c5\u26ce\u26d4\u26ea\u26f2\u26f3\u26f5\u26fa"
-                   "\u26fd\u2705\u270a\u270b\u2728\u274c\u274e\u2753-\u2755\u2757"
-                   "\u2795-\u2797\u27b0\u27bf\u2b1b\u2b1c\u2b50\u2b55\u2e80-\u303e"
-                   "\u3041-\u33ff\u3400-\u4dbf\u4e00-\ua4cf\ua960-\ua97f\uac00-\ud7a3"
-                   "\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6f\uff00-\uff60\uffe0-\uffe6"
-                   "\U00016fe0-\U0001b2ff\U0001f004\U0001f0cf\U0001f18e\U0001f191-\U0001f19a"
-                   "\U0001f200-\U0001f64f\U0001f680-\U0001f6ff\U0001f900-\U0001f9ff"
-                   "\U00020000-\U0003fffd]+")
-
-
-# Texts are measured once per process up to this many characters (a paragraph is measured when
-# split and again when fitted; 审核结果's texts repeat from copy to copy): the memos hold their
-# texts, and a workbook's cells may hold 32,767 characters each (8,192 of those held ~0.5 GB in
-# a long serve or watch worker). A longer text is measured again, at a cost in proportion.
-MEMO_CHARS = 2000
-
-
-def _text_width(text: str) -> int:
-    """Width in character units: East Asian wide and full-width characters count 2."""
-    if text.isascii():
-        return len(text)
-    return 2 * len(text) - len(_WIDE.sub("", text))
-
-
-_text_width_memo = functools.lru_cache(maxsize=4096)(_text_width)
-
-
-@functools.wraps(_text_width)
-def text_width(text: str) -> int:
-    return (_text_width_memo if len(text) <= MEMO_CHARS else _text_width)(text)
 
 
 def _line_count(text: str, width: float) -> int:
