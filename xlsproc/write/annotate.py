@@ -113,8 +113,9 @@ def review_sheet(file_name: str, results: list[EvaluationResult], profile: str,
     head = len(rows)
     _style_row(sheet, head, len(FLAG_HEAD), "header")
     flags = sorted((f for r in results for f in r.flags), key=lambda f: SEVERITY_RANK[f.severity])
-    filled = {(r.evaluation.sheet, cell.ref.cell): (value, how)
-              for r in results for cell, value, how in computed_values(r)}
+    computed = [(res, computed_values(res)) for res in results]
+    filled = {(res.evaluation.sheet, cell.ref.cell): (value, how)
+              for res, values in computed for cell, value, how in values}
     for flag in flags:
         rows.append(_flag_row(flag, filled.get((flag.sheet, flag.cell))
                               if flag.code in FILLED_CODES else None))
@@ -128,16 +129,17 @@ def review_sheet(file_name: str, results: list[EvaluationResult], profile: str,
         rows.append(["—", "未发现问题"])
     sheet.freeze = f"A{head + 1}"
     sheet.autofilter = f"A{head}:G{max(len(rows), head + 1)}"
-    _filled_block(sheet, results)
+    _filled_block(sheet, computed)
     printing.fit_rows(sheet)
     return sheet
 
 
-def _filled_block(sheet: NewSheet, results: list[EvaluationResult]) -> None:
-    """The cells we filled, below the flag list: for the officer, and for us when the copy
-    itself is submitted again (marks.filled_cells reads this block back)."""
+def _filled_block(sheet: NewSheet, computed: list[tuple[EvaluationResult, list]]) -> None:
+    """The cells we filled (computed: each result with its computed_values), below the flag
+    list: for the officer, and for us when the copy itself is submitted again
+    (marks.filled_cells reads this block back)."""
     filled = [(res.evaluation.sheet, cell, value, how, name)
-              for res in results for cell, value, how, name in _named(computed_values(res), res)]
+              for res, values in computed for cell, value, how, name in _named(values, res)]
     if not filled:
         return
     rows = sheet.rows
