@@ -51,18 +51,27 @@ def test_each_change_refreshes_the_workbook_and_the_packs(tmp_path):
     stop = threading.Event()
     thread = threading.Thread(target=watch, args=(inbox, outbox), daemon=True, kwargs=dict(
         jobs=1, settle=0.2, poll=0.05, stop_event=stop, on_batch=refresh))
+    def refreshed(units: set[str]):
+        """The workbook shows these units, written by a refresh that has also finished its
+        packs (the workbook is written first: checking it alone raced the packs)."""
+        def done() -> bool:
+            last = refresh.history[-1] if refresh.history else None
+            return (last is not None and last.summary is not None
+                    and last.summary["units"] == len(units) and units_in(workbook) == units)
+        return done
+
     thread.start()
     try:
         drop(STREET, inbox, "某街道_青少年服务_2024.xlsx")
-        wait_for(lambda: units_in(workbook) == {"某区洪福街道办事处"}, "the first unit")
+        wait_for(refreshed({"某区洪福街道办事处"}), "the first unit")
         assert missing(workbook) == {"某区卫生健康委员会"}
         assert (packs / "某区洪福街道办事处" / NOTICE).is_file()
         drop(HEALTH, inbox, "某区卫健委_2024_项目.xls")
-        wait_for(lambda: len(units_in(workbook)) == 2, "the second unit")
+        wait_for(refreshed({"某区洪福街道办事处", "某区卫生健康委员会"}), "the second unit")
         assert missing(workbook) == set()
         assert not (packs / "某区卫生健康委员会").exists()
         (inbox / "某街道_青少年服务_2024.xlsx").unlink()               # withdrawn
-        wait_for(lambda: units_in(workbook) == {"某区卫生健康委员会"}, "the withdrawal")
+        wait_for(refreshed({"某区卫生健康委员会"}), "the withdrawal")
         assert not (packs / "某区洪福街道办事处").exists()
         assert missing(workbook) == {"某区洪福街道办事处"}
     finally:
