@@ -330,3 +330,28 @@ def test_check_keeps_a_rust_panic_message_off_the_terminal(tmp_path, monkeypatch
     assert result.exit_code == 1 and "file-corrupt" in result.output
     err = capfd.readouterr().err
     assert "panicked" not in err and "index out of bounds" not in err
+
+
+def test_read_regular_reads_the_whole_file_or_one_byte_past_the_limit(tmp_path):
+    """It reads the size the file reports (not the whole limit's worth): a file within the
+    limit comes back whole, a larger one as limit + 1 bytes, which the caller refuses."""
+    from xlsproc.fileio import read_regular
+    for size in (0, 1, 9, 10, 11, 5000):
+        path = tmp_path / f"{size}.bin"
+        path.write_bytes(bytes(range(256)) * (size // 256) + bytes(size % 256))
+        got = read_regular(path, limit=10)
+        assert got == path.read_bytes()[:11]
+        assert len(got) == min(size, 11)
+
+
+def test_read_regular_reads_on_when_the_file_grew_after_its_size_was_taken(tmp_path, monkeypatch):
+    import types
+
+    from xlsproc import fileio
+    real = os.fstat
+    monkeypatch.setattr(fileio.os, "fstat", lambda fd: types.SimpleNamespace(
+        st_mode=real(fd).st_mode, st_size=3))             # it was 3 bytes when asked
+    path = tmp_path / "growing.bin"
+    path.write_bytes(b"abcdefghi")
+    assert fileio.read_regular(path, limit=100) == b"abcdefghi"
+    assert fileio.read_regular(path, limit=5) == b"abcdef"

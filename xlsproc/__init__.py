@@ -9,12 +9,27 @@ Library use::
 """
 from __future__ import annotations
 
-from pathlib import Path
+TYPE_CHECKING = False     # typing.TYPE_CHECKING without importing typing (see _LAZY)
+if TYPE_CHECKING:
+    from pathlib import Path
 
-from xlsproc.model import Evaluation, Flag, XlsprocError
-from xlsproc.rules import Rules, RulesError, load_rules
+    from xlsproc.model import Evaluation, Flag, XlsprocError
+    from xlsproc.rules import Rules, RulesError, load_rules
 
 __version__ = "0.1.0"
+
+# The public names below are imported when first used (PEP 562): importing any xlsproc module
+# imports this package first, and the command line's first steps (xlsproc.launch) must not pay
+# for the model and the rule profiles before its worker has started.
+_LAZY = {"Evaluation": "xlsproc.model", "Flag": "xlsproc.model", "XlsprocError": "xlsproc.model",
+         "Rules": "xlsproc.rules", "RulesError": "xlsproc.rules", "load_rules": "xlsproc.rules"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'xlsproc' has no attribute {name!r}")
 
 
 def evaluate(path: str | Path, rules: Rules | None = None, last_year=None):
@@ -23,6 +38,7 @@ def evaluate(path: str | Path, rules: Rules | None = None, last_year=None):
     `last_year(evaluation, indicator) -> float | None` scores relative targets against last
     year's actual (see scoring.score)."""
     from xlsproc.read.reader import read_workbook
+    from xlsproc.rules import load_rules
     from xlsproc.score.scoring import score
     return score(read_workbook(path), rules or load_rules(), last_year)
 
@@ -33,7 +49,9 @@ def evaluate_many(paths, rules: Rules | None = None, last_year=None) -> list:
     Returns, in order, one item per path: its list of EvaluationResult, or the XlsprocError
     that stopped it. Lock files are not special here; callers skip them first.
     """
+    from xlsproc.model import XlsprocError
     from xlsproc.read.reader import read_workbook
+    from xlsproc.rules import load_rules
     from xlsproc.score.scoring import score
     read: list = []
     for path in paths:
@@ -49,6 +67,9 @@ def evaluate_many(paths, rules: Rules | None = None, last_year=None) -> list:
 
 def check_file(path: str | Path, rules: Rules | None = None) -> dict:
     """One workbook → its results-json entry; never raises for a bad workbook."""
+    from pathlib import Path
+
+    from xlsproc.model import XlsprocError
     from xlsproc.read.grid import is_lock_file
     from xlsproc.write.results import file_json
     path = Path(path)
@@ -107,6 +128,7 @@ def _too_large(path: Path) -> XlsprocError | None:
 
 def check(*paths: str | Path, rules: str | Path | Rules | None = None) -> list[dict]:
     """Check workbooks; one results-json entry per file, in order."""
+    from xlsproc.rules import Rules, load_rules
     if not isinstance(rules, Rules):
         rules = load_rules(rules)
     return [check_file(p, rules) for p in paths]

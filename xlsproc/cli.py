@@ -276,8 +276,9 @@ def check(
         err.print(f"[bold red]错误：[/]{'、'.join(map(str, files))} 中没有找到工作簿"
                   f"（{NO_WORKBOOK_HINT}），没有可检查的文件。")
         raise typer.Exit(1)
-    with _no_rust_panics():
-        entries = run_check(*paths, rules=profile)  # a missing file is one error entry
+    from xlsproc.batch.headstart import call
+    with _no_rust_panics():      # in the worker the command line started first, if it did
+        entries = call(run_check, *paths, rules=profile)  # a missing file is one error entry
     if as_json:
         from xlsproc.fileio import escape_surrogates      # a GBK file name stays valid UTF-8
         sys.stdout.write(escape_surrogates(json.dumps(entries, ensure_ascii=False, indent=2)) + "\n")
@@ -906,12 +907,12 @@ def _reported_indicators(ev: dict):
 
 
 def _num(x) -> str:
-    from xlsproc.score.scoring import fmt
+    from xlsproc.score.numbers import fmt
     return "—" if x is None else fmt(x)
 
 
 def _pct(x) -> str:
-    from xlsproc.score.scoring import pct
+    from xlsproc.score.numbers import pct
     return "—" if x is None else pct(x)
 
 

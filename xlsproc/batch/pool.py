@@ -173,6 +173,7 @@ class WorkerPool:
         self.failed_starts = 0
         self.solo: set = set()           # tasks to run one per chunk (suspects of a crash)
         self.version = 0                 # of the context: bumped by set_context
+        self.early = 0                   # tasks the adopted early worker does alone
 
     def set_context(self, context: Any) -> None:
         """The context for the tasks from now on; running workers get it before their next chunk."""
@@ -183,6 +184,9 @@ class WorkerPool:
     # --- lifecycle -------------------------------------------------------------------------
 
     def _start_worker(self) -> _Worker:
+        worker = self._adopt_early()
+        if worker is not None:
+            return worker
         if self.preload:
             self._preload()
         parent, child = self.ctx.Pipe(duplex=True)
@@ -196,6 +200,26 @@ class WorkerPool:
             child.close()
             worker = _Worker(proc, parent, since=time.monotonic(), version=self.version)
             self.workers.append(worker)
+        return worker
+
+    def _adopt_early(self) -> _Worker | None:
+        """The worker the command line forked before it was parsed (headstart.py), if there is
+        one: it has imported the worker modules meanwhile. None if it cannot take this pool's
+        handler and context (they do not pickle): it is stopped, and workers fork as usual."""
+        from xlsproc.batch import headstart
+        early = headstart.take()
+        if early is None:
+            return None
+        proc, conn = early
+        try:
+            conn.send(("adopt", self.handler, self.context))
+        except Exception:                 # noqa: BLE001 — e.g. a lambda handler (a test's)
+            worker = _Worker(proc, conn)
+            self._stop_worker(worker, kill=True)
+            return None
+        worker = _Worker(proc, conn, since=time.monotonic(), version=self.version)
+        self.workers.append(worker)
+        self.early = headstart.SMALL_INBOX
         return worker
 
     def _preload(self) -> None:
@@ -262,6 +286,8 @@ class WorkerPool:
         busy = sum(1 for w in self.workers if w.tasks or not w.ready)
         idle = len(self.workers) - busy
         for _ in range(min(self.jobs - len(self.workers), max(0, queued - idle))):
+            if self.early and self.workers and queued <= self.early:
+                return                 # a small run: the early worker alone (headstart.py)
             self._start_worker()
 
     def _feed(self, queue: deque) -> None:

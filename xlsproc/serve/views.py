@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 
-from xlsproc.score.scoring import fmt, pct
+from xlsproc.score.numbers import fmt, pct
 
 SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 ORDER = {"error": 0, "warning": 1, "info": 2}

@@ -1,0 +1,244 @@
+"""The early worker (xlsproc/batch/headstart.py): forked before the command line is parsed, it
+must give the same results as a run without it, never outlive the command, and step aside
+cleanly when it cannot help."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+
+from conftest import SAMPLES
+from xlsproc.batch import headstart
+from xlsproc.cli import app
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="the early worker is forked (POSIX)")
+
+SEED = SAMPLES / "洪山区团委_2024_部门整体.xlsx"
+# Runs the command as the console script does, then says which modules its own process imported.
+LAUNCH = textwrap.dedent("""
+    import atexit, json, sys
+    from xlsproc.batch import headstart
+    atexit.register(lambda: sys.stderr.write("\\nSTATE " + json.dumps(
+        {"pandas": "pandas" in sys.modules, "early": headstart._early is not None}) + "\\n"))
+    sys.argv = ["xlsproc"] + sys.argv[1:]
+    from xlsproc.launch import main
+    main()
+""")
+
+
+def launch(*args, env=None):
+    done = subprocess.run([sys.executable, "-c", LAUNCH, *map(str, args)], capture_output=True,
+                          text=True, env={**os.environ, **(env or {})}, timeout=120)
+    state = json.loads(done.stderr.rsplit("STATE ", 1)[1])
+    return done, state
+
+
+def plain(*args):
+    """The same command without a head start (xlsproc.cli:main, as before the launcher)."""
+    return subprocess.run([sys.executable, "-m", "xlsproc.cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def entries(outbox: Path) -> list[dict]:
+    return [{k: v for k, v in e.items() if k != "path"}          # the OUTBOXes differ
+            for e in json.loads((outbox / "results.json").read_text("utf-8"))]
+
+
+# --- when --------------------------------------------------------------------------------------
+
+def test_which_command_lines_get_an_early_worker(tmp_path, monkeypatch):
+    monkeypatch.delenv("XLSPROC_START_METHOD", raising=False)
+    small, large = tmp_path / "small", tmp_path / "large"
+    for folder, n in ((small, headstart.SMALL_INBOX), (large, headstart.SMALL_INBOX + 1)):
+        (folder / "sub").mkdir(parents=True)
+        for i in range(n):
+            (folder / ("sub" if i % 2 else "") / f"{i}.xlsx").write_bytes(b"x")
+    assert headstart.wanted(["process", str(SEED), "-o", "out"])
+    assert headstart.wanted(["process", "-o", str(large), str(small)])      # -o takes a value
+    assert headstart.wanted(["--debug", "process", "--jobs=3", str(small), "-o", "x"])
+    assert headstart.wanted(["check", str(large)])         # check: one process whatever the size
+    assert not headstart.wanted(["process", str(large), "-o", "out"])        # the pool's affair
+    assert not headstart.wanted(["process", str(tmp_path / "missing"), "-o", "out"])
+    assert not headstart.wanted(["process", str(SEED), "--help"])
+    assert not headstart.wanted(["consolidate", str(small), "-o", "x.xlsx"])
+    assert not headstart.wanted(["process"])
+    monkeypatch.setenv("XLSPROC_START_METHOD", "spawn")
+    assert not headstart.wanted(["check", str(SEED)])
+
+
+def test_the_options_that_take_a_value_are_the_commands_own():
+    """headstart reads the command line before typer does: its list of value-taking options
+    must be process's (and check's) real ones, or an INBOX is mistaken for an option's value."""
+    command = get_command(app)
+    taking = set()
+    for name in headstart.COMMANDS:
+        for param in command.commands[name].params:
+            if param.param_type_name == "option" and not param.is_flag:
+                taking.update(param.opts + param.secondary_opts)
+    assert taking == set(headstart.VALUE_OPTIONS)
+
+
+# --- the same results, sooner ------------------------------------------------------------------
+
+def test_process_with_an_early_worker_gives_the_same_results(tmp_path):
+    inbox = tmp_path / "收件"
+    inbox.mkdir()
+    for name in ("洪山区团委_2024_部门整体.xlsx", "某街道_青少年服务_2024.xlsx"):
+        shutil.copy(SAMPLES / name, inbox / name)
+    done, state = launch("process", inbox, "-o", tmp_path / "early", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert state == {"pandas": False, "early": False}   # adopted; the command never imported pandas
+    before = plain("process", inbox, "-o", tmp_path / "plain", "--quiet")
+    assert before.returncode == 0, before.stderr
+    assert entries(tmp_path / "early") == entries(tmp_path / "plain")
+    assert done.stdout.splitlines()[:3] == before.stdout.splitlines()[:3]   # the summary lines
+
+
+def test_check_with_an_early_worker_prints_the_same(tmp_path):
+    done, state = launch("check", SEED)
+    assert done.returncode == 0, done.stderr
+    assert state["pandas"] is False
+    assert "99.88" in done.stdout and done.stdout == plain("check", SEED).stdout
+    as_json, _ = launch("check", SEED, "--json")
+    assert json.loads(as_json.stdout) == json.loads(plain("check", SEED, "--json").stdout)
+
+
+def test_a_large_inbox_forks_its_workers_as_before(tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for i in range(headstart.SMALL_INBOX + 1):
+        shutil.copy(SEED, inbox / f"{i}.xlsx")
+    done, state = launch("process", inbox, "-o", tmp_path / "out", "--quiet", "--jobs", "2")
+    assert done.returncode == 0, done.stderr
+    assert state == {"pandas": True, "early": False}     # preloaded once in the parent, forked
+    assert len(entries(tmp_path / "out")) == headstart.SMALL_INBOX + 1
+
+
+# --- never in the way --------------------------------------------------------------------------
+
+SCRIPT = """
+import os, sys, time, json
+from xlsproc.batch import headstart
+{setup}
+assert headstart.start(["process", sys.argv[1], "-o", "x"])
+pid = headstart._early.pid
+{body}
+"""
+
+
+def run_script(body: str, setup: str = "") -> subprocess.CompletedProcess:
+    """body runs after the early worker is forked; setup before (what the worker must have:
+    functions sent to it are pickled by name)."""
+    script = SCRIPT.format(setup=textwrap.dedent(setup), body=textwrap.dedent(body))
+    return subprocess.run([sys.executable, "-c", script, str(SEED)], capture_output=True,
+                          text=True, timeout=120)
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_an_early_worker_nobody_needs_is_gone_with_the_command():
+    done = run_script("print(pid)")               # e.g. a usage error: the command just ends
+    assert done.returncode == 0, done.stderr
+    assert gone(int(done.stdout))
+
+
+def test_a_handler_that_does_not_pickle_gets_ordinary_workers():
+    done = run_script("""
+        from xlsproc.batch.pool import WorkerPool
+        local = 3
+        def handler(chunk, ctx):                   # a closure: cannot be sent to the early worker
+            for i, t in enumerate(chunk or ()):
+                yield ("done", i, (t * local, os.getpid()))
+        got = {}
+        with WorkerPool(handler, None, jobs=1) as pool:
+            pool.run([1, 2, 3], lambda t, r: got.__setitem__(t, r), lambda *a: print("failed", a))
+        print(json.dumps({"got": {t: r[0] for t, r in got.items()},
+                          "early_used": any(r[1] == pid for r in got.values()), "pid": pid}))
+    """)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["got"] == {"1": 3, "2": 6, "3": 9} and not result["early_used"]
+    assert gone(result["pid"])
+
+
+def test_a_crash_in_the_early_worker_costs_one_task():
+    done = run_script(setup="""
+        def handler(chunk, ctx):
+            for i, t in enumerate(chunk or ()):
+                yield ("begin", i)
+                if t == "毒":
+                    os._exit(7)
+                yield ("done", i, os.getpid())
+    """, body="""
+        from xlsproc.batch.pool import CRASHED, WorkerPool
+        done, failed = {}, {}
+        with WorkerPool(handler, None, jobs=1, chunk=2) as pool:
+            pool.run(["a", "毒", "b", "c"], lambda t, r: done.__setitem__(t, r),
+                     lambda t, code, d: failed.__setitem__(t, code))
+        print(json.dumps({"done": done, "failed": failed, "pid": pid,
+                          "crashed": CRASHED}))
+    """)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["failed"] == {"毒": result["crashed"]}
+    assert set(result["done"]) == {"a", "b", "c"}
+    assert result["done"]["a"] == result["pid"]       # the early worker did the first task
+    assert result["done"]["b"] != result["pid"]       # and its replacement the rest
+
+
+def test_call_raises_what_the_early_worker_raised_and_falls_back_when_it_cannot_help():
+    done = run_script(setup="""
+        def boom(x):
+            raise ValueError(f"坏 {x}")
+        def unpicklable(x):
+            return lambda: x                       # a result that cannot come back
+    """, body="""
+        try:
+            headstart.call(boom, 1)
+        except ValueError as exc:
+            print("raised", exc)
+        assert headstart._early is None            # used once, then stopped
+        headstart.start(["check", sys.argv[1]])
+        second = headstart._early.pid
+        print("fallback", headstart.call(unpicklable, 5)())
+        print(json.dumps([pid, second]))
+    """)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "raised 坏 1" and lines[1] == "fallback 5"
+    assert all(gone(p) for p in json.loads(lines[2]))
+
+
+def test_a_handler_the_early_worker_lacks_costs_a_restart_not_a_task():
+    """Defined after the fork, the handler pickles by name here but cannot be found there: the
+    early worker dies before it is ready, no task is lost, a forked worker does them."""
+    done = run_script("""
+        import __main__
+        from xlsproc.batch.pool import WorkerPool
+        def handler(chunk, ctx):
+            for i, t in enumerate(chunk or ()):
+                yield ("done", i, (t + 1, os.getpid()))
+        __main__.handler = handler
+        got, failed = {}, []
+        with WorkerPool(handler, None, jobs=1) as pool:
+            pool.run([1, 2], lambda t, r: got.__setitem__(t, r), lambda *a: failed.append(a))
+        print(json.dumps({"got": {t: r[0] for t, r in got.items()}, "failed": failed,
+                          "early_used": any(r[1] == pid for r in got.values()), "pid": pid}))
+    """)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["got"] == {"1": 2, "2": 3} and result["failed"] == []
+    assert not result["early_used"] and gone(result["pid"])

@@ -1,0 +1,240 @@
+"""A head start for the worker of `xlsproc process` and `xlsproc check`.
+
+A worker spends ~0.25 s importing pandas and the rest of the pipeline before it can take its
+first workbook, and the command line spends ~0.12 s importing typer and planning the run before
+it can hand one out. Done one after the other, they made a one-workbook run take ~0.47 s. So the
+command's entry point (xlsproc.launch) forks this worker before anything else is imported: it
+imports the worker modules on one core while the command line is parsed on the other, and the
+run's pool adopts it as its first worker (pool.WorkerPool._start_worker); `check` has it check
+its workbooks (call()).
+
+For `process`, only for a small INBOX (a workbook, or a folder of at most SMALL_INBOX files): the early worker
+then does the whole run alone (WorkerPool._staff). A larger run forks its workers from a
+parent that has imported the modules once (pool._preload); an early worker there would import
+them a second time and finish no sooner (measured on 300 workbooks: the same wall time, 0.35 s
+more CPU). Only on POSIX with the fork start method, before any thread exists. It takes ("adopt", handler, context) to become a pool worker (the pool's
+protocol from then on: pool._worker_main), ("call", function, args, kwargs) to run a function
+and send back ("ok", result) or ("raised", exception), and None to stop. Not used — nothing to
+do, a usage error, --help — it is killed when the command ends.
+"""
+from __future__ import annotations
+
+import os
+
+COMMANDS = ("process", "check")     # commands that read workbooks
+SMALL_INBOX = 6                     # files: the early worker alone does them (pool._staff)
+# process's options that take a value (tests/test_headstart.py checks them against cli.py):
+VALUE_OPTIONS = ("-o", "--output", "--rules", "--jobs", "-j", "--timeout", "--db",
+                 "--consolidate", "--roster", "--return-dir")
+
+_early: EarlyProcess | None = None
+
+
+class EarlyProcess:
+    """The parent's handle on the early worker: the part of multiprocessing.Process the pool
+    uses (pid, sentinel, is_alive, kill, join)."""
+
+    def __init__(self, pid: int, sentinel: int, fd: int):
+        self.pid, self.sentinel = pid, sentinel     # sentinel: readable once the child is gone
+        self.fd = fd                                # our end of its socket, until adopted
+        self.exitcode: int | None = None
+
+    def is_alive(self) -> bool:
+        if self.exitcode is not None:
+            return False
+        try:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:                  # reaped elsewhere
+            self.exitcode = -1
+            return False
+        if pid == 0:
+            return True
+        self.exitcode = os.waitstatus_to_exitcode(status)
+        return False
+
+    def kill(self) -> None:
+        if self.exitcode is None:
+            try:
+                os.kill(self.pid, 9)
+            except ProcessLookupError:
+                pass
+
+    def join(self, timeout: float | None = None) -> None:
+        if self.exitcode is not None:
+            return
+        if timeout is not None:
+            from multiprocessing.connection import wait
+            wait([self.sentinel], timeout)
+            self.is_alive()
+            return
+        try:
+            _, status = os.waitpid(self.pid, 0)
+            self.exitcode = os.waitstatus_to_exitcode(status)
+        except ChildProcessError:
+            self.exitcode = -1
+
+
+def wanted(args: list[str]) -> bool:
+    """Whether this command line reads workbooks in a way an early worker speeds up, judged
+    before it is parsed: its first word (options aside, e.g. --debug) is `check`, or `process`
+    with an INBOX that is a file or a folder of at most SMALL_INBOX files; not --help."""
+    if os.name != "posix" or not hasattr(os, "fork") or "--help" in args or "-h" in args:
+        return False
+    if os.environ.get("XLSPROC_START_METHOD") not in (None, "", "fork"):
+        return False
+    words = _words(args)
+    if len(words) < 2 or words[0] not in COMMANDS:
+        return False
+    return words[0] == "check" or _small(words[1])
+
+
+def _words(args: list[str]) -> list[str]:
+    """The words that are neither options nor their values."""
+    words, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--":
+            continue
+        elif arg.startswith("-"):
+            skip = arg in VALUE_OPTIONS          # "--jobs 2"; "--jobs=2" carries its value
+        else:
+            words.append(arg)
+    return words
+
+
+def _small(path: str) -> bool:
+    """A file, or a folder holding at most SMALL_INBOX files (counted until one more is seen)."""
+    try:
+        if os.path.isfile(path):
+            return True
+        count, folders = 0, [path]
+        while folders:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+                    elif entry.is_file():
+                        count += 1
+                        if count > SMALL_INBOX:
+                            return False
+        return True
+    except OSError:                          # missing, unreadable: the command says so
+        return False
+
+
+def start(args: list[str]) -> bool:
+    """Fork the early worker if this command line wants one. True if started."""
+    global _early
+    if _early is not None or not wanted(args):
+        return False
+    import signal
+    import socket
+
+    from xlsproc.threads import one_thread_libraries
+    one_thread_libraries()                       # the child inherits the environment
+    import xlsproc.batch.worker  # noqa: F401 — the modules both sides need, imported once
+    ours, theirs = socket.socketpair()
+    gone_r, gone_w = os.pipe()                   # the child holds gone_w until it exits
+    blocked = hasattr(signal, "pthread_sigmask")
+    if blocked:                                  # as pool._ctrl_c_deferred: no Ctrl-C before
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})   # the child ignores it
+    try:
+        pid = os.fork()
+        if pid == 0:                             # the child: never returns
+            code = 1
+            try:
+                os.close(gone_r)
+                ours.close()
+                signal.signal(signal.SIGINT, signal.SIG_IGN)     # the parent decides when to stop
+                if blocked:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, old)
+                _child(theirs.detach())
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(gone_w)
+        theirs.close()
+    finally:
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    _early = EarlyProcess(pid, gone_r, ours.detach())
+    import atexit
+    atexit.register(_discard)
+    return True
+
+
+def _child(fd: int) -> None:
+    """Import what every worker needs, then wait to be adopted (or told to stop)."""
+    import importlib
+
+    from xlsproc.batch.worker import WORKER_MODULES
+    for name in WORKER_MODULES:
+        importlib.import_module(name)
+    from multiprocessing.connection import Connection
+
+    from xlsproc.batch.pool import _worker_main
+    conn = Connection(fd)
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):          # the command ended without needing us
+            return
+        if not isinstance(message, tuple):
+            return
+        if message[0] == "adopt":
+            _, handler, context = message
+            _worker_main(conn, handler, context)
+            return
+        _, function, args, kwargs = message  # "call"
+        try:
+            reply = ("ok", function(*args, **kwargs))
+        except Exception as exc:             # noqa: BLE001 — the caller raises it
+            reply = ("raised", exc)
+        conn.send(reply)
+
+
+def take():
+    """The early worker as (process, connection), once; None if there is none (any more)."""
+    global _early
+    early, _early = _early, None
+    if early is None:
+        return None
+    from multiprocessing.connection import Connection
+    return early, Connection(early.fd)
+
+
+def call(function, *args, **kwargs):
+    """function(*args, **kwargs), run by the early worker if there is one (it has the modules
+    imported), else here. If the early worker fails — dies, or its result does not pickle —
+    the call is made here, as it would have been without one."""
+    early = take()
+    if early is None:
+        return function(*args, **kwargs)
+    proc, conn = early
+    try:
+        conn.send(("call", function, args, kwargs))
+        kind, value = conn.recv()
+    except Exception:                        # noqa: BLE001 — EOF, a result that does not pickle
+        kind, value = "failed", None
+    finally:
+        proc.kill()
+        proc.join()
+        conn.close()
+        os.close(proc.sentinel)
+    if kind == "ok":
+        return value
+    if kind == "raised":
+        raise value
+    return function(*args, **kwargs)
+
+
+def _discard() -> None:
+    """At exit: an early worker nobody adopted is killed and reaped."""
+    global _early
+    early, _early = _early, None
+    if early is not None:
+        early.kill()
+        early.join()
+        os.close(early.fd)
+        os.close(early.sentinel)
