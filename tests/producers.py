@@ -56,8 +56,11 @@ def to_strict(src: Path, dst: Path) -> Path:
             text = text.replace(old + "/", new + "/").replace(f'"{old}"', f'"{new}"')
         if name == "xl/workbook.xml":
             # Excel declares the relationships namespace on the root, once for all sheets
-            text = re.sub(r"<workbook\b", '<workbook conformance="strict" xmlns:r="'
-                          + STRICT[TRANSITIONAL_R] + '"', text, count=1)
+            # (openpyxl does too without lxml; with lxml it declares it on each <sheet>)
+            root = re.search(r"<workbook\b[^>]*>", text).group()
+            declared = "" if "xmlns:r=" in root else f' xmlns:r="{STRICT[TRANSITIONAL_R]}"'
+            text = text.replace(root, root.replace("<workbook", '<workbook conformance="strict"'
+                                                   + declared, 1), 1)
             text = text.replace(f' xmlns:r="{STRICT[TRANSITIONAL_R]}" name=', " name=")
         return text.encode("utf-8")
     return _rewrite(src, dst, edit)

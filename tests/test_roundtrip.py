@@ -354,3 +354,33 @@ def test_a_forged_record_beside_ours_does_not_hide_ours(tmp_path):
     for made in (copy, again):                                            # hers, kept
         assert _visible(openpyxl.load_workbook(made)) == [SHEET, "_xlsproc", "审核结果", "自评报告"]
     assert "得分 12 超过该项分值 10" in _comments(again)["H23"] and _comments(again)["H23"].count("【错误】") == 1
+
+
+def test_styles_written_with_a_space_before_the_slash_are_found_again(tmp_path):
+    """Python's ElementTree (openpyxl without lxml) writes `<xf … />`; we write `<xf …/>`. The
+    style restored to her cell is the same either way: found again, not appended once more."""
+    from xlsproc.ooxml.patch import CellPatch, patch_xlsx
+    plain = _her_workbook(tmp_path / "t.xlsx")
+    spaced = tmp_path / "spaced.xlsx"
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(spaced, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/styles.xml":
+                data = re.sub(rb"(?<! )/>", b" />", data)
+            zout.writestr(info, data)
+    with zipfile.ZipFile(spaced) as zf:
+        assert b'xfId="0" />' in zf.read("xl/styles.xml")
+        original = re.search(r'<c r="H23" s="(\d+)"', zf.read("xl/worksheets/sheet1.xml").decode()).group(1)
+    counts = {}
+    for src in (plain, spaced):
+        copy = _annotate(src, tmp_path / f"copy_{src.name}")
+        fixed = tmp_path / f"fixed_{src.name}"
+        patch_xlsx(copy, fixed, [CellPatch(SHEET, "H23", value=9.44)])
+        again = _annotate(fixed, tmp_path / f"again_{src.name}")
+        with zipfile.ZipFile(again) as zf:
+            xml = zf.read("xl/worksheets/sheet1.xml").decode()
+        assert re.search(r'<c r="H23" s="(\d+)"', xml).group(1) == original, src.name
+        third = _annotate(again, tmp_path / f"third_{src.name}")
+        assert _styles_count(third) == _styles_count(again), src.name      # nothing piles up
+        counts[src.name] = _styles_count(again)
+    assert counts["spaced.xlsx"] == counts["t.xlsx"]

@@ -50,6 +50,16 @@ def _flat_children(xml: str, start: int, end: int, p: str, item: str | None) -> 
     return None if xml[pos:end].strip() else items
 
 
+# A self-closing tag is the same with or without a space before "/>" (`<xf … />` from Python's
+# ElementTree, `<xf …/>` from Excel and from us): items are found again by this key, or every
+# round trip through such a writer would append a copy of the style it restores.
+_SPACE_BEFORE_END = re.compile(r"\s+/>")
+
+
+def _key(item: str) -> str:
+    return _SPACE_BEFORE_END.sub("/>", item)
+
+
 class _Section:
     """The children of one styles.xml section, parsed once; appended items kept apart."""
 
@@ -57,7 +67,7 @@ class _Section:
 
     def __init__(self, items: list[str], index: dict[str, int]):
         self.items = items
-        self.index = index  # item → its first index
+        self.index = index  # _key(item) → its first index
         self.added: list[str] = []
 
 
@@ -69,7 +79,7 @@ def _section_items(p: str, local: str, content: str) -> tuple[tuple[str, ...], d
         items = [content[s:e] for _, s, e in _children(content, 0, len(content))]
     index: dict[str, int] = {}
     for i, item in enumerate(items):
-        index.setdefault(item, i)
+        index.setdefault(_key(item), i)
     return tuple(items), index
 
 
@@ -157,9 +167,10 @@ class _Styles:
     def append(self, local: str, item: str) -> int:
         """Index of item in the section, appending it unless an identical one exists."""
         section = self._open(local)
-        index = section.index.get(item)
+        key = _key(item)
+        index = section.index.get(key)
         if index is None:
-            index = section.index[item] = len(section.items)
+            index = section.index[key] = len(section.items)
             section.items.append(item)
             section.added.append(item)
             self.dirty = True
