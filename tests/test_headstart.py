@@ -55,6 +55,7 @@ def entries(outbox: Path) -> list[dict]:
 
 def test_which_command_lines_get_an_early_worker(tmp_path, monkeypatch):
     monkeypatch.delenv("XLSPROC_START_METHOD", raising=False)
+    monkeypatch.setattr(headstart, "_threads", lambda: 1)    # (earlier tests leave threads here)
     small, large = tmp_path / "small", tmp_path / "large"
     for folder, n in ((small, headstart.SMALL_INBOX), (large, headstart.SMALL_INBOX + 1)):
         (folder / "sub").mkdir(parents=True)
@@ -87,15 +88,20 @@ def test_the_options_that_take_a_value_are_the_commands_own():
 
 # --- the same results, sooner ------------------------------------------------------------------
 
-def test_process_with_an_early_worker_gives_the_same_results(tmp_path):
+@pytest.mark.parametrize("names, second_worker", [
+    (["洪山区团委_2024_部门整体.xlsx"], False),
+    (["洪山区团委_2024_部门整体.xlsx", "某街道_青少年服务_2024.xlsx", "某街道_社区治理_2024.xlsx"], True)])
+def test_process_with_an_early_worker_gives_the_same_results(tmp_path, names, second_worker):
     inbox = tmp_path / "收件"
     inbox.mkdir()
-    for name in ("洪山区团委_2024_部门整体.xlsx", "某街道_青少年服务_2024.xlsx"):
+    for name in names:
         shutil.copy(SAMPLES / name, inbox / name)
-    done, state = launch("process", inbox, "-o", tmp_path / "early", "--quiet")
+    done, state = launch("process", inbox, "-o", tmp_path / "early", "--quiet", "--jobs", "2")
     assert done.returncode == 0, done.stderr
-    assert state == {"pandas": False, "early": False}   # adopted; the command never imported pandas
-    before = plain("process", inbox, "-o", tmp_path / "plain", "--quiet")
+    # Adopted (the command never imported pandas), and joined by a worker forked as usual (from
+    # a parent that imported them) when there is more than one file and more than one job.
+    assert state == {"pandas": second_worker, "early": False}
+    before = plain("process", inbox, "-o", tmp_path / "plain", "--quiet", "--jobs", "2")
     assert before.returncode == 0, before.stderr
     assert entries(tmp_path / "early") == entries(tmp_path / "plain")
     assert done.stdout.splitlines()[:3] == before.stdout.splitlines()[:3]   # the summary lines
@@ -199,27 +205,105 @@ def test_a_crash_in_the_early_worker_costs_one_task():
     assert result["done"]["b"] != result["pid"]       # and its replacement the rest
 
 
-def test_call_raises_what_the_early_worker_raised_and_falls_back_when_it_cannot_help():
+def test_map_calls_raises_what_the_early_worker_raised_and_falls_back_when_it_cannot_help():
     done = run_script(setup="""
         def boom(x):
             raise ValueError(f"坏 {x}")
+        def where(x):
+            return (x, os.getpid())
         def unpicklable(x):
             return lambda: x                       # a result that cannot come back
     """, body="""
         try:
-            headstart.call(boom, 1)
+            headstart.map_calls(boom, [1, 2])
         except ValueError as exc:
             print("raised", exc)
         assert headstart._early is None            # used once, then stopped
         headstart.start(["check", sys.argv[1]])
         second = headstart._early.pid
-        print("fallback", headstart.call(unpicklable, 5)())
-        print(json.dumps([pid, second]))
+        print(json.dumps(headstart.map_calls(where, [1, 2, 3])))
+        headstart.start(["check", sys.argv[1]])
+        third = headstart._early.pid
+        print("fallback", [f() for f in headstart.map_calls(unpicklable, [5, 6])])
+        print(json.dumps([pid, second, third, os.getpid()]))
     """)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == "raised 坏 1" and lines[1] == "fallback 5"
-    assert all(gone(p) for p in json.loads(lines[2]))
+    pids = json.loads(lines[3])
+    assert lines[0] == "raised 坏 1"
+    assert json.loads(lines[1]) == [[1, pids[1]], [2, pids[1]], [3, pids[1]]]   # all in the worker
+    assert lines[2] == "fallback [5, 6]"           # done here instead
+    assert all(gone(p) for p in pids[:3])
+
+
+def test_a_worker_that_never_shows_up_is_not_waited_for():
+    done = run_script(setup="""
+        import time
+        headstart.UP_TIMEOUT = 0.5
+        def slow_imports(fd):                      # as if a lock copied by fork were never freed
+            time.sleep(60)
+        headstart._child = slow_imports
+    """, body="""
+        t = time.monotonic()
+        print(json.dumps([headstart.map_calls(str, [1, 2]), time.monotonic() - t]))
+    """)
+    assert done.returncode == 0, done.stderr
+    results, seconds = json.loads(done.stdout)
+    assert results == ["1", "2"] and seconds < 5          # done here, after UP_TIMEOUT
+
+
+def test_no_early_worker_when_a_thread_runs_or_a_standard_descriptor_is_closed():
+    script = textwrap.dedent("""
+        import os, sys, threading, time
+        from xlsproc.batch import headstart
+        args = ["check", sys.argv[1]]
+        print(headstart.wanted(args))
+        t = threading.Thread(target=time.sleep, args=(2,), daemon=True)
+        t.start()
+        print(headstart.wanted(args))
+    """)
+    done = subprocess.run([sys.executable, "-c", script, str(SEED)], capture_output=True, text=True)
+    assert done.stdout.split() == ["True", "False"], done.stderr
+    closed = subprocess.run(f"{sys.executable} -c \"import sys; from xlsproc.batch import headstart; "
+                            f"print(headstart.wanted(['check', '{SEED}']))\" 2>&-",
+                            shell=True, capture_output=False, stdout=subprocess.PIPE, text=True)
+    assert closed.stdout.strip() == "False"
+
+
+def test_check_with_stderr_closed_still_reports():
+    done = subprocess.run(f"{sys.executable} -m xlsproc.launch check '{SEED}' 2>&-", shell=True,
+                          stdout=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 0 and "99.88" in done.stdout
+
+
+def test_a_killed_check_leaves_no_worker_checking_on(tmp_path):
+    """Killed (kill -9) while its worker checks many workbooks: the worker stops after the one
+    at hand instead of checking every remaining workbook for nobody."""
+    inbox = tmp_path / "many"
+    inbox.mkdir()
+    for i in range(300):
+        shutil.copy(SEED, inbox / f"{i}.xlsx")
+    proc = subprocess.Popen([sys.executable, "-m", "xlsproc.launch", "check", str(inbox)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    import time
+    time.sleep(2.5)                                # imported, and checking
+    children = _children(proc.pid)
+    assert children, "no early worker"
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not all(gone(c) for c in children):
+        time.sleep(0.1)
+    assert all(gone(c) for c in children)
+    proc.stdout.close()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(p) for p in fh.read().split()]
+    except OSError:
+        pytest.skip("no /proc children list here")
 
 
 def test_a_handler_the_early_worker_lacks_costs_a_restart_not_a_task():

@@ -5,6 +5,7 @@ import json
 import re
 import sys
 from contextlib import contextmanager, nullcontext
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -268,7 +269,7 @@ def check(
 
     示例：xlsproc check 某街道_青少年服务_2024.xlsx
     """
-    from xlsproc import check as run_check
+    from xlsproc import check_file
     SHOW_CODES["on"] = verbose
     profile = _load_rules(rules)
     paths = _expand(files)
@@ -276,9 +277,10 @@ def check(
         err.print(f"[bold red]错误：[/]{'、'.join(map(str, files))} 中没有找到工作簿"
                   f"（{NO_WORKBOOK_HINT}），没有可检查的文件。")
         raise typer.Exit(1)
-    from xlsproc.batch.headstart import call
-    with _no_rust_panics():      # in the worker the command line started first, if it did
-        entries = call(run_check, *paths, rules=profile)  # a missing file is one error entry
+    from xlsproc.batch.headstart import map_calls
+    from xlsproc.read.grid import without_panics
+    # In the worker the command line started first, if it did; a missing file is one error entry.
+    entries = map_calls(partial(without_panics, check_file), paths, profile)
     if as_json:
         from xlsproc.fileio import escape_surrogates      # a GBK file name stays valid UTF-8
         sys.stdout.write(escape_surrogates(json.dumps(entries, ensure_ascii=False, indent=2)) + "\n")
@@ -562,33 +564,6 @@ def serve(
         err.print(f"[bold red]错误：[/]无法启动网页服务（{exc.strerror or exc}）：端口 {port} 可能已被占用，请换一个端口（--port）。")
         raise typer.Exit(2)
     raise typer.Exit(0)
-
-
-@contextmanager
-def _no_rust_panics():
-    """calamine's panic message and backtrace go to file descriptor 2 before Python sees the
-    PanicException (the file becomes file-corrupt): kept off the officer's terminal. What was
-    written there meanwhile is passed on unless a panic is in it."""
-    import os
-    import tempfile
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    with tempfile.TemporaryFile() as caught:
-        sys.stderr.flush()
-        os.dup2(caught.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            caught.seek(0)
-            text = caught.read().decode("utf-8", "replace")
-            if text and " panicked at " not in text:
-                sys.stderr.write(text)
 
 
 def _check_consolidation(source: Path, output: Path, year: int | None) -> None:

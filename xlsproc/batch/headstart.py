@@ -3,18 +3,22 @@
 A worker spends ~0.25 s importing pandas and the rest of the pipeline before it can take its
 first workbook, and the command line spends ~0.12 s importing typer and planning the run before
 it can hand one out. Done one after the other, they made a one-workbook run take ~0.47 s. So the
-command's entry point (xlsproc.launch) forks this worker before anything else is imported: it
-imports the worker modules on one core while the command line is parsed on the other, and the
-run's pool adopts it as its first worker (pool.WorkerPool._start_worker); `check` has it check
-its workbooks (call()).
+command's entry point (xlsproc.launch) forks this worker before typer is imported: it imports
+the worker modules on one core while the command line is parsed on the other. `process` adopts
+it as its pool's first worker (pool.WorkerPool._adopt_early); `check` has it check its
+workbooks one by one (map_calls).
 
-For `process`, only for a small INBOX (a workbook, or a folder of at most SMALL_INBOX files): the early worker
-then does the whole run alone (WorkerPool._staff). A larger run forks its workers from a
-parent that has imported the modules once (pool._preload); an early worker there would import
-them a second time and finish no sooner (measured on 300 workbooks: the same wall time, 0.35 s
-more CPU). Only on POSIX with the fork start method, before any thread exists. It takes ("adopt", handler, context) to become a pool worker (the pool's
-protocol from then on: pool._worker_main), ("call", function, args, kwargs) to run a function
-and send back ("ok", result) or ("raised", exception), and None to stop. Not used — nothing to
+`process` gets one only for a small INBOX (a workbook, or a folder of at most SMALL_INBOX
+files). A larger run forks its workers from a parent that has imported the modules once
+(pool._preload): an early worker there would import them a second time and finish no sooner
+(measured on 300 workbooks: the same wall time, 0.35 s more CPU). Only on POSIX, with the fork
+start method, while the process has a single thread (a fork copies a lock another thread holds:
+the child would wait for it for ever) and file descriptors 0–2 open (else the worker's socket
+would take one of their numbers).
+
+The worker takes ("adopt", handler, context) to become a pool worker (the pool's protocol from
+then on: pool._worker_main); ("call", function, args) to answer ("up",) at once, then
+("ok", result) or ("raised", exception); None or end of file to stop. Not used — nothing to
 do, a usage error, --help — it is killed when the command ends.
 """
 from __future__ import annotations
@@ -22,7 +26,8 @@ from __future__ import annotations
 import os
 
 COMMANDS = ("process", "check")     # commands that read workbooks
-SMALL_INBOX = 6                     # files: the early worker alone does them (pool._staff)
+SMALL_INBOX = 6                     # files: a larger INBOX forks its workers as before
+UP_TIMEOUT = 30.0                   # seconds for a called worker to show it finished importing
 # process's options that take a value (tests/test_headstart.py checks them against cli.py):
 VALUE_OPTIONS = ("-o", "--output", "--rules", "--jobs", "-j", "--timeout", "--db",
                  "--consolidate", "--roster", "--return-dir")
@@ -80,12 +85,33 @@ def wanted(args: list[str]) -> bool:
     with an INBOX that is a file or a folder of at most SMALL_INBOX files; not --help."""
     if os.name != "posix" or not hasattr(os, "fork") or "--help" in args or "-h" in args:
         return False
+    if _threads() != 1 or not _standard_fds_open():
+        return False
     if os.environ.get("XLSPROC_START_METHOD") not in (None, "", "fork"):
         return False
     words = _words(args)
     if len(words) < 2 or words[0] not in COMMANDS:
         return False
     return words[0] == "check" or _small(words[1])
+
+
+def _threads() -> int:
+    """Threads of this process, C-level ones included where /proc says (Linux)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        import sys
+        threading = sys.modules.get("threading")
+        return threading.active_count() if threading else 1
+
+
+def _standard_fds_open() -> bool:
+    try:
+        for fd in (0, 1, 2):
+            os.fstat(fd)
+    except OSError:
+        return False
+    return True
 
 
 def _words(args: list[str]) -> list[str]:
@@ -186,12 +212,13 @@ def _child(fd: int) -> None:
             _, handler, context = message
             _worker_main(conn, handler, context)
             return
-        _, function, args, kwargs = message  # "call"
+        _, function, args = message          # "call"
+        conn.send(("up",))
         try:
-            reply = ("ok", function(*args, **kwargs))
+            reply = ("ok", function(*args))
         except Exception as exc:             # noqa: BLE001 — the caller raises it
             reply = ("raised", exc)
-        conn.send(reply)
+        conn.send(reply)                     # the command gone: EPIPE, and this worker ends
 
 
 def take():
@@ -204,29 +231,38 @@ def take():
     return early, Connection(early.fd)
 
 
-def call(function, *args, **kwargs):
-    """function(*args, **kwargs), run by the early worker if there is one (it has the modules
-    imported), else here. If the early worker fails — dies, or its result does not pickle —
-    the call is made here, as it would have been without one."""
+def map_calls(function, items, *args) -> list:
+    """[function(item, *args) for item in items], run by the early worker while there is one (it
+    has the modules imported), here otherwise. One item per message: if the command is killed,
+    the worker stops after the item at hand. If the worker fails — it dies, does not show up
+    within UP_TIMEOUT, or a result does not pickle — the rest is done here, as it would have been
+    without one. An exception the function raised there is raised here."""
+    items = list(items)
+    results: list = []
+    raised: BaseException | None = None
     early = take()
-    if early is None:
-        return function(*args, **kwargs)
-    proc, conn = early
-    try:
-        conn.send(("call", function, args, kwargs))
-        kind, value = conn.recv()
-    except Exception:                        # noqa: BLE001 — EOF, a result that does not pickle
-        kind, value = "failed", None
-    finally:
-        proc.kill()
-        proc.join()
-        conn.close()
-        os.close(proc.sentinel)
-    if kind == "ok":
-        return value
-    if kind == "raised":
-        raise value
-    return function(*args, **kwargs)
+    if early is not None:
+        proc, conn = early
+        try:
+            for item in items:
+                conn.send(("call", function, (item, *args)))
+                if not conn.poll(UP_TIMEOUT) or conn.recv() != ("up",):
+                    break                    # still importing, or deadlocked: do it here
+                kind, value = conn.recv()
+                if kind == "raised":
+                    raised = value
+                    break
+                results.append(value)
+        except Exception:                    # noqa: BLE001 — EOF, EPIPE, what does not pickle
+            pass                             # the rest is done here
+        finally:
+            proc.kill()
+            proc.join()
+            conn.close()
+            os.close(proc.sentinel)
+    if raised is not None:
+        raise raised
+    return results + [function(item, *args) for item in items[len(results):]]
 
 
 def _discard() -> None:

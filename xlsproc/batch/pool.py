@@ -173,7 +173,6 @@ class WorkerPool:
         self.failed_starts = 0
         self.solo: set = set()           # tasks to run one per chunk (suspects of a crash)
         self.version = 0                 # of the context: bumped by set_context
-        self.early = 0                   # tasks the adopted early worker does alone
 
     def set_context(self, context: Any) -> None:
         """The context for the tasks from now on; running workers get it before their next chunk."""
@@ -219,7 +218,6 @@ class WorkerPool:
             return None
         worker = _Worker(proc, conn, since=time.monotonic(), version=self.version)
         self.workers.append(worker)
-        self.early = headstart.SMALL_INBOX
         return worker
 
     def _preload(self) -> None:
@@ -255,8 +253,8 @@ class WorkerPool:
         worker.conn.close()
 
     def close(self) -> None:
-        for worker in list(self.workers):
-            self._stop_worker(worker, kill=bool(worker.tasks))
+        for worker in list(self.workers):    # one still starting has nothing to lose: no wait
+            self._stop_worker(worker, kill=bool(worker.tasks) or not worker.ready)
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -283,11 +281,10 @@ class WorkerPool:
                 self._stop_worker(worker, kill=True)
 
     def _staff(self, queued: int) -> None:
-        busy = sum(1 for w in self.workers if w.tasks or not w.ready)
-        idle = len(self.workers) - busy
+        # A worker still starting counts as idle: it takes the next chunk once ready (one file
+        # with an early worker does not start a second one, whose parent would import for it).
+        idle = sum(1 for w in self.workers if not w.tasks)
         for _ in range(min(self.jobs - len(self.workers), max(0, queued - idle))):
-            if self.early and self.workers and queued <= self.early:
-                return                 # a small run: the early worker alone (headstart.py)
             self._start_worker()
 
     def _feed(self, queue: deque) -> None:

@@ -246,6 +246,41 @@ def quiet_stderr():
         os.close(saved)
 
 
+@contextlib.contextmanager
+def stderr_without_panics():
+    """calamine's panic message and backtrace go to file descriptor 2 before Python sees the
+    PanicException (the file becomes file-corrupt): kept off the officer's terminal. What was
+    written there meanwhile is passed on unless a panic is in it."""
+    import sys
+    import tempfile
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    with tempfile.TemporaryFile() as caught:
+        if sys.stderr is not None:
+            sys.stderr.flush()
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            if sys.stderr is not None:
+                sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            text = caught.read().decode("utf-8", "replace")
+            if text and " panicked at " not in text and sys.stderr is not None:
+                sys.stderr.write(text)
+
+
+def without_panics(function, *args):
+    """function(*args) inside stderr_without_panics (picklable with functools.partial)."""
+    with stderr_without_panics():
+        return function(*args)
+
+
 _BY_CONTENT = {".xlsx", ".xlsm"}     # calamine picks its Xlsx reader for these names, as it
                                      # does for any zip it is handed as bytes
 
