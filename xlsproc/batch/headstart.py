@@ -11,7 +11,7 @@ workbooks one by one (map_calls).
 `process` gets one only for a small INBOX (a workbook, or a folder of at most SMALL_INBOX
 files). A larger run forks its workers from a parent that has imported the modules once
 (pool._preload): an early worker there would import them a second time and finish no sooner
-(measured on 300 workbooks: the same wall time, 0.35 s more CPU). Only on POSIX, with the fork
+(measured on 300 workbooks: the same wall time, 0.35 s more CPU). Only on Linux, with the fork
 start method, while the process has a single thread (a fork copies a lock another thread holds:
 the child would wait for it for ever) and file descriptors 0–2 open (else the worker's socket
 would take one of their numbers).
@@ -24,6 +24,7 @@ do, a usage error, --help — it is killed when the command ends.
 from __future__ import annotations
 
 import os
+import sys
 
 COMMANDS = ("process", "check")     # commands that read workbooks
 SMALL_INBOX = 6                     # files: a larger INBOX forks its workers as before
@@ -83,8 +84,8 @@ def wanted(args: list[str]) -> bool:
     """Whether this command line reads workbooks in a way an early worker speeds up, judged
     before it is parsed: its first word (options aside, e.g. --debug) is `check`, or `process`
     with an INBOX that is a file or a folder of at most SMALL_INBOX files; not --help."""
-    if os.name != "posix" or not hasattr(os, "fork") or "--help" in args or "-h" in args:
-        return False
+    if not sys.platform.startswith("linux") or "--help" in args or "-h" in args:
+        return False                 # (fork is the default start method on Linux only)
     if _threads() != 1 or not _standard_fds_open():
         return False
     if os.environ.get("XLSPROC_START_METHOD") not in (None, "", "fork"):
@@ -100,7 +101,6 @@ def _threads() -> int:
     try:
         return len(os.listdir("/proc/self/task"))
     except OSError:
-        import sys
         threading = sys.modules.get("threading")
         return threading.active_count() if threading else 1
 
