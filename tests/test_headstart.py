@@ -327,3 +327,18 @@ def test_a_handler_the_early_worker_lacks_costs_a_restart_not_a_task():
     result = json.loads(done.stdout)
     assert result["got"] == {"1": 2, "2": 3} and result["failed"] == []
     assert not result["early_used"] and gone(result["pid"])
+
+
+def test_the_early_worker_cleans_up_after_itself_as_a_forked_worker_does(tmp_path):
+    """A .xls goes through LibreOffice with a profile folder of its own, removed by
+    multiprocessing's finalizers when a worker ends: the early worker runs them too."""
+    from lo import require_soffice
+    require_soffice()
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    done, state = launch("process", SAMPLES / "某区卫健委_2024_项目.xls", "-o", tmp_path / "out",
+                         "--quiet", env={"TMPDIR": str(temp)})
+    assert done.returncode == 0, done.stderr
+    assert state["pandas"] is False                      # the early worker did it
+    assert entries(tmp_path / "out")[0]["output"]        # the copy was made
+    assert not list(temp.glob("xlsproc-lo-*"))

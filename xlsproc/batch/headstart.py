@@ -178,6 +178,7 @@ def start(args: list[str]) -> bool:
                 _child(theirs.detach())
                 code = 0
             finally:
+                _finalize()
                 os._exit(code)
         os.close(gone_w)
         theirs.close()
@@ -188,6 +189,17 @@ def start(args: list[str]) -> bool:
     import atexit
     atexit.register(_discard)
     return True
+
+
+def _finalize() -> None:
+    """multiprocessing's finalizers, as a multiprocessing worker runs them when it ends (e.g.
+    read/convert.py's LibreOffice profile folder goes): os._exit runs neither them nor atexit."""
+    util = sys.modules.get("multiprocessing.util")
+    if util is not None:
+        try:
+            util._exit_function()
+        except Exception:                    # noqa: BLE001 — ending anyway
+            pass
 
 
 def _child(fd: int) -> None:
