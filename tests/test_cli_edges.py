@@ -127,3 +127,28 @@ def test_readme_links_only_files_of_the_repository():
             assert (ROOT / link).exists(), link
     for doc in ("docs/results-json.md", "docs/scoring.md"):
         assert doc in readme and (ROOT / doc).is_file()
+
+
+def test_check_of_a_folder_it_cannot_read_says_which_in_chinese(tmp_path, monkeypatch):
+    """A folder below the one named that cannot be listed (no permission, a lost network
+    drive): one Chinese line naming it and exit code 2, as `process` does — not 内部错误."""
+    from xlsproc.batch import run
+    from xlsproc.errors import file_error
+
+    def unreadable(path):
+        raise file_error("inbox-unreadable", path=tmp_path / "无权限", reason="没有权限")
+    monkeypatch.setattr(run, "discover", unreadable)
+    result = runner.invoke(app, ["check", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "无法读取收件目录" in result.output and "无权限" in result.output
+    assert "内部错误" not in result.output
+
+
+def test_check_interrupted_says_so_in_chinese(tmp_path, monkeypatch):
+    from xlsproc.batch import headstart
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(headstart, "map_calls", interrupted)
+    result = runner.invoke(app, ["check", str(SAMPLES / "洪山区团委_2024_部门整体.xlsx")])
+    assert result.exit_code == 130 and "已中断" in result.output

@@ -342,3 +342,27 @@ def test_the_early_worker_cleans_up_after_itself_as_a_forked_worker_does(tmp_pat
     assert state["pandas"] is False                      # the early worker did it
     assert entries(tmp_path / "out")[0]["output"]        # the copy was made
     assert not list(temp.glob("xlsproc-lo-*"))
+
+
+def test_ctrl_c_while_the_command_is_still_importing_is_one_chinese_line(tmp_path):
+    """Interrupted before any command has its own message (typer still importing): exit 130
+    and 已中断, not a KeyboardInterrupt traceback."""
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    shutil.copy(SEED, inbox / "a.xlsx")
+    launched = textwrap.dedent("""
+        import os, signal, sys
+        sys.argv = ["xlsproc", "check", sys.argv[1]]
+        from xlsproc.batch import headstart
+        real_start = headstart.start
+        def start(args):
+            real_start(args)
+            os.kill(os.getpid(), signal.SIGINT)   # Ctrl-C right after the fork, during imports
+        headstart.start = start
+        from xlsproc.launch import main
+        main()
+    """)
+    done = subprocess.run([sys.executable, "-c", launched, str(inbox)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 130
+    assert "已中断" in done.stderr and "Traceback" not in done.stderr

@@ -270,9 +270,14 @@ def check(
     示例：xlsproc check 某街道_青少年服务_2024.xlsx
     """
     from xlsproc import check_file
+    from xlsproc.model import XlsprocError
     SHOW_CODES["on"] = verbose
     profile = _load_rules(rules)
-    paths = _expand(files)
+    try:
+        paths = _expand(files)
+    except XlsprocError as exc:             # a folder that cannot be read
+        err.print(f"[bold red]错误：[/]{exc.message}")
+        raise typer.Exit(2)
     if not paths:
         err.print(f"[bold red]错误：[/]{'、'.join(map(str, files))} 中没有找到工作簿"
                   f"（{NO_WORKBOOK_HINT}），没有可检查的文件。")
@@ -280,7 +285,11 @@ def check(
     from xlsproc.batch.headstart import map_calls
     from xlsproc.read.grid import without_panics
     # In the worker the command line started first, if it did; a missing file is one error entry.
-    entries = map_calls(partial(without_panics, check_file), paths, profile)
+    try:
+        entries = map_calls(partial(without_panics, check_file), paths, profile)
+    except KeyboardInterrupt:
+        err.print("\n已中断：检查未完成，没有输出结果（检查不写任何文件，重新运行即可）。")
+        raise typer.Exit(130)
     if as_json:
         from xlsproc.fileio import escape_surrogates      # a GBK file name stays valid UTF-8
         sys.stdout.write(escape_surrogates(json.dumps(entries, ensure_ascii=False, indent=2)) + "\n")

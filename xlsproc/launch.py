@@ -7,11 +7,19 @@ critical path of a one-workbook run.
 import sys
 
 
+INTERRUPTED = "\n已中断。\n"     # Ctrl-C before a command has its own message (e.g. while importing)
+
+
 def main() -> None:
-    from xlsproc.batch.headstart import start
-    start(sys.argv[1:])
-    from xlsproc.cli import main as cli_main
-    cli_main()
+    try:
+        from xlsproc.batch.headstart import start
+        start(sys.argv[1:])
+        from xlsproc.cli import main as cli_main
+        cli_main()
+    except KeyboardInterrupt:
+        if sys.stderr is not None:
+            sys.stderr.write(INTERRUPTED)
+        raise SystemExit(130) from None
 
 
 if __name__ == "__main__":
