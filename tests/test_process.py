@@ -459,3 +459,12 @@ def test_manifest_records_round_trip_through_their_json():
     data = rec.to_json()
     assert data == asdict(rec) and list(data) == [f.name for f in fields(Record)]
     assert Record.from_json(json.loads(json.dumps(data, ensure_ascii=False))) == rec
+
+
+def test_an_unknown_start_method_in_the_environment_is_a_chinese_usage_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("XLSPROC_START_METHOD", "bogus")
+    result = CliRunner().invoke(app, ["process", str(SAMPLES / "洪山区团委_2024_部门整体.xlsx"),
+                                      "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "XLSPROC_START_METHOD" in result.output and "bogus" in result.output
+    assert "内部错误" not in result.output

@@ -44,6 +44,10 @@ def default_start_method() -> str:
     process (deadlock-prone). XLSPROC_START_METHOD=spawn on Linux behaves as on Windows."""
     method = (os.environ.get("XLSPROC_START_METHOD") or mp.get_start_method(allow_none=True)
               or mp.get_context().get_start_method())
+    if method not in mp.get_all_start_methods():
+        from xlsproc.model import XlsprocError
+        raise XlsprocError("usage", f"环境变量 XLSPROC_START_METHOD 的值“{method}”无效，可用的值："
+                           f"{'、'.join(mp.get_all_start_methods())}；不设则用本系统的默认方式。")
     if method == "fork" and threading.active_count() > 1:
         return "forkserver"
     return method
