@@ -366,3 +366,16 @@ def test_ctrl_c_while_the_command_is_still_importing_is_one_chinese_line(tmp_pat
                           text=True, timeout=60)
     assert done.returncode == 130
     assert "已中断" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_package_names_its_public_api_without_importing_it():
+    """`import xlsproc` (which every xlsproc module import runs first) loads neither the model
+    nor the rule profiles; the public names are there when asked for."""
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        import sys, xlsproc
+        before = {m for m in ("xlsproc.model", "xlsproc.rules", "pandas") if m in sys.modules}
+        names = set(xlsproc.__all__) <= set(dir(xlsproc))
+        from xlsproc import Rules, XlsprocError, load_rules
+        print(sorted(before), names, Rules.__module__, XlsprocError.__module__)
+    """)], capture_output=True, text=True)
+    assert done.stdout.split() == ["[]", "True", "xlsproc.rules", "xlsproc.model"], done.stderr

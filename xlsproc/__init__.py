@@ -32,6 +32,10 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'xlsproc' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 def evaluate(path: str | Path, rules: Rules | None = None, last_year=None):
     """Read and score one workbook: a list of scoring.EvaluationResult (raises XlsprocError).
 
