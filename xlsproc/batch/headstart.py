@@ -60,8 +60,9 @@ class EarlyProcess:
 
     def kill(self) -> None:
         if self.exitcode is None:
+            import signal
             try:
-                os.kill(self.pid, 9)
+                os.kill(self.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
 
