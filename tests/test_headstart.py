@@ -379,3 +379,23 @@ def test_the_package_names_its_public_api_without_importing_it():
         print(sorted(before), names, Rules.__module__, XlsprocError.__module__)
     """)], capture_output=True, text=True)
     assert done.stdout.split() == ["[]", "True", "xlsproc.rules", "xlsproc.model"], done.stderr
+
+
+def test_the_early_worker_leaves_no_descriptor_open_once_gone():
+    done = run_script(setup="""
+        def handler(chunk, ctx):
+            for i, t in enumerate(chunk or ()):
+                yield ("done", i, t)
+    """, body="""
+        from xlsproc.batch.pool import WorkerPool
+        sentinel = headstart._early.sentinel
+        with WorkerPool(handler, None, jobs=1) as pool:
+            pool.run([1], lambda *a: None, lambda *a: None)
+        try:
+            os.fstat(sentinel)
+            print("open")
+        except OSError:
+            print("closed")
+    """)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["closed"]

@@ -197,19 +197,20 @@ def test_rows_out_of_order_or_edited_twice_are_not_recorded():
 
 
 def test_text_written_as_it_is_only_when_escaping_would_not_change_it():
-    from xlsproc.ooxml.markup import _esc
-    from xlsproc.ooxml.newsheet import _given_height, _plain_text
+    """_esc's fast path (the text returned as it is) gives what the full escaping gives."""
+    from xlsproc.ooxml.markup import _esc, _esc_text, _x_escape
+    from xlsproc.ooxml.newsheet import _given_height
     rng = random.Random(5)
     alphabet = ["a", "审", "\u3000", "\n", "\t", "&", "<", ">", "_", "x", "_x0041_", "\x01", "\ufffe", "\xa0",
                 "\u200b", " ", "😀", "\r"]
     seen = set()
     for _ in range(20000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(8)))
-        if _plain_text(text):
-            assert _esc(text) == text, repr(text)
+        assert _esc(text) == _esc_text(_x_escape(text)), repr(text)
+        if _esc(text) == text:
             seen.add(text[:1])
     assert "\u3000" in seen                         # an indented paragraph is written as it is
-    assert not _plain_text("\u3000\u3000a\x01") and not _plain_text("a_x0041_")
+    assert _esc("\u3000\u3000a\x01") != "\u3000\u3000a\x01" and _esc("a_x0041_") != "a_x0041_"
     assert _given_height(34.0) == _given_height(34) == ' ht="34" customHeight="1"'
     assert _given_height(19.5) == ' ht="19.5" customHeight="1"'
 

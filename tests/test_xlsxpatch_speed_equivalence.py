@@ -29,7 +29,8 @@ from xlsproc.ooxml.workbook import _Workbook, _read_sheets
 from xlsproc.ooxml.styles import _LazyStyles, _Styles, _section_items
 from xlsproc.ooxml.sheet import _SheetXml, _merge_index
 from xlsproc.ooxml.comments import _Note, _merge_comments
-from xlsproc.ooxml.newsheet import _WRAPPING, _merged_spans, _render_sheet, _text_width
+from xlsproc.ooxml.newsheet import _WRAPPING, _merged_spans, _render_sheet
+from xlsproc.textwidth import text_width as _text_width
 from xlsproc.ooxml.verify import _TOP_NAMES, _alternation, _multiset_split
 from xlsproc.refs import cell_name
 

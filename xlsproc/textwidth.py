@@ -5,6 +5,7 @@ columns). East Asian wide and full-width characters count 2, everything else 1.
 from __future__ import annotations
 
 import functools
+import math
 import re
 
 # East Asian wide (W) and full-width (F) characters (Unicode's EastAsianWidth) as ranges — exact for
@@ -44,3 +45,12 @@ _text_width_memo = functools.lru_cache(maxsize=4096)(_text_width)
 @functools.wraps(_text_width)
 def text_width(text: str) -> int:
     return (_text_width_memo if len(text) <= MEMO_CHARS else _text_width)(text)
+
+
+def wrapped_lines(text: str, per_line: float) -> int:
+    """Lines a text takes wrapped at per_line units (at least 1 a paragraph)."""
+    if "\n" not in text:                 # (most texts: one paragraph)
+        if 2 * len(text) <= per_line:       # at most 2 units a character: one line
+            return 1
+        return max(1, math.ceil(text_width(text) / per_line))
+    return sum(max(1, math.ceil(text_width(part) / per_line)) for part in text.split("\n"))

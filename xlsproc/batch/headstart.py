@@ -51,12 +51,17 @@ class EarlyProcess:
         try:
             pid, status = os.waitpid(self.pid, os.WNOHANG)
         except ChildProcessError:                  # reaped elsewhere
-            self.exitcode = -1
+            self._reaped(-1)
             return False
         if pid == 0:
             return True
-        self.exitcode = os.waitstatus_to_exitcode(status)
+        self._reaped(os.waitstatus_to_exitcode(status))
         return False
+
+    def _reaped(self, exitcode: int) -> None:
+        """Gone: its exit code kept, its sentinel closed (nothing waits on it any more)."""
+        self.exitcode = exitcode
+        os.close(self.sentinel)
 
     def kill(self) -> None:
         if self.exitcode is None:
@@ -76,9 +81,9 @@ class EarlyProcess:
             return
         try:
             _, status = os.waitpid(self.pid, 0)
-            self.exitcode = os.waitstatus_to_exitcode(status)
+            self._reaped(os.waitstatus_to_exitcode(status))
         except ChildProcessError:
-            self.exitcode = -1
+            self._reaped(-1)
 
 
 def wanted(args: list[str]) -> bool:
@@ -272,7 +277,6 @@ def map_calls(function, items, *args) -> list:
             proc.kill()
             proc.join()
             conn.close()
-            os.close(proc.sentinel)
     if raised is not None:
         raise raised
     return results + [function(item, *args) for item in items[len(results):]]
@@ -286,4 +290,3 @@ def _discard() -> None:
         early.kill()
         early.join()
         os.close(early.fd)
-        os.close(early.sentinel)

@@ -37,17 +37,25 @@ def rework(outcome, db: str | Path) -> list[str]:
 def table_keys(row) -> tuple:
     """The store's keys of a file's tables with a year (a worker's store.FileRow): what
     `rework` looks up, taken as the batch goes (no entry is read again for it)."""
-    return tuple((ev.unit_key, ev.project_key if ev.kind == "project" else text_key(None),
-                  ev.kind, ev.year) for ev in row.evaluations if ev.year)
+    return tuple(_table_key(ev.unit_key, ev.project_key, ev.kind, ev.year)
+                 for ev in row.evaluations if ev.year)
+
+
+def _table_key(unit: str, project: str, kind: str, year: int) -> tuple:
+    """A table's key from the store's keys of its unit and project: a department table's
+    project is no part of it."""
+    return unit, project if kind == "project" else _NO_PROJECT, kind, year
+
+
+_NO_PROJECT = text_key(None)
 
 
 def _relies_on(entry: FileEntry, tables: set[tuple]) -> bool:
     """Has the entry a table with a target relative to last year, whose last year is one of
     `tables` (the store's keys)?"""
     for ev in entry.evaluations:
-        project = ev.project if ev.kind == "project" else None
-        if not ev.year or (unit_key(ev.unit), text_key(project), ev.kind,
-                           ev.year - 1) not in tables:
+        if not ev.year or _table_key(unit_key(ev.unit), text_key(ev.project), ev.kind,
+                                     ev.year - 1) not in tables:
             continue
         if any(relative_target(str(ind.target or ""), 1.0, ev.year) is not None
                for ind in ev.indicators):

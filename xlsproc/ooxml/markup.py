@@ -26,6 +26,10 @@ _NEEDS_X_ESCAPE = re.compile("_x|[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def _esc(text: str) -> str:
     """Escape element text; Excel's _xHHHH_ escapes for characters XML can't hold."""
+    if "&" not in text and "<" not in text and ">" not in text and "_x" not in text \
+            and (text.isprintable() or text.lstrip("\u3000").isprintable()):
+        return text     # nothing to escape (printable but for the full-width spaces that indent
+                        # a paragraph): told without searching the text, ten times cheaper
     return _esc_text(_x_escape(text))
 
 

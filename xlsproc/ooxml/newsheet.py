@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from xlsproc.refs import (
     cell_name as _ref, col_letter as _col_letters, parse_cell as _parse_ref, parse_range as _parse_range,
     range_name as _range)
-from xlsproc.textwidth import text_width as _text_width
+from xlsproc.textwidth import wrapped_lines
 from xlsproc.ooxml.markup import _esc, _esc_attr
 from xlsproc.ooxml.package import (CT_WORKSHEET, NEW_PART_NAMES, NS_MAIN, NS_REL, XML_DECL, _ContentTypes,
                                    _Package, _rels_path)
@@ -54,13 +54,6 @@ def _norm_location(location: str) -> str:
         return location
     sheet, ref = location.rsplit("!", 1)
     return internal_location(sheet, ref)
-
-
-def _line_count(text: str, per_line: int) -> int:
-    """Lines a wrapped text takes in a column of per_line character cells (at least 1)."""
-    if "\n" in text:
-        return sum(max(1, -(-_text_width(part) // per_line)) for part in text.split("\n"))
-    return -(-_text_width(text) // per_line) or 1
 
 
 _WRAPPING = {"header", "error", "warning", "info", "wrap"}
@@ -152,7 +145,7 @@ def _render_rows(ns: NewSheet, styled: dict[int, dict[int, tuple[str, bool]]]
             value = row[c] if c < filled else None
             s, wraps = row_styles.get(c, _NO_STYLE)
             if type(value) is str and len(value) <= MAX_TEXT:  # the common case, inlined (= _cell_xml)
-                text = value if _plain_text(value) else _esc(value)
+                text = _esc(value)
                 cells.append(f'<c r="{letters[c]}{num}"{s} t="inlineStr"><is><t xml:space="preserve">'
                              f'{text}</t></is></c>')
             else:
@@ -166,7 +159,7 @@ def _render_rows(ns: NewSheet, styled: dict[int, dict[int, tuple[str, bool]]]
                     per_line = span_chars[(c, last)] = max(1, int(chars))
                 # A text at most per_line * lines cells wide (2 per character) cannot need more lines.
                 if 2 * len(value) > per_line * lines or "\n" in value:
-                    count = _line_count(value, per_line)
+                    count = wrapped_lines(value, per_line)
                     if count > lines:
                         lines = count
         if height is not None:
@@ -175,14 +168,6 @@ def _render_rows(ns: NewSheet, styled: dict[int, dict[int, tuple[str, bool]]]
             out.append(f'<row r="{num}"{_row_height(lines) if lines > 1 else ""}>{"".join(cells)}</row>')
     bounds = (r1, c1, r2, c2) if r2 >= 0 else None
     return f"<sheetData>{''.join(out)}</sheetData>", bounds
-
-
-def _plain_text(text: str) -> bool:
-    """Whether _esc leaves the text as it is (no '&', '<', '>', '_x' nor a character XML cannot
-    hold): printable but for the full-width spaces that indent a paragraph — said without
-    searching the text for such characters, which costs ten times more."""
-    return "&" not in text and "<" not in text and ">" not in text and "_x" not in text \
-        and (text.isprintable() or text.lstrip("\u3000").isprintable())
 
 
 @functools.lru_cache(maxsize=256)

@@ -14,7 +14,7 @@ import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import python_calamine as calamine
 
@@ -229,21 +229,32 @@ def _read_calamine(path: Path, formulas: dict, data: bytes | None = None,
 
 
 @contextlib.contextmanager
+def _stderr_into(fh) -> Iterator[bool]:
+    """File descriptor 2 on the open file `fh` meanwhile; yields whether it could be moved."""
+    import sys
+    try:
+        saved = os.dup(2)
+    except OSError:                  # no fd 2 to move
+        yield False
+        return
+    if sys.stderr is not None:
+        sys.stderr.flush()
+    os.dup2(fh.fileno(), 2)
+    try:
+        yield True
+    finally:
+        if sys.stderr is not None:
+            sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+@contextlib.contextmanager
 def quiet_stderr():
     """File descriptor 2 on /dev/null while calamine runs: a Rust panic on a broken file prints
     "thread panicked at …" there before it becomes an exception (reported in Chinese)."""
-    try:
-        saved = os.dup(2)
-    except OSError:
+    with open(os.devnull, "wb") as null, _stderr_into(null):
         yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 @contextlib.contextmanager
@@ -253,25 +264,13 @@ def stderr_without_panics():
     written there meanwhile is passed on unless a panic is in it."""
     import sys
     import tempfile
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
     with tempfile.TemporaryFile() as caught:
-        if sys.stderr is not None:
-            sys.stderr.flush()
-        os.dup2(caught.fileno(), 2)
-        try:
+        with _stderr_into(caught) as moved:
             yield
-        finally:
-            if sys.stderr is not None:
-                sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
+        if moved and sys.stderr is not None:
             caught.seek(0)
             text = caught.read().decode("utf-8", "replace")
-            if text and " panicked at " not in text and sys.stderr is not None:
+            if text and " panicked at " not in text:
                 sys.stderr.write(text)
 
 

@@ -13,7 +13,7 @@ import functools
 import math
 import re
 
-from xlsproc.textwidth import MEMO_CHARS, text_width
+from xlsproc.textwidth import MEMO_CHARS, text_width, wrapped_lines
 
 PORTRAIT_UNITS = 72          # one column of the 自评报告 sheet, A4 portrait
 LANDSCAPE_UNITS = 125        # all columns of the 审核结果 sheet together, A4 landscape
@@ -24,12 +24,7 @@ _SENTENCE_END = re.compile(r"(?<=[。；！？])")
 
 def _line_count(text: str, width: float) -> int:
     """Lines a wrapped text takes in a column `width` units wide (padding taken off)."""
-    per_line = max(1.0, width - 2)
-    if "\n" not in text:                 # (most texts: one paragraph)
-        if 2 * len(text) <= per_line:       # at most 2 units a character: one line
-            return 1
-        return max(1, math.ceil(text_width(text) / per_line))
-    return sum(max(1, math.ceil(text_width(part) / per_line)) for part in text.split("\n"))
+    return wrapped_lines(text, max(1.0, width - 2))
 
 
 _line_count_memo = functools.lru_cache(maxsize=8192)(_line_count)

@@ -231,13 +231,8 @@ def cause_of(reason: str) -> str:
     return _cause_and_measure(reason)[0]
 
 
-def measure_of(reason: str) -> str:
-    """The measure part of a 偏差原因分析及改进措施 text, or ''."""
-    return _cause_and_measure(reason)[1]
-
-
 def _cause_and_measure(reason: str) -> tuple[str, str]:
-    """(cause_of, measure_of) of a text, from one split."""
+    """(the cause, the measure after it — 下一步… — or '') of a text, from one split."""
     if not reason:
         return "", ""
     parts = _MEASURE.split(reason.strip(), maxsplit=1)
