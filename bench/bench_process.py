@@ -123,14 +123,14 @@ def profile(files: list[Path], out: Path) -> None:
     import cProfile
     import pstats
 
-    from xlsproc.batch.pool import _tune_gc
+    from xlsproc.collector import settle_worker
     from xlsproc.batch.run import CHUNK, Context, work
     from xlsproc.rules import load_rules
     root = files[0].parents[1]
     ctx = Context(str(root), str(out), load_rules())
     (out / ".xlsproc" / "entries").mkdir(parents=True, exist_ok=True)
     list(work(None, ctx))
-    _tune_gc()                      # the collector as a worker sets it (after its warm-up)
+    settle_worker()                 # the collector as a worker sets it (after its warm-up)
     tasks = [(f.relative_to(root).as_posix(), f.relative_to(root).as_posix(), f"{i}.json")
              for i, f in enumerate(files)]
     chunks = [tasks[k:k + CHUNK] for k in range(0, len(tasks), CHUNK)]

@@ -17,6 +17,7 @@ from typer.main import get_command
 from conftest import SAMPLES
 from xlsproc.batch import headstart
 from xlsproc.cli import app
+from xlsproc.collector import WORKER_THRESHOLD
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="the early worker is forked (Linux only)")
@@ -24,10 +25,11 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
 SEED = SAMPLES / "洪山区团委_2024_部门整体.xlsx"
 # Runs the command as the console script does, then says which modules its own process imported.
 LAUNCH = textwrap.dedent("""
-    import atexit, json, sys
+    import atexit, gc, json, sys
     from xlsproc.batch import headstart
     atexit.register(lambda: sys.stderr.write("\\nSTATE " + json.dumps(
-        {"pandas": "pandas" in sys.modules, "early": headstart._early is not None}) + "\\n"))
+        {"pandas": "pandas" in sys.modules, "early": headstart._early is not None,
+         "collector": [gc.isenabled(), gc.get_freeze_count() > 0]}) + "\\n"))
     sys.argv = ["xlsproc"] + sys.argv[1:]
     from xlsproc.launch import main
     main()
@@ -101,7 +103,7 @@ def test_process_with_an_early_worker_gives_the_same_results(tmp_path, names, se
     assert done.returncode == 0, done.stderr
     # Adopted (the command never imported pandas), and joined by a worker forked as usual (from
     # a parent that imported them) when there is more than one file and more than one job.
-    assert state == {"pandas": second_worker, "early": False}
+    assert state == {"pandas": second_worker, "early": False, "collector": [True, True]}
     before = plain("process", inbox, "-o", tmp_path / "plain", "--quiet", "--jobs", "2")
     assert before.returncode == 0, before.stderr
     assert entries(tmp_path / "early") == entries(tmp_path / "plain")
@@ -112,6 +114,7 @@ def test_check_with_an_early_worker_prints_the_same(tmp_path):
     done, state = launch("check", SEED)
     assert done.returncode == 0, done.stderr
     assert state["pandas"] is False
+    assert state["collector"] == [True, True]     # paused for the imports only, then frozen
     assert "99.88" in done.stdout and done.stdout == plain("check", SEED).stdout
     as_json, _ = launch("check", SEED, "--json")
     assert json.loads(as_json.stdout) == json.loads(plain("check", SEED, "--json").stdout)
@@ -124,7 +127,8 @@ def test_a_large_inbox_forks_its_workers_as_before(tmp_path):
         shutil.copy(SEED, inbox / f"{i}.xlsx")
     done, state = launch("process", inbox, "-o", tmp_path / "out", "--quiet", "--jobs", "2")
     assert done.returncode == 0, done.stderr
-    assert state == {"pandas": True, "early": False}     # preloaded once in the parent, forked
+    assert state == {"pandas": True, "early": False,      # preloaded once in the parent, forked
+                     "collector": [True, True]}
     assert len(entries(tmp_path / "out")) == headstart.SMALL_INBOX + 1
 
 
@@ -235,6 +239,22 @@ def test_map_calls_raises_what_the_early_worker_raised_and_falls_back_when_it_ca
     assert json.loads(lines[1]) == [[1, pids[1]], [2, pids[1]], [3, pids[1]]]   # all in the worker
     assert lines[2] == "fallback [5, 6]"           # done here instead
     assert all(gone(p) for p in pids[:3])
+
+
+def test_the_early_worker_pauses_the_collector_for_its_imports_only():
+    """launch.py pauses the garbage collector before the fork (collector.py): the early worker
+    must have it back on after its imports — at a worker's threshold, the imports frozen out of
+    its scans — or its memory would grow with every cycle a workbook leaves."""
+    done = run_script(setup="""
+        import gc
+        gc.disable()                                 # as launch.py does
+        def collector(_):
+            return [gc.isenabled(), list(gc.get_threshold()), gc.get_freeze_count() > 0]
+    """, body="""
+        print(json.dumps(headstart.map_calls(collector, [1])))
+    """)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [[True, list(WORKER_THRESHOLD), True]]
 
 
 def test_a_worker_that_never_shows_up_is_not_waited_for():
@@ -399,3 +419,21 @@ def test_the_early_worker_leaves_no_descriptor_open_once_gone():
     """)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["closed"]
+
+
+def test_paused_imports_leave_the_collector_as_it_was_and_freeze_what_they_made():
+    import gc
+
+    from xlsproc.collector import paused
+    was_on, frozen = gc.isenabled(), gc.get_freeze_count()
+    try:
+        for state in (True, False):
+            (gc.enable if state else gc.disable)()
+            with paused():
+                assert not gc.isenabled()
+                made = [[i] for i in range(1000)]          # as a module's tables would be
+            assert gc.isenabled() is state
+            assert gc.get_freeze_count() >= frozen + len(made)
+    finally:
+        gc.unfreeze()
+        (gc.enable if was_on else gc.disable)()

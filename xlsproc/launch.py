@@ -11,10 +11,14 @@ INTERRUPTED = "\n已中断。\n"     # Ctrl-C before a command has its own messa
 
 
 def main() -> None:
+    import gc
+    gc.disable()        # until the imports are done: a fifth of their time otherwise (collector.py)
     try:
         from xlsproc.batch.headstart import start
         start(sys.argv[1:])
         from xlsproc.cli import main as cli_main
+        from xlsproc.collector import settle
+        settle()
         cli_main()
     except KeyboardInterrupt:
         if sys.stderr is not None:

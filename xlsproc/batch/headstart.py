@@ -213,8 +213,11 @@ def _child(fd: int) -> None:
     import importlib
 
     from xlsproc.batch.worker import WORKER_MODULES
-    for name in WORKER_MODULES:
-        importlib.import_module(name)
+    from xlsproc.collector import paused, settle_worker
+    with paused():                           # (launch.py paused the collector already)
+        for name in WORKER_MODULES:
+            importlib.import_module(name)
+    settle_worker()
     from multiprocessing.connection import Connection
 
     from xlsproc.batch.pool import _worker_main

@@ -20,7 +20,6 @@ its context must be picklable: a module-level function, or functools.partial of 
 """
 from __future__ import annotations
 
-import gc
 import multiprocessing as mp
 import os
 import signal
@@ -32,6 +31,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from typing import Any, Callable
 
+from xlsproc.collector import paused, settle_worker
 from xlsproc.threads import one_thread_libraries
 
 CRASHED = "worker-crashed"
@@ -51,17 +51,6 @@ def default_start_method() -> str:
     if method == "fork" and threading.active_count() > 1:
         return "forkserver"
     return method
-
-
-# The cyclic garbage collector after the warm-up: the imported modules' objects are frozen out
-# of its scans, and it runs every 10,000 allocations instead of 700 (a worker makes millions of
-# short-lived tuples and dicts, few cycles): ~10 % of a worker's CPU otherwise.
-GC_THRESHOLD = (10_000, 20, 20)
-
-
-def _tune_gc() -> None:
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLD)
 
 
 @contextmanager
@@ -93,9 +82,10 @@ def _worker_main(conn, handler: Callable, context: Any, inherited: tuple = ()) -
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     one_thread_libraries()
     parent = os.getppid()
-    for _ in handler(None, context):                     # warm-up: imports, caches
-        pass
-    _tune_gc()
+    with paused():                                       # warm-up: imports, caches
+        for _ in handler(None, context):
+            pass
+    settle_worker()
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -233,9 +223,9 @@ class WorkerPool:
         one_thread_libraries()
         if method == "fork":
             import importlib
-            for name in self.preload:
-                importlib.import_module(name)
-            gc.freeze()                 # also spares forked workers copying pages on GC scans
+            with paused():              # then frozen: forked workers copy no pages on GC scans
+                for name in self.preload:
+                    importlib.import_module(name)
         elif method == "forkserver":
             self.ctx.set_forkserver_preload(list(self.preload))
         self.preload = ()
