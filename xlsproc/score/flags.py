@@ -10,7 +10,8 @@ from xlsproc.model import Cell, Evaluation, Flag, IndicatorRow
 from xlsproc.read import layout
 from xlsproc.read.values import units_compatible
 from xlsproc.rules import Rules
-from xlsproc.score.indicators import IndicatorResult, band, lacks_weights, unit_or_none
+from xlsproc.score.indicators import band, lacks_weights, unit_or_none
+from xlsproc.score.result import IndicatorResult
 from xlsproc.score.numbers import as_number, fmt
 
 if TYPE_CHECKING:

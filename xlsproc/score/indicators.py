@@ -6,7 +6,6 @@ indicator, one more frame for the parts of compound targets).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from math import isnan
 
 import numpy as np
@@ -18,22 +17,6 @@ from xlsproc.read.values import (Value, column_operator, parse_value, target_in_
 from xlsproc.rules import Rules
 from xlsproc.score.history import relative_completion, relative_target
 from xlsproc.score.numbers import as_number, fmt, round_half_up
-
-
-@dataclass
-class IndicatorResult:
-    row: IndicatorRow
-    kind: str
-    completion: float | None
-    weight: float | None
-    score: float
-    reported_score: float | None
-    formula: str
-    grade: str | None = None          # qualitative grade, when scored as such
-
-    @property
-    def name(self) -> str:
-        return self.row.name.text
 
 
 # --- the indicator frame -------------------------------------------------------------------

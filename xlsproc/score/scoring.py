@@ -10,37 +10,20 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from math import isnan
 
 import pandas as pd
 
-from xlsproc.model import Evaluation, Flag
-from xlsproc.rules import Rules, load_rules, shown_grade
+from xlsproc.model import Evaluation
+from xlsproc.rules import Rules, load_rules
 from xlsproc.score.budget import BudgetResult, score_budget
 from xlsproc.score.flags import FlagSink, indicator_flags, ordered, table_flags, total_flags
-from xlsproc.score.indicators import (IndicatorResult, LastYear, formula_of, indicator_frame,
-                                      score_indicators)
+from xlsproc.score.indicators import LastYear, formula_of, indicator_frame, score_indicators
 from xlsproc.score.numbers import as_number, fmt, pct, round_half_up
+from xlsproc.score.result import EvaluationResult, IndicatorResult
 
 __all__ = ["score", "EvaluationResult", "BudgetResult", "IndicatorResult", "fmt", "pct",
            "as_number", "round_half_up"]
-
-
-@dataclass
-class EvaluationResult:
-    evaluation: Evaluation
-    budget: BudgetResult | None
-    indicators: list[IndicatorResult]
-    indicator_score: float
-    total_score: float
-    reported_total: float | None
-    grade: str | None               # None while weights-sum stands: shown as 待定
-    flags: list[Flag] = field(default_factory=list)
-
-    @property
-    def grade_shown(self) -> str:
-        return shown_grade(self.grade)
 
 
 # --- everything together -------------------------------------------------------------------

@@ -24,7 +24,8 @@ from xlsproc.errors import SEVERITY_CN, SEVERITY_RANK
 from xlsproc.model import Cell, Flag, XlsprocError
 from xlsproc.fileio import shown
 from xlsproc.refs import cell_name
-from xlsproc.score.scoring import EvaluationResult, fmt, pct
+from xlsproc.score.numbers import fmt, pct
+from xlsproc.score.result import EvaluationResult
 from xlsproc.ooxml.package import PartReader
 from xlsproc.ooxml.normalize import normalized
 from xlsproc.ooxml.patch import MAX_TEXT, CellPatch, NewSheet, internal_location, patch_xlsx

@@ -25,7 +25,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from xlsproc.fileio import write_bytes_atomic
-from xlsproc.score.scoring import EvaluationResult
+from xlsproc.score.result import EvaluationResult
 from xlsproc.write import report
 
 LATIN_FONT = "Times New Roman"

@@ -10,7 +10,6 @@ Excel, WPS and LibreOffice alike.
 from __future__ import annotations
 
 import functools
-import math
 import re
 
 from xlsproc.textwidth import MEMO_CHARS, text_width, wrapped_lines

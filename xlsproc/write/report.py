@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from xlsproc.read import layout
 from xlsproc.score.history import unit_name
-from xlsproc.score.scoring import EvaluationResult, IndicatorResult, fmt, pct
+from xlsproc.score.numbers import fmt, pct
+from xlsproc.score.result import EvaluationResult, IndicatorResult
 
 NOTE = "（本报告由xlsproc根据自评表数据自动起草，【】中的内容请填表人补充，核对无误后使用。）"
 OTHER_CATEGORY = "其他指标"

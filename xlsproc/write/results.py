@@ -6,7 +6,7 @@ from pathlib import Path
 
 from xlsproc.model import Cell, XlsprocError, cell_name
 from xlsproc.fileio import sha256
-from xlsproc.score.scoring import EvaluationResult
+from xlsproc.score.result import EvaluationResult
 
 
 def _text(cell: Cell) -> str | None:
