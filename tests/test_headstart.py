@@ -437,3 +437,67 @@ def test_paused_imports_leave_the_collector_as_it_was_and_freeze_what_they_made(
     finally:
         gc.unfreeze()
         (gc.enable if was_on else gc.disable)()
+
+
+# --- the scorer ---------------------------------------------------------------------------------
+
+SCORER_SETUP = """
+    from xlsproc import check_file
+    def checked(path):
+        return check_file(path), "pandas" in sys.modules, os.getpid()
+"""
+
+
+def test_the_scorer_scores_for_the_early_worker_which_never_imports_pandas():
+    """The scorer (batch/scorer.py) imports pandas while the early worker imports the rest: the
+    worker gets its scores from it — the same entry as scoring in one process — and has no
+    pandas of its own; both are gone when the command ends."""
+    done = run_script(setup=SCORER_SETUP, body="""
+        scorer_pid = headstart._scorer.pid
+        entry, has_pandas, where = headstart.map_calls(checked, [sys.argv[1]])[0]
+        print(json.dumps([entry, has_pandas, where, pid, scorer_pid]))
+    """)
+    assert done.returncode == 0, done.stderr
+    entry, has_pandas, where, worker, scorer_pid = json.loads(done.stdout)
+    assert where == worker and has_pandas is False
+    assert entry == check_entry(SEED)
+    assert "99.88" in json.dumps(entry, ensure_ascii=False)
+    assert gone(worker) and gone(scorer_pid)
+
+
+def test_without_its_scorer_the_early_worker_scores_itself():
+    """A scorer that died (killed here before it answered) costs nothing but time: the worker
+    imports pandas and scores the same."""
+    done = run_script(setup=SCORER_SETUP, body="""
+        os.kill(headstart._scorer.pid, 9)
+        entry, has_pandas, where = headstart.map_calls(checked, [sys.argv[1]])[0]
+        print(json.dumps([entry, has_pandas, where == pid]))
+    """)
+    assert done.returncode == 0, done.stderr
+    entry, has_pandas, in_worker = json.loads(done.stdout)
+    assert in_worker and has_pandas is True
+    assert entry == check_entry(SEED)
+
+
+def test_results_cross_to_a_process_without_pandas():
+    """What the scorer sends back unpickles with the reading and writing modules alone (a class
+    of the results defined next to the pandas code would import pandas in the worker)."""
+    import pickle
+
+    from xlsproc import evaluate
+    results = pickle.dumps(evaluate(SEED))
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        import importlib, pickle, sys
+        from xlsproc.batch.worker import READ_WRITE_MODULES
+        for name in READ_WRITE_MODULES:
+            importlib.import_module(name)
+        results = pickle.loads(sys.stdin.buffer.read())
+        print(results[0].total_score, "pandas" in sys.modules)
+    """)], input=results, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().split() == ["99.88", "False"]
+
+
+def check_entry(path: Path) -> dict:
+    from xlsproc import check_file
+    return json.loads(json.dumps(check_file(path), ensure_ascii=False))

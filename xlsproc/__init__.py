@@ -43,8 +43,12 @@ def evaluate(path: str | Path, rules: Rules | None = None, last_year=None):
     year's actual (see scoring.score)."""
     from xlsproc.read.reader import read_workbook
     from xlsproc.rules import load_rules
+    evaluations, rules = read_workbook(path), rules or load_rules()
+    if last_year is None:           # in `check`'s early worker, its scorer scores (batch/scorer.py)
+        from xlsproc.batch.scorer import score as scored
+        return scored(evaluations, rules)
     from xlsproc.score.scoring import score
-    return score(read_workbook(path), rules or load_rules(), last_year)
+    return score(evaluations, rules, last_year)
 
 
 def evaluate_many(paths, rules: Rules | None = None, last_year=None) -> list:

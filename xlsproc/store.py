@@ -542,3 +542,28 @@ def _insert_indicators(db, ev_id: int, indicators: tuple) -> None:
 
 def _as_text(value) -> str | None:
     return None if value is None else str(value)
+
+
+# --- last year's figures, for relative targets --------------------------------------------------
+
+_STORES: dict = {}
+
+
+def last_year_lookup(db: str | None, up_to_run: int | None = None):
+    """`last_year(evaluation, indicator)` backed by the results store, or None without one.
+    Asked only for relative targets (不低于上一年度); one connection per worker and store.
+    Only runs up to `up_to_run` count: what this batch records meanwhile must not change how
+    its own files are scored (that would depend on timing and on --jobs)."""
+    if not db or not os.path.isfile(db):
+        return None
+    try:
+        store = _STORES.get(db) or _STORES.setdefault(db, Store(db))
+    except StoreError:
+        return None                 # the parent reports a store it cannot use
+
+    def last_year(ev, ind) -> float | None:
+        project = ev.project.text or None if ev.kind == "project" else None
+        found = store.last_year_value(ev.unit.text or None, project, ev.year, ind.name.text,
+                                      up_to_run)
+        return None if found is None else found[1]
+    return last_year

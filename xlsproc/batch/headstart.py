@@ -3,10 +3,11 @@
 A worker spends ~0.25 s importing pandas and the rest of the pipeline before it can take its
 first workbook, and the command line spends ~0.12 s importing typer and planning the run before
 it can hand one out. Done one after the other, they made a one-workbook run take ~0.47 s. So the
-command's entry point (xlsproc.launch) forks this worker before typer is imported: it imports
-the worker modules on one core while the command line is parsed on the other. `process` adopts
-it as its pool's first worker (pool.WorkerPool._adopt_early); `check` has it check its
-workbooks one by one (map_calls).
+command's entry point (xlsproc.launch) forks two processes before typer is imported: first the
+scorer (scorer.py), which imports pandas and the scoring modules, then this worker, which
+imports the reading and writing modules, reads the workbooks and has the scorer score them,
+while the command line is parsed. `process` adopts the worker as its pool's first worker
+(pool.WorkerPool._adopt_early); `check` has it check its workbooks one by one (map_calls).
 
 `process` gets one only for a small INBOX (a workbook, or a folder of at most SMALL_INBOX
 files). A larger run forks its workers from a parent that has imported the modules once
@@ -19,7 +20,8 @@ would take one of their numbers).
 The worker takes ("adopt", handler, context) to become a pool worker (the pool's protocol from
 then on: pool._worker_main); ("call", function, args) to answer ("up",) at once, then
 ("ok", result) or ("raised", exception); None or end of file to stop. Not used — nothing to
-do, a usage error, --help — it is killed when the command ends.
+do, a usage error, --help — it is killed when the command ends; so is the scorer, which
+otherwise ends with the worker (it holds the scorer's only connection).
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ VALUE_OPTIONS = ("-o", "--output", "--rules", "--jobs", "-j", "--timeout", "--db
                  "--consolidate", "--roster", "--return-dir")
 
 _early: EarlyProcess | None = None
+_scorer: EarlyProcess | None = None     # the early worker's scorer (scorer.py)
 
 
 class EarlyProcess:
@@ -156,16 +159,27 @@ def _small(path: str) -> bool:
 
 
 def start(args: list[str]) -> bool:
-    """Fork the early worker if this command line wants one. True if started."""
-    global _early
+    """Fork the scorer and the early worker if this command line wants them. True if started."""
+    global _early, _scorer
     if _early is not None or not wanted(args):
         return False
+    from xlsproc.batch import scorer
+    from xlsproc.threads import one_thread_libraries
+    one_thread_libraries()                       # the children inherit the environment
+    _scorer = _fork(scorer.serve)                # first: pandas is most of a worker's imports
+    import xlsproc.batch.worker  # noqa: F401 — the modules both sides need, imported once
+    _early = _fork(_child)
+    os.close(_scorer.fd)                         # the early worker holds the scorer's line now
+    import atexit
+    atexit.register(_discard)
+    return True
+
+
+def _fork(target) -> EarlyProcess:
+    """Fork a child that runs target(fd), fd its end of a new socket pair, then ends (the child
+    never returns from here). The child ignores Ctrl-C: the parent decides when to stop."""
     import signal
     import socket
-
-    from xlsproc.threads import one_thread_libraries
-    one_thread_libraries()                       # the child inherits the environment
-    import xlsproc.batch.worker  # noqa: F401 — the modules both sides need, imported once
     ours, theirs = socket.socketpair()
     gone_r, gone_w = os.pipe()                   # the child holds gone_w until it exits
     blocked = hasattr(signal, "pthread_sigmask")
@@ -178,10 +192,10 @@ def start(args: list[str]) -> bool:
             try:
                 os.close(gone_r)
                 ours.close()
-                signal.signal(signal.SIGINT, signal.SIG_IGN)     # the parent decides when to stop
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
                 if blocked:
                     signal.pthread_sigmask(signal.SIG_SETMASK, old)
-                _child(theirs.detach())
+                target(theirs.detach())
                 code = 0
             finally:
                 _finalize()
@@ -191,10 +205,7 @@ def start(args: list[str]) -> bool:
     finally:
         if blocked:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
-    _early = EarlyProcess(pid, gone_r, ours.detach())
-    import atexit
-    atexit.register(_discard)
-    return True
+    return EarlyProcess(pid, gone_r, ours.detach())
 
 
 def _finalize() -> None:
@@ -212,10 +223,13 @@ def _child(fd: int) -> None:
     """Import what every worker needs, then wait to be adopted (or told to stop)."""
     import importlib
 
-    from xlsproc.batch.worker import WORKER_MODULES
+    from xlsproc.batch import scorer
+    from xlsproc.batch.worker import own_modules
     from xlsproc.collector import paused, settle_worker
+    if _scorer is not None:                  # it scores for us: no pandas here
+        scorer.connect(_scorer.fd)
     with paused():                           # (launch.py paused the collector already)
-        for name in WORKER_MODULES:
+        for name in own_modules():
             importlib.import_module(name)
     settle_worker()
     from multiprocessing.connection import Connection
@@ -286,10 +300,14 @@ def map_calls(function, items, *args) -> list:
 
 
 def _discard() -> None:
-    """At exit: an early worker nobody adopted is killed and reaped."""
-    global _early
+    """At exit: an early worker nobody adopted is killed and reaped, and so is the scorer."""
+    global _early, _scorer
     early, _early = _early, None
     if early is not None:
         early.kill()
         early.join()
         os.close(early.fd)
+    helper, _scorer = _scorer, None
+    if helper is not None:
+        helper.kill()
+        helper.join()

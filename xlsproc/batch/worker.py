@@ -28,12 +28,22 @@ if TYPE_CHECKING:
 CHUNK = 64                  # files per worker task: scoring is done per chunk (see work)
 KEEP_BYTES = 2 << 20        # a workbook up to this size is read once for scoring and copying,
 KEPT_PER_CHUNK = 64 << 20   # as long as a chunk holds no more than this
-WORKER_MODULES = ("xlsproc.write.annotate", "xlsproc.read.reader", "xlsproc.write.results", "xlsproc.score.scoring",
-                  "xlsproc.store")
+# What a worker imports before its first file (pool.py preloads them in the parent); the early
+# worker with a scorer beside it (scorer.py) leaves out SCORING, i.e. pandas.
+SCORING = "xlsproc.score.scoring"
+READ_WRITE_MODULES = ("xlsproc.write.annotate", "xlsproc.read.reader", "xlsproc.write.results",
+                      "xlsproc.store")
+WORKER_MODULES = (*READ_WRITE_MODULES, SCORING)
+
+
+def own_modules() -> tuple[str, ...]:
+    """The modules this worker imports: without pandas when the scorer scores for it."""
+    from xlsproc.batch import scorer
+    return READ_WRITE_MODULES if scorer.connected() else WORKER_MODULES
 
 
 def file_json(*args, **kwargs) -> dict:
-    from xlsproc.write.results import file_json as make   # imports scoring → pandas: workers only
+    from xlsproc.write.results import file_json as make   # the writers' modules: workers only
     return make(*args, **kwargs)
 
 
@@ -78,7 +88,7 @@ def work(chunk: list[Task] | None, ctx: Context,
     to inject crashes and hangs).
     """
     if chunk is None:
-        for name in WORKER_MODULES:                          # load once per worker
+        for name in own_modules():                           # load once per worker
             importlib.import_module(name)
         return
     _stderr_to_log(ctx.outbox)
@@ -100,7 +110,7 @@ def work(chunk: list[Task] | None, ctx: Context,
     if not read:
         return
     yield ("begin", None)
-    scored = _score_all([r for _, r in read], ctx.rules, last_year_lookup(ctx.db, ctx.up_to_run))
+    scored = _score_all([r for _, r in read], ctx)
     for (i, item), item_results in zip(read, scored):
         yield ("begin", i)
         yield _stage(i, lambda: _write_stage(item, item_results, ctx), _refuser(item.task, ctx))
@@ -230,46 +240,26 @@ def _too_large(size: int, ctx: Context) -> XlsprocError:
     return file_error("file-too-large", size=_mib(size), limit=_mib(ctx.max_bytes))
 
 
-def _score_all(items: list[_Read], rules: Rules, last_year=None) -> list:
-    """Every item's results, scored together; file by file if that fails (an error is kept)."""
-    from xlsproc.score.scoring import score
+def _score_all(items: list[_Read], ctx: Context) -> list:
+    """Every item's results, scored together (by the scorer, when this worker has one); file by
+    file if that fails (an error is kept). Relative targets are scored against the store."""
+    from xlsproc.batch.scorer import score
     try:
-        scored = iter(score([ev for it in items for ev in it.evaluations], rules, last_year))
+        scored = iter(score([ev for it in items for ev in it.evaluations], ctx.rules, ctx.db,
+                            ctx.up_to_run))
         return [[next(scored) for _ in it.evaluations] for it in items]
     except Exception:               # noqa: BLE001 — find out which file it was
-        return [_score_alone(it, rules, last_year) for it in items]
+        return [_score_alone(it, ctx) for it in items]
 
 
-def _score_alone(item: _Read, rules: Rules, last_year=None):
-    from xlsproc.score.scoring import score
+def _score_alone(item: _Read, ctx: Context):
+    from xlsproc.batch.scorer import score
     try:
-        return score(item.evaluations, rules, last_year)
+        return score(item.evaluations, ctx.rules, ctx.db, ctx.up_to_run)
     except Exception as exc:        # noqa: BLE001
         return exc
 
 
-_STORES: dict = {}
-
-
-def last_year_lookup(db: str | None, up_to_run: int | None = None):
-    """`last_year(evaluation, indicator)` backed by the results store, or None without one.
-    Asked only for relative targets (不低于上一年度); one connection per worker and store.
-    Only runs up to `up_to_run` count: what this batch records meanwhile must not change how
-    its own files are scored (that would depend on timing and on --jobs)."""
-    if not db or not Path(db).is_file():
-        return None
-    from xlsproc.store import Store, StoreError
-    try:
-        store = _STORES.get(db) or _STORES.setdefault(db, Store(db))
-    except StoreError:
-        return None                 # the parent reports a store it cannot use
-
-    def last_year(ev, ind) -> float | None:
-        project = ev.project.text or None if ev.kind == "project" else None
-        found = store.last_year_value(ev.unit.text or None, project, ev.year, ind.name.text,
-                                      up_to_run)
-        return None if found is None else found[1]
-    return last_year
 
 
 def _write_stage(item: _Read, results, ctx: Context) -> Done:

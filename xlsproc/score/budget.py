@@ -1,28 +1,12 @@
 """Budget execution (预算执行率): amounts, rate, score and their checks (shared/spec/scoring.md)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from xlsproc.model import Cell, Evaluation
 from xlsproc.read.values import parse_value
 from xlsproc.rules import Rules
 from xlsproc.score.flags import FlagSink, no_cache
 from xlsproc.score.numbers import as_number, fmt, pct, round_half_up
-
-
-@dataclass
-class BudgetResult:
-    initial: float | None
-    annual: float | None
-    executed: float | None
-    rate: float | None
-    reported_rate: float | None
-    weight: float
-    score: float
-    reported_score: float | None
-    cell: str | None
-    formula: str = ""
-    used_components: bool = False
+from xlsproc.score.result import BudgetResult
 
 
 # --- budget execution ----------------------------------------------------------------------

@@ -11,11 +11,11 @@ from xlsproc.read import layout
 from xlsproc.read.values import units_compatible
 from xlsproc.rules import Rules
 from xlsproc.score.indicators import band, lacks_weights, unit_or_none
-from xlsproc.score.result import IndicatorResult
 from xlsproc.score.numbers import as_number, fmt
+from xlsproc.score.result import IndicatorResult
 
 if TYPE_CHECKING:
-    from xlsproc.score.budget import BudgetResult
+    from xlsproc.score.result import BudgetResult
 
 
 # --- flags ---------------------------------------------------------------------------------

@@ -1,19 +1,30 @@
-"""What scoring hands the writers: a table's and an indicator's results.
+"""What scoring hands the writers: a table's, its budget execution's and an indicator's results.
 
 Kept apart from scoring.py and indicators.py, which compute them with pandas, so that a process
 that only writes (reads the workbook, writes its copy and entry) never imports pandas — e.g.
-the early worker while the scorer process scores (batch/scorer.py).
+the early worker, which unpickles them from the scorer process (batch/scorer.py).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from xlsproc.model import Evaluation, Flag, IndicatorRow
 from xlsproc.rules import shown_grade
 
-if TYPE_CHECKING:
-    from xlsproc.score.budget import BudgetResult
+
+@dataclass
+class BudgetResult:
+    initial: float | None
+    annual: float | None
+    executed: float | None
+    rate: float | None
+    reported_rate: float | None
+    weight: float
+    score: float
+    reported_score: float | None
+    cell: str | None
+    formula: str = ""
+    used_components: bool = False
 
 
 @dataclass

@@ -1,0 +1,86 @@
+"""A scorer process for a small run: pandas is imported on the other core.
+
+pandas and numpy are ~60 % of what a worker imports (~150 ms of a one-workbook run). For the
+runs the early worker serves (headstart.py) the launcher first forks this scorer, which imports
+pandas and the scoring modules while the early worker imports the rest and reads the workbooks.
+The worker then hands it the tables to score (`score`) instead of importing pandas itself.
+
+One client: the early worker, which inherits the connection (the launcher closes its own copy),
+so the scorer ends when the worker does (end of file), or is killed when the command ends.
+Messages: ("score", evaluations, rules, db, up_to_run) → ("ok", results), ("raised", error), or
+("here", None) when the answer does not pickle.
+If the scorer cannot help (it died, or what it was sent or would send back does not pickle),
+the tables are scored where they are, as without it: the results are the same either way.
+
+Only this module's own few imports may be at module level: the launcher imports it before the
+fork, on the critical path.
+"""
+from __future__ import annotations
+
+_conn = None                # this process's connection to the scorer (in the early worker)
+
+
+def connect(fd: int) -> None:
+    """Score through the scorer at the other end of `fd` (the early worker, once forked)."""
+    global _conn
+    from multiprocessing.connection import Connection
+    _conn = Connection(fd)
+
+
+def connected() -> bool:
+    return _conn is not None
+
+
+def score(evaluations: list, rules, db: str | None = None, up_to_run: int | None = None) -> list:
+    """scoring.score(evaluations, rules, last year's figures from the store `db` as recorded up
+    to run `up_to_run`): by the scorer when this process has one, here otherwise."""
+    global _conn
+    if _conn is not None:
+        try:
+            _conn.send(("score", evaluations, rules, db, up_to_run))
+            kind, value = _conn.recv()
+        except Exception:                # noqa: BLE001 — gone, or not picklable: score here
+            _conn.close()
+            _conn = None
+        else:
+            if kind == "ok":
+                return value
+            if kind == "raised":
+                raise value
+    return _score_here(evaluations, rules, db, up_to_run)
+
+
+def _score_here(evaluations: list, rules, db: str | None, up_to_run: int | None) -> list:
+    from xlsproc.score.scoring import score as scored
+    from xlsproc.store import last_year_lookup
+    return scored(evaluations, rules, last_year_lookup(db, up_to_run))
+
+
+def serve(fd: int) -> None:
+    """The scorer (a forked child): import the scoring modules, then score what the early
+    worker sends until it is gone."""
+    from multiprocessing.connection import Connection
+
+    from xlsproc.collector import paused, settle_worker
+    with paused():                           # (launch.py paused the collector already)
+        import xlsproc.score.scoring  # noqa: F401
+    settle_worker()
+    conn = Connection(fd)
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):          # the worker is gone (or never came)
+            return
+        if not (isinstance(message, tuple) and message[0] == "score"):
+            return
+        _, evaluations, rules, db, up_to_run = message
+        try:
+            reply = ("ok", _score_here(evaluations, rules, db, up_to_run))
+        except Exception as exc:             # noqa: BLE001 — the worker raises it
+            reply = ("raised", exc)
+        try:
+            conn.send(reply)
+        except OSError:                      # the worker is gone
+            return
+        except Exception:                    # noqa: BLE001 — a result or error that does not
+            conn.send(("here", None))        # pickle: the worker scores these tables itself
