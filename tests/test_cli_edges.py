@@ -107,7 +107,7 @@ def test_an_unexpected_error_is_one_chinese_line_without_traceback(monkeypatch, 
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug of ours")
-    monkeypatch.setattr(xlsproc, "check_file", broken)        # what `check` runs per workbook
+    monkeypatch.setattr(xlsproc, "check_files", broken)       # what `check` runs per batch
     with pytest.raises(SystemExit) as exit_:
         main(["check", str(GOOD)])
     assert exit_.value.code == 3

@@ -501,3 +501,28 @@ def test_results_cross_to_a_process_without_pandas():
 def check_entry(path: Path) -> dict:
     from xlsproc import check_file
     return json.loads(json.dumps(check_file(path), ensure_ascii=False))
+
+
+def test_check_files_scores_a_batch_in_one_pass_and_a_failing_file_alone(tmp_path, monkeypatch):
+    """`check` hands the worker CHECK_BATCH workbooks at a time: their tables are scored in one
+    pass; a workbook whose scoring fails is then scored alone and gets an internal-error entry,
+    the others their usual entries, in order."""
+    import xlsproc
+    from xlsproc.batch import scorer
+    bad = tmp_path / "坏.xlsx"
+    shutil.copy(SEED, bad)
+    other = SAMPLES / "某街道_青少年服务_2024.xlsx"
+    real, passes = scorer._score_here, []
+
+    def flaky(evaluations, rules, db, up_to_run):
+        passes.append(sorted({ev.file for ev in evaluations}))
+        if any(ev.file == bad.name for ev in evaluations):
+            raise ValueError("boom")
+        return real(evaluations, rules, db, up_to_run)
+    monkeypatch.setattr(scorer, "_score_here", flaky)
+    entries = xlsproc.check_files([SEED, bad, tmp_path / "没有这个文件.xlsx", other])
+    assert passes[0] == sorted({SEED.name, bad.name, other.name})          # one pass first
+    assert [e["status"] for e in entries] == ["ok", "error", "error", "ok"]
+    assert entries[1]["error"]["code"] == "internal-error" and "boom" in entries[1]["error"]["message"]
+    monkeypatch.setattr(scorer, "_score_here", real)
+    assert entries[0] == xlsproc.check_file(SEED) and entries[3] == xlsproc.check_file(other)

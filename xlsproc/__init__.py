@@ -75,12 +75,47 @@ def evaluate_many(paths, rules: Rules | None = None, last_year=None) -> list:
 
 def check_file(path: str | Path, rules: Rules | None = None) -> dict:
     """One workbook → its results-json entry; never raises for a bad workbook."""
+    return check_files([path], rules)[0]
+
+
+def check_files(paths, rules: Rules | None = None) -> list[dict]:
+    """Workbooks → their results-json entries, in order; never raises for a bad workbook.
+
+    Their tables are scored in one pass (pandas costs per call, not per table: several times
+    cheaper per file), by the scorer process where there is one (batch/scorer.py); if that
+    fails, file by file, so that a file that cannot be scored costs only its own entry."""
     from pathlib import Path
 
+    from xlsproc.batch.scorer import score_each
+    from xlsproc.rules import load_rules
+    from xlsproc.write.results import file_json
+    rules = rules or load_rules()
+    paths = [Path(p) for p in paths]
+    read = [_read_for_check(p) for p in paths]      # an entry already, or the file's tables
+    tables = [r for r in read if isinstance(r, list)]
+    scored = iter(score_each(tables, rules))
+    entries = []
+    for path, item in zip(paths, read):
+        if isinstance(item, dict):
+            entries.append(item)
+            continue
+        results = next(scored)
+        if isinstance(results, Exception):          # a bug of ours costs this file only
+            from xlsproc.errors import file_error
+            detail = f"{type(results).__name__}: {results}"
+            entries.append(file_json(path, error=file_error("internal-error", detail=detail)))
+        else:
+            entries.append(file_json(path, results))
+    return entries
+
+
+def _read_for_check(path: Path):
+    """The workbook's tables (a list of Evaluation), or its results-json entry when it cannot
+    be read: skipped (a lock file), refused unread, or the reason it could not be read."""
     from xlsproc.model import XlsprocError
     from xlsproc.read.grid import is_lock_file
+    from xlsproc.read.reader import read_workbook
     from xlsproc.write.results import file_json
-    path = Path(path)
     if is_lock_file(path):
         return file_json(path, status="skipped")
     refused = _not_a_file(path) or _too_large(path)
@@ -89,7 +124,7 @@ def check_file(path: str | Path, rules: Rules | None = None) -> dict:
         entry["sha256"] = None
         return entry
     try:
-        results = evaluate(path, rules)
+        return read_workbook(path)
     except XlsprocError as exc:
         return file_json(path, error=exc)
     except OSError as exc:
@@ -103,7 +138,6 @@ def check_file(path: str | Path, rules: Rules | None = None) -> dict:
             raise
         from xlsproc.errors import file_error
         return file_json(path, error=file_error("file-corrupt", detail="读取组件无法解析该文件的结构"))
-    return file_json(path, results)
 
 
 def _not_a_file(path: Path) -> XlsprocError | None:
@@ -139,8 +173,8 @@ def check(*paths: str | Path, rules: str | Path | Rules | None = None) -> list[d
     from xlsproc.rules import Rules, load_rules
     if not isinstance(rules, Rules):
         rules = load_rules(rules)
-    return [check_file(p, rules) for p in paths]
+    return check_files(paths, rules)
 
 
-__all__ = ["check", "check_file", "evaluate", "evaluate_many", "load_rules", "Rules", "RulesError",
+__all__ = ["check", "check_file", "check_files", "evaluate", "evaluate_many", "load_rules", "Rules", "RulesError",
            "Evaluation", "Flag", "XlsprocError"]

@@ -50,6 +50,24 @@ def score(evaluations: list, rules, db: str | None = None, up_to_run: int | None
     return _score_here(evaluations, rules, db, up_to_run)
 
 
+def score_each(groups: list[list], rules, db: str | None = None,
+               up_to_run: int | None = None) -> list:
+    """Each group's results (a group: one workbook's tables), all scored in one pass; group by
+    group if that fails, so that a group that cannot be scored gets its exception instead."""
+    try:
+        scored = iter(score([ev for group in groups for ev in group], rules, db, up_to_run))
+        return [[next(scored) for _ in group] for group in groups]
+    except Exception:                    # noqa: BLE001 — find out which group it was
+        return [_alone(group, rules, db, up_to_run) for group in groups]
+
+
+def _alone(group: list, rules, db: str | None, up_to_run: int | None):
+    try:
+        return score(group, rules, db, up_to_run)
+    except Exception as exc:             # noqa: BLE001 — the caller reports it for this group
+        return exc
+
+
 def _score_here(evaluations: list, rules, db: str | None, up_to_run: int | None) -> list:
     from xlsproc.score.scoring import score as scored
     from xlsproc.store import last_year_lookup

@@ -243,23 +243,8 @@ def _too_large(size: int, ctx: Context) -> XlsprocError:
 def _score_all(items: list[_Read], ctx: Context) -> list:
     """Every item's results, scored together (by the scorer, when this worker has one); file by
     file if that fails (an error is kept). Relative targets are scored against the store."""
-    from xlsproc.batch.scorer import score
-    try:
-        scored = iter(score([ev for it in items for ev in it.evaluations], ctx.rules, ctx.db,
-                            ctx.up_to_run))
-        return [[next(scored) for _ in it.evaluations] for it in items]
-    except Exception:               # noqa: BLE001 — find out which file it was
-        return [_score_alone(it, ctx) for it in items]
-
-
-def _score_alone(item: _Read, ctx: Context):
-    from xlsproc.batch.scorer import score
-    try:
-        return score(item.evaluations, ctx.rules, ctx.db, ctx.up_to_run)
-    except Exception as exc:        # noqa: BLE001
-        return exc
-
-
+    from xlsproc.batch.scorer import score_each
+    return score_each([it.evaluations for it in items], ctx.rules, ctx.db, ctx.up_to_run)
 
 
 def _write_stage(item: _Read, results, ctx: Context) -> Done:
