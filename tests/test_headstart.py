@@ -69,6 +69,8 @@ def test_which_command_lines_get_an_early_worker(tmp_path, monkeypatch):
     assert headstart.wanted(["--debug", "process", "--jobs=3", str(small), "-o", "x"])
     assert headstart.wanted(["check", str(large)])         # check: one process whatever the size
     assert not headstart.wanted(["process", str(large), "-o", "out"])        # the pool's affair
+    assert not headstart.wanted(["process", "-qo", str(small), str(large)])  # -q -o SMALL LARGE
+    assert headstart.wanted(["process", "-qo" + str(large), str(small)])     # -o's value attached
     assert not headstart.wanted(["process", str(tmp_path / "missing"), "-o", "out"])
     assert not headstart.wanted(["process", str(SEED), "--help"])
     assert not headstart.wanted(["consolidate", str(small), "-o", "x.xlsx"])

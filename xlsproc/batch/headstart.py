@@ -18,8 +18,9 @@ the child would wait for it for ever) and file descriptors 0–2 open (else the 
 would take one of their numbers).
 
 The worker takes ("adopt", handler, context) to become a pool worker (the pool's protocol from
-then on: pool._worker_main); ("call", function, args) to answer ("up",) at once, then
-("ok", result) or ("raised", exception); None or end of file to stop. Not used — nothing to
+then on: pool._worker_main); ("call", function, args) to answer ("up",) once it can score
+(scorer.ready: the scorer has imported pandas, or the worker has), then ("ok", result) or
+("raised", exception); None or end of file to stop. Not used — nothing to
 do, a usage error, --help — it is killed when the command ends; so is the scorer, which
 otherwise ends with the worker (it holds the scorer's only connection).
 """
@@ -131,8 +132,13 @@ def _words(args: list[str]) -> list[str]:
             skip = False
         elif arg == "--":
             continue
-        elif arg.startswith("-"):
+        elif arg.startswith("--") or len(arg) <= 2:
             skip = arg in VALUE_OPTIONS          # "--jobs 2"; "--jobs=2" carries its value
+        elif arg.startswith("-"):                # grouped short options, as click reads them:
+            for k, letter in enumerate(arg[1:], 1):      # the first that takes a value takes
+                if f"-{letter}" in VALUE_OPTIONS:        # the rest ("-qoOUT") or the next word
+                    skip = k == len(arg) - 1             # ("-qo OUT")
+                    break
         else:
             words.append(arg)
     return words
@@ -166,12 +172,12 @@ def start(args: list[str]) -> bool:
     from xlsproc.batch import scorer
     from xlsproc.threads import one_thread_libraries
     one_thread_libraries()                       # the children inherit the environment
+    import atexit
     _scorer = _fork(scorer.serve)                # first: pandas is most of a worker's imports
+    atexit.register(_discard)                    # (whatever happens next)
     import xlsproc.batch.worker  # noqa: F401 — the modules both sides need, imported once
     _early = _fork(_child)
     os.close(_scorer.fd)                         # the early worker holds the scorer's line now
-    import atexit
-    atexit.register(_discard)
     return True
 
 
@@ -224,12 +230,11 @@ def _child(fd: int) -> None:
     import importlib
 
     from xlsproc.batch import scorer
-    from xlsproc.batch.worker import own_modules
+    from xlsproc.batch.worker import READ_WRITE_MODULES, warm_up
     from xlsproc.collector import paused, settle_worker
-    if _scorer is not None:                  # it scores for us: no pandas here
-        scorer.connect(_scorer.fd)
+    scorer.connect(_scorer.fd)               # it imports pandas meanwhile, and scores for us
     with paused():                           # (launch.py paused the collector already)
-        for name in own_modules():
+        for name in READ_WRITE_MODULES:
             importlib.import_module(name)
     settle_worker()
     from multiprocessing.connection import Connection
@@ -248,6 +253,8 @@ def _child(fd: int) -> None:
             _worker_main(conn, handler, context)
             return
         _, function, args = message          # "call"
+        with paused():                       # the scorer ready, or pandas imported here
+            warm_up()
         conn.send(("up",))
         try:
             reply = ("ok", function(*args))

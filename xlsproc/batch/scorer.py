@@ -7,17 +7,23 @@ The worker then hands it the tables to score (`score`) instead of importing pand
 
 One client: the early worker, which inherits the connection (the launcher closes its own copy),
 so the scorer ends when the worker does (end of file), or is killed when the command ends.
-Messages: ("score", evaluations, rules, db, up_to_run) → ("ok", results), ("raised", error), or
-("here", None) when the answer does not pickle.
-If the scorer cannot help (it died, or what it was sent or would send back does not pickle),
-the tables are scored where they are, as without it: the results are the same either way.
+The scorer says ("ready",) once it has imported pandas; then ("score", evaluations, rules, db,
+up_to_run) → ("ok", results), ("raised", error), or ("here", None) when the answer does not
+pickle. Waiting for ("ready",) is part of the worker's warm-up (`ready`), as importing pandas was:
+no file's time limit runs meanwhile. A scorer that does not come up within READY_TIMEOUT, or
+dies, is given up: the worker imports pandas itself (a broken install then fails the worker's
+start, as it did without a scorer, instead of a workbook). If what the scorer is sent or would
+send back does not pickle, those tables are scored in the worker: the results are the same.
 
 Only this module's own few imports may be at module level: the launcher imports it before the
 fork, on the critical path.
 """
 from __future__ import annotations
 
+READY_TIMEOUT = 30.0        # seconds the worker waits for the scorer to import pandas
+
 _conn = None                # this process's connection to the scorer (in the early worker)
+_ready = False              # the scorer has said it is ready
 
 
 def connect(fd: int) -> None:
@@ -31,17 +37,38 @@ def connected() -> bool:
     return _conn is not None
 
 
+def ready(timeout: float | None = None) -> bool:
+    """Wait until the scorer has imported pandas (READY_TIMEOUT seconds at most): True when it
+    scores for this process; False when there is none, or no more — it died or did not come up
+    in time, and is given up (this process then scores itself)."""
+    global _ready
+    if _conn is None or _ready:
+        return _conn is not None
+    try:
+        if _conn.poll(READY_TIMEOUT if timeout is None else timeout) and _conn.recv() == ("ready",):
+            _ready = True
+            return True
+    except (EOFError, OSError):             # it died (e.g. pandas would not import)
+        pass
+    _give_up()
+    return False
+
+
+def _give_up() -> None:
+    global _conn
+    _conn.close()
+    _conn = None
+
+
 def score(evaluations: list, rules, db: str | None = None, up_to_run: int | None = None) -> list:
     """scoring.score(evaluations, rules, last year's figures from the store `db` as recorded up
     to run `up_to_run`): by the scorer when this process has one, here otherwise."""
-    global _conn
-    if _conn is not None:
+    if ready():
         try:
             _conn.send(("score", evaluations, rules, db, up_to_run))
             kind, value = _conn.recv()
         except Exception:                # noqa: BLE001 — gone, or not picklable: score here
-            _conn.close()
-            _conn = None
+            _give_up()
         else:
             if kind == "ok":
                 return value
@@ -53,7 +80,11 @@ def score(evaluations: list, rules, db: str | None = None, up_to_run: int | None
 def score_each(groups: list[list], rules, db: str | None = None,
                up_to_run: int | None = None) -> list:
     """Each group's results (a group: one workbook's tables), all scored in one pass; group by
-    group if that fails, so that a group that cannot be scored gets its exception instead."""
+    group if that fails, so that a group that cannot be scored gets its exception instead.
+    Without a scorer the scoring modules are imported first: an install whose pandas does not
+    import fails the run (内部错误); it is no workbook's fault."""
+    if not ready():
+        import xlsproc.score.scoring  # noqa: F401
     try:
         scored = iter(score([ev for group in groups for ev in group], rules, db, up_to_run))
         return [[next(scored) for _ in group] for group in groups]
@@ -80,10 +111,14 @@ def serve(fd: int) -> None:
     from multiprocessing.connection import Connection
 
     from xlsproc.collector import paused, settle_worker
+    conn = Connection(fd)
     with paused():                           # (launch.py paused the collector already)
         import xlsproc.score.scoring  # noqa: F401
     settle_worker()
-    conn = Connection(fd)
+    try:
+        conn.send(("ready",))
+    except OSError:                          # the worker is gone
+        return
     while True:
         try:
             message = conn.recv()

@@ -36,10 +36,14 @@ READ_WRITE_MODULES = ("xlsproc.write.annotate", "xlsproc.read.reader", "xlsproc.
 WORKER_MODULES = (*READ_WRITE_MODULES, SCORING)
 
 
-def own_modules() -> tuple[str, ...]:
-    """The modules this worker imports: without pandas when the scorer scores for it."""
+def warm_up() -> None:
+    """Import what this worker needs before its first file. With a scorer beside it (the early
+    worker), that includes waiting for the scorer's pandas (warm-up, not a file's time); if the
+    scorer died or does not come up, pandas is imported here (an error then fails the worker's
+    start, not a workbook)."""
     from xlsproc.batch import scorer
-    return READ_WRITE_MODULES if scorer.connected() else WORKER_MODULES
+    for name in READ_WRITE_MODULES if scorer.ready() else WORKER_MODULES:
+        importlib.import_module(name)
 
 
 def file_json(*args, **kwargs) -> dict:
@@ -88,8 +92,7 @@ def work(chunk: list[Task] | None, ctx: Context,
     to inject crashes and hangs).
     """
     if chunk is None:
-        for name in own_modules():                           # load once per worker
-            importlib.import_module(name)
+        warm_up()                                            # once per worker
         return
     _stderr_to_log(ctx.outbox)
     read: list[tuple[int, _Read]] = []
