@@ -68,6 +68,10 @@ def test_which_command_lines_get_an_early_worker(tmp_path, monkeypatch):
     assert headstart.wanted(["process", "-o", str(large), str(small)])      # -o takes a value
     assert headstart.wanted(["--debug", "process", "--jobs=3", str(small), "-o", "x"])
     assert headstart.wanted(["check", str(large)])         # check: one process whatever the size
+    assert headstart._plan(["check", str(large)]) == (True, False)     # …with a scorer if small:
+    assert headstart._plan(["check", str(small)]) == (True, True)
+    assert headstart._plan(["check", str(small), str(SEED)]) == (True, False)   # 7 workbooks
+    assert headstart._plan(["process", str(small), "-o", "x"]) == (True, True)
     assert not headstart.wanted(["process", str(large), "-o", "out"])        # the pool's affair
     assert not headstart.wanted(["process", "-qo", str(small), str(large)])  # -q -o SMALL LARGE
     assert headstart.wanted(["process", "-qo" + str(large), str(small)])     # -o's value attached
@@ -304,17 +308,17 @@ def test_a_killed_check_leaves_no_worker_checking_on(tmp_path):
     at hand instead of checking every remaining workbook for nobody."""
     inbox = tmp_path / "many"
     inbox.mkdir()
-    for i in range(300):
+    for i in range(2000):                          # ~10 s of checking (batched, ~5 ms each)
         shutil.copy(SEED, inbox / f"{i}.xlsx")
     proc = subprocess.Popen([sys.executable, "-m", "xlsproc.launch", "check", str(inbox)],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     import time
-    time.sleep(2.5)                                # imported, and checking
+    time.sleep(1.5)                                # imported, and checking
     children = _children(proc.pid)
     assert children, "no early worker"
     proc.kill()
     proc.wait()
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 3                # long before the last workbook
     while time.monotonic() < deadline and not all(gone(c) for c in children):
         time.sleep(0.1)
     assert all(gone(c) for c in children)

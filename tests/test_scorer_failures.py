@@ -1,4 +1,5 @@
-"""The scorer (batch/scorer.py) when it stalls, is slow or cannot import pandas: found by a review of d9ba8c0."""
+"""The scorer (batch/scorer.py) when it stalls, is slow or cannot import pandas (found by two
+reviews), and check_files given one path."""
 from __future__ import annotations
 
 import json
@@ -94,3 +95,46 @@ def test_a_broken_pandas_is_not_blamed_on_the_workbook(tmp_path):
     assert done.returncode == 3, done.stdout + done.stderr
     assert "内部错误" in done.stderr
     assert not (tmp_path / "out" / "results.json").exists()   # no workbook in 隔离清单 for it
+
+
+def test_the_worker_gives_the_scorer_up_before_the_command_gives_the_worker_up():
+    """In `check` the command waits UP_TIMEOUT for the worker's ("up",), counted from the moment
+    it sends the call, before the worker starts its READY_TIMEOUT wait for the scorer: the
+    worker must give a stalled scorer up (and import pandas itself) well before."""
+    from xlsproc.batch import headstart, scorer
+    assert scorer.READY_TIMEOUT + 5 < headstart.UP_TIMEOUT
+
+
+def test_check_with_a_stalled_scorer_is_not_stalled_for_up_timeout(tmp_path):
+    """With the real constants, a SIGSTOPped scorer costs a one-workbook `check` READY_TIMEOUT
+    plus pandas' import, in the worker, without the command giving the worker up (found by a
+    second review: it took UP_TIMEOUT, 31 s)."""
+    from xlsproc.batch import headstart
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    sink = (tmp_path / "out.txt").open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "xlsproc.launch", "check", str(SEED)], env=env,
+                            stdout=sink, stderr=subprocess.STDOUT)
+    t0 = time.monotonic()
+    scorer = None
+    while scorer is None and time.monotonic() - t0 < 5:
+        kids = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        scorer = min(map(int, kids)) if kids else None
+    os.kill(scorer, signal.SIGSTOP)
+    try:
+        proc.wait(timeout=120)
+    finally:
+        try:
+            os.kill(scorer, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+    took = time.monotonic() - t0
+    assert proc.returncode == 0
+    assert took < headstart.UP_TIMEOUT, f"check took {took:.1f} s: the command gave the worker up"
+
+
+def test_check_files_refuses_a_single_path_string(tmp_path):
+    """check_files takes a list of paths; one path given as a str (as check_file and evaluate
+    take it) is one workbook, not a list of one-character file names."""
+    from xlsproc import check_files
+    entries = check_files(str(SEED))
+    assert len(entries) == 1, f"{len(entries)} entries, e.g. {entries[0]['path']!r}"

@@ -43,12 +43,8 @@ def evaluate(path: str | Path, rules: Rules | None = None, last_year=None):
     year's actual (see scoring.score)."""
     from xlsproc.read.reader import read_workbook
     from xlsproc.rules import load_rules
-    evaluations, rules = read_workbook(path), rules or load_rules()
-    if last_year is None:           # in `check`'s early worker, its scorer scores (batch/scorer.py)
-        from xlsproc.batch.scorer import score as scored
-        return scored(evaluations, rules)
     from xlsproc.score.scoring import score
-    return score(evaluations, rules, last_year)
+    return score(read_workbook(path), rules or load_rules(), last_year)
 
 
 def evaluate_many(paths, rules: Rules | None = None, last_year=None) -> list:
@@ -79,18 +75,20 @@ def check_file(path: str | Path, rules: Rules | None = None) -> dict:
 
 
 def check_files(paths, rules: Rules | None = None) -> list[dict]:
-    """Workbooks → their results-json entries, in order; never raises for a bad workbook.
+    """Workbooks (paths; one path is one workbook) → their results-json entries, in order;
+    never raises for a bad workbook.
 
     Their tables are scored in one pass (pandas costs per call, not per table: several times
     cheaper per file), by the scorer process where there is one (batch/scorer.py); if that
     fails, file by file, so that a file that cannot be scored costs only its own entry."""
+    import os
     from pathlib import Path
 
     from xlsproc.batch.scorer import score_each
     from xlsproc.rules import load_rules
     from xlsproc.write.results import file_json
     rules = rules or load_rules()
-    paths = [Path(p) for p in paths]
+    paths = [Path(paths)] if isinstance(paths, (str, os.PathLike)) else [Path(p) for p in paths]
     read = [_read_for_check(p) for p in paths]      # an entry already, or the file's tables
     tables = [r for r in read if isinstance(r, list)]
     scored = iter(score_each(tables, rules))

@@ -7,10 +7,12 @@ command's entry point (xlsproc.launch) forks two processes before typer is impor
 scorer (scorer.py), which imports pandas and the scoring modules, then this worker, which
 imports the reading and writing modules, reads the workbooks and has the scorer score them,
 while the command line is parsed. `process` adopts the worker as its pool's first worker
-(pool.WorkerPool._adopt_early); `check` has it check its workbooks one by one (map_calls).
+(pool.WorkerPool._adopt_early); `check` has it check its workbooks, a batch per message
+(map_calls). The scorer only for a small run (at most SMALL_INBOX workbooks): for more, the
+worker imports pandas itself, as it did before there was a scorer.
 
-`process` gets one only for a small INBOX (a workbook, or a folder of at most SMALL_INBOX
-files). A larger run forks its workers from a parent that has imported the modules once
+`process` gets an early worker only for a small INBOX (a workbook, or a folder of at most
+SMALL_INBOX files). A larger run forks its workers from a parent that has imported the modules once
 (pool._preload): an early worker there would import them a second time and finish no sooner
 (measured on 300 workbooks: the same wall time, 0.35 s more CPU). Only on Linux, with the fork
 start method, while the process has a single thread (a fork copies a lock another thread holds:
@@ -94,16 +96,26 @@ def wanted(args: list[str]) -> bool:
     """Whether this command line reads workbooks in a way an early worker speeds up, judged
     before it is parsed: its first word (options aside, e.g. --debug) is `check`, or `process`
     with an INBOX that is a file or a folder of at most SMALL_INBOX files; not --help."""
+    return _plan(args)[0]
+
+
+def _plan(args: list[str]) -> tuple[bool, bool]:
+    """(an early worker, a scorer beside it) for this command line. The scorer only for a small
+    run (at most SMALL_INBOX workbooks): past a few dozen workbooks, sending tables to it and
+    results back costs more than the pandas import it saves the worker."""
     if not sys.platform.startswith("linux") or "--help" in args or "-h" in args:
-        return False                 # (fork is the default start method on Linux only)
+        return False, False          # (fork is the default start method on Linux only)
     if _threads() != 1 or not _standard_fds_open():
-        return False
+        return False, False
     if os.environ.get("XLSPROC_START_METHOD") not in (None, "", "fork"):
-        return False
+        return False, False
     words = _words(args)
     if len(words) < 2 or words[0] not in COMMANDS:
-        return False
-    return words[0] == "check" or _small(words[1])
+        return False, False
+    if words[0] == "check":
+        return True, _small(words[1:])
+    small = _small(words[1:2])
+    return small, small
 
 
 def _threads() -> int:
@@ -144,12 +156,18 @@ def _words(args: list[str]) -> list[str]:
     return words
 
 
-def _small(path: str) -> bool:
-    """A file, or a folder holding at most SMALL_INBOX files (counted until one more is seen)."""
-    try:
+def _small(paths: list[str]) -> bool:
+    """Files and folders holding at most SMALL_INBOX files together (counted until one more is
+    seen)."""
+    count, folders = 0, []
+    for path in paths:
         if os.path.isfile(path):
-            return True
-        count, folders = 0, [path]
+            count += 1
+        else:
+            folders.append(path)
+    if count > SMALL_INBOX:
+        return False
+    try:
         while folders:
             with os.scandir(folders.pop()) as entries:
                 for entry in entries:
@@ -167,17 +185,20 @@ def _small(path: str) -> bool:
 def start(args: list[str]) -> bool:
     """Fork the scorer and the early worker if this command line wants them. True if started."""
     global _early, _scorer
-    if _early is not None or not wanted(args):
+    early, with_scorer = (False, False) if _early is not None else _plan(args)
+    if not early:
         return False
     from xlsproc.batch import scorer
     from xlsproc.threads import one_thread_libraries
     one_thread_libraries()                       # the children inherit the environment
     import atexit
-    _scorer = _fork(scorer.serve)                # first: pandas is most of a worker's imports
     atexit.register(_discard)                    # (whatever happens next)
+    if with_scorer:                              # first: pandas is most of a worker's imports
+        _scorer = _fork(scorer.serve)
     import xlsproc.batch.worker  # noqa: F401 — the modules both sides need, imported once
     _early = _fork(_child)
-    os.close(_scorer.fd)                         # the early worker holds the scorer's line now
+    if _scorer is not None:
+        os.close(_scorer.fd)                     # the early worker holds the scorer's line now
     return True
 
 
@@ -230,11 +251,12 @@ def _child(fd: int) -> None:
     import importlib
 
     from xlsproc.batch import scorer
-    from xlsproc.batch.worker import READ_WRITE_MODULES, warm_up
+    from xlsproc.batch.worker import READ_WRITE_MODULES, WORKER_MODULES, warm_up
     from xlsproc.collector import paused, settle_worker
-    scorer.connect(_scorer.fd)               # it imports pandas meanwhile, and scores for us
+    if _scorer is not None:
+        scorer.connect(_scorer.fd)           # it imports pandas meanwhile, and scores for us
     with paused():                           # (launch.py paused the collector already)
-        for name in READ_WRITE_MODULES:
+        for name in READ_WRITE_MODULES if _scorer is not None else WORKER_MODULES:
             importlib.import_module(name)
     settle_worker()
     from multiprocessing.connection import Connection
@@ -275,8 +297,8 @@ def take():
 
 def map_calls(function, items, *args) -> list:
     """[function(item, *args) for item in items], run by the early worker while there is one (it
-    has the modules imported), here otherwise. One item per message: if the command is killed,
-    the worker stops after the item at hand. If the worker fails — it dies, does not show up
+    has the modules imported), here otherwise. One item (for `check`, a batch of workbooks) per
+    message: if the command is killed, the worker stops after the item at hand. If the worker fails — it dies, does not show up
     within UP_TIMEOUT, or a result does not pickle — the rest is done here, as it would have been
     without one. An exception the function raised there is raised here."""
     items = list(items)
