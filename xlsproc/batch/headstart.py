@@ -20,9 +20,8 @@ the child would wait for it for ever) and file descriptors 0–2 open (else the 
 would take one of their numbers).
 
 The worker takes ("adopt", handler, context) to become a pool worker (the pool's protocol from
-then on: pool._worker_main); ("call", function, args) to answer ("up",) once it can score
-(scorer.ready: the scorer has imported pandas, or the worker has), then ("ok", result) or
-("raised", exception); None or end of file to stop. Not used — nothing to
+then on: pool._worker_main); ("call", function, args) to answer ("up",) at once, then
+("ok", result) or ("raised", exception); None or end of file to stop. Not used — nothing to
 do, a usage error, --help — it is killed when the command ends; so is the scorer, which
 otherwise ends with the worker (it holds the scorer's only connection).
 """
@@ -251,7 +250,7 @@ def _child(fd: int) -> None:
     import importlib
 
     from xlsproc.batch import scorer
-    from xlsproc.batch.worker import READ_WRITE_MODULES, WORKER_MODULES, warm_up
+    from xlsproc.batch.worker import READ_WRITE_MODULES, WORKER_MODULES
     from xlsproc.collector import paused, settle_worker
     if _scorer is not None:
         scorer.connect(_scorer.fd)           # it imports pandas meanwhile, and scores for us
@@ -274,10 +273,8 @@ def _child(fd: int) -> None:
             _, handler, context = message
             _worker_main(conn, handler, context)
             return
-        _, function, args = message          # "call"
-        with paused():                       # the scorer ready, or pandas imported here
-            warm_up()
-        conn.send(("up",))
+        _, function, args = message          # "call": it waits for the scorer when it scores
+        conn.send(("up",))                   # (scorer.ready), reading meanwhile
         try:
             reply = ("ok", function(*args))
         except Exception as exc:             # noqa: BLE001 — the caller raises it

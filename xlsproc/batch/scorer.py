@@ -9,11 +9,12 @@ One client: the early worker, which inherits the connection (the launcher closes
 so the scorer ends when the worker does (end of file), or is killed when the command ends.
 The scorer says ("ready",) once it has imported pandas; then ("score", evaluations, rules, db,
 up_to_run) → ("ok", results), ("raised", error), or ("here", None) when the answer does not
-pickle. Waiting for ("ready",) is part of the worker's warm-up (`ready`), as importing pandas was:
-no file's time limit runs meanwhile. A scorer that does not come up within READY_TIMEOUT, or
-dies, is given up: the worker imports pandas itself (a broken install then fails the worker's
-start, as it did without a scorer, instead of a workbook). If what the scorer is sent or would
-send back does not pickle, those tables are scored in the worker: the results are the same.
+pickle. `process`'s worker waits for ("ready",) in its warm-up (`ready`), as it imported pandas
+there before: no file's time limit runs meanwhile; `check`'s reads its first workbooks first,
+then waits when it scores them. A scorer that does not come up within READY_TIMEOUT, or dies, is
+given up: the worker imports pandas itself (a broken install then fails the run, 内部错误, as
+without a scorer, never a workbook). If what the scorer is sent or would send back does not
+pickle, those tables are scored in the worker: the results are the same.
 
 Only this module's own few imports may be at module level: the launcher imports it before the
 fork, on the critical path.
