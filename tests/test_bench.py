@@ -28,3 +28,19 @@ def test_bench_runs_with_five_workbooks(tmp_path):
     with zipfile.ZipFile(inbox[0]) as zf:                  # a real workbook: shared strings, merges
         sheet = zf.read("xl/worksheets/sheet1.xml").decode("utf-8")
         assert "xl/sharedStrings.xml" in zf.namelist() and sheet.count("<mergeCell ") >= 60
+
+
+def test_ab_startup_times_two_trees_alternating(tmp_path):
+    """bench/ab_startup.py runs each tree's xlsproc (its own package first on the path) and
+    reports both; a folder without the package is refused."""
+    root = BENCH.parent
+    result = subprocess.run([sys.executable, str(BENCH / "ab_startup.py"), str(root), str(root),
+                             "--runs", "1", "--command", "check"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["old", "new"]
+    assert all("check median" in line and "(1 runs)" in line for line in lines)
+    refused = subprocess.run([sys.executable, str(BENCH / "ab_startup.py"), str(tmp_path),
+                              str(root), "--runs", "1"], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "holds no xlsproc package" in refused.stderr
