@@ -532,3 +532,37 @@ def test_check_files_scores_a_batch_in_one_pass_and_a_failing_file_alone(tmp_pat
     assert entries[1]["error"]["code"] == "internal-error" and "boom" in entries[1]["error"]["message"]
     monkeypatch.setattr(scorer, "_score_here", real)
     assert entries[0] == xlsproc.check_file(SEED) and entries[3] == xlsproc.check_file(other)
+
+
+def test_the_early_worker_reads_ahead_only_what_it_can_use_unchanged(tmp_path, monkeypatch):
+    """While the scorer imports pandas the adopted worker reads the workbooks it expects
+    (worker._read_ahead); a task uses that reading only if its file has not changed since, and
+    anything unusual (a file the reader refuses, a .xls needing LibreOffice) is left to the
+    task, which reports it as it always did."""
+    from xlsproc.batch import worker
+    from xlsproc.rules import load_rules
+    monkeypatch.setattr(worker, "_stderr_to_log", lambda outbox: None)   # keep pytest's fd 2
+    inbox, outbox = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    (outbox / ".xlsproc" / "entries").mkdir(parents=True)
+    shutil.copy(SEED, inbox / "a.xlsx")
+    shutil.copy(SAMPLES / "bad" / "损坏文件.xlsx", inbox / "b.xlsx")
+    shutil.copy(SAMPLES / "某区卫健委_2024_项目.xls", inbox / "c.xls")
+    ctx = worker.Context(str(inbox), str(outbox), load_rules())
+    a, b, c = (("a.xlsx", "a.xlsx", "a.json"), ("b.xlsx", "b.xlsx", "b.json"),
+               ("c.xls", "c.xlsx", "c.json"))
+    for task in (a, b, c):
+        worker._read_ahead(task, ctx)
+    assert set(worker._AHEAD) == {"a.xlsx"}
+    ahead = worker._AHEAD["a.xlsx"]
+    used = worker._read_stage(a, ctx, None)
+    assert used.evaluations is ahead[2] and used.digest == ahead[1] and not worker._AHEAD
+    worker._read_ahead(a, ctx)
+    second = worker._AHEAD["a.xlsx"]
+    st = (inbox / "a.xlsx").stat()
+    os.utime(inbox / "a.xlsx", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))   # saved again since
+    again = worker._read_stage(a, ctx, None)
+    assert again.evaluations is not second[2]                                  # read anew
+    assert again.evaluations == used.evaluations and not worker._AHEAD
+    record, _ = worker._read_stage(b, ctx, None)              # refused: as without reading ahead
+    assert record.status == "error"
