@@ -534,35 +534,47 @@ def test_check_files_scores_a_batch_in_one_pass_and_a_failing_file_alone(tmp_pat
     assert entries[0] == xlsproc.check_file(SEED) and entries[3] == xlsproc.check_file(other)
 
 
-def test_the_early_worker_reads_ahead_only_what_it_can_use_unchanged(tmp_path, monkeypatch):
-    """While the scorer imports pandas the adopted worker reads the workbooks it expects
-    (worker._read_ahead); a task uses that reading only if its file has not changed since, and
-    anything unusual (a file the reader refuses, a .xls needing LibreOffice) is left to the
-    task, which reports it as it always did."""
-    from xlsproc.batch import worker
-    from xlsproc.rules import load_rules
-    monkeypatch.setattr(worker, "_stderr_to_log", lambda outbox: None)   # keep pytest's fd 2
-    inbox, outbox = tmp_path / "in", tmp_path / "out"
+# --- a slow workbook in a small run: held to --timeout --------------------------------------
+
+SLOW_READER = textwrap.dedent("""
+    import importlib.abc, importlib.util, sys, time
+    class _Hook(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name != "xlsproc.read.reader":
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec(name)
+            run = spec.loader.exec_module
+            def exec_module(mod):
+                run(mod)
+                real = mod.read_workbook
+                def read_workbook(path, *a, **k):
+                    if "SLOW" in str(path):
+                        time.sleep(4)          # a workbook that takes 4 s to read
+                    return real(path, *a, **k)
+                mod.read_workbook = read_workbook
+            spec.loader.exec_module = exec_module
+            return spec
+    sys.meta_path.insert(0, _Hook())
+""")
+
+
+def test_a_slow_workbook_in_a_small_run_is_held_to_timeout(tmp_path):
+    """--timeout 2 and a workbook that takes 4 s to read: 处理超时 (exit 1) with the head start
+    as without it. (A review found a version that read the workbook ahead in the early worker's
+    warm-up, where no file's time limit runs: the file passed.)"""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SLOW_READER, "utf-8")
+    inbox = tmp_path / "in"
     inbox.mkdir()
-    (outbox / ".xlsproc" / "entries").mkdir(parents=True)
-    shutil.copy(SEED, inbox / "a.xlsx")
-    shutil.copy(SAMPLES / "bad" / "损坏文件.xlsx", inbox / "b.xlsx")
-    shutil.copy(SAMPLES / "某区卫健委_2024_项目.xls", inbox / "c.xls")
-    ctx = worker.Context(str(inbox), str(outbox), load_rules())
-    a, b, c = (("a.xlsx", "a.xlsx", "a.json"), ("b.xlsx", "b.xlsx", "b.json"),
-               ("c.xls", "c.xlsx", "c.json"))
-    for task in (a, b, c):
-        worker._read_ahead(task, ctx)
-    assert set(worker._AHEAD) == {"a.xlsx"}
-    ahead = worker._AHEAD["a.xlsx"]
-    used = worker._read_stage(a, ctx, None)
-    assert used.evaluations is ahead[2] and used.digest == ahead[1] and not worker._AHEAD
-    worker._read_ahead(a, ctx)
-    second = worker._AHEAD["a.xlsx"]
-    st = (inbox / "a.xlsx").stat()
-    os.utime(inbox / "a.xlsx", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))   # saved again since
-    again = worker._read_stage(a, ctx, None)
-    assert again.evaluations is not second[2]                                  # read anew
-    assert again.evaluations == used.evaluations and not worker._AHEAD
-    record, _ = worker._read_stage(b, ctx, None)              # refused: as without reading ahead
-    assert record.status == "error"
+    shutil.copy(SEED, inbox / "SLOW.xlsx")
+    env = {"PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
+    done, _ = launch("process", inbox, "-o", tmp_path / "a", "--timeout", "2", env=env)
+    plain_env = {**os.environ, **env}
+    ref = subprocess.run([sys.executable, "-m", "xlsproc.cli", "process", inbox, "-o",
+                          tmp_path / "b", "--timeout", "2"], capture_output=True, text=True,
+                         timeout=120, env=plain_env)
+    assert ref.returncode == 1 and entries(tmp_path / "b")[0]["error"]["code"] == "file-timeout"
+    assert done.returncode == ref.returncode
+    assert entries(tmp_path / "a") == entries(tmp_path / "b")

@@ -19,9 +19,8 @@ start method, while the process has a single thread (a fork copies a lock anothe
 the child would wait for it for ever) and file descriptors 0–2 open (else the worker's socket
 would take one of their numbers).
 
-The worker takes ("adopt", handler, context, first tasks) to become a pool worker (the pool's
-protocol from then on: pool._worker_main; it reads the first tasks' workbooks ahead while the
-scorer imports pandas, worker.warm_up); ("call", function, args) to answer ("up",) at once, then
+The worker takes ("adopt", handler, context) to become a pool worker (the pool's protocol from
+then on: pool._worker_main); ("call", function, args) to answer ("up",) at once, then
 ("ok", result) or ("raised", exception); None or end of file to stop. Not used — nothing to
 do, a usage error, --help — it is killed when the command ends; so is the scorer, which
 otherwise ends with the worker (it holds the scorer's only connection).
@@ -251,7 +250,7 @@ def _child(fd: int) -> None:
     import importlib
 
     from xlsproc.batch import scorer
-    from xlsproc.batch.worker import READ_WRITE_MODULES, WORKER_MODULES, expect
+    from xlsproc.batch.worker import READ_WRITE_MODULES, WORKER_MODULES
     from xlsproc.collector import paused, settle_worker
     if _scorer is not None:
         scorer.connect(_scorer.fd)           # it imports pandas meanwhile, and scores for us
@@ -271,8 +270,7 @@ def _child(fd: int) -> None:
         if not isinstance(message, tuple):
             return
         if message[0] == "adopt":
-            _, handler, context, *first = message
-            expect(first[0] if first else ())    # read ahead while the scorer imports pandas
+            _, handler, context = message
             _worker_main(conn, handler, context)
             return
         _, function, args = message          # "call": it waits for the scorer when it scores

@@ -166,7 +166,6 @@ class WorkerPool:
         self.workers: list[_Worker] = []
         self.failed_starts = 0
         self.solo: set = set()           # tasks to run one per chunk (suspects of a crash)
-        self.first: list = []            # the run's first tasks (an adopted worker reads ahead)
         self.version = 0                 # of the context: bumped by set_context
 
     def set_context(self, context: Any) -> None:
@@ -206,7 +205,7 @@ class WorkerPool:
             return None
         proc, conn = early
         try:
-            conn.send(("adopt", self.handler, self.context, self.first))
+            conn.send(("adopt", self.handler, self.context))
         except Exception:                 # noqa: BLE001 — e.g. a lambda handler (a test's)
             worker = _Worker(proc, conn)
             self._stop_worker(worker, kill=True)
@@ -261,7 +260,6 @@ class WorkerPool:
 
     def run(self, tasks, on_done: Callable, on_failed: Callable) -> None:
         queue = deque(tasks)
-        self.first = list(queue)[:self.chunk]      # what an adopted worker can expect first
         try:
             while queue or any(w.tasks for w in self.workers):
                 self._staff(len(queue))

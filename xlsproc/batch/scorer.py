@@ -57,24 +57,6 @@ def ready(timeout: float | None = None) -> bool:
     return False
 
 
-def pending() -> bool:
-    """True while the scorer is still importing pandas (neither ready nor gone): time the worker
-    can use for something else (worker.warm_up reads its first workbooks ahead)."""
-    global _ready
-    if _conn is None or _ready:
-        return False
-    try:
-        if not _conn.poll(0):
-            return True
-        if _conn.recv() == ("ready",):
-            _ready = True
-            return False
-    except (EOFError, OSError):
-        pass
-    _give_up()
-    return False
-
-
 def _give_up() -> None:
     global _conn
     _conn.close()

@@ -7,7 +7,6 @@ import errno
 import hashlib
 import importlib
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
@@ -37,63 +36,14 @@ READ_WRITE_MODULES = ("xlsproc.write.annotate", "xlsproc.read.reader", "xlsproc.
 WORKER_MODULES = (*READ_WRITE_MODULES, SCORING)
 
 
-def warm_up(ctx: Context | None = None) -> None:
+def warm_up() -> None:
     """Import what this worker needs before its first file. With a scorer beside it (the early
-    worker), that includes waiting for the scorer's pandas (warm-up, not a file's time),
-    reading the workbooks it expects meanwhile (`expect`, `_read_ahead`); if the scorer died or
-    does not come up, pandas is imported here (an error then fails the worker's start, not a
-    workbook)."""
+    worker), that includes waiting for the scorer's pandas (warm-up, not a file's time); if the
+    scorer died or does not come up, pandas is imported here (an error then fails the worker's
+    start, not a workbook)."""
     from xlsproc.batch import scorer
-    for name in READ_WRITE_MODULES:
+    for name in READ_WRITE_MODULES if scorer.ready() else WORKER_MODULES:
         importlib.import_module(name)
-    while ctx is not None and _EXPECTED and scorer.pending():
-        _read_ahead(_EXPECTED.pop(0), ctx)
-    _EXPECTED.clear()
-    if not scorer.ready():
-        importlib.import_module(SCORING)
-
-
-# --- reading ahead, while the scorer imports pandas -------------------------------------------
-
-_EXPECTED: list[Task] = []     # the tasks the pool is likely to send first (pool: the adoption)
-_AHEAD: dict[str, tuple] = {}  # rel → (stat signature, sha256, evaluations, bytes)
-AHEAD_SUFFIXES = (".xlsx", ".xlsm")   # never a conversion (LibreOffice) while warming up
-
-
-def expect(tasks) -> None:
-    """The pool's first tasks for this worker, to be read ahead in its warm-up."""
-    _EXPECTED[:] = list(tasks or ())
-
-
-def _signature(st: os.stat_result) -> tuple:
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-def _read_ahead(task: Task, ctx: Context) -> None:
-    """Read a workbook before its task arrives: the task uses the result if the file has not
-    changed since (`_read_stage`), and reads it again otherwise. Anything unusual — not a plain
-    .xlsx/.xlsm, too large, a lock file, unreadable, not a self-evaluation — is left to the task,
-    which reports it; so is a crash or a hang (the worker then never comes up, and the pool's
-    ordinary worker meets the file)."""
-    from xlsproc.read.reader import read_workbook
-    rel = task[0]
-    path = Path(ctx.root) / rel
-    if not rel.lower().endswith(AHEAD_SUFFIXES):
-        return
-    _stderr_to_log(ctx.outbox)                   # a reader's panic text goes to the log
-    try:
-        st = path.stat()
-        if not stat.S_ISREG(st.st_mode) or st.st_size > ctx.max_bytes or is_lock_file(path):
-            return
-        data = read_regular(path, ctx.max_bytes)
-        if len(data) != st.st_size:
-            return
-        evaluations = read_workbook(path, data=data)
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException:                        # noqa: BLE001 — the task meets it again
-        return
-    _AHEAD[rel] = (_signature(st), hashlib.sha256(data).hexdigest(), evaluations, data)
 
 
 def file_json(*args, **kwargs) -> dict:
@@ -142,7 +92,7 @@ def work(chunk: list[Task] | None, ctx: Context,
     to inject crashes and hangs).
     """
     if chunk is None:
-        warm_up(ctx)                                         # once per worker
+        warm_up()                                            # once per worker
         return
     _stderr_to_log(ctx.outbox)
     read: list[tuple[int, _Read]] = []
@@ -261,10 +211,6 @@ def _read_stage(task: Task, ctx: Context, before_file) -> Done | _Read | None:
             return _save(task, st, file_json(path, status="skipped", digest=sha256(path)), ctx)
         if st.st_size > ctx.max_bytes:
             return _save(task, st, _error_entry(path, _too_large(st.st_size, ctx), None, ctx, out), ctx)
-        ahead = _AHEAD.pop(rel, None)
-        if ahead is not None and ahead[0] == _signature(st):     # read during the warm-up
-            _, digest, evaluations, data = ahead
-            return _Read(task, path, st, digest, evaluations, data if len(data) <= KEEP_BYTES else None)
         data = read_regular(path, ctx.max_bytes)   # one read: hashed here, parsed from memory
         if len(data) > ctx.max_bytes:              # grew since stat
             return _save(task, st, _error_entry(path, _too_large(len(data), ctx), None, ctx, out), ctx)
