@@ -578,3 +578,26 @@ def test_a_slow_workbook_in_a_small_run_is_held_to_timeout(tmp_path):
     assert ref.returncode == 1 and entries(tmp_path / "b")[0]["error"]["code"] == "file-timeout"
     assert done.returncode == ref.returncode
     assert entries(tmp_path / "a") == entries(tmp_path / "b")
+
+
+def test_a_worker_that_cannot_import_stops_the_run_instead_of_failing_its_tasks():
+    """An ImportError outside a task's own steps (the early worker importing pandas itself once
+    its scorer is gone) is the installation's fault: the pool raises it for the run (内部错误 in
+    the command line), and no task is reported failed for it."""
+    done = run_script(setup="""
+        def handler(chunk, ctx):
+            if chunk is None:
+                return
+            yield ("begin", None)
+            raise ImportError("no pandas here")
+    """, body="""
+        from xlsproc.batch.pool import WorkerPool
+        failed = []
+        try:
+            with WorkerPool(handler, None, jobs=1) as pool:
+                pool.run(["a", "b"], lambda t, r: None, lambda t, code, d: failed.append(t))
+        except ImportError as exc:
+            print(json.dumps({"raised": str(exc), "failed": failed}))
+    """)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"raised": "no pandas here", "failed": []}

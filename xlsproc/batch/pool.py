@@ -7,6 +7,7 @@ reports events as it goes:
     ("begin", i)           task i of the chunk is being worked on (None: the chunk as a whole)
     ("done", i, result)    task i finished
     ("failed", i, detail)  task i raised
+    ("broken", error)      the worker cannot work (an ImportError: the installation): raised here
 
 The parent sends each worker chunks (lists of tasks), None to stop, or ("context", context) when
 the pool's context changed since the worker last got it (a pool kept across runs: watch mode).
@@ -123,6 +124,9 @@ def _run_chunk(conn, handler: Callable, chunk: list, context: Any, parent: int |
             conn.send(event)
             if event[0] != "begin":
                 finished.add(event[1])
+    except ImportError as exc:    # the installation, not a task: the run stops (the parent
+        conn.send(("broken", exc))    # raises it), as when a worker cannot start
+        return False
     except Exception as exc:      # noqa: BLE001 — a handler bug must not take the worker down
         detail = f"{type(exc).__name__}: {str(exc)[:300]}"
         for i in range(len(chunk)):
@@ -351,6 +355,8 @@ class WorkerPool:
         if kind == "ready":
             worker.ready = True
             self.failed_starts = 0
+        elif kind == "broken":                 # e.g. pandas does not import: no task's fault
+            raise payload[0]
         elif kind == "begin":
             worker.current = payload[0]
         else:

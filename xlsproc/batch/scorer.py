@@ -9,11 +9,11 @@ One client: the early worker, which inherits the connection (the launcher closes
 so the scorer ends when the worker does (end of file), or is killed when the command ends.
 The scorer says ("ready",) once it has imported pandas; then ("score", evaluations, rules, db,
 up_to_run) → ("ok", results), ("raised", error), or ("here", None) when the answer does not
-pickle. `process`'s worker waits for ("ready",) in its warm-up (`ready`), as it imported pandas
-there before: no file's time limit runs meanwhile; `check`'s reads its first workbooks first,
-then waits when it scores them. A scorer that does not come up within READY_TIMEOUT, or dies, is
-given up: the worker imports pandas itself (a broken install then fails the run, 内部错误, as
-without a scorer, never a workbook). If what the scorer is sent or would send back does not
+pickle. The worker reads its first workbooks first and waits for ("ready",) when it scores
+them — in `process` sending the pool a sign of life meanwhile (worker._await_scorer), so that
+no file's time limit runs while pandas is imported, as before there was a scorer. A scorer that
+does not come up within READY_TIMEOUT, or dies, is given up: the worker imports pandas itself
+(a broken install then fails the run, 内部错误, as without a scorer, never a workbook). If what the scorer is sent or would send back does not
 pickle, those tables are scored in the worker: the results are the same.
 
 Only this module's own few imports may be at module level: the launcher imports it before the
@@ -53,14 +53,34 @@ def ready(timeout: float | None = None) -> bool:
             return True
     except (EOFError, OSError):             # it died (e.g. pandas would not import)
         pass
-    _give_up()
+    give_up()
     return False
 
 
-def _give_up() -> None:
+def pending(timeout: float = 0.0) -> bool:
+    """True while the scorer is still importing pandas (neither ready nor gone) after waiting
+    `timeout` seconds for it."""
+    global _ready
+    if _conn is None or _ready:
+        return False
+    try:
+        if not _conn.poll(timeout):
+            return True
+        if _conn.recv() == ("ready",):
+            _ready = True
+            return False
+    except (EOFError, OSError):             # it died (e.g. pandas would not import)
+        pass
+    give_up()
+    return False
+
+
+def give_up() -> None:
+    """No scorer any more: this process scores itself."""
     global _conn
-    _conn.close()
-    _conn = None
+    if _conn is not None:
+        _conn.close()
+        _conn = None
 
 
 def score(evaluations: list, rules, db: str | None = None, up_to_run: int | None = None) -> list:
@@ -71,7 +91,7 @@ def score(evaluations: list, rules, db: str | None = None, up_to_run: int | None
             _conn.send(("score", evaluations, rules, db, up_to_run))
             kind, value = _conn.recv()
         except Exception:                # noqa: BLE001 — gone, or not picklable: score here
-            _give_up()
+            give_up()
         else:
             if kind == "ok":
                 return value

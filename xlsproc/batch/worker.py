@@ -7,6 +7,7 @@ import errno
 import hashlib
 import importlib
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
@@ -36,14 +37,29 @@ READ_WRITE_MODULES = ("xlsproc.write.annotate", "xlsproc.read.reader", "xlsproc.
 WORKER_MODULES = (*READ_WRITE_MODULES, SCORING)
 
 
+KEEPALIVE = 0.1             # seconds between signs of life while the worker waits for its scorer
+
+
 def warm_up() -> None:
-    """Import what this worker needs before its first file. With a scorer beside it (the early
-    worker), that includes waiting for the scorer's pandas (warm-up, not a file's time); if the
-    scorer died or does not come up, pandas is imported here (an error then fails the worker's
-    start, not a workbook)."""
+    """Import what this worker needs before its first file: without pandas when a scorer scores
+    for it (the early worker, scorer.py), which it waits for only when it scores (_await_scorer)."""
     from xlsproc.batch import scorer
-    for name in READ_WRITE_MODULES if scorer.ready() else WORKER_MODULES:
+    for name in READ_WRITE_MODULES if scorer.connected() else WORKER_MODULES:
         importlib.import_module(name)
+
+
+def _await_scorer() -> Iterator[tuple]:
+    """While the scorer still imports pandas, a sign of life every KEEPALIVE seconds: the pool's
+    clock for the chunk starts again (waiting is no file's time, as importing pandas was not),
+    READY_TIMEOUT seconds at most; then the scorer is given up and pandas imported here. A pandas
+    that does not import is the installation's fault: pool._run_chunk stops the run (内部错误)."""
+    from xlsproc.batch import scorer
+    deadline = time.monotonic() + scorer.READY_TIMEOUT
+    while scorer.pending(KEEPALIVE):
+        if time.monotonic() > deadline:
+            scorer.give_up()
+            break
+        yield ("begin", None)
 
 
 def file_json(*args, **kwargs) -> dict:
@@ -113,6 +129,7 @@ def work(chunk: list[Task] | None, ctx: Context,
     if not read:
         return
     yield ("begin", None)
+    yield from _await_scorer()
     scored = _score_all([r for _, r in read], ctx)
     for (i, item), item_results in zip(read, scored):
         yield ("begin", i)
