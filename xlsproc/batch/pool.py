@@ -342,12 +342,15 @@ class WorkerPool:
         self._handle(worker, message, on_done, on_failed)
 
     def _drain(self, worker: _Worker, queue: deque, on_done, on_failed) -> None:
-        """Messages a worker sent before it died still count."""
-        try:
-            while worker.conn.poll():
-                self._handle(worker, worker.conn.recv(), on_done, on_failed)
-        except Exception:
-            pass
+        """Messages a worker sent before it died still count (a "broken" one stops the run)."""
+        while True:
+            try:
+                if not worker.conn.poll():
+                    return
+                message = worker.conn.recv()
+            except Exception:                  # noqa: BLE001 — cut off as it died
+                return
+            self._handle(worker, message, on_done, on_failed)
 
     def _handle(self, worker: _Worker, message: tuple, on_done, on_failed) -> None:
         kind, *payload = message
