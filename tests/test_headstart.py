@@ -601,3 +601,34 @@ def test_a_worker_that_cannot_import_stops_the_run_instead_of_failing_its_tasks(
     """)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"raised": "no pandas here", "failed": []}
+
+
+def test_a_broken_worker_stops_the_run_even_if_it_is_gone_before_its_message_is_read():
+    """("broken", error) followed by the worker's exit: the parent may read the message only
+    after seeing the worker dead (through _drain); the run must stop all the same, not report
+    the task worker-crashed (found by a review: _drain swallowed what _handle raised)."""
+    done = run_script(setup="""
+        def handler(chunk, ctx):
+            if chunk is None:
+                return
+            yield ("done", 0, None)          # the parent is busy with it (slow on_done) …
+            yield ("begin", None)            # … while these two are sent and the worker ends
+            raise ImportError("no pandas here")
+    """, body="""
+        import time
+        from xlsproc.batch.pool import WorkerPool
+        failed = []
+        dones = []
+        def slow(t, r):
+            dones.append(t)
+            time.sleep(0.5)
+        try:
+            with WorkerPool(handler, None, jobs=1, chunk=2) as pool:
+                pool.run(["a", "b"], slow, lambda t, code, d: failed.append([t, code]))
+        except ImportError as exc:
+            print(json.dumps({"raised": str(exc), "failed": failed}))
+        else:
+            print(json.dumps({"raised": None, "failed": failed, "done": dones}))
+    """)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"raised": "no pandas here", "failed": []}

@@ -125,7 +125,9 @@ def _run_chunk(conn, handler: Callable, chunk: list, context: Any, parent: int |
             if event[0] != "begin":
                 finished.add(event[1])
     except ImportError as exc:    # the installation, not a task: the run stops (the parent
-        conn.send(("broken", exc))    # raises it), as when a worker cannot start
+        import traceback              # raises it, with the worker's traceback for --debug)
+        exc.add_note("in the worker process:\n" + traceback.format_exc())
+        conn.send(("broken", exc))
         return False
     except Exception as exc:      # noqa: BLE001 — a handler bug must not take the worker down
         detail = f"{type(exc).__name__}: {str(exc)[:300]}"

@@ -54,11 +54,17 @@ def _await_scorer() -> Iterator[tuple]:
     READY_TIMEOUT seconds at most; then the scorer is given up and pandas imported here. A pandas
     that does not import is the installation's fault: pool._run_chunk stops the run (内部错误)."""
     from xlsproc.batch import scorer
+    if not scorer.connected():
+        return
     deadline = time.monotonic() + scorer.READY_TIMEOUT
     while scorer.pending(KEEPALIVE):
         if time.monotonic() > deadline:
             scorer.give_up()
             break
+        yield ("begin", None)
+    if not scorer.connected():                   # given up: pandas here, on a clock of its own
+        yield ("begin", None)
+        importlib.import_module(SCORING)
         yield ("begin", None)
 
 
