@@ -247,16 +247,13 @@ def _finalize() -> None:
 
 def _child(fd: int) -> None:
     """Import what every worker needs, then wait to be adopted (or told to stop)."""
-    import importlib
-
     from xlsproc.batch import scorer
-    from xlsproc.batch.worker import READ_WRITE_MODULES, WORKER_MODULES
+    from xlsproc.batch.worker import warm_up
     from xlsproc.collector import paused, settle_worker
     if _scorer is not None:
         scorer.connect(_scorer.fd)           # it imports pandas meanwhile, and scores for us
     with paused():                           # (launch.py paused the collector already)
-        for name in READ_WRITE_MODULES if _scorer is not None else WORKER_MODULES:
-            importlib.import_module(name)
+        warm_up()                            # without pandas when the scorer scores for us
     settle_worker()
     from multiprocessing.connection import Connection
 

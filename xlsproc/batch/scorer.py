@@ -44,17 +44,9 @@ def ready(timeout: float | None = None) -> bool:
     """Wait until the scorer has imported pandas (READY_TIMEOUT seconds at most): True when it
     scores for this process; False when there is none, or no more — it died or did not come up
     in time, and is given up (this process then scores itself)."""
-    global _ready
-    if _conn is None or _ready:
-        return _conn is not None
-    try:
-        if _conn.poll(READY_TIMEOUT if timeout is None else timeout) and _conn.recv() == ("ready",):
-            _ready = True
-            return True
-    except (EOFError, OSError):             # it died (e.g. pandas would not import)
-        pass
-    give_up()
-    return False
+    if pending(READY_TIMEOUT if timeout is None else timeout):
+        give_up()
+    return _conn is not None
 
 
 def pending(timeout: float = 0.0) -> bool:
