@@ -131,8 +131,7 @@ def profile(files: list[Path], out: Path) -> None:
     (out / ".xlsproc" / "entries").mkdir(parents=True, exist_ok=True)
     list(work(None, ctx))
     settle_worker()                 # the collector as a worker sets it (after its warm-up)
-    tasks = [(f.relative_to(root).as_posix(), f.relative_to(root).as_posix(), f"{i}.json")
-             for i, f in enumerate(files)]
+    tasks = [(f.relative_to(root).as_posix(), f.relative_to(root).as_posix()) for f in files]
     chunks = [tasks[k:k + CHUNK] for k in range(0, len(tasks), CHUNK)]
     timers = _install_timers()
     start = time.perf_counter()
@@ -168,7 +167,7 @@ STAGES = [  # (label, module holding the name the caller looks up, name); indent
     ("  of which patch_xlsx (incl. verify)", "xlsproc.write.annotate", "patch_xlsx"),
     ("    of which verify_preserved", "xlsproc.ooxml.verify", "_verify_open"),
     ("results entry (file_json)", "xlsproc.batch.worker", "file_json"),
-    ("entry file write", "xlsproc.batch.worker", "write_entry"),
+    ("entry encoded (results store, journal)", "xlsproc.batch.worker", "entry_row"),
     ("sha256", "xlsproc.batch.worker", "sha256"),
 ]
 

@@ -24,6 +24,7 @@ from builders import Layout, build, standard_table
 from conftest import SAMPLES, digest_tree
 from xlsproc.cli import app
 from xlsproc.batch.run import QUARANTINE, RESULTS, STATE, process, work
+from xlsproc.batch.entries import locate, read_entry
 from xlsproc.rules import load_rules
 
 TESTS = Path(__file__).resolve().parent
@@ -89,7 +90,8 @@ def assert_outbox_sound(outbox: Path) -> None:
     entries = json.loads((outbox / RESULTS).read_text("utf-8"))
     manifest = json.loads((outbox / STATE / "manifest.json").read_text("utf-8"))
     for rec in manifest["files"]:
-        assert (outbox / STATE / "entries" / rec["key"]).is_file()
+        text = read_entry(outbox, rec["key"]).decode("utf-8")
+        assert json.loads(text)["relpath"] == rec["rel"] and "\n" not in text
         if rec["status"] == "ok":
             assert (outbox / rec["output"]).is_file(), rec["rel"]
     for entry in entries:
@@ -345,7 +347,10 @@ def test_a_damaged_entry_file_is_redone_and_results_stay_valid(tmp_path, good_xl
     inbox, outbox = make_inbox(tmp_path, good_xlsx, 2), tmp_path / "out"
     first = process(inbox, outbox, jobs=1)
     damaged = first.records[0]
-    (outbox / STATE / "entries" / damaged.key).write_bytes(b"\0" * 100)    # a power cut
+    journal, offset, length = locate(outbox, damaged.key)
+    with open(journal, "r+b") as fh:                                         # a power cut
+        fh.seek(offset)
+        fh.write(b"\0" * length)
     shutil.copy(good_xlsx, inbox / "新.xlsx")                                 # results.json rewritten
     second = process(inbox, outbox, jobs=1)
     assert second.processed == ["新.xlsx"]
@@ -370,17 +375,20 @@ def test_an_entry_is_taken_only_whole_and_on_one_line(tmp_path, content, kept):
     """results.json takes an entry file as it is only when it is one whole line of JSON text;
     anything else is replaced by a stub and the file is redone (the entry is read as bytes
     and decoded: a raw carriage return counts as a line break, as it did read as text)."""
+    from xlsproc.batch.entries import Reader
     from xlsproc.batch.manifest import Record
     from xlsproc.batch.outputs import _entry_text
     (tmp_path / STATE / "entries").mkdir(parents=True)
-    (tmp_path / STATE / "entries" / "k.json").write_bytes(content)
-    rec = Record("a.xlsx", "k.json", "/in/a.xlsx", 1, 1, "ab", "ok", "a.xlsx", None)
-    text = _entry_text(tmp_path, rec, "/in/a.xlsx")
+    (tmp_path / STATE / "entries" / "k.jsonl").write_bytes(b"{}\n" + content + b"\n{}\n")
+    rec = Record("a.xlsx", f"k.jsonl:3:{len(content)}", "/in/a.xlsx", 1, 1, "ab", "ok", "a.xlsx", None)
+    text = _entry_text(Reader(tmp_path), rec, "/in/a.xlsx")
     assert rec.retry is not kept
     assert text == content.decode("utf-8") if kept else json.loads(text)["status"] == "ok"
     assert "\n" not in text and "\r" not in text and json.loads(text)
-    gone = Record("b.xlsx", "none.json", "/in/b.xlsx", 1, 1, "ab", "ok", "b.xlsx", None)
-    assert json.loads(_entry_text(tmp_path, gone, "/in/b.xlsx"))["relpath"] == "b.xlsx"
+    for key in ("none.jsonl:0:2", "k.jsonl:3:99999", "k.json", "../k.jsonl:0:2", ""):
+        gone = Record("b.xlsx", key, "/in/b.xlsx", 1, 1, "ab", "ok", "b.xlsx", None)
+        assert json.loads(_entry_text(Reader(tmp_path), gone, "/in/b.xlsx"))["relpath"] == "b.xlsx"
+        assert gone.retry
 
 def test_the_command_under_spawn_as_on_windows(tmp_path, good_xlsx):
     """The installed `xlsproc` script re-imported by spawned workers, Chinese paths throughout."""

@@ -15,12 +15,13 @@ from typing import Callable, Collection
 
 from xlsproc.batch.outputs import (LOCKED, STATE, assign_outputs, discover, relative,
                                    remove_output, root_of)
+from xlsproc.batch.entries import Sizes
 from xlsproc.batch.pool import CRASHED, FAILED, TIMEOUT
 from xlsproc.fileio import dumps, sha256, write_text_atomic
 from xlsproc.rules import Rules, shown_grade
 
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2          # 2: entries in journals (entries.py), not one file each
 SAVE_EVERY = 2.0            # seconds between manifest saves (and store transactions), at least
 # Failures not of the file's bytes: retried next run (once there is room on the disk, Excel has let
 # go of the file, …) — its size and mtime need not change for it to be worth reading again.
@@ -34,7 +35,7 @@ class Record:
     Changed after it is made only where noted (by the store recording and the freshness check)."""
 
     rel: str                     # below INBOX, with /
-    key: str                     # its entry's file name in .xlsproc/entries
+    key: str                     # where its entry is: <journal>:<offset>:<length> (entries.py)
     path: str                    # the file as results.json names it
     size: int
     mtime_ns: int                # updated when a file was touched but not changed
@@ -178,13 +179,14 @@ def make_plan(inbox: Path, outbox: Path, manifest: Manifest, force: bool,
     outputs = assign_outputs(rels)
     root = root_of(inbox)
     held = set() if only is None else {r for r in rels if r not in only}
+    entries = Sizes(outbox)
     keep, todo = {}, []
     for rel in rels:
         rec = manifest.records.get(rel)
         if rel in held:
             if rec:
                 keep[rel] = rec
-        elif not force and rec and _fresh(rec, root / rel, outputs.get(rel), outbox):
+        elif not force and rec and _fresh(rec, root / rel, outputs.get(rel), outbox, entries):
             keep[rel] = rec
         else:
             todo.append(rel)
@@ -194,7 +196,7 @@ def make_plan(inbox: Path, outbox: Path, manifest: Manifest, force: bool,
     return Plan(current, outputs, keep, todo, removed)
 
 
-def _fresh(rec: Record, path: Path, out: str | None, outbox: Path) -> bool:
+def _fresh(rec: Record, path: Path, out: str | None, outbox: Path, entries: Sizes) -> bool:
     """A record still describes the file: same bytes, and its copy and entry are in place."""
     if rec.retry:
         return False
@@ -205,7 +207,7 @@ def _fresh(rec: Record, path: Path, out: str | None, outbox: Path) -> bool:
     if rec.status == "ok" and rec.output is not None \
             and (rec.output != out or not (outbox / out).is_file()):   # (None: no copy made)
         return False
-    if not (outbox / STATE / "entries" / rec.key).is_file():
+    if not entries.holds(rec.key):
         return False
     if (st.st_size, st.st_mtime_ns) == (rec.size, rec.mtime_ns):
         return True
@@ -216,14 +218,11 @@ def _fresh(rec: Record, path: Path, out: str | None, outbox: Path) -> bool:
 
 
 def forget_stale(plan: Plan, manifest: Manifest, outbox: Path) -> None:
-    """Drop records not kept; delete copies and entries of files that left INBOX (or renamed)."""
+    """Drop records not kept; delete copies of files that left INBOX (or renamed). Their entries
+    go with their journals (entries.sweep)."""
     claimed = {os.path.normcase(plan.outputs[r]) for r in plan.current if r in plan.outputs}
-    current = set(plan.current)
     for rel in [r for r in manifest.records if r not in plan.keep]:
-        rec = manifest.records.pop(rel)
-        out = rec.output
+        out = manifest.records.pop(rel).output
         if out and os.path.normcase(out) not in claimed:
             remove_output(outbox, out)
-        if rel not in current:
-            remove_output(outbox / STATE / "entries", rec.key)
     manifest.save()

@@ -4,7 +4,8 @@ output name of each, the state and staging folders, results.json and the quarant
     OUTBOX/<relpath>                 annotated copies, mirroring INBOX (.xls → .xlsx)
     OUTBOX/results.json              one entry per file now in INBOX (results-json.md)
     OUTBOX/隔离清单.txt               the files that could not be read, with reasons
-    OUTBOX/.xlsproc/entries/*.json   each file's results entry; results.json is assembled from them
+    OUTBOX/.xlsproc/entries/*.jsonl  each file's results entry (batch/entries.py); results.json is
+                                     assembled from them
     OUTBOX/.xlsproc/tmp/             staging (wiped at the start of every run)
 """
 from __future__ import annotations
@@ -208,22 +209,11 @@ def remove_output(outbox: Path, out: str | None) -> None:
 
 # --- writing state files atomically -----------------------------------------------------------
 
-def entry_key(rel: str) -> str:
-    return hashlib.sha256(rel.encode("utf-8", "surrogateescape")).hexdigest()[:32] + ".json"
-
-
-def write_entry(outbox: Path | str, key: str, entry: dict):
-    """One line of compact JSON (the C encoder: 5× faster than indent=2). No fsync per file:
-    results.json is assembled from these and checks each one (_entry_text). Returns the entry
-    as the results store keeps it (store.FileRow): it is encoded once, for both."""
+def entry_row(entry: dict):
+    """The entry encoded once (the C encoder: 5× faster than indent=2) as the results store keeps
+    it (store.FileRow); the run's process appends its text to the run's journal (entries.py)."""
     from xlsproc.store import file_row
-    row = file_row(entry)
-    folder = os.path.join(outbox, STATE, "entries")
-    tmp = os.path.join(folder, f".{key}.{os.getpid()}.tmp")  # one writer per pid: no mkstemp needed
-    with open(tmp, "wb") as fh:
-        fh.write(row.entry_text().encode("utf-8"))
-    os.replace(tmp, os.path.join(folder, key))
-    return row
+    return file_row(entry)
 
 
 _HELD: dict[str, list] = {}            # OUTBOX → [lock file, depth]: reentrant in one process
@@ -287,7 +277,7 @@ def _prepare(outbox: Path) -> None:
     state = outbox / STATE
     shutil.rmtree(state / "tmp", ignore_errors=True)
     (state / "entries").mkdir(parents=True, exist_ok=True)
-    leftovers = [*outbox.glob(".tmp-*"), *state.glob(".tmp-*"), *(state / "entries").glob(".*.tmp")]
+    leftovers = [*outbox.glob(".tmp-*"), *state.glob(".tmp-*")]
     for stale in leftovers:
         stale.unlink(missing_ok=True)
 
@@ -303,24 +293,25 @@ def results_fingerprint(header: dict, records: list[Record]) -> str:
 
 
 def write_results(outbox: Path, records: list[Record], root: Path) -> None:
-    """Assemble results.json from the entry files, streaming: memory does not grow with N.
+    """Assemble results.json from the entries, streaming: memory does not grow with N.
 
     One entry per line: a JSON array that line-oriented tools (grep, diff) can also read."""
-    with atomic_text(outbox / RESULTS) as fh:
+    from xlsproc.batch.entries import Reader
+    with atomic_text(outbox / RESULTS) as fh, Reader(outbox) as reader:
         fh.write("[")
         for i, rec in enumerate(records):
-            text = _entry_text(outbox, rec, str(root / rec.rel))
+            text = _entry_text(reader, rec, str(root / rec.rel))
             fh.write(("," if i else "") + "\n" + text)
         fh.write("\n]\n" if records else "]\n")
 
 
-def _entry_text(outbox: Path, rec: Record, path: str) -> str:
-    """A file's entry as one line of JSON. One found missing or damaged (a power cut, a hand
-    in OUTBOX) is replaced by a stub from the manifest, and the file is redone next run."""
+def _entry_text(reader, rec: Record, path: str) -> str:
+    """A file's entry as one line of JSON (`reader`: an entries.Reader). One found missing or
+    damaged (a power cut, a hand in OUTBOX) is replaced by a stub from the manifest, and the
+    file is redone next run."""
     try:        # (bytes decoded: read_text's newline translation cost the parent ~25 us a file)
-        with open(os.path.join(outbox, STATE, "entries", rec.key), "rb") as fh:
-            text = fh.read().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = (reader.read(rec.key) or b"").decode("utf-8")
+    except UnicodeDecodeError:
         text = ""
     if not (text.startswith("{") and text.endswith("}") and "\n" not in text and "\r" not in text):
         rec.retry = True

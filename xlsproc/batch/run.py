@@ -7,7 +7,8 @@ only itself. The run is incremental and survives being killed at any moment:
     OUTBOX/results.json              one entry per file now in INBOX (results-json.md)
     OUTBOX/隔离清单.txt               the files that could not be read, with reasons
     OUTBOX/.xlsproc/manifest.json    per input: size, mtime, sha256, what became of it
-    OUTBOX/.xlsproc/entries/*.json   each file's results entry; results.json is assembled from them
+    OUTBOX/.xlsproc/entries/*.jsonl  each file's results entry, appended to the run's journal as
+                                     it arrives; results.json is assembled from them (entries.py)
     OUTBOX/.xlsproc/tmp/             staging (wiped at the start of every run)
 
 Every file is written under a temporary name and renamed into place; an input is recorded in the
@@ -27,7 +28,8 @@ from xlsproc import __version__
 from xlsproc.batch.manifest import *  # noqa: F401,F403  (the old names keep working)
 from xlsproc.batch.manifest import MANIFEST_FORMAT, Manifest, Plan, Record, forget_stale, make_plan, rules_hash
 from xlsproc.batch.outputs import *  # noqa: F401,F403
-from xlsproc.batch.outputs import (RESULTS, STATE, _entry_text, _prepare, check_paths, entry_key,
+from xlsproc.batch import entries
+from xlsproc.batch.outputs import (RESULTS, STATE, _entry_text, _prepare, check_paths,
                                    outbox_lock, root_of, results_fingerprint, write_quarantine, write_results)
 from xlsproc.batch.pool import WorkerPool
 from xlsproc.batch.recorder import *  # noqa: F401,F403
@@ -75,7 +77,8 @@ class Outcome:
 
     def entry(self, rec: Record) -> dict:
         """The results entry of one of this run's records."""
-        return json.loads(_entry_text(self.outbox, rec, str(self.root / rec.rel)))
+        with entries.Reader(self.outbox) as reader:
+            return json.loads(_entry_text(reader, rec, str(self.root / rec.rel)))
 
     def totals(self) -> dict:
         ok = [r for r in self.records if r.status == "ok"]
@@ -164,29 +167,32 @@ def _process(inbox: Path, outbox: Path, rules: Rules, started: float, jobs, forc
     ctx = Context(str(root_of(inbox)), str(outbox), rules,
                   db=str(db) if recorder.up_to_run else None, up_to_run=recorder.up_to_run,
                   docx=docx)
-    manifest.before_save = recorder.flush
+    journal = entries.Journal(outbox)
+    manifest.before_save = lambda: (journal.flush(), recorder.flush())
     try:
         processed, tables = _run(plan, manifest, ctx, pool, handler, jobs, timeout,
-                                 start_method, progress, on_record, recorder)
+                                 start_method, progress, on_record, recorder, journal)
         records = [manifest.records[r] for r in plan.current if r in manifest.records]
         _finish(outbox, manifest, records, root_of(inbox), bool(processed or plan.removed))
+        entries.sweep(outbox, manifest.records.values(), manifest.save)
         outcome = Outcome(outbox, records, processed, plan.removed, root_of(inbox),
                           time.monotonic() - started, tables)
         recorder.catch_up(outcome, manifest)
     finally:
         manifest.before_save = None
+        journal.close()
         recorder.close()
     return outcome
 
 
 def _run(plan: Plan, manifest: Manifest, ctx: Context, pool: WorkerPool | None,
          handler: Callable, jobs, timeout, start_method, progress, on_record,
-         recorder: StoreRecorder) -> tuple[list[str], dict]:
+         recorder: StoreRecorder, journal: entries.Journal) -> tuple[list[str], dict]:
     """Runs the plan's files in the pool: the rels processed, and the store keys of their
     dated tables (for the years pass)."""
     processed: list[str] = []
     tables: dict[str, tuple] = {}
-    tasks = [(rel, plan.outputs.get(rel), entry_key(rel)) for rel in plan.todo]
+    tasks = [(rel, plan.outputs.get(rel)) for rel in plan.todo]
     finished = [0]
     if progress:
         progress(0, len(tasks))
@@ -197,11 +203,11 @@ def _run(plan: Plan, manifest: Manifest, ctx: Context, pool: WorkerPool | None,
         finished[0] += 1
         if done is not None:                 # None: the file left INBOX meanwhile
             rec, row = done
+            rec.key = journal.add(row.entry_text())
             recorder.add(rec, row)
             manifest.put(rec)
             processed.append(rec.rel)
-            if row is not None:
-                tables[rec.rel] = table_keys(row)
+            tables[rec.rel] = table_keys(row)
             if on_record:
                 on_record(rec)
         if progress:

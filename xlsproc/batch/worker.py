@@ -1,4 +1,5 @@
-"""One file, in a worker: read, score (a chunk at a time), write the copy and the entry.
+"""One file, in a worker: read, score (a chunk at a time), write the copy, encode the entry
+(the run's process appends it to the run's journal: entries.py).
 The one worker context (`Context`) serves process and watch alike.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from xlsproc.batch.manifest import GROUP_SYNC, Record, make_record
 from xlsproc.batch.outputs import (LOCKED, STATE, WORKER_LOG, entry_problem, output_problem,
-                                   remove_output, write_entry)
+                                   entry_row, remove_output)
 from xlsproc.batch.pool import CRASHED, FAILED, TIMEOUT
 from xlsproc.errors import detail as error_detail, file_error, os_file_error
 from xlsproc.fileio import NotRegularFile, read_regular, sha256
@@ -88,7 +89,7 @@ class Context:
     docx: bool = False     # also write each table's 自评报告 as Word next to its copy
 
 
-Task = tuple[str, "str | None", str]          # (relpath, output relpath, entry key)
+Task = tuple[str, "str | None"]               # (relpath, output relpath)
 Done = tuple[Record, "FileRow"]               # a file's manifest record and its store row
 
 
@@ -205,7 +206,7 @@ def known_failure(exc: BaseException) -> XlsprocError | None:
 
 def _refuser(task: Task, ctx: Context) -> Callable[[XlsprocError], Done]:
     def refuse(error: XlsprocError) -> Done:
-        _, out, _ = task
+        _, out = task
         path = Path(ctx.root) / task[0]
         return _save(task, _stat(path, None), _error_entry(path, error, None, ctx, out), ctx)
     return refuse
@@ -217,7 +218,7 @@ def _read_stage(task: Task, ctx: Context, before_file) -> Done | _Read | None:
     from xlsproc.read.reader import read_workbook
     if before_file:
         before_file(task)
-    rel, out, key = task
+    rel, out = task
     path = Path(ctx.root) / rel
     try:
         st = path.lstat()
@@ -276,7 +277,7 @@ def _score_all(items: list[_Read], ctx: Context) -> list:
 def _write_stage(item: _Read, results, ctx: Context) -> Done:
     if isinstance(results, Exception):
         raise results
-    _, out, _ = item.task
+    _, out = item.task
     entry = file_json(item.path, results, digest=item.digest)
     try:
         written = _write_copy(item.path, out, results, ctx, item.data)
@@ -309,11 +310,11 @@ def copy_problem(exc: Exception) -> dict:
 
 
 def _save(task: Task, st: os.stat_result, entry: dict, ctx: Context) -> Done:
-    """Write the file's entry (after its copy is in place); its manifest record, and the
-    entry encoded for the results store (the parent records it)."""
-    rel, _, key = task
+    """The file's manifest record (its entry key is given when its entry is appended to the
+    run's journal) and its entry encoded for the results store and the journal."""
+    rel = task[0]
     entry["relpath"] = rel
-    return make_record(rel, key, st, entry), write_entry(ctx.outbox, key, entry)
+    return make_record(rel, "", st, entry), entry_row(entry)
 
 
 def _error_entry(path: Path, error: XlsprocError, digest: str | None, ctx: Context,
@@ -372,7 +373,7 @@ def failure_message(code: str, detail: str | None, timeout: float | None) -> str
 def failure_record(task: tuple, code: str, detail: str | None, ctx: Context,
                    timeout: float | None) -> Done | None:
     """The record of a file whose worker crashed, hung or raised; retried on the next run."""
-    rel, out, key = task
+    rel, out = task
     path = Path(ctx.root) / rel
     try:
         st = path.stat()
