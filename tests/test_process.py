@@ -332,6 +332,39 @@ def poisoned_chunk(chunk, ctx):
         yield ("done", i, task * 2)
 
 
+def handing_on(chunk, ctx):
+    """Says "task i done, task i+1 begins" in one message; hangs or dies on 卡住 / 崩溃 (each
+    start of which is counted in the file `ctx`)."""
+    if chunk is None:
+        return
+    yield ("begin", 0)
+    for i, task in enumerate(chunk):
+        if task.startswith(("卡住", "崩溃")):
+            with open(ctx, "a") as fh:
+                fh.write("x")
+        if task.startswith("卡住"):
+            time.sleep(30)
+        if task.startswith("崩溃"):
+            os._exit(11)
+        yield ("done", i, task * 2) + ((i + 1,) if i + 1 < len(chunk) else ())
+
+
+@pytest.mark.parametrize("bad, code", [("卡住", "file-timeout"), ("崩溃", "worker-crashed")])
+def test_a_task_begun_with_the_last_ones_done_is_the_one_blamed(tmp_path, bad, code):
+    """Blamed at once: not found by retrying the rest of the chunk one by one (which would run
+    the bad task a second time)."""
+    from xlsproc.batch.pool import WorkerPool
+    tasks = ["a", "b", "c", bad, "d", "e", "f", "g", "h", "i", "j", "k"]   # chunks of 6, then less
+    done, failed = {}, {}
+    starts = tmp_path / "starts"
+    with WorkerPool(handing_on, str(starts), jobs=1, chunk=12, timeout=1.5) as pool:
+        pool.run(tasks, lambda t, r: done.__setitem__(t, r),
+                 lambda t, c, detail: failed.__setitem__(t, c))
+    assert failed == {bad: code}
+    assert done == {t: t * 2 for t in tasks if t != bad}
+    assert starts.read_text() == "x"
+
+
 def test_a_crash_during_chunk_wide_work_is_pinned_on_one_task():
     from xlsproc.batch.pool import CRASHED, WorkerPool
     tasks = [f"t{i}" for i in range(9)] + ["毒"] + [f"u{i}" for i in range(9)]

@@ -7,6 +7,7 @@ reports events as it goes:
     ("begin", i)           task i of the chunk is being worked on (None: the chunk as a whole)
     ("done", i, result)    task i finished
     ("failed", i, detail)  task i raised
+    ("done", i, result, j) task i finished and task j begins (one message instead of two)
     ("broken", error)      the worker cannot work (an ImportError: the installation): raised here
 
 The parent sends each worker chunks (lists of tasks), None to stop, or ("context", context) when
@@ -365,9 +366,9 @@ class WorkerPool:
         elif kind == "begin":
             worker.current = payload[0]
         else:
-            i, result = payload
+            i, result, *begun = payload
             task = worker.tasks.pop(i)
-            worker.current = None if worker.current == i else worker.current
+            worker.current = begun[0] if begun else None if worker.current == i else worker.current
             worker.done += 1
             if kind == "done":
                 on_done(task, result)

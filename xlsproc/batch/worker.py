@@ -138,9 +138,11 @@ def work(chunk: list[Task] | None, ctx: Context,
     yield ("begin", None)
     yield from _await_scorer()
     scored = _score_all([r for _, r in read], ctx)
-    for (i, item), item_results in zip(read, scored):
-        yield ("begin", i)
-        yield _stage(i, lambda: _write_stage(item, item_results, ctx), _refuser(item.task, ctx))
+    yield ("begin", read[0][0])
+    for k, ((i, item), item_results) in enumerate(zip(read, scored)):
+        event = _stage(i, lambda: _write_stage(item, item_results, ctx), _refuser(item.task, ctx))
+        # the next file begins as this one is done: one message for both (pool.py)
+        yield event + (read[k + 1][0],) if k + 1 < len(read) else event
 
 
 _LOGGING: list[str] = []
