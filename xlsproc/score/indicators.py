@@ -98,7 +98,9 @@ def _relative(ev: Evaluation, ind: IndicatorRow, t: Value, a: Value,
 
 
 # The indicator frame's columns; text ones are kept as Python objects (pandas 3 would make them
-# Arrow-backed strings: slower to build and handed back one element at a time).
+# its "str" dtype, Arrow-backed where pyarrow is installed: slower to build, compare and hand
+# back one element at a time). Only a Series built with dtype=object stays object: a numpy
+# object array is inferred as "str" all the same.
 FRAME_COLUMNS = ("e", "i", "kind", "t_kind", "a_kind", "t", "a", "t_unit", "a_unit", "w", "rep",
                  "actual_text", "reason_blank", "target_text", "rel_c", "last", "no_w", "t_named")
 TEXT_COLUMNS = ("kind", "t_kind", "a_kind", "t_unit", "a_unit", "actual_text", "target_text")
@@ -129,7 +131,7 @@ def indicator_frame(evaluations: list[Evaluation],
             if kind == "compound":
                 parts.extend(_compound_parts((e_id, i_id), t, a))
     columns = list(zip(*rows)) or [()] * len(FRAME_COLUMNS)
-    frame = pd.DataFrame({name: np.array(values, dtype=object) if name in TEXT_COLUMNS else values
+    frame = pd.DataFrame({name: pd.Series(values, dtype=object) if name in TEXT_COLUMNS else values
                           for name, values in zip(FRAME_COLUMNS, columns)})
     return frame, pd.DataFrame(parts, columns=["e", "i", "t", "a", "unit_ok"])
 
