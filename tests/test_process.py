@@ -394,8 +394,9 @@ def test_a_damaged_entry_file_is_redone_and_results_stay_valid(tmp_path, good_xl
 
 
 @pytest.mark.parametrize("content, kept", [
-    ('{"file":"a.xlsx","status":"ok"}'.encode(), True),
-    ('{"file":"甲.xlsx","note":"a\\r\\nb"}'.encode(), True),        # escaped: one line still
+    ('{"file":"a.xlsx","status":"ok","relpath":"a.xlsx"}'.encode(), True),
+    ('{"file":"甲.xlsx","note":"a\\r\\nb","relpath":"a.xlsx"}'.encode(), True),   # escaped: one line
+    ('{"file":"b.xlsx","status":"ok","relpath":"b.xlsx"}'.encode(), False),  # another file's entry
     (b'{"file":"a.xlsx",\r"status":"ok"}', False),                     # a raw line break
     (b'{"file":"a.xlsx"}\r\n', False),
     (b'{"file":"a.xlsx"}\n', False),
@@ -405,9 +406,10 @@ def test_a_damaged_entry_file_is_redone_and_results_stay_valid(tmp_path, good_xl
     (b"\0" * 100, False),                                               # a power cut
 ])
 def test_an_entry_is_taken_only_whole_and_on_one_line(tmp_path, content, kept):
-    """results.json takes an entry file as it is only when it is one whole line of JSON text;
-    anything else is replaced by a stub and the file is redone (the entry is read as bytes
-    and decoded: a raw carriage return counts as a line break, as it did read as text)."""
+    """results.json takes an entry as it is only when it is one whole line of JSON text naming
+    the record's file; anything else is replaced by a stub and the file is redone (the entry is
+    read as bytes and decoded: a raw carriage return counts as a line break, as it did read as
+    text)."""
     from xlsproc.batch.entries import Reader
     from xlsproc.batch.manifest import Record
     from xlsproc.batch.outputs import _entry_text

@@ -13,18 +13,24 @@ of outputs was deleted (a re-run, a test suite) that took 0.3–0.6 ms of CPU pe
 of a workbook's whole processing. The copy needs its own inode; its entry does not.
 
 Safety, as with the files: nothing is fsynced per entry. The manifest vouches for a record only
-after `Journal.flush` and (manifest.Manifest.save) one os.sync; an entry cut short by a power cut
-is found when read (outputs._entry_text takes one whole line of JSON only) and redone.
+after `Journal.flush` and one os.sync (manifest.Manifest.save; where there is no os.sync, the
+journal is fsynced). An entry cut short by a power cut, or a key edited by hand, is found when
+read (a key is parsed whole, a span checked against its journal's size, outputs._entry_text
+takes one whole line of JSON naming the record's file only) and its file is redone.
 
 Garbage: `sweep`, after a run's last manifest save, deletes the journals no record names, and
-copies the named entries into one new journal when less than half of the journals' bytes are
-still named (their files changed or left INBOX since) or there are more than MAX_JOURNALS.
+copies the named entries into one new journal when files left INBOX (their entries go, as
+their files did), when less than half of the journals' bytes are still named (earlier versions
+of changed files), or when there are more than MAX_JOURNALS. A compaction that cannot write
+(a full disk) leaves everything as it was: it is housekeeping, never the run's failure.
 """
 from __future__ import annotations
 
 import itertools
 import os
+import re
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +43,7 @@ if TYPE_CHECKING:
 FOLDER = "entries"
 SUFFIX = ".jsonl"
 MAX_JOURNALS = 16            # past this many, a sweep compacts them into one
+_KEY = re.compile(r"([^:/\\]+\.jsonl):([0-9]{1,15}):([0-9]{1,15})")   # ASCII digits only
 _serial = itertools.count()
 
 
@@ -44,19 +51,40 @@ def folder(outbox: Path | str) -> str:
     return os.path.join(outbox, STATE, FOLDER)
 
 
-def locate(outbox: Path | str, key: str) -> tuple[str, int, int] | None:
+def parse_key(key: object) -> tuple[str, int, int] | None:
+    """(journal name, offset, length) of a key we write; None for anything else (a key edited
+    by hand, an entry file name of manifest format 1)."""
+    m = _KEY.fullmatch(key) if isinstance(key, str) else None
+    return (m.group(1), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def locate(outbox: Path | str, key: object) -> tuple[str, int, int] | None:
     """(journal path, offset, length) of an entry key; None for a key we did not write."""
-    name, _, span = key.partition(":")
-    offset, _, length = span.partition(":")
-    if not (name.endswith(SUFFIX) and os.sep not in name and "/" not in name
-            and offset.isdigit() and length.isdigit()):
+    parsed = parse_key(key)
+    if parsed is None:
         return None
-    return os.path.join(folder(outbox), name), int(offset), int(length)
+    name, offset, length = parsed
+    return os.path.join(folder(outbox), name), offset, length
+
+
+_OPEN: weakref.WeakSet = weakref.WeakSet()     # journals being written by this process
+
+
+def _forget_in_child() -> None:
+    """A process forked while a journal is open (a worker) must not keep its file open: the
+    journal's space would stay in use after a sweep deletes it, until that worker exits."""
+    for journal in list(_OPEN):
+        journal.drop()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
 
 
 class Journal:
     """This run's entries, appended by one process (the OUTBOX lock keeps runs apart). The file
-    is created on the first entry: a run with nothing to do leaves none."""
+    is created on the first entry: a run with nothing to do leaves none. Unbuffered: each entry
+    is one write (a buffer would be copied into every process forked meanwhile)."""
 
     def __init__(self, outbox: Path | str):
         self.name = f"{time.time_ns():x}-{os.getpid()}-{next(_serial)}{SUFFIX}"
@@ -68,49 +96,64 @@ class Journal:
         """Appends one entry (one line of JSON); returns its key."""
         data = entry.encode("utf-8") if isinstance(entry, str) else entry
         if self.fh is None:
-            self.fh = open(self.path, "ab")
-            self.offset = self.fh.tell()
+            self.fh = open(self.path, "ab", buffering=0)
+            self.offset = self.fh.seek(0, os.SEEK_END)
+            _OPEN.add(self)
         key = f"{self.name}:{self.offset}:{len(data)}"
-        self.fh.write(data + b"\n")
-        self.offset += len(data) + 1
+        line = data + b"\n"
+        written = 0
+        while written < len(line):              # (a raw file may write part of a large buffer)
+            written += self.fh.write(line[written:])
+        self.offset += len(line)
         return key
 
-    def flush(self) -> None:
-        """Hands what was appended to the system (before the manifest vouches for it)."""
-        if self.fh is not None:
-            self.fh.flush()
+    def flush(self, durable: bool = False) -> None:
+        """What was appended is with the system already; durable: on the disk too (before the
+        manifest vouches for it where no os.sync will)."""
+        if durable and self.fh is not None:
+            os.fsync(self.fh.fileno())
 
     def close(self) -> None:
         if self.fh is not None:
             self.fh.close()
             self.fh = None
+        _OPEN.discard(self)
+
+    def drop(self) -> None:
+        """Let go of the file without writing anything (in a forked child)."""
+        self.fh = None
+        _OPEN.discard(self)
 
 
 class Reader:
-    """Reads entries by key, each journal opened once. A key whose journal is gone or too short
-    reads as None."""
+    """Reads entries by key, each journal opened once. A key that does not parse, or whose
+    journal is gone or shorter than its span, reads as None."""
 
     def __init__(self, outbox: Path | str):
         self.outbox = outbox
-        self.files: dict[str, object] = {}
+        self.files: dict[str, tuple[object, int]] = {}
 
-    def read(self, key: str) -> bytes | None:
+    def read(self, key: object) -> bytes | None:
         where = locate(self.outbox, key)
         if where is None:
             return None
         path, offset, length = where
         try:
-            fh = self.files.get(path)
-            if fh is None:
-                fh = self.files[path] = open(path, "rb")
+            found = self.files.get(path)
+            if found is None:
+                fh = open(path, "rb")
+                found = self.files[path] = (fh, os.fstat(fh.fileno()).st_size)
+            fh, size = found
+            if offset + length > size:
+                return None
             fh.seek(offset)
             data = fh.read(length)
-        except OSError:
+        except (OSError, ValueError, OverflowError):
             return None
         return data if len(data) == length else None
 
     def close(self) -> None:
-        for fh in self.files.values():
+        for fh, _ in self.files.values():
             fh.close()
         self.files.clear()
 
@@ -121,7 +164,7 @@ class Reader:
         self.close()
 
 
-def read_entry(outbox: Path | str, key: str) -> bytes | None:
+def read_entry(outbox: Path | str, key: object) -> bytes | None:
     with Reader(outbox) as reader:
         return reader.read(key)
 
@@ -142,28 +185,27 @@ class Sizes:
         except OSError:
             pass
 
-    def holds(self, key: str) -> bool:
-        name, _, span = key.partition(":")
-        offset, _, length = span.partition(":")
-        if not (offset.isdigit() and length.isdigit()):
-            return False
-        return int(offset) + int(length) <= self.sizes.get(name, -1)
+    def holds(self, key: object) -> bool:
+        parsed = parse_key(key)
+        return parsed is not None and parsed[1] + parsed[2] <= self.sizes.get(parsed[0], -1)
 
 
-def sweep(outbox: Path | str, records: Iterable[Record], save: Callable[[], None]) -> None:
+def sweep(outbox: Path | str, records: Iterable[Record], save: Callable[[], None],
+          departed: bool = False) -> None:
     """Deletes what no record names (journals, and the entry files of manifest format 1);
-    compacts the journals when mostly garbage or too many. `records` must be what the manifest
-    last saved; `save` saves it again (after compaction changed their keys)."""
+    compacts the journals when files left INBOX (`departed`), when mostly garbage, or when too
+    many. `records` must be what the manifest last saved; `save` saves it again (after a
+    compaction changed their keys)."""
     records = list(records)
     sizes = Sizes(outbox).sizes
     live: dict[str, int] = {}
     for rec in records:
-        name, _, span = rec.key.partition(":")
-        length = span.partition(":")[2]
-        live[name] = live.get(name, 0) + (int(length) + 1 if length.isdigit() else 0)
-    if len(live) > MAX_JOURNALS or sum(sizes.get(n, 0) for n in live) > 2 * sum(live.values()):
-        _compact(outbox, records, save)
-        live = {rec.key.partition(":")[0]: 0 for rec in records}
+        parsed = parse_key(rec.key)
+        if parsed is not None:
+            live[parsed[0]] = live.get(parsed[0], 0) + parsed[2] + 1
+    stored = sum(sizes.get(name, 0) for name in live)
+    if live and (departed or len(live) > MAX_JOURNALS or stored > 2 * sum(live.values())):
+        live = _compact(outbox, records, save) or live
     try:
         with os.scandir(folder(outbox)) as it:
             unnamed = [item.path for item in it if item.name not in live]
@@ -176,20 +218,31 @@ def sweep(outbox: Path | str, records: Iterable[Record], save: Callable[[], None
             pass
 
 
-def _compact(outbox: Path | str, records: list[Record], save: Callable[[], None]) -> None:
+def _compact(outbox: Path | str, records: list[Record], save: Callable[[], None]) -> dict | None:
     """The named entries copied into one new journal, synced, then the manifest saved with the
-    new keys; an entry that cannot be read keeps its key (its record is redone next run)."""
+    new keys; an entry that cannot be read keeps its key (its record is redone next run).
+    Returns the journals now named; None when the compaction could not be written (nothing
+    changed: the journal begun is deleted, the records keep their keys)."""
     journal = Journal(outbox)
     moved = []
-    with Reader(outbox) as reader:
-        for rec in records:
-            data = reader.read(rec.key)
-            if data is not None:
-                moved.append((rec, journal.add(data)))
-    if journal.fh is not None:
-        journal.flush()
-        os.fsync(journal.fh.fileno())
-    journal.close()
-    for rec, key in moved:
-        rec.key = key
-    save()
+    try:
+        with Reader(outbox) as reader:
+            for rec in records:
+                data = reader.read(rec.key)
+                if data is not None:
+                    moved.append((rec, rec.key, journal.add(data)))
+        journal.flush(durable=True)
+        journal.close()
+        for rec, _, key in moved:
+            rec.key = key
+        save()
+    except OSError:                      # a full disk: the next run may compact
+        for rec, old, _ in moved:
+            rec.key = old
+        journal.close()
+        try:
+            os.unlink(journal.path)
+        except OSError:
+            pass
+        return None
+    return {(parse_key(rec.key) or ("",))[0]: 0 for rec in records}

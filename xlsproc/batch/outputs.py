@@ -313,7 +313,8 @@ def _entry_text(reader, rec: Record, path: str) -> str:
         text = (reader.read(rec.key) or b"").decode("utf-8")
     except UnicodeDecodeError:
         text = ""
-    if not (text.startswith("{") and text.endswith("}") and "\n" not in text and "\r" not in text):
+    if not (text.startswith("{") and text.endswith("}") and "\n" not in text and "\r" not in text
+            and _names(text, rec.rel)):
         rec.retry = True
         text = dumps(_stub(rec, path))
     if rec.path != path:             # INBOX given under another name than last time
@@ -321,6 +322,12 @@ def _entry_text(reader, rec: Record, path: str) -> str:
         entry["path"] = path
         text = dumps(entry)
     return text
+
+
+def _names(text: str, rel: str) -> bool:
+    """The entry is the record's file's (a key edited by hand may point at another's)."""
+    from xlsproc.store import compact_json
+    return f'"relpath":{compact_json(rel)}' in text
 
 
 def _stub(rec: Record, path: str) -> dict:

@@ -26,7 +26,8 @@ from typing import Callable, Collection, Iterator
 
 from xlsproc import __version__
 from xlsproc.batch.manifest import *  # noqa: F401,F403  (the old names keep working)
-from xlsproc.batch.manifest import MANIFEST_FORMAT, Manifest, Plan, Record, forget_stale, make_plan, rules_hash
+from xlsproc.batch.manifest import (GROUP_SYNC, MANIFEST_FORMAT, Manifest, Plan, Record, forget_stale,
+                                    make_plan, rules_hash)
 from xlsproc.batch.outputs import *  # noqa: F401,F403
 from xlsproc.batch import entries
 from xlsproc.batch.outputs import (RESULTS, STATE, _entry_text, _prepare, check_paths,
@@ -168,13 +169,13 @@ def _process(inbox: Path, outbox: Path, rules: Rules, started: float, jobs, forc
                   db=str(db) if recorder.up_to_run else None, up_to_run=recorder.up_to_run,
                   docx=docx)
     journal = entries.Journal(outbox)
-    manifest.before_save = lambda: (journal.flush(), recorder.flush())
+    manifest.before_save = lambda: (journal.flush(durable=not GROUP_SYNC), recorder.flush())
     try:
         processed, tables = _run(plan, manifest, ctx, pool, handler, jobs, timeout,
                                  start_method, progress, on_record, recorder, journal)
         records = [manifest.records[r] for r in plan.current if r in manifest.records]
         _finish(outbox, manifest, records, root_of(inbox), bool(processed or plan.removed))
-        entries.sweep(outbox, manifest.records.values(), manifest.save)
+        entries.sweep(outbox, manifest.records.values(), manifest.save, departed=bool(plan.removed))
         outcome = Outcome(outbox, records, processed, plan.removed, root_of(inbox),
                           time.monotonic() - started, tables)
         recorder.catch_up(outcome, manifest)
