@@ -79,6 +79,22 @@ def test_wal_journal_and_schema_version(store):
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
+def test_a_new_store_has_large_pages_and_an_old_one_keeps_its_own(store, results, tmp_path):
+    """An entry's JSON spans fewer pages of a new store (PAGE_SIZE); a store made with 4 KB
+    pages (earlier versions) keeps them and is read and written as before."""
+    from xlsproc.store import PAGE_SIZE
+    assert store.db.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE > 4096
+    old = tmp_path / "old.sqlite"
+    db = sqlite3.connect(old)
+    db.execute("PRAGMA page_size = 4096")
+    migrate(db, str(old))
+    db.close()
+    with Store(old) as again:
+        assert again.db.execute("PRAGMA page_size").fetchone()[0] == 4096
+        again.record(results, {"outbox": str(tmp_path / "out")})
+        assert len(again.entries()) == len(kept(results))
+
+
 def test_the_same_run_twice_does_not_duplicate(store, results):
     store.record(results, {})
     again = store.record(results, {})

