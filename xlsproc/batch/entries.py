@@ -120,14 +120,14 @@ class Journal:
         _OPEN.discard(self)
 
     def drop(self) -> None:
-        """Let go of the file without writing anything (in a forked child)."""
-        self.fh = None
-        _OPEN.discard(self)
+        """Let go of the file without writing anything (in a forked child: unbuffered, closing
+        writes nothing)."""
+        self.close()
 
 
 class Reader:
-    """Reads entries by key, each journal opened once. A key that does not parse, or whose
-    journal is gone or shorter than its span, reads as None."""
+    """Reads entries by key, each journal opened once. A key that does not parse, whose journal
+    is gone or shorter than its span, or whose span is not one whole line, reads as None."""
 
     def __init__(self, outbox: Path | str):
         self.outbox = outbox
@@ -144,13 +144,17 @@ class Reader:
                 fh = open(path, "rb")
                 found = self.files[path] = (fh, os.fstat(fh.fileno()).st_size)
             fh, size = found
-            if offset + length > size:
+            if offset + length >= size:             # (the line break after it included)
                 return None
-            fh.seek(offset)
-            data = fh.read(length)
+            start = offset - 1 if offset else 0     # a whole line: a line break on each side
+            fh.seek(start)
+            data = fh.read(offset + length + 1 - start)
         except (OSError, ValueError, OverflowError):
             return None
-        return data if len(data) == length else None
+        if len(data) != offset + length + 1 - start or data[-1:] != b"\n" \
+                or (offset and data[:1] != b"\n"):
+            return None
+        return data[offset - start:-1]
 
     def close(self) -> None:
         for fh, _ in self.files.values():
@@ -187,15 +191,16 @@ class Sizes:
 
     def holds(self, key: object) -> bool:
         parsed = parse_key(key)
-        return parsed is not None and parsed[1] + parsed[2] <= self.sizes.get(parsed[0], -1)
+        return parsed is not None and parsed[1] + parsed[2] < self.sizes.get(parsed[0], -1)
 
 
 def sweep(outbox: Path | str, records: Iterable[Record], save: Callable[[], None],
           departed: bool = False) -> None:
     """Deletes what no record names (journals, and the entry files of manifest format 1);
-    compacts the journals when files left INBOX (`departed`), when mostly garbage, or when too
-    many. `records` must be what the manifest last saved; `save` saves it again (after a
-    compaction changed their keys)."""
+    compacts the journals when files left INBOX (`departed`: the manifest says so until a
+    compaction succeeds), when mostly garbage, or when too many. `records` must be what the
+    manifest last saved; `save` saves it again, the departed entries gone (after a compaction
+    changed their keys)."""
     records = list(records)
     sizes = Sizes(outbox).sizes
     live: dict[str, int] = {}
@@ -206,6 +211,8 @@ def sweep(outbox: Path | str, records: Iterable[Record], save: Callable[[], None
     stored = sum(sizes.get(name, 0) for name in live)
     if live and (departed or len(live) > MAX_JOURNALS or stored > 2 * sum(live.values())):
         live = _compact(outbox, records, save) or live
+    elif departed:              # nothing named: every journal goes below, those entries with it
+        save()
     try:
         with os.scandir(folder(outbox)) as it:
             unnamed = [item.path for item in it if item.name not in live]

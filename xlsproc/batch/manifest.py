@@ -99,6 +99,7 @@ class Manifest:
         self.records: dict[str, Record] = {}
         self.results_fp: str | None = None
         self.unforgotten: list[str] = []   # rels that left INBOX but may still be in the store
+        self.departed = False              # their entries are still in a journal (entries.sweep)
         self._saved_at = 0.0
         self._cost = 0.0
         self._unsynced = False
@@ -128,6 +129,7 @@ class Manifest:
             unforgotten += [r["rel"] for r in files if isinstance(r, dict)
                             and isinstance(r.get("rel"), str)]
         manifest.unforgotten = list(dict.fromkeys(unforgotten))
+        manifest.departed = data.get("departed") is True
         return manifest
 
     def put(self, record: Record) -> None:
@@ -153,6 +155,8 @@ class Manifest:
                 "files": [r.to_json() for r in sorted(self.records.values(), key=lambda r: r.rel)]}
         if self.unforgotten:
             data["forget"] = self.unforgotten
+        if self.departed:
+            data["departed"] = True
         write_text_atomic(self.path, dumps(data))
         self._saved_at = time.monotonic()
         self._cost = self._saved_at - now
@@ -219,10 +223,11 @@ def _fresh(rec: Record, path: Path, out: str | None, outbox: Path, entries: Size
 
 def forget_stale(plan: Plan, manifest: Manifest, outbox: Path) -> None:
     """Drop records not kept; delete copies of files that left INBOX (or renamed). Their entries
-    go with their journals (entries.sweep)."""
+    go when the journals are compacted (entries.sweep: `manifest.departed` until then)."""
     claimed = {os.path.normcase(plan.outputs[r]) for r in plan.current if r in plan.outputs}
     for rel in [r for r in manifest.records if r not in plan.keep]:
         out = manifest.records.pop(rel).output
         if out and os.path.normcase(out) not in claimed:
             remove_output(outbox, out)
-    manifest.save()
+    manifest.departed |= bool(plan.removed)     # said in this save: a run killed before its
+    manifest.save()                             # sweep leaves the next one to compact

@@ -175,7 +175,8 @@ def _process(inbox: Path, outbox: Path, rules: Rules, started: float, jobs, forc
                                  start_method, progress, on_record, recorder, journal)
         records = [manifest.records[r] for r in plan.current if r in manifest.records]
         _finish(outbox, manifest, records, root_of(inbox), bool(processed or plan.removed))
-        entries.sweep(outbox, manifest.records.values(), manifest.save, departed=bool(plan.removed))
+        entries.sweep(outbox, manifest.records.values(), lambda: _compacted(manifest),
+                      departed=manifest.departed)
         outcome = Outcome(outbox, records, processed, plan.removed, root_of(inbox),
                           time.monotonic() - started, tables)
         recorder.catch_up(outcome, manifest)
@@ -232,6 +233,16 @@ def _run(plan: Plan, manifest: Manifest, ctx: Context, pool: WorkerPool | None,
             shutil.rmtree(Path(ctx.outbox) / STATE / "tmp", ignore_errors=True)
         manifest.save()
     return processed, tables
+
+
+def _compacted(manifest: Manifest) -> None:
+    """The manifest saved with its entries' new keys: the departed files' entries are gone."""
+    manifest.departed = False
+    try:
+        manifest.save()
+    except BaseException:
+        manifest.departed = True
+        raise
 
 
 def _finish(outbox: Path, manifest: Manifest, records: list[Record], root: Path,
