@@ -167,7 +167,7 @@ STAGES = [  # (label, module holding the name the caller looks up, name); indent
     ("  of which patch_xlsx (incl. verify)", "xlsproc.write.annotate", "patch_xlsx"),
     ("    of which verify_preserved", "xlsproc.ooxml.verify", "_verify_open"),
     ("results entry (file_json)", "xlsproc.batch.worker", "file_json"),
-    ("entry encoded (results store, journal)", "xlsproc.batch.worker", "entry_row"),
+    ("entry encoded (results store, journal)", "xlsproc.store", "file_row"),
     ("sha256", "xlsproc.batch.worker", "sha256"),
 ]
 

@@ -65,10 +65,10 @@ def test_a_compaction_that_cannot_write_does_not_fail_a_finished_run(tmp_path, g
             super().__init__(outbox)
             made.append(self)
 
-        def flush(self, durable=False):
+        def sync(self):
             if self is not made[0] and self.fh is not None:       # the compaction's journal
                 raise OSError(errno.ENOSPC, "No space left on device")
-            super().flush(durable)
+            super().sync()
 
     monkeypatch.setattr(entries, "Journal", Failing)
     monkeypatch.setattr(entries, "MAX_JOURNALS", 0)              # compact on every sweep

@@ -26,15 +26,15 @@ def test_entries_of_departed_files_go_even_when_the_departure_compaction_failed(
     gone = sorted(inbox.rglob("*.xlsx"))[0]
     rel = gone.relative_to(inbox).as_posix()
     gone.unlink()
-    real = entries.Journal.flush
+    real = entries.Journal.sync
 
-    def full(self, durable=False):
-        if durable and self.fh is not None:            # the compaction's fsync: disk full
+    def full(self):
+        if self.fh is not None:                        # the compaction's fsync: disk full
             raise OSError(errno.ENOSPC, "No space left on device")
-        real(self, durable)
-    monkeypatch.setattr(entries.Journal, "flush", full)
+        real(self)
+    monkeypatch.setattr(entries.Journal, "sync", full)
     assert process(inbox, outbox, jobs=1).removed == [rel]
-    monkeypatch.setattr(entries.Journal, "flush", real)
+    monkeypatch.setattr(entries.Journal, "sync", real)
     assert process(inbox, outbox, jobs=1).processed == []      # room on the disk again
     assert f'"relpath":"{rel}"'.encode() not in entry_bytes(outbox)
 

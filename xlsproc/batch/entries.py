@@ -13,8 +13,7 @@ of outputs was deleted (a re-run, a test suite) that took 0.3–0.6 ms of CPU pe
 of a workbook's whole processing. The copy needs its own inode; its entry does not.
 
 Safety, as with the files: nothing is fsynced per entry. The manifest vouches for a record only
-after `Journal.flush` and one os.sync (manifest.Manifest.save; where there is no os.sync, the
-journal is fsynced). An entry cut short by a power cut, or a key edited by hand, is found when
+after one os.sync (manifest.Manifest.save; where there is no os.sync, `Journal.sync`). An entry cut short by a power cut, or a key edited by hand, is found when
 read (a key is parsed whole, a span checked against its journal's size, outputs._entry_text
 takes one whole line of JSON naming the record's file only) and its file is redone.
 
@@ -31,14 +30,13 @@ import os
 import re
 import time
 import weakref
-from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xlsproc.batch.outputs import STATE
 
 if TYPE_CHECKING:
-    from xlsproc.batch.manifest import Record
+    from xlsproc.batch.manifest import Manifest, Record
 
 FOLDER = "entries"
 SUFFIX = ".jsonl"
@@ -74,7 +72,7 @@ def _forget_in_child() -> None:
     """A process forked while a journal is open (a worker) must not keep its file open: the
     journal's space would stay in use after a sweep deletes it, until that worker exits."""
     for journal in list(_OPEN):
-        journal.drop()
+        journal.close()                 # (unbuffered: closing writes nothing)
 
 
 if hasattr(os, "register_at_fork"):
@@ -107,10 +105,10 @@ class Journal:
         self.offset += len(line)
         return key
 
-    def flush(self, durable: bool = False) -> None:
-        """What was appended is with the system already; durable: on the disk too (before the
-        manifest vouches for it where no os.sync will)."""
-        if durable and self.fh is not None:
+    def sync(self) -> None:
+        """What was appended, on the disk (it is with the system at once): before the manifest
+        vouches for it where no os.sync will, and before a compaction's keys are saved."""
+        if self.fh is not None:
             os.fsync(self.fh.fileno())
 
     def close(self) -> None:
@@ -118,11 +116,6 @@ class Journal:
             self.fh.close()
             self.fh = None
         _OPEN.discard(self)
-
-    def drop(self) -> None:
-        """Let go of the file without writing anything (in a forked child: unbuffered, closing
-        writes nothing)."""
-        self.close()
 
 
 class Reader:
@@ -194,14 +187,12 @@ class Sizes:
         return parsed is not None and parsed[1] + parsed[2] < self.sizes.get(parsed[0], -1)
 
 
-def sweep(outbox: Path | str, records: Iterable[Record], save: Callable[[], None],
-          departed: bool = False) -> None:
-    """Deletes what no record names (journals, and the entry files of manifest format 1);
-    compacts the journals when files left INBOX (`departed`: the manifest says so until a
-    compaction succeeds), when mostly garbage, or when too many. `records` must be what the
-    manifest last saved; `save` saves it again, the departed entries gone (after a compaction
-    changed their keys)."""
-    records = list(records)
+def sweep(outbox: Path | str, manifest: Manifest) -> None:
+    """Deletes what no record of the manifest names (journals, and the entry files of manifest
+    format 1); compacts the journals when files left INBOX (`manifest.departed`, said until a
+    compaction succeeds), when mostly garbage, or when too many. The manifest must be as last
+    saved."""
+    records = list(manifest.records.values())
     sizes = Sizes(outbox).sizes
     live: dict[str, int] = {}
     for rec in records:
@@ -209,13 +200,14 @@ def sweep(outbox: Path | str, records: Iterable[Record], save: Callable[[], None
         if parsed is not None:
             live[parsed[0]] = live.get(parsed[0], 0) + parsed[2] + 1
     stored = sum(sizes.get(name, 0) for name in live)
-    if live and (departed or len(live) > MAX_JOURNALS or stored > 2 * sum(live.values())):
-        live = _compact(outbox, records, save) or live
-    elif departed:              # nothing named: every journal goes below, those entries with it
-        save()
+    named = set(live)
+    if live and (manifest.departed or len(live) > MAX_JOURNALS or stored > 2 * sum(live.values())):
+        named = _compact(outbox, records, manifest) or named
+    elif manifest.departed:     # nothing named: every journal goes below, those entries with it
+        _save_departed_gone(manifest)
     try:
         with os.scandir(folder(outbox)) as it:
-            unnamed = [item.path for item in it if item.name not in live]
+            unnamed = [item.path for item in it if item.name not in named]
     except OSError:
         return
     for path in unnamed:
@@ -225,7 +217,7 @@ def sweep(outbox: Path | str, records: Iterable[Record], save: Callable[[], None
             pass
 
 
-def _compact(outbox: Path | str, records: list[Record], save: Callable[[], None]) -> dict | None:
+def _compact(outbox: Path | str, records: list[Record], manifest: Manifest) -> set[str] | None:
     """The named entries copied into one new journal, synced, then the manifest saved with the
     new keys; an entry that cannot be read keeps its key (its record is redone next run).
     Returns the journals now named; None when the compaction could not be written (nothing
@@ -238,11 +230,11 @@ def _compact(outbox: Path | str, records: list[Record], save: Callable[[], None]
                 data = reader.read(rec.key)
                 if data is not None:
                     moved.append((rec, rec.key, journal.add(data)))
-        journal.flush(durable=True)
+        journal.sync()
         journal.close()
         for rec, _, key in moved:
             rec.key = key
-        save()
+        _save_departed_gone(manifest)
     except OSError:                      # a full disk: the next run may compact
         for rec, old, _ in moved:
             rec.key = old
@@ -252,4 +244,14 @@ def _compact(outbox: Path | str, records: list[Record], save: Callable[[], None]
         except OSError:
             pass
         return None
-    return {(parse_key(rec.key) or ("",))[0]: 0 for rec in records}
+    return {(parse_key(rec.key) or ("",))[0] for rec in records}
+
+
+def _save_departed_gone(manifest: Manifest) -> None:
+    """The manifest saved without the departed files' entries (and so without `departed`)."""
+    departed, manifest.departed = manifest.departed, False
+    try:
+        manifest.save()
+    except BaseException:
+        manifest.departed = departed
+        raise

@@ -207,15 +207,6 @@ def remove_output(outbox: Path, out: str | None) -> None:
             remove_reports(outbox / out)
 
 
-# --- writing state files atomically -----------------------------------------------------------
-
-def entry_row(entry: dict):
-    """The entry encoded once (the C encoder: 5× faster than indent=2) as the results store keeps
-    it (store.FileRow); the run's process appends its text to the run's journal (entries.py)."""
-    from xlsproc.store import file_row
-    return file_row(entry)
-
-
 _HELD: dict[str, list] = {}            # OUTBOX → [lock file, depth]: reentrant in one process
 
 

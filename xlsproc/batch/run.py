@@ -169,14 +169,18 @@ def _process(inbox: Path, outbox: Path, rules: Rules, started: float, jobs, forc
                   db=str(db) if recorder.up_to_run else None, up_to_run=recorder.up_to_run,
                   docx=docx)
     journal = entries.Journal(outbox)
-    manifest.before_save = lambda: (journal.flush(durable=not GROUP_SYNC), recorder.flush())
+
+    def before_save() -> None:          # what the manifest is about to vouch for, recorded
+        if not GROUP_SYNC:              # (with os.sync, Manifest.save syncs everything)
+            journal.sync()
+        recorder.flush()
+    manifest.before_save = before_save
     try:
         processed, tables = _run(plan, manifest, ctx, pool, handler, jobs, timeout,
                                  start_method, progress, on_record, recorder, journal)
         records = [manifest.records[r] for r in plan.current if r in manifest.records]
         _finish(outbox, manifest, records, root_of(inbox), bool(processed or plan.removed))
-        entries.sweep(outbox, manifest.records.values(), lambda: _compacted(manifest),
-                      departed=manifest.departed)
+        entries.sweep(outbox, manifest)
         outcome = Outcome(outbox, records, processed, plan.removed, root_of(inbox),
                           time.monotonic() - started, tables)
         recorder.catch_up(outcome, manifest)
@@ -233,16 +237,6 @@ def _run(plan: Plan, manifest: Manifest, ctx: Context, pool: WorkerPool | None,
             shutil.rmtree(Path(ctx.outbox) / STATE / "tmp", ignore_errors=True)
         manifest.save()
     return processed, tables
-
-
-def _compacted(manifest: Manifest) -> None:
-    """The manifest saved with its entries' new keys: the departed files' entries are gone."""
-    manifest.departed = False
-    try:
-        manifest.save()
-    except BaseException:
-        manifest.departed = True
-        raise
 
 
 def _finish(outbox: Path, manifest: Manifest, records: list[Record], root: Path,

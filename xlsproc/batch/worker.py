@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from xlsproc.batch.manifest import GROUP_SYNC, Record, make_record
 from xlsproc.batch.outputs import (LOCKED, STATE, WORKER_LOG, entry_problem, output_problem,
-                                   entry_row, remove_output)
+                                   remove_output)
 from xlsproc.batch.pool import CRASHED, FAILED, TIMEOUT
 from xlsproc.errors import detail as error_detail, file_error, os_file_error
 from xlsproc.fileio import NotRegularFile, read_regular, sha256
@@ -210,7 +210,7 @@ def _refuser(task: Task, ctx: Context) -> Callable[[XlsprocError], Done]:
     def refuse(error: XlsprocError) -> Done:
         _, out = task
         path = Path(ctx.root) / task[0]
-        return _save(task, _stat(path, None), _error_entry(path, error, None, ctx, out), ctx)
+        return _save(task, _stat(path, None), _error_entry(path, error, None, ctx, out))
     return refuse
 
 
@@ -227,32 +227,32 @@ def _read_stage(task: Task, ctx: Context, before_file) -> Done | _Read | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        return _save(task, None, _error_entry(path, os_file_error(exc), None, ctx, out), ctx)
+        return _save(task, None, _error_entry(path, os_file_error(exc), None, ctx, out))
     refused = entry_problem(path, Path(ctx.root)) or output_problem(out)
     if refused is not None:
-        return _save(task, _stat(path, st), _error_entry(path, refused, None, ctx, out), ctx)
+        return _save(task, _stat(path, st), _error_entry(path, refused, None, ctx, out))
     try:
         st = path.stat()
         if is_lock_file(path):
-            return _save(task, st, file_json(path, status="skipped", digest=sha256(path)), ctx)
+            return _save(task, st, file_json(path, status="skipped", digest=sha256(path)))
         if st.st_size > ctx.max_bytes:
-            return _save(task, st, _error_entry(path, _too_large(st.st_size, ctx), None, ctx, out), ctx)
+            return _save(task, st, _error_entry(path, _too_large(st.st_size, ctx), None, ctx, out))
         data = read_regular(path, ctx.max_bytes)   # one read: hashed here, parsed from memory
         if len(data) > ctx.max_bytes:              # grew since stat
-            return _save(task, st, _error_entry(path, _too_large(len(data), ctx), None, ctx, out), ctx)
+            return _save(task, st, _error_entry(path, _too_large(len(data), ctx), None, ctx, out))
         digest = hashlib.sha256(data).hexdigest()
         try:
             return _Read(task, path, st, digest, read_workbook(path, data=data),
                          data if len(data) <= KEEP_BYTES else None)
         except XlsprocError as exc:
-            return _save(task, st, _error_entry(path, exc, digest, ctx, out), ctx)
+            return _save(task, st, _error_entry(path, exc, digest, ctx, out))
     except (FileNotFoundError, NotADirectoryError):
         return None
     except NotRegularFile as exc:                  # replaced by a FIFO meanwhile
         error = file_error("file-not-regular", kind=exc.kind)
-        return _save(task, st, _error_entry(path, error, None, ctx, out), ctx)
+        return _save(task, st, _error_entry(path, error, None, ctx, out))
     except OSError as exc:
-        return _save(task, st, _error_entry(path, os_file_error(exc), None, ctx, out), ctx)
+        return _save(task, st, _error_entry(path, os_file_error(exc), None, ctx, out))
 
 
 def _stat(path: Path, lstat: os.stat_result | None) -> os.stat_result | None:
@@ -286,7 +286,7 @@ def _write_stage(item: _Read, results, ctx: Context) -> Done:
         entry["copy"], entry["copy_sheets"] = written.notice, written.sheets
     except XlsprocError as exc:
         if exc.code == LOCKED:
-            return _save(item.task, item.st, _error_entry(item.path, exc, item.digest, ctx, out), ctx)
+            return _save(item.task, item.st, _error_entry(item.path, exc, item.digest, ctx, out))
         entry["copy"], out = copy_problem(exc), _no_copy(ctx, out)
     except Exception as exc:        # noqa: BLE001 — a bug of the copy writer costs the copy only
         known = known_failure(exc)
@@ -294,7 +294,7 @@ def _write_stage(item: _Read, results, ctx: Context) -> Done:
             raise                   # the disk, not the copy: reported (and retried) as such
         entry["copy"], out = copy_problem(known or exc), _no_copy(ctx, out)
     entry["output"] = out
-    return _save(item.task, item.st, entry, ctx)
+    return _save(item.task, item.st, entry)
 
 
 ENVIRONMENT_CODES = ("disk-full", "output-name-conflict")
@@ -311,12 +311,13 @@ def copy_problem(exc: Exception) -> dict:
     return make(exc)
 
 
-def _save(task: Task, st: os.stat_result, entry: dict, ctx: Context) -> Done:
+def _save(task: Task, st: os.stat_result, entry: dict) -> Done:
     """The file's manifest record (its entry key is given when its entry is appended to the
     run's journal) and its entry encoded for the results store and the journal."""
     rel = task[0]
     entry["relpath"] = rel
-    return make_record(rel, "", st, entry), entry_row(entry)
+    from xlsproc.store import file_row       # (encoded once, for both)
+    return make_record(rel, "", st, entry), file_row(entry)
 
 
 def _error_entry(path: Path, error: XlsprocError, digest: str | None, ctx: Context,
@@ -384,4 +385,4 @@ def failure_record(task: tuple, code: str, detail: str | None, ctx: Context,
         return None                                  # the file left INBOX meanwhile
     error = XlsprocError(code if code in (TIMEOUT, CRASHED) else FAILED,
                          failure_message(code, detail, timeout))
-    return _save(task, st, _error_entry(path, error, digest, ctx, out), ctx)
+    return _save(task, st, _error_entry(path, error, digest, ctx, out))
