@@ -512,6 +512,7 @@ class _ZipWriter:
 
 
 def _write_package(pkg: _Package) -> _ZipWriter:
+    _refuse_duplicate_members(pkg.infos)
     writer = _ZipWriter()
     originals = {i.filename for i in pkg.infos}
     for info in pkg.infos:
@@ -531,6 +532,20 @@ def _write_package(pkg: _Package) -> _ZipWriter:
         if name not in originals:
             _add_data(writer, name, data, zipfile.ZIP_DEFLATED, stamp, 20, 0)
     return writer
+
+
+def _refuse_duplicate_members(infos: list[zipfile.ZipInfo]) -> None:
+    """ValueError when two members have one part name (OPC part names ignore case): programs
+    disagree on which of the two is the part (Python's zipfile takes the last, others the
+    first), so a copy could keep the other one, or both; Excel refuses such a package."""
+    seen: dict[str, str] = {}
+    for info in infos:
+        key = info.filename.lower()
+        if key in seen:
+            same = "重名" if seen[key] == info.filename else f"与 {seen[key]} 仅大小写不同"
+            raise ValueError(f"压缩包中的文件部件 {info.filename} {same}（同一部件出现两次），"
+                             f"无法确定哪一份是表格的实际内容")
+        seen[key] = info.filename
 
 
 def _add_data(writer: _ZipWriter, name: str, data: bytes, method: int, stamp: tuple,

@@ -48,6 +48,10 @@ Choices:
 * a NewSheet whose name already exists replaces that sheet's content in place
   (same position, same sheetId), so re-annotating an annotated copy is
   idempotent; comments already containing our text are not appended twice;
+* writing a value into a cell sets <calcPr fullCalcOnLoad="1"/>: Excel and WPS then
+  recalculate her formulas on opening, so a total over the scores we filled in is not
+  left showing the result cached without them (LibreOffice ignores the flag and follows
+  its own "recalculation on file load" setting);
 * overwriting a formula cell drops xl/calcChain.xml (Excel rebuilds it);
   overwriting the master cell of a shared formula turns that group into plain
   formulas first, so the other cells keep theirs;
@@ -206,6 +210,8 @@ def patch_xlsx(src: Path, dst: Path, patches: list[CellPatch], new_sheets: list[
             _add_new_sheet(pkg, ct, wb, styles, ns)
         if removed_formula:
             wb.drop_calc_chain(ct)
+        if any(patch.value is not None for patch in patches):
+            wb.recalc_on_load()
         styles.save()
         wb.save()
         ct.save()

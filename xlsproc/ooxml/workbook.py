@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from xlsproc.refs import col_letter as _col_letters, parse_range as _parse_range
 from xlsproc.ooxml.markup import (
     _Q, _attr, _attrs, _by_content, _element_span, _ensure_ns, _esc, _esc_attr, _insert_in_order, _ns_prefix,
-    _prefix, _root_content)
+    _prefix, _root_content, _set_attr)
 from xlsproc.ooxml.package import (NS_REL, REL_WORKSHEET, PartReader, _ContentTypes, _Package, _Rels, _parse_rels,
                                    office_document)
 
@@ -108,7 +108,14 @@ class _Workbook:
         return other
 
     def sheet(self, name: str) -> _SheetInfo | None:
-        return next((s for s in self.sheets if s.name.lower() == name.lower()), None)
+        """The sheet of that name: written exactly so, else the one sheet whose name differs
+        only in case (Excel's comparison).  A workbook some program wrote with both "Table" and
+        "TABLE" must not have the edit of one land in the other."""
+        exact = next((s for s in self.sheets if s.name == name), None)
+        if exact is not None:
+            return exact
+        folded = [s for s in self.sheets if s.name.lower() == name.lower()]
+        return folded[0] if len(folded) == 1 else None
 
     def worksheet(self, name: str) -> _SheetInfo:
         info = self.sheet(name)
@@ -157,6 +164,24 @@ class _Workbook:
         start, end = _root_content(xml, self.p, "workbook")
         block = f"<{self.p}definedNames>{element}</{self.p}definedNames>"
         return _insert_in_order(xml, start, end, WORKBOOK_ORDER, "definedNames", block, self.p)
+
+    def recalc_on_load(self) -> None:
+        """Have Excel and WPS recalculate every formula when the copy is opened
+        (<calcPr fullCalcOnLoad="1"/>): a formula of hers that uses a cell we wrote a value
+        into (her total over the scores we filled in) keeps the result cached before, so
+        without this the copy would show our scores beside a total that leaves them out."""
+        p, xml = self.p, self.xml
+        span = _element_span(xml, p, "calcPr")
+        if span is not None:
+            tag = xml[span[0]:span[1]]
+            if (_attr(tag, "fullCalcOnLoad") or "").strip() in ("1", "true"):
+                return
+            xml = xml[:span[0]] + _set_attr(tag, "fullCalcOnLoad", "1") + xml[span[1]:]
+        else:
+            start, end = _root_content(xml, p, "workbook")
+            xml = _insert_in_order(xml, start, end, WORKBOOK_ORDER, "calcPr",
+                                   f'<{p}calcPr fullCalcOnLoad="1"/>', p)
+        self.xml, self.dirty = xml, True
 
     def drop_calc_chain(self, ct: _ContentTypes) -> None:
         for rel in self.rels.by_type("/calcChain"):
