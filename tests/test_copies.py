@@ -188,3 +188,120 @@ def test_recalculation_is_asked_for_only_when_a_value_is_written(tmp_path, calc)
     assert len(re.findall(r"<calcPr\b", xml)) == 1 and 'fullCalcOnLoad="1"' in xml
     assert xml.index("<calcPr") > xml.index("</sheets>")         # schema order: after the sheets
     assert openpyxl.load_workbook(value)[FORM]["H11"].value == 1.5
+
+
+# ---------------------------------------------------------------------------
+# Threaded comments: Excel 365 shows a cell's thread, not the legacy note kept as its fallback,
+# so a note we only appended to that fallback was never seen there.  It is now also a reply.
+
+THREAD_CT = "application/vnd.ms-excel.threadedcomments+xml"
+PERSON_CT = "application/vnd.ms-excel.person+xml"
+HER_THREAD = ('<threadedComment ref="E12" dT="2025-01-02T03:04:05.00" personId="{11111111-2222-3333-4444-'
+              '555555555555}" id="{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}"><text>核对申报数 &amp; 来源</text>'
+              '</threadedComment>')
+HER_REPLY = ('<threadedComment ref="E12" dT="2025-01-03T03:04:05.00" personId="{11111111-2222-3333-4444-'
+             '555555555555}" id="{BBBBBBBB-BBBB-CCCC-DDDD-EEEEEEEEEEEE}" parentId="{AAAAAAAA-BBBB-CCCC-DDDD-'
+             'EEEEEEEEEEEE}"><text>已核对</text></threadedComment>')
+OTHER_THREAD = HER_THREAD.replace('ref="E12"', 'ref="A1"').replace("AAAAAAAA", "CCCCCCCC")
+
+
+def _threaded(tmp_path: Path, persons: bool = True) -> Path:
+    """The seed as Excel 365 saves a thread on E12 (a cell we flag) and one on A1: the thread
+    parts, and the legacy notes Excel keeps as their fallback (written by openpyxl)."""
+    from openpyxl.comments import Comment
+    wb = openpyxl.load_workbook(SEED)
+    wb[FORM]["E12"].comment = Comment("[Threaded comment]\n核对申报数 & 来源\n已核对", "tc={AAAAAAAA}")
+    wb[FORM]["A1"].comment = Comment("[Threaded comment]\n核对申报数 & 来源", "tc={CCCCCCCC}")
+    base = tmp_path / "legacy.xlsx"
+    wb.save(base)
+    ns = ('xmlns="http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments" '
+          'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"')
+    extra = {"xl/threadedComments/threadedComment1.xml":
+             f'<?xml version="1.0" encoding="UTF-8"?>\n<ThreadedComments {ns}>{OTHER_THREAD}{HER_THREAD}'
+             f'{HER_REPLY}</ThreadedComments>'.encode()}
+    if persons:
+        extra["xl/persons/person.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<personList {ns}><person displayName="她" id="{{11111111-'
+            '2222-3333-4444-555555555555}" userId="she" providerId="None"/></personList>').encode()
+
+    def edit(name, data):
+        text = data.decode() if name.endswith((".xml", ".rels")) else None
+        if name == "[Content_Types].xml":
+            more = f'<Override PartName="/xl/threadedComments/threadedComment1.xml" ContentType="{THREAD_CT}"/>'
+            more += f'<Override PartName="/xl/persons/person.xml" ContentType="{PERSON_CT}"/>' if persons else ""
+            return text.replace("</Types>", more + "</Types>").encode()
+        if name == "xl/worksheets/_rels/sheet1.xml.rels":
+            return text.replace("</Relationships>", '<Relationship Id="rIdTC" Type="http://schemas.microsoft.com/'
+                                "office/2017/10/relationships/threadedComment\" Target=\"../threadedComments/"
+                                'threadedComment1.xml"/></Relationships>').encode()
+        if name == "xl/_rels/workbook.xml.rels" and persons:
+            return text.replace("</Relationships>", '<Relationship Id="rIdP" Type="http://schemas.microsoft.com/'
+                                'office/2017/10/relationships/person" Target="persons/person.xml"/>'
+                                "</Relationships>").encode()
+        return data
+    return _rewrite(base, tmp_path / "threaded.xlsx", edit, extra)
+
+
+def _thread_xml(path: Path) -> str:
+    with zipfile.ZipFile(path) as zf:
+        return zf.read("xl/threadedComments/threadedComment1.xml").decode()
+
+
+def _persons(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as zf:
+        name = next((n for n in zf.namelist() if n.startswith("xl/persons/")), None)
+        return re.findall(r'displayName="([^"]*)"', zf.read(name).decode()) if name else []
+
+
+def _our_replies(xml: str) -> list[tuple[str, str, str]]:
+    """(ref, parentId, text) of every reply by the person xlsproc."""
+    from xlsproc.ooxml.comments import PERSON_ID
+    return re.findall(r'<threadedComment ref="([^"]+)"[^>]*personId="' + re.escape(PERSON_ID)
+                      + r'"[^>]*parentId="([^"]+)"><text>(.*?)</text>', xml, re.S)
+
+
+@pytest.mark.parametrize("persons", [True, False], ids=["person-list", "no-person-list"])
+def test_a_note_on_a_cell_with_a_thread_is_also_a_reply_in_the_thread(tmp_path, persons):
+    import xlsproc
+    from xlsproc.write.annotate import annotate
+    src = _threaded(tmp_path, persons)
+    results = xlsproc.evaluate(src)
+    flagged = [f for r in results for f in r.flags if f.cell == "E12"]
+    assert flagged
+    out = tmp_path / "copy.xlsx"
+    annotate(src, out, results, "default")                     # verified: nothing of hers lost
+    xml = _thread_xml(out)
+    for element in (HER_THREAD, HER_REPLY, OTHER_THREAD):
+        assert xml.count(element) == 1
+    replies = _our_replies(xml)
+    assert [(ref, parent) for ref, parent, _ in replies] == [("E12", "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}")]
+    assert flagged[0].detail in replies[0][2]
+    assert xml.index(HER_REPLY) < xml.index(replies[0][2])      # after her reply: the thread's last word
+    assert _persons(out) == (["她", "xlsproc"] if persons else ["xlsproc"])
+    ws = openpyxl.load_workbook(out)[FORM]
+    assert flagged[0].detail in ws["E12"].comment.text          # the legacy fallback has it too
+    assert ws["A1"].comment.text == "[Threaded comment]\n核对申报数 & 来源"
+
+
+def test_the_reply_is_not_repeated_and_goes_when_the_copy_is_annotated_again(tmp_path):
+    import xlsproc
+    from xlsproc.write.annotate import annotate
+    from xlsproc.write.marks import officer_workbook
+    src = _threaded(tmp_path)
+    first = tmp_path / "first.xlsx"
+    annotate(src, first, xlsproc.evaluate(src), "default")
+    second = tmp_path / "second.xlsx"
+    annotate(first, second, xlsproc.evaluate(first), "default")
+    assert len(_our_replies(_thread_xml(second))) == 1
+    with zipfile.ZipFile(second) as zf:
+        hers, _ = officer_workbook(zf, set())
+        assert hers.read("xl/threadedComments/threadedComment1.xml") == _thread_xml(src).encode()
+
+
+def test_verification_misses_no_element_of_her_threads(tmp_path):
+    from xlsproc.ooxml.verify import verify_preserved
+    src = _threaded(tmp_path)
+    cut = _rewrite(src, tmp_path / "cut.xlsx", lambda name, data: data.replace(HER_REPLY.encode(), b"")
+                   if name.startswith("xl/threadedComments/") else data)
+    assert verify_preserved(src, src) == []
+    assert any("线程批注丢失或被改动" in p for p in verify_preserved(src, cut))

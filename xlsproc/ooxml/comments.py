@@ -1,16 +1,18 @@
-"""Legacy notes: xl/commentsN.xml, their VML shapes, relationships and <legacyDrawing>.
+"""Legacy notes: xl/commentsN.xml, their VML shapes, relationships and <legacyDrawing>; on a
+cell with an Excel 365 thread, our note is also the thread's last reply (by the person xlsproc).
 """
 from __future__ import annotations
 
 import functools
 import re
+import uuid
 from dataclasses import dataclass
 
 from xlsproc.refs import cell_name as _ref, parse_cell as _parse_ref
-from xlsproc.ooxml.markup import _attr, _children, _element_span, _esc, _plain_text, _prefix, _unescape
+from xlsproc.ooxml.markup import _Q, _attr, _children, _element_span, _esc, _plain_text, _prefix, _unescape
 from xlsproc.ooxml.package import (
     CT_COMMENTS, CT_VML, NEW_PART_NAMES, NS_MAIN, REL_COMMENTS, REL_VML, XML_DECL, _ContentTypes,
-    _Package, _Rels)
+    _Package, _Rels, office_document)
 from xlsproc.ooxml.sheet import _SheetXml
 
 # ---------------------------------------------------------------------------
@@ -67,6 +69,9 @@ def _apply_comments(pkg: _Package, ct: _ContentTypes, part: str, sheet: _SheetXm
     ct.ensure_override(comments_part, CT_COMMENTS)
     if new_cells:
         _add_vml_shapes(pkg, ct, rels, sheet, new_cells, notes)
+    for rel in rels.by_type(REL_THREADS_SUFFIX):
+        if rel.get("part") and pkg.has(rel["part"]):
+            _reply_in_threads(pkg, ct, rel["part"], notes)
     rels.save()
 
 
@@ -187,3 +192,91 @@ def _vml_with_shapes(vml: str, cells: list[tuple[int, int]], notes) -> str:
                                  anchor=anchor, row=row, col=col))
     cut = vml.rindex("</xml>")
     return vml[:cut] + "".join(shapes) + vml[cut:]
+
+
+# ---------------------------------------------------------------------------
+# Threaded comments (Excel 365): a cell with a thread shows the thread, not its legacy note, so
+# our note is also added to the thread as a reply by the person "xlsproc".
+
+REL_THREADS_SUFFIX = "/relationships/threadedComment"
+REL_PERSON = "http://schemas.microsoft.com/office/2017/10/relationships/person"
+CT_PERSON = "application/vnd.ms-excel.person+xml"
+NS_THREADS = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
+PERSON_NAME = "xlsproc"
+PERSON_ID = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, "xlsproc:person")).upper() + "}"
+
+
+@functools.lru_cache(maxsize=4)
+def _thread_re(p: str) -> re.Pattern:
+    return re.compile(rf"<{p}threadedComment(?=[\s/>])({_Q})(?:/>|>(.*?)</{p}threadedComment>)", re.S)
+
+
+def _reply_id(parent: str, text: str) -> str:
+    return "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"xlsproc:reply:{parent}:{text}")).upper() + "}"
+
+
+def _reply_in_threads(pkg: _Package, ct: _ContentTypes, part: str,
+                      notes: dict[tuple[int, int], _Note]) -> None:
+    """Our note as the last reply of the thread on its cell (once: not again when the thread
+    already has it); cells without a thread keep only their legacy note."""
+    xml = pkg.text(part)
+    p = _prefix(xml, "ThreadedComments")
+    threads: dict[tuple[int, int], tuple[str, str, int, set]] = {}   # cell → (id, dT, end, texts)
+    parent_of: dict[str, tuple[int, int]] = {}
+    for m in _thread_re(p).finditer(xml):
+        tag = "<x" + m.group(1) + ">"
+        ident, parent, ref = _attr(tag, "id"), _attr(tag, "parentId"), _attr(tag, "ref")
+        text = _unescape(re.sub(r"<[^>]*>", "", m.group(2) or ""))
+        if parent is None and ref and ident:
+            cell = _parse_ref(ref)
+            if cell not in threads:
+                threads[cell] = (ident, _attr(tag, "dT") or "", m.end(), {text.strip()})
+                parent_of[ident] = cell
+        elif parent in parent_of:
+            ident_, d_t, _, texts = threads[parent_of[parent]]
+            texts.add(text.strip())
+            threads[parent_of[parent]] = (ident_, d_t, m.end(), texts)
+    inserts = []
+    for cell, note in notes.items():
+        if cell not in threads or note.text.strip() in threads[cell][3]:
+            continue
+        ident, d_t, end, _ = threads[cell]
+        shown = f' dT="{_esc(d_t)}"' if d_t else ""
+        inserts.append((end, f'<{p}threadedComment ref="{_ref(*cell)}"{shown} personId="{PERSON_ID}" '
+                             f'id="{_reply_id(ident, note.text)}" parentId="{ident}">'
+                             f'<{p}text>{_esc(note.text)}</{p}text></{p}threadedComment>'))
+    if not inserts:
+        return
+    for end, element in sorted(inserts, key=lambda x: x[0], reverse=True):
+        xml = xml[:end] + element + xml[end:]
+    pkg.put(part, xml)
+    _ensure_person(pkg, ct)
+
+
+def _ensure_person(pkg: _Package, ct: _ContentTypes) -> None:
+    """The person "xlsproc" in the workbook's person list (made when there is none)."""
+    workbook = office_document(_Rels(pkg, "").items)
+    rels = _Rels(pkg, workbook)
+    found = [r["part"] for r in rels.by_type("/person") if r.get("part") and pkg.has(r["part"])]
+    def person(p: str) -> str:
+        return f'<{p}person displayName="{PERSON_NAME}" id="{PERSON_ID}" userId="{PERSON_NAME}" providerId="None"/>'
+    if found:
+        xml = pkg.text(found[0])
+        if PERSON_ID in xml:
+            return
+        p = _prefix(xml, "personList")
+        span = _element_span(xml, p, "personList")
+        if span[1] == span[3]:                                        # <personList/>
+            xml = xml[:span[0]] + xml[span[0]:span[1]].replace("/>", ">").rstrip() \
+                + person(p) + f"</{p}personList>" + xml[span[3]:]
+        else:
+            xml = xml[:span[2]] + person(p) + xml[span[2]:]
+        pkg.put(found[0], xml)
+        return
+    part = "xl/persons/person.xml" if not pkg.has("xl/persons/person.xml") \
+        else pkg.free_name("xl/persons/person{}.xml")
+    pkg.put(part, f'{XML_DECL}<personList xmlns="{NS_THREADS}" xmlns:x="{NS_MAIN}">'
+                  f'{person("")}</personList>')
+    ct.ensure_override(part, CT_PERSON)
+    rels.add(REL_PERSON, part)
+    rels.save()

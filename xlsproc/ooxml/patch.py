@@ -64,8 +64,10 @@ Known limits:
 * overwriting part of an array formula drops only that cell's formula; a shared
   formula master whose formula has whole-row/column or structured references
   is refused (ValueError) rather than translated wrongly;
-* a note appended to a cell that also has an Excel 365 threaded comment shows
-  in LibreOffice / older Excel, while Excel 365 shows the thread;
+* a note on a cell that has an Excel 365 threaded comment goes both into the legacy
+  note kept as the thread's fallback (LibreOffice, older Excel, WPS) and, as a reply by
+  the person "xlsproc", into the thread (Excel 365 shows only the thread); the person
+  stays in the workbook's person list when a later round removes the reply;
 * replacing an existing sheet by a NewSheet drops that sheet's relationships
   (its old drawings / comments parts stay in the package, unreferenced);
 * parts must be UTF-8; zip64 packages (> 4 GiB) and Strict OOXML namespaces

@@ -24,7 +24,7 @@ from xml.etree import ElementTree as ET
 
 from xlsproc.refs import parse_cell
 
-from xlsproc.ooxml.markup import _attr, _attrs, _children, _element_span, _esc, _prefix, _set_attr
+from xlsproc.ooxml.markup import _Q, _attr, _attrs, _children, _element_span, _esc, _prefix, _set_attr
 from xlsproc.ooxml.package import (USUAL_STYLES, USUAL_WORKBOOK, _ContentTypes, _Package,
                                    _rels_owner, _rels_path, _Rels, _write_package)
 from xlsproc.ooxml.styles import _Styles
@@ -258,6 +258,10 @@ def _unmark_sheet(pkg: _Package, ct: _ContentTypes, part: str, marks: list[Mark]
             pkg.remove(found[0]["part"])
             ct.remove_override(found[0]["part"])
             rels.remove(found[0]["Id"])
+    keys = {mark.note for mark in marks if mark.note}
+    for rel in rels.by_type("/threadedComment"):
+        if rel.get("part") and pkg.has(rel["part"]) and keys:
+            _unmark_threads(pkg, rel["part"], keys)
     rels.save()
     restyle: dict[str, Mark] = {}
     for mark in marks:
@@ -367,6 +371,23 @@ def _unmark_comments(pkg: _Package, part: str, marks: list[Mark]) -> tuple[set, 
     if changed:
         pkg.put(part, xml[:start] + "".join(kept) + xml[end:])
     return removed, moved, changed and not kept
+
+
+def _unmark_threads(pkg: _Package, part: str, keys: set[str]) -> None:
+    """Our replies off the threads (replies, found by their text; a thread's first comment is
+    always hers)."""
+    xml = pkg.text(part)
+    p = _prefix(xml, "ThreadedComments")
+    pattern = re.compile(rf"<{p}threadedComment(?=[\s/>])({_Q})(?:/>|>(.*?)</{p}threadedComment>)", re.S)
+
+    def drop(m: re.Match) -> str:
+        if _attr("<x" + m.group(1) + ">", "parentId") is None:
+            return m.group(0)
+        text = html.unescape(re.sub(r"<[^>]*>", "", m.group(2) or ""))
+        return "" if note_key(text) in keys else m.group(0)
+    kept = pattern.sub(drop, xml)
+    if kept != xml:
+        pkg.put(part, kept)
 
 
 def _claim(candidates: list[Mark], ref: str, moved: dict[str, str]) -> None:

@@ -238,7 +238,17 @@ class _Snapshot:
                 names.add(_rels_path(info.part))
                 names |= {r["part"] for r in self.rels(info.part).items if r.get("part")
                           and _rel_kind(r) in ("comments", "vmlDrawing")}
-        return {self.pkg.name(n) or n for n in names}
+        return {self.pkg.name(n) or n for n in names} | set(self.threads())
+
+    def threads(self) -> dict[str, str]:
+        """Threaded comment parts and the person list (our note becomes a reply by "xlsproc"):
+        member name → the element every one of whose occurrences the copy must keep as written."""
+        found = {r["part"]: "person" for r in self.wb.rels.items if r.get("part") and _rel_kind(r) == "person"}
+        for info in self.wb.sheets:
+            if info.part and self.pkg.has(_rels_path(info.part)):
+                found.update({r["part"]: "threadedComment" for r in self.rels(info.part).items
+                              if r.get("part") and _rel_kind(r) == "threadedComment"})
+        return {self.pkg.name(n) or n: local for n, local in found.items()}
 
     def may_change_cheap(self) -> set[str]:
         """The part of may_change() that needs no sheet relationships part."""
@@ -695,6 +705,23 @@ def _compare_members(old: _Snapshot, new: _Snapshot) -> list[str]:
         if not same_types and name != _ContentTypes.PATH and not name.lower().endswith(".rels") \
                 and old.ct.of(name) != new.ct.of(name):
             out.append(f"文件部件 {name} 的内容类型改变：原为 {old.ct.of(name)}，现为 {new.ct.of(name)}")
+    return out + _threads_kept(old, new)
+
+
+def _threads_kept(old: _Snapshot, new: _Snapshot) -> list[str]:
+    """Replies are only added to threads (and a person to the list): every element the source's
+    parts hold is still in the copy's, exactly as written."""
+    out = []
+    for name, local in old.threads().items():
+        new_name = new.pkg.name(name)
+        if new_name is None or not old.pkg.has(name) or _same_stored(old.pkg, name, new.pkg, new_name):
+            continue
+        before, after = old.pkg.text(name), new.pkg.text(new_name)
+        pattern = re.compile(rf"<(?:[\w.\-]+:)?{local}(?=[\s/>]){_Q}(?:/>|>.*?</(?:[\w.\-]+:)?{local}>)", re.S)
+        lost = sum(1 for m in pattern.finditer(before) if m.group(0) not in after)
+        ET.fromstring(after.encode())                           # well-formed (ParseError: unreadable)
+        if lost:
+            out.append(f"文件部件 {name} 中有 {lost} 条{'线程批注' if local == 'threadedComment' else '人员'}丢失或被改动")
     return out
 
 
