@@ -305,3 +305,38 @@ def test_verification_misses_no_element_of_her_threads(tmp_path):
                    if name.startswith("xl/threadedComments/") else data)
     assert verify_preserved(src, src) == []
     assert any("线程批注丢失或被改动" in p for p in verify_preserved(src, cut))
+
+
+# ---------------------------------------------------------------------------
+# The execution rate we fill in is written as her cell shows it: 0.9938 in a cell formatted
+# 0.00 under 执行率（%） showed "0.99" — a rate of 0.99 % in the officer's eyes.
+
+def _blank_rate(tmp_path: Path, style: str, header: str = "执行率") -> Path:
+    def edit(name, data):
+        if name != PART:
+            return data
+        xml, n = re.subn(r'<c r="G5" s="7" t="n"><v>0\.9938</v></c>', f'<c r="G5" s="{style}" t="n"/>',
+                         data.decode())
+        assert n == 1
+        return xml.replace("<t>执行率</t>", f"<t>{header}</t>", 1).encode()
+    return _rewrite(SEED, tmp_path / f"rate{style}.xlsx", edit)
+
+
+@pytest.mark.parametrize("style, header, shown", [
+    ("5", "执行率（%）", 99.38),        # 0.00: the percentage itself
+    ("6", "执行率", 99.38),             # General
+    ("7", "执行率", 0.9938),            # 0.00%: the fraction, shown 99.38%
+])
+def test_a_filled_rate_reads_as_a_percentage_in_her_cell(tmp_path, style, header, shown):
+    import xlsproc
+    from xlsproc.write.annotate import annotate
+    from xlsproc.write.marks import filled_cells
+    src = _blank_rate(tmp_path, style, header)
+    results = xlsproc.evaluate(src)
+    assert results[0].budget.reported_rate is None and round(results[0].budget.rate, 4) == 0.9938
+    out = tmp_path / "copy.xlsx"
+    annotate(src, out, results, "default")
+    assert openpyxl.load_workbook(out)[FORM]["G5"].value == shown
+    assert filled_cells(out)[(FORM, "G5")][0] == shown           # the record says what the cell holds
+    again = xlsproc.evaluate(out)                                  # our fill is known again as ours
+    assert again[0].budget.reported_rate is None and again[0].budget.rate == results[0].budget.rate

@@ -16,7 +16,7 @@ from typing import Any
 
 from xlsproc.read import layout
 from xlsproc.write import marks
-from xlsproc.read.grid import Grid, clean_value, read_grids
+from xlsproc.read.grid import Grid, _as_percent_text, clean_value, read_grids
 from xlsproc.read.layout import Label
 from xlsproc.model import (EMPTY, Cell, CellRef, Evaluation, FundRow, Funds, IndicatorRow,
                     XlsprocError, indicator_row)
@@ -795,7 +795,8 @@ def _mark_filled(ev: Evaluation, grid: Grid, filled: dict) -> Evaluation:
             return cell                     # another row is here now (rows inserted above)
         now = clean_value(grid.raw[cell.ref.row][cell.ref.col])
         if written == now or (isinstance(written, (int, float)) and isinstance(now, (int, float))
-                              and abs(written - now) < 1e-9):
+                              and abs(written - now) < 1e-9) \
+                or (isinstance(written, (int, float)) and now == _as_percent_text(written)):   # 0.9938 → "99.38%"
             ours.append(cell.ref.cell)
             return Cell(None, cell.ref)
         return cell                         # the officer has typed her own value since

@@ -27,6 +27,9 @@ from xlsproc.refs import cell_name
 from xlsproc.score.numbers import fmt, pct
 from xlsproc.score.result import EvaluationResult
 from xlsproc.ooxml.package import PartReader
+from xlsproc.ooxml.workbook import workbook_parts
+from xlsproc.read.scan import _percent_styles, scan_sheet
+from xlsproc.refs import parse_cell
 from xlsproc.ooxml.normalize import normalized
 from xlsproc.ooxml.patch import MAX_TEXT, CellPatch, NewSheet, internal_location, patch_xlsx
 from xlsproc.ooxml.unmark import sheet_names
@@ -262,7 +265,8 @@ def annotate(src: Path, dst: Path, results: list[EvaluationResult], profile: str
     with package:
         tables = {res.evaluation.sheet for res in results}
         source, names = marks.officer_workbook(package, tables)
-        sheets, restyled = _new_sheets(src, results, profile, patches, source, names)
+        rates = _rates_as_shown(results, source, patches)
+        sheets, restyled = _new_sheets(src, results, profile, patches, source, names, rates)
         try:
             lost = patch_xlsx(src, dst, patches, sheets, verify=True, fsync=fsync, atomic=atomic,
                               source=source, restyled=restyled)
@@ -292,7 +296,8 @@ def _foreign_copy(src: Path, dst: Path, results: list[EvaluationResult], profile
         if converted is not None:
             with zipfile.ZipFile(converted) as package:
                 source, names = marks.officer_workbook(package, tables)
-                sheets, restyled = _new_sheets(src, results, profile, patches, source, names)
+                rates = _rates_as_shown(results, source, patches)
+                sheets, restyled = _new_sheets(src, results, profile, patches, source, names, rates)
                 lost = patch_xlsx(converted, dst, patches, sheets, verify=True, source=source,
                                   restyled=restyled, **write)
             _refuse_losses(dst, lost)
@@ -344,14 +349,44 @@ def _fitted_patch(patch: CellPatch) -> CellPatch:
     return patch
 
 
+def _rates_as_shown(results: list[EvaluationResult], zf: zipfile.ZipFile,
+                    patches: list[CellPatch]) -> dict[tuple[str, str], float]:
+    """The execution rates we fill in, written as the officer's cell shows them (the patches
+    changed to match): the fraction (0.9938) in a cell formatted as a percentage, else the
+    percentage itself (99.38) — a blank 执行率（%） cell formatted 0.00 showed 0.9938 as
+    "0.99".  The reader takes either form back as the same rate."""
+    wanted = {(res.evaluation.sheet, cell.ref.cell): value for res in results
+              for cell, value, _ in computed_values(res)
+              if res.evaluation.funds is not None and cell == res.evaluation.funds.rate}
+    if not wanted:
+        return {}
+    parts = workbook_parts(PartReader(zf.namelist(), zf.read))
+    percent_styles = _percent_styles(zf.read(parts.styles)) if parts and parts.styles else frozenset()
+    shown: dict[tuple[str, str], float] = {}
+    for (sheet, ref), value in wanted.items():
+        part = parts.sheets.get(sheet) if parts and not parts.binary else None
+        percent = bool(percent_styles) and part is not None \
+            and parse_cell(ref) in scan_sheet(zf.read(part), percent_styles).percent
+        shown[(sheet, ref)] = value if percent else round(value * 100, 2)
+    for patch in patches:
+        if (patch.sheet, patch.ref) in shown and patch.value is not None:
+            patch.value = shown[(patch.sheet, patch.ref)]
+    return shown
+
+
 def _new_sheets(src: Path, results: list[EvaluationResult], profile: str,
-                patches: list[CellPatch], source: zipfile.ZipFile, names: list[str]) -> tuple[list, dict]:
+                patches: list[CellPatch], source: zipfile.ZipFile, names: list[str],
+                rates: dict[tuple[str, str], float] | None = None) -> tuple[list, dict]:
     """审核结果, 自评报告 (named apart from the officer's sheets) and the hidden record of what
-    this copy adds; the dict patch_xlsx fills with the cells it restyles, for that record."""
+    this copy adds; the dict patch_xlsx fills with the cells it restyles, for that record.
+    `rates`: the execution rates as written into her cells (_rates_as_shown)."""
     review = marks.free_name(REVIEW_SHEET, names)
     report = marks.free_name(REPORT_SHEET, names + [review])
     record = marks.free_name(marks.RECORD_SHEET, names + [review, report])
-    filled = [(res.evaluation.sheet, cell.ref.cell, value, marks.cell_tags(res.evaluation).get(cell.ref.cell))
+    rates = rates or {}
+    filled = [(res.evaluation.sheet, cell.ref.cell,
+               rates.get((res.evaluation.sheet, cell.ref.cell), value),
+               marks.cell_tags(res.evaluation).get(cell.ref.cell))
               for res in results for cell, value, _ in computed_values(res)]
     restyled: dict = {}
     sheets = [_fitted_sheet(review_sheet(shown(src.name), results, profile, review)),
