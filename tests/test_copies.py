@@ -277,6 +277,8 @@ def test_a_note_on_a_cell_with_a_thread_is_also_a_reply_in_the_thread(tmp_path, 
     assert [(ref, parent) for ref, parent, _ in replies] == [("E12", "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}")]
     assert flagged[0].detail in replies[0][2]
     assert xml.index(HER_REPLY) < xml.index(replies[0][2])      # after her reply: the thread's last word
+    from xlsproc.ooxml.comments import PERSON_ID
+    assert f'dT="2025-01-03T03:04:05.00" personId="{PERSON_ID}"' in xml     # dated as her last reply
     assert _persons(out) == (["她", "xlsproc"] if persons else ["xlsproc"])
     ws = openpyxl.load_workbook(out)[FORM]
     assert flagged[0].detail in ws["E12"].comment.text          # the legacy fallback has it too

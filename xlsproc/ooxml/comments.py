@@ -221,7 +221,7 @@ def _reply_in_threads(pkg: _Package, ct: _ContentTypes, part: str,
     already has it); cells without a thread keep only their legacy note."""
     xml = pkg.text(part)
     p = _prefix(xml, "ThreadedComments")
-    threads: dict[tuple[int, int], tuple[str, str, int, set]] = {}   # cell → (id, dT, end, texts)
+    threads: dict[tuple[int, int], tuple[str, str, int, set]] = {}   # cell → (id, last dT, end, texts)
     parent_of: dict[str, tuple[int, int]] = {}
     for m in _thread_re(p).finditer(xml):
         tag = "<x" + m.group(1) + ">"
@@ -235,6 +235,7 @@ def _reply_in_threads(pkg: _Package, ct: _ContentTypes, part: str,
         elif parent in parent_of:
             ident_, d_t, _, texts = threads[parent_of[parent]]
             texts.add(text.strip())
+            d_t = max(d_t, _attr(tag, "dT") or "")          # ISO times: the latest sorts last
             threads[parent_of[parent]] = (ident_, d_t, m.end(), texts)
     inserts = []
     for cell, note in notes.items():
