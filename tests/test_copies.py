@@ -342,3 +342,18 @@ def test_a_filled_rate_reads_as_a_percentage_in_her_cell(tmp_path, style, header
     assert filled_cells(out)[(FORM, "G5")][0] == shown           # the record says what the cell holds
     again = xlsproc.evaluate(out)                                  # our fill is known again as ours
     assert again[0].budget.reported_rate is None and again[0].budget.rate == results[0].budget.rate
+
+
+def test_member_names_with_backslashes_are_refused_saying_so(tmp_path):
+    """Some zip tools on Windows store "xl\\worksheets\\sheet1.xml": no part at the name the
+    relationships give (LibreOffice cannot open such a file either).  The refusal says what is
+    wrong instead of calling the form "not a worksheet"."""
+    src = tmp_path / "backslash.xlsx"
+    with zipfile.ZipFile(SEED) as zin, zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            name = info.filename.replace("/", "\\") if info.filename.startswith("xl/worksheets/") else info.filename
+            zout.writestr(zipfile.ZipInfo(name), zin.read(info))
+    with pytest.raises(ValueError, match=r"数据部件 xl/worksheets/sheet1\.xml 在压缩包中找不到（压缩包中存为 "
+                                         r"xl\\worksheets\\sheet1\.xml，路径用了反斜杠"):
+        patch_xlsx(src, tmp_path / "out.xlsx", [CellPatch(FORM, "E12", fill="FFF8CBAD")])
+    assert not (tmp_path / "out.xlsx").exists()

@@ -122,8 +122,13 @@ class _Workbook:
         if info is None:
             names = "、".join(s.name for s in self.sheets)
             raise KeyError(f"工作簿中没有工作表“{name}”（现有：{names}）")
-        if not info.is_worksheet or not info.part or not self.pkg.has(info.part):
+        if not info.is_worksheet or not info.part:
             raise ValueError(f"“{name}”不是普通工作表，不能修改")
+        if not self.pkg.has(info.part):
+            stored = info.part.replace("/", "\\")
+            how = f"（压缩包中存为 {stored}，路径用了反斜杠，不符合 Excel 文件格式）" \
+                if self.pkg.has(stored) else ""
+            raise ValueError(f"工作表“{name}”的数据部件 {info.part} 在压缩包中找不到{how}")
         return info
 
     def add_sheet(self, name: str, part: str, state: str | None = None) -> _SheetInfo:
