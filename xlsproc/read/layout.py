@@ -78,6 +78,11 @@ def role_of(text: str, section: str, allow_contains: bool = True) -> str | None:
     role = _exact_roles(section).get(text)
     if role or not allow_contains or not _any_synonym(section).search(text):
         return role
+    head = text.split("(", 1)[0]
+    if head != text and head in _exact_roles(section):
+        # 得分(B/A×分值), 得分(执行率×分值): the words before the bracket name the column; the
+        # bracket explains it (and may hold other roles' words, such as 分值 or 指标值)
+        return _exact_roles(section)[head]
     roles = labels()[section]
     best, best_len = None, 0
     for role, syns in roles.items():
