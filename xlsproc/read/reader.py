@@ -191,11 +191,26 @@ def _roles_of(cells: tuple[tuple[int, str], ...], section: str) -> dict[str, int
 def _indicator_header(sheet: Sheet, start: int = 0) -> tuple[int, dict[str, int]] | None:
     for r in range(start, min(sheet.rows, start + MAX_HEADER_ROW)):
         roles = _shared_roles(sheet, r, "indicators")
-        if "target" in roles and "actual" in roles and ("level1" in roles or "name" in roles):
-            roles = dict(roles)
-            roles.pop("block", None)
-            return r, roles
+        if "target" in roles and "actual" in roles:
+            if "level1" in roles or "name" in roles:
+                roles = dict(roles)
+                roles.pop("block", None)
+                return r, roles
+            below = _level_columns_below(sheet, r)
+            if below:
+                return r, {**{k: v for k, v in roles.items() if k != "block"}, **below}
     return None
+
+
+def _level_columns_below(sheet: Sheet, r: int) -> dict[str, int]:
+    """A two-row header whose upper row holds 绩效指标 (merged over the level columns), 年度指标值,
+    实际完成值 … and whose lower row names 一级指标 | 二级指标 | 三级指标: the lower row's level
+    columns (none when the row below is no such sub-header)."""
+    if r + 1 >= sheet.rows or _has_number(sheet, r + 1):
+        return {}
+    below = {k: v for k, v in _shared_roles(sheet, r + 1, "indicators").items()
+             if k in ("level1", "level2", "name")}
+    return below if "level1" in below or "name" in below else {}
 
 
 def _merge_second_header_row(sheet: Sheet, r: int, roles: dict[str, int]) -> int:
@@ -688,9 +703,21 @@ def read_sheet(grid: Grid) -> list[Evaluation]:
         if found is None:
             break
         ev, end = _read_table(sheet, start, *found)
-        tables.append(ev)
+        if not _is_example(sheet, start, found[0], ev):
+            tables.append(ev)
         start = end + 1
     return tables
+
+
+def _is_example(sheet: Sheet, top: int, header: int, ev: Evaluation) -> bool:
+    """The example header row of a 填表说明 sheet (labels.toml [instructions]): under such a
+    title, with no money block, no 项目名称 / 部门名称 and no 总分, it shows how to fill the form."""
+    if ev.funds is not None or not ev.unit.blank or not ev.project.blank or ev.total.ref is not None:
+        return False
+    titles = layout.synonyms("instructions", "titles")
+    if any(t in layout.normalize(sheet.grid.sheet).text for t in titles):
+        return True
+    return any(t in lab.text for r in range(top, header) for _, lab in sheet.text_cells(r) for t in titles)
 
 
 def _read_table(sheet: Sheet, top: int, header: int, roles: dict[str, int]) -> tuple[Evaluation, int]:
@@ -702,7 +729,7 @@ def _read_table(sheet: Sheet, top: int, header: int, roles: dict[str, int]) -> t
     end, total_row = _indicator_end(sheet, start, roles)
     indicators, level1_weights, execution = _read_indicators(sheet, _Block(header, start, end, roles))
     fund_header = _funds_header(sheet, header, top)
-    funds = _funds_with_execution(sheet, fund_header, header, execution)
+    funds = _funds_with_execution(sheet, fund_header, header, execution, top)
     meta = _meta(sheet, header, top)
     kind, title = _title_kind(sheet, header, top)
     kind = kind or ("project" if "project" in meta else
@@ -731,9 +758,11 @@ def _read_table(sheet: Sheet, top: int, header: int, roles: dict[str, int]) -> t
 
 
 def _funds_with_execution(sheet: Sheet, fund_header: tuple[int, dict[str, int]] | None,
-                          header: int, execution: dict) -> Funds | None:
+                          header: int, execution: dict, top: int = 0) -> Funds | None:
     """The money block; a 预算执行率 row of the indicator table supplies what it lacks."""
     funds = _read_funds(sheet, *fund_header, stop=header) if fund_header else None
+    if funds is None or funds.total is None:
+        funds = _funds_pairs(sheet, top, header) or funds
     if funds is not None and execution and funds.weight.blank:
         return replace(funds, weight=execution.get("weight", EMPTY),
                        score=execution.get("score", EMPTY) if funds.score.blank else funds.score)
@@ -742,6 +771,41 @@ def _funds_with_execution(sheet: Sheet, fund_header: tuple[int, dict[str, int]] 
                      rate=execution.get("actual", EMPTY), score=execution.get("score", EMPTY),
                      reason=execution.get("reason", EMPTY))
     return funds
+
+
+PAIR_ROLES = ("initial", "annual", "executed", "weight", "rate", "score")
+
+
+def _funds_pairs(sheet: Sheet, top: int, header: int) -> Funds | None:
+    """A money block written as label–amount pairs, in one row (全年预算数 | 100 | 全年执行数 | 95 |
+    执行率 | 95%) or down one column (全年预算数 | 100 on one row, 全年执行数 | 95 below): the
+    amount is the first cell right of the label. None unless both 全年预算数 and 全年执行数 are
+    found so, with a number each."""
+    found: dict[str, tuple[Cell, Cell]] = {}
+    for r in range(top, header):
+        for c, lab in sheet.text_cells(r):
+            role = layout.role_of(lab.text, "funds", allow_contains=False)
+            if role not in PAIR_ROLES or role in found or sheet.origin_of(r, c) != (r, c):
+                continue
+            value = _value_right_of(sheet, r, c)
+            if value is not None and _is_amount(value):
+                found[role] = (sheet.cell(r, c), value)
+    if "annual" not in found or "executed" not in found:
+        return None
+    get = {role: value for role, (_, value) in found.items()}
+    total = FundRow(found["annual"][0], get.get("initial", EMPTY), get["annual"], get["executed"],
+                    is_total=True)
+    return Funds(rows=(total,), weight=get.get("weight", EMPTY), rate=get.get("rate", EMPTY),
+                 score=get.get("score", EMPTY))
+
+
+def _is_amount(cell: Cell) -> bool:
+    """A number, or a number typed as text (95%, 344.18万元), not a label beside a label."""
+    if isinstance(cell.value, bool):
+        return False
+    if isinstance(cell.value, (int, float)):
+        return True
+    return parse_value(cell.value).kind == "number"
 
 
 def _total_above(sheet: Sheet, top: int, header: int) -> Cell:

@@ -1,0 +1,241 @@
+"""Round 5 of unseen layouts: what a district finance bureau receives from many departments, each
+workbook built here in the image of a real variant, with the figures computed by hand.
+
+Each test is the minimal reproducer of a misreading found by building ~20 new layouts
+(helper "layouts", 2026-12-05): a two-row header whose 年度指标值 stands only in the upper row,
+headers carrying their formula in brackets (得分（B/A×分值）), a 填表说明 sheet with an example
+header, 无/无 for "no accidents", the money block written as label–value pairs (in one row or
+down one column), a bare fraction target (0.05) beside a percentage actual (3%), and the header
+synonyms 实际完成指标值 / 年度绩效指标值.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import xlsproc
+
+IND_HEADER = ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
+              "偏差原因分析及改进措施"]
+# (一级, 二级, 三级, 年度指标值, 实际完成值, 分值, 得分): 90 points, all met
+INDICATORS = [("产出指标", "数量指标", "培训人次", "≥120人次", "120人次", 30, 30),
+              ("产出指标", "质量指标", "培训合格率", "≥95%", "98%", 20, 20),
+              ("效益指标", "社会效益指标", "就业率", "≥60%", "66%", 30, 30),
+              ("满意度指标", "服务对象满意度指标", "学员满意度", "≥90%", "93%", 10, 10)]
+FUNDS_HEADER = ["项目资金（万元）", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]
+
+
+def _put(ws, r: int, values) -> int:
+    for c, v in enumerate(values, start=1):
+        if v is not None:
+            ws.cell(r, c, v)
+    return r + 1
+
+
+def _head(ws) -> int:
+    r = _put(ws, 1, ["项目支出绩效自评表"])
+    r = _put(ws, r, ["（2024年度）"])
+    r = _put(ws, r, ["项目名称", "职业技能培训项目"])
+    return _put(ws, r, ["主管部门", "某区人社局", None, None, None, "实施单位", "某区就业服务中心"])
+
+
+def _funds(ws, r: int, header=FUNDS_HEADER) -> int:
+    r = _put(ws, r, header)
+    r = _put(ws, r, [None, "年度资金总额", 100, 100, 95, 10, "95%", 9.5])
+    return _put(ws, r, [None, "其中：当年财政拨款", 100, 100, 95])
+
+
+def _indicators(ws, r: int, rows=INDICATORS, header=IND_HEADER, total=99.5) -> int:
+    if header:
+        r = _put(ws, r, header)
+    for row in rows:
+        r = _put(ws, r, [None, *row])
+    return _put(ws, r, ["总分", None, None, None, None, None, 100, total])
+
+
+def _check(path: Path) -> list[dict]:
+    [entry] = xlsproc.check(path)
+    assert entry["status"] == "ok", entry["error"]
+    return entry["evaluations"]
+
+
+def _assert_standard(ev: dict, total: float = 99.5) -> None:
+    b = ev["budget"]
+    assert (b["annual"], b["executed"], b["weight"], b["score"]) == (100, 95, 10, 9.5)
+    assert [i["score"] for i in ev["indicators"]] == [30, 20, 30, 10]
+    assert ev["total_score"] == total and ev["grade"] == "优"
+
+
+def _save(wb, tmp_path: Path, name: str) -> Path:
+    path = tmp_path / name
+    wb.save(path)
+    return path
+
+
+def test_two_row_header_with_target_only_in_upper_row(tmp_path):
+    """绩效指标 merged over the level columns above 一级|二级|三级, while 年度指标值, 实际完成值,
+    分值, 得分 stand in the upper row only (not merged down): was "no evaluation found"."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    r = _funds(ws, _head(ws))
+    _put(ws, r, ["绩效指标", None, None, None, "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"])
+    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
+    r = _put(ws, r + 1, [None, "一级指标", "二级指标", "三级指标"])
+    _indicators(ws, r, header=None)
+    [ev] = _check(_save(wb, tmp_path, "两行表头.xlsx"))
+    _assert_standard(ev)
+    assert ev["indicators"][0]["cells"]["target"] == "E10"
+
+
+def test_header_with_formula_in_brackets(tmp_path):
+    """得分（B/A×分值）, 得分（执行率×分值）: the word before the bracket names the column (it was
+    taken for 分值, the score column was lost: every reported score read as blank)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    header = [*FUNDS_HEADER[:6], "执行率（B/A）", "得分（执行率×分值）"]
+    r = _funds(ws, _head(ws), header)
+    rows = [INDICATORS[0][:4] + ("110人次", 30, 30), *INDICATORS[1:]]
+    _indicators(ws, r, rows, [*IND_HEADER[:7], "得分（B/A×分值）", IND_HEADER[8]])
+    [ev] = _check(_save(wb, tmp_path, "表头括号.xlsx"))
+    codes = [f["code"] for f in ev["flags"]]
+    assert "score-missing" not in codes
+    assert ev["budget"]["reported_score"] == 9.5
+    assert ev["indicators"][0]["reported_score"] == 30 and ev["indicators"][0]["score"] == 27.5
+    assert ev["reported_total"] == 99.5 and ev["total_score"] == 97
+    assert {"score-mismatch", "total-mismatch"} <= set(codes)
+
+
+def test_instructions_sheet_with_example_header_is_no_table(tmp_path):
+    """A 填表说明 sheet showing the header row with an example line is not a sixth table
+    (it was read as one, with two errors that would send the department's file back)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "项目支出绩效自评表"
+    _indicators(ws, _funds(ws, _head(ws)))
+    notes = wb.create_sheet("填表说明")
+    _put(notes, 1, ["填表说明"])
+    _put(notes, 2, ["1. 金额单位为万元；各栏填写示例如下："])
+    _put(notes, 3, ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值"])
+    _put(notes, 4, ["产出指标", "数量指标", "（例）培训人次", "≥100人次", "（填写实际数）", "（按重要程度）"])
+    evs = _check(_save(wb, tmp_path, "带填表说明.xlsx"))
+    assert [e["sheet"] for e in evs] == ["项目支出绩效自评表"]
+    _assert_standard(evs[0])
+
+
+def test_instructions_sheet_alone_is_refused_cleanly(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "填报示例"
+    _put(ws, 1, ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值"])
+    _put(ws, 2, ["产出指标", "数量指标", "（例）培训人次", "≥100人次", "（填写实际数）", "（按重要程度）"])
+    [entry] = xlsproc.check(_save(wb, tmp_path, "示例.xlsx"))
+    assert entry["status"] == "error" and entry["error"]["code"] == "no-evaluation-found"
+
+
+@pytest.mark.parametrize("target, actual", [("无", "无"), ("0起", "无"), ("无重大安全事故", "无"),
+                                            ("≤0起", "没有")])
+def test_nothing_happened_is_met(tmp_path, target, actual):
+    """无 | 无 for 重大安全事故: the officer says none happened, as asked; it was 'actual missing'
+    (an error) and 0 points."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    rows = [*INDICATORS[:2], ("效益指标", "社会效益指标", "重大安全事故", target, actual, 30, 30), INDICATORS[3]]
+    _indicators(ws, _funds(ws, _head(ws)), rows)
+    [ev] = _check(_save(wb, tmp_path, "无事故.xlsx"))
+    _assert_standard(ev)
+    codes = {f["code"] for f in ev["flags"]}
+    assert not codes & {"actual-missing", "actual-not-numeric", "deviation-reason-missing", "score-mismatch"}
+
+
+def test_nothing_as_actual_of_a_positive_target_stays_missing(tmp_path):
+    """无 against ≥120人次 is no 'nothing happened as asked': it stays actual-missing, 0 points."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    rows = [INDICATORS[0][:4] + ("无", 30, 30), *INDICATORS[1:]]
+    _indicators(ws, _funds(ws, _head(ws)), rows)
+    [ev] = _check(_save(wb, tmp_path, "无.xlsx"))
+    assert ev["indicators"][0]["score"] == 0
+    assert "actual-missing" in {f["code"] for f in ev["flags"]}
+
+
+def test_funds_as_label_value_pairs_in_one_row(tmp_path):
+    """项目资金 | 全年预算数（万元） | 100 | 全年执行数（万元） | 95 | 执行率 | 95% | 得分 | 9.5 — a
+    compact form: was budget-missing ('全年预算数为空') and 0 execution points."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    r = _put(ws, _head(ws), ["项目资金", "全年预算数（万元）", 100, "全年执行数（万元）", 95, "执行率", "95%",
+                             "得分", 9.5])
+    _indicators(ws, r)
+    [ev] = _check(_save(wb, tmp_path, "一行资金.xlsx"))
+    _assert_standard(ev)
+    assert ev["budget"]["reported_score"] == 9.5
+    assert not {f["code"] for f in ev["flags"]}
+
+
+def test_funds_written_down_one_column(tmp_path):
+    """年初预算数 / 全年预算数 / 全年执行数 / 执行率 / 分值 / 得分 one under another, each with its
+    amount to the right: was budget-missing and 0 execution points."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    r = _head(ws)
+    for label, value in (("年初预算数", 100), ("全年预算数", 100), ("全年执行数", 95), ("执行率", "95%"),
+                         ("分值", 10), ("得分", 9.5)):
+        r = _put(ws, r, ["项目资金（万元）" if label == "年初预算数" else None, label, value])
+    _indicators(ws, r)
+    [ev] = _check(_save(wb, tmp_path, "竖排资金.xlsx"))
+    _assert_standard(ev)
+    assert ev["budget"]["initial"] == 100
+    assert not {f["code"] for f in ev["flags"]}
+
+
+def test_funds_pairs_do_not_replace_a_real_block(tmp_path):
+    """A 合计 line of label–value pairs below a real money block changes nothing."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    r = _funds(ws, _head(ws))
+    r = _put(ws, r, ["备注", "全年预算数", 999, "全年执行数", 1])
+    _indicators(ws, r)
+    [ev] = _check(_save(wb, tmp_path, "资金加备注.xlsx"))
+    _assert_standard(ev)
+
+
+def test_fraction_target_against_percentage_actual(tmp_path):
+    """指标性质 ≤ | 指标值 0.05 (a bare fraction) | 完成值 3%: the target is 5 % (it was scored
+    0.05 ÷ 3 × 20 = 0.33); ≥ 0.95 against 98% is no 'over-completion 103 times'."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    r = _funds(ws, _head(ws))
+    r = _put(ws, r, ["绩效指标", "一级指标", "二级指标", "三级指标", "指标性质", "指标值", "完成值", "分值",
+                     "得分"])
+    for row in [("产出指标", "数量指标", "抽检批次", "≥", 500, "520批次", 30, 30),
+                ("产出指标", "质量指标", "检测差错率", "≤", 0.05, "3%", 20, 20),
+                ("效益指标", "社会效益指标", "抽检合格率", "≥", 0.95, "98%", 30, 30),
+                ("满意度指标", "服务对象满意度指标", "企业满意度", "≥", 0.9, "92%", 10, 10)]:
+        r = _put(ws, r, [None, *row])
+    _put(ws, r, ["总分", None, None, None, None, None, None, 100, 99.5])
+    [ev] = _check(_save(wb, tmp_path, "小数指标值.xlsx"))
+    _assert_standard(ev)
+    assert [i["kind"] for i in ev["indicators"]] == ["positive", "reverse", "positive", "positive"]
+    assert "5%" in ev["indicators"][1]["formula"]
+    assert not {f["code"] for f in ev["flags"]}
+
+
+def test_fraction_target_and_fraction_actual_unchanged(tmp_path):
+    """0.05 against 0.03 (both fractions) is read as written."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    rows = [INDICATORS[0], ("产出指标", "质量指标", "检测差错率", "≤0.05", "0.08", 20, 12.5), *INDICATORS[2:]]
+    _indicators(ws, _funds(ws, _head(ws)), rows, total=92)
+    [ev] = _check(_save(wb, tmp_path, "小数对小数.xlsx"))
+    assert ev["indicators"][1]["score"] == 12.5
+
+
+@pytest.mark.parametrize("target, actual", [("年度绩效指标值", "实际完成指标值"), ("绩效指标值", "实际完成值")])
+def test_header_synonyms(tmp_path, target, actual):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    _indicators(ws, _funds(ws, _head(ws)), header=[*IND_HEADER[:4], target, actual, *IND_HEADER[6:]])
+    [ev] = _check(_save(wb, tmp_path, "同义词.xlsx"))
+    _assert_standard(ev)
