@@ -56,6 +56,8 @@ KNOWN_UNITS = tuple(sorted({_nfkc(u) for u in _VOCAB["units"]["known"]}, key=len
 UNIT_ALIASES = {_nfkc(k): _nfkc(v) for k, v in _VOCAB["units"]["aliases"].items()}
 UNIT_STOP_WORDS = tuple(_nfkc(w) for w in _VOCAB["units"]["stop_words"])
 MAX_UNIT_LENGTH = int(_VOCAB["units"]["max_length"])
+NONE_WORDS = frozenset(_nfkc(w) for w in _VOCAB["none"]["words"])
+NONE_TARGET_PREFIXES = tuple(_nfkc(w) for w in _VOCAB["none"]["target_prefixes"])
 
 if not set(OPERATOR_WORDS.values()) | set(SUFFIX_OPERATORS.values()) | set(COLUMN_WORDS.values()) \
         <= set(OPS):
@@ -211,6 +213,27 @@ def target_in_name(name: object) -> Value | None:
     if value.kind != "number" or not (value.op or value.unit):
         return None
     return value
+
+
+def nothing_happened(target: Value, actual: Value) -> tuple[Value, Value] | None:
+    """(target, actual) re-read when the actual says nothing happened (无, 没有) where the target
+    asks that nothing happen (values.toml [none]): 无 | 无 → ≤ 0 | 0; 0起 | 无 → 0起 | 0;
+    无重大安全事故 | 无 → a qualitative actual (met). None when that is not the case: 无 against
+    ≥120人次 stays a blank actual."""
+    if not _is_none_word(actual.text):
+        return None
+    zero = Value(actual.text, "number", None, (Quantity(0.0, None),))
+    if _is_none_word(target.text):
+        return Value(target.text, "number", "<=", (Quantity(0.0, None),)), zero
+    if target.kind == "number" and target.number == 0 and target.op in (None, "<=", "="):
+        return target, zero
+    if target.kind == "qualitative" and _normalise(target.text).strip().startswith(NONE_TARGET_PREFIXES):
+        return target, Value(actual.text, "qualitative", None, ())
+    return None
+
+
+def _is_none_word(text: str) -> bool:
+    return "".join(_normalise(text).split()) in NONE_WORDS
 
 
 def layout_placeholder(head: str) -> bool:

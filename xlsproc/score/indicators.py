@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from xlsproc.model import Cell, Evaluation, IndicatorRow
-from xlsproc.read.values import (Value, column_operator, parse_value, target_in_name,
-                                 units_compatible)
+from xlsproc.read.values import (Value, column_operator, nothing_happened, parse_value,
+                                 target_in_name, units_compatible)
 from xlsproc.rules import Rules
 from xlsproc.score.history import relative_completion, relative_target
 from xlsproc.score.numbers import as_number, fmt, round_half_up
@@ -78,6 +78,15 @@ def _scaled_actuals(frame: pd.DataFrame) -> pd.Series:
     return a.mask(fraction, a * 100)
 
 
+def _fraction_targets(frame: pd.DataFrame) -> pd.Series:
+    """Targets written as a bare fraction against an actual in percent (指标值 0.05 | 完成值 3%,
+    0.95 | 98%): the target is 5 %, 95 % — the mirror of _scaled_actuals. A bare 1 counts as 100 %
+    only against an actual above 1.5 % (1 | 100%; 1 | 0.8% stays as written)."""
+    t, a = frame["t"], frame["a"]
+    bare = frame["t_unit"].isna() & (frame["a_unit"] == "%") & (t != 0)
+    return bare & ((t.abs() < 1) | ((t.abs() == 1) & (a.abs() > 1.5)))      # (False where NaN)
+
+
 LastYear = Callable[[Evaluation, IndicatorRow], "float | None"]
 
 
@@ -116,6 +125,7 @@ def indicator_frame(evaluations: list[Evaluation],
             if ind.placeholder and as_number(ind.weight) is None:
                 continue        # a template's empty row; with a weight it counts (and is flagged)
             (t, named), a = _target_value(ind), _with_unit(parse_value(ind.actual.value), ind.unit_hint)
+            t, a = nothing_happened(t, a) or (t, a)        # 无 | 无 for 重大安全事故: none, as asked
             kind, rel_c, last = _kind(t, a), np.nan, np.nan
             if kind == "manual":
                 kind, rel_c, last = _relative(ev, ind, t, a, last_year)
@@ -202,6 +212,9 @@ def band(grade: str, w: float, rules: Rules) -> tuple[float, float, float]:
 def score_indicators(frame: pd.DataFrame, parts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """Adds completion, grade, score (rounded) and band/missing marks to the frame."""
     frame = frame.copy()
+    frame["t_pct"] = _fraction_targets(frame)
+    frame["t"] = frame["t"].mask(frame["t_pct"], frame["t"] * 100)
+    frame["t_unit"] = frame["t_unit"].mask(frame["t_pct"], "%")
     frame["completion"] = _completion(frame, parts)
     w = frame["w"].fillna(0.0)
     frame["grade"] = _grades(frame["actual_text"], rules).where(frame["kind"] == "qualitative")
@@ -230,6 +243,8 @@ def _qualitative_score(grade: str, w: float, reported: float, rules: Rules) -> t
 
 def formula_of(row, ind: IndicatorRow) -> str:
     text = _explanation(row)
+    if row.t_pct:
+        text = f"年度指标值 {fmt(row.t / 100, 6)} 与百分数的实际完成值对照，按 {fmt(row.t, 4)}% 计；{text}"
     if row.t_named:
         return f"年度指标值未填，取指标名称中的“{row.target_text}”为年度指标值；{text}"
     return text
