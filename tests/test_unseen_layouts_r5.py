@@ -239,3 +239,21 @@ def test_header_synonyms(tmp_path, target, actual):
     _indicators(ws, _funds(ws, _head(ws)), header=[*IND_HEADER[:4], target, actual, *IND_HEADER[6:]])
     [ev] = _check(_save(wb, tmp_path, "同义词.xlsx"))
     _assert_standard(ev)
+
+
+@pytest.mark.parametrize("actual, grade, score", [
+    ("未能按期上线", "未达成", 0), ("没有完成验收", "未达成", 0), ("未按时完成", "未达成", 0),
+    ("不达标", "未达成", 0), ("未全部完成", "部分达成", 6), ("效果不明显", "部分达成", 6),
+    ("延期完成", "部分达成", 6), ("按期完成", "达成", 10), ("尚未发生安全事故", "达成", 10),
+    ("无滞后", "达成", 10)])
+def test_qualitative_wordings(tmp_path, actual, grade, score):
+    """How officers say a qualitative target was missed (rules/default.toml [qualitative]): 未能按期上线
+    and 没有完成验收 were graded 达成, full marks."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    rows = [("产出指标", "时效指标", "平台上线时间", "2024年9月底前", actual, 10, None), INDICATORS[0],
+            ("产出指标", "质量指标", "培训合格率", "≥95%", "98%", 10, 10), *INDICATORS[2:]]
+    _indicators(ws, _funds(ws, _head(ws)), rows, total=None)
+    [ev] = _check(_save(wb, tmp_path, "定性.xlsx"))
+    ind = ev["indicators"][0]
+    assert (ind["grade"], ind["score"]) == (grade, score)
