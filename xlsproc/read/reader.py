@@ -697,6 +697,13 @@ def read_sheet(grid: Grid) -> list[Evaluation]:
     """The evaluation tables of one sheet, top to bottom (usually one; none when it holds none).
     A second table pasted under the first is read from the row after the first one ends."""
     sheet = Sheet(grid)
+    bands = _column_bands(sheet)
+    if len(bands) > 1:                  # tables side by side: each read in its own columns
+        return [ev for lo, hi in bands for ev in _read_tables(Sheet(_band_grid(grid, lo, hi)))]
+    return _read_tables(sheet)
+
+
+def _read_tables(sheet: Sheet) -> list[Evaluation]:
     tables, start = [], 0
     while start < sheet.rows:
         found = _indicator_header(sheet, start)
@@ -707,6 +714,44 @@ def read_sheet(grid: Grid) -> list[Evaluation]:
             tables.append(ev)
         start = end + 1
     return tables
+
+
+def _column_bands(sheet: Sheet) -> list[tuple[int, int]]:
+    """Column ranges [lo, hi) of tables standing side by side: the header row holds a second
+    年度指标值 … 实际完成值 whose own 一级指标 / 三级指标 (or 绩效指标) labels stand right of the first
+    table's 实际完成值. One range, the whole sheet, for the usual single table."""
+    found = _indicator_header(sheet)
+    if found is None:
+        return [(0, sheet.cols)]
+    r = found[0]
+    cells = [(c, layout.role_of(text, "indicators")) for c, text in sheet._header_cells[r]]
+    targets = [c for c, role in cells if role == "target"]
+    actual = next((c for c, role in cells if targets and c > targets[0] and role == "actual"), None)
+    if actual is None:
+        return [(0, sheet.cols)]
+    starts = [0]
+    for t in targets[1:]:
+        labels = [c for c, role in cells if actual < c < t and role in ("block", "level1", "level2", "name")]
+        if not labels:
+            continue                    # another target column of the same table
+        following = next((c for c, role in cells if c > t and role == "actual"), None)
+        if following is None:
+            break
+        blank = [c for c in range(actual + 1, labels[0]) if sheet.raw(r, c) in ("", None)]
+        starts.append(blank[-1] + 1 if blank else labels[0])
+        actual = following
+    ends = starts[1:] + [sheet.cols]
+    return list(zip(starts, ends))
+
+
+def _band_grid(grid: Grid, lo: int, hi: int) -> Grid:
+    """The grid with every column outside [lo, hi) blank: cell addresses stay those of the sheet."""
+    raw = [["" if c < lo or c >= hi else v for c, v in enumerate(row)] for row in grid.raw]
+    merged = [(r0, max(c0, lo), r1, min(c1, hi - 1)) for r0, c0, r1, c1 in grid.merged
+              if c1 >= lo and c0 < hi]
+    return Grid(grid.file, grid.sheet, raw, merged,
+                {k: v for k, v in grid.formulas.items() if lo <= k[1] < hi},
+                {k for k in grid.no_cache if lo <= k[1] < hi})
 
 
 def _is_example(sheet: Sheet, top: int, header: int, ev: Evaluation) -> bool:
