@@ -281,3 +281,60 @@ def test_two_tables_side_by_side(tmp_path):
     assert [e["total_score"] for e in evs] == [99.5, 98]
     assert evs[1]["indicators"][0]["cells"]["target"] == "O6"
     assert [f["cell"] for f in evs[1]["flags"]] == ["Q4"]      # low-execution-rate, at its 执行率
+
+
+@pytest.mark.parametrize("target, actual, score, words", [
+    ("≤100万元", "950000元", 20, "950000元 折合 95万元"),      # was 20 × 100 ÷ 950000 = 0
+    ("≥1100公斤", "1.2吨", 20, "1.2吨 折合 1200公斤"),
+    ("≥1000米", "0.8公里", 16, "0.8公里 折合 800米"),
+    ("5吨、120人次", "6000公斤、120人次", 20, "已换算"),
+])
+def test_actual_in_another_unit_of_the_same_measure(tmp_path, target, actual, score, words):
+    """An actual in 元 against a target in 万元 is converted (values.toml [units.scale]), not
+    scored on the bare numbers under a unit-mismatch warning."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    rows = [INDICATORS[0], ("产出指标", "成本指标", "维修总成本", target, actual, 20, score,
+                            "有原因" if score < 20 else None), *INDICATORS[2:]]
+    _indicators(ws, _funds(ws, _head(ws)), rows, total=79.5 + score)
+    [ev] = _check(_save(wb, tmp_path, "换算.xlsx"))
+    ind = ev["indicators"][1]
+    assert ind["score"] == score and words in ind["formula"]
+    assert not {f["code"] for f in ev["flags"]}
+
+
+@pytest.mark.parametrize("target, actual, late", [
+    ("2024年8月31日前", "2024年10月15日", True),        # was full marks without a word
+    ("2024年8月31日前", "2024年8月20日完成", False),
+    ("12月底前", "2025年1月", True),
+    ("2024年10月底前", "2024年10月完成", False),
+    ("2024年底前", "按期完成", False),
+])
+def test_done_after_the_time_limit(tmp_path, target, actual, late):
+    """A completion date after the time limit: graded on the text as before (达成, scoring.md),
+    but a finished-late warning says the date is late while the row has full marks."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    rows = [("产出指标", "时效指标", "暑期完工", target, actual, 10, None), INDICATORS[0],
+            ("产出指标", "质量指标", "培训合格率", "≥95%", "98%", 10, 10), *INDICATORS[2:]]
+    _indicators(ws, _funds(ws, _head(ws)), rows, total=None)
+    [ev] = _check(_save(wb, tmp_path, "时限.xlsx"))
+    assert (ev["indicators"][0]["grade"], ev["indicators"][0]["score"]) == ("达成", 10)
+    flags = [f for f in ev["flags"] if f["code"] == "finished-late"]
+    assert bool(flags) == late
+    if late:
+        assert flags[0]["cell"] == "F9" and "晚于" in flags[0]["message"]
+
+
+@pytest.mark.parametrize("reported, late", [(10, True), (8, False)])
+def test_done_after_the_time_limit_as_a_date_cell(tmp_path, reported, late):
+    """A date cell: late with full marks is flagged; 8 of 10 (the officer took the delay off) is not."""
+    import datetime
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    rows = [("产出指标", "时效指标", "暑期完工", "2024年8月31日前", datetime.datetime(2024, 9, 10), 10, reported),
+            INDICATORS[0], ("产出指标", "质量指标", "培训合格率", "≥95%", "98%", 10, 10), *INDICATORS[2:]]
+    _indicators(ws, _funds(ws, _head(ws)), rows, total=89.5 + reported)
+    [ev] = _check(_save(wb, tmp_path, "时限日期.xlsx"))
+    assert ev["indicators"][0]["score"] == reported
+    assert ("finished-late" in {f["code"] for f in ev["flags"]}) == late

@@ -261,7 +261,9 @@ def test_is_not_blank(raw):
         ("km", "KM", True),
         ("场", "节次", False),
         ("人", "人次", False),
-        ("万元", "元", False),
+        ("万元", "元", True),          # one measure: converted (values.toml [units.scale])
+        ("吨", "公斤", True),
+        ("万元", "公斤", False),
         ("场", "场次", False),
     ],
 )

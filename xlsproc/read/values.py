@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import calendar
 import datetime as _dt
 import decimal
 import math
@@ -54,6 +55,7 @@ DEADLINE_WORDS = tuple(_nfkc(w) for w in _VOCAB["deadline"]["words"])
 # Longest first, so that a prefix match prefers '人次' to '人' and '个月' to '个'.
 KNOWN_UNITS = tuple(sorted({_nfkc(u) for u in _VOCAB["units"]["known"]}, key=len, reverse=True))
 UNIT_ALIASES = {_nfkc(k): _nfkc(v) for k, v in _VOCAB["units"]["aliases"].items()}
+UNIT_SCALE = {_nfkc(k): (_nfkc(base), float(factor)) for k, (base, factor) in _VOCAB["units"]["scale"].items()}
 UNIT_STOP_WORDS = tuple(_nfkc(w) for w in _VOCAB["units"]["stop_words"])
 MAX_UNIT_LENGTH = int(_VOCAB["units"]["max_length"])
 NONE_WORDS = frozenset(_nfkc(w) for w in _VOCAB["none"]["words"])
@@ -232,6 +234,44 @@ def nothing_happened(target: Value, actual: Value) -> tuple[Value, Value] | None
     return None
 
 
+def finished_late(target: str, actual: object, year: int | None) -> tuple[str, str] | None:
+    """(done, deadline) as 'YYYY-MM-DD' when a time-limit target ('2024年8月31日前', '12月底前')
+    and its actual ('2024年10月15日', a date cell) both name a date and the actual one is later;
+    None otherwise. A month alone is its last day in a deadline, its first in an actual."""
+    limit = _date_in(_normalise(target), year, end=True)
+    if limit is None:
+        return None
+    text = actual.isoformat() if isinstance(actual, (_dt.date, _dt.datetime)) else str(actual or "")
+    done = _date_in(_normalise(text), limit.year, end=False)
+    if done is None or done <= limit:
+        return None
+    return done.isoformat(), limit.isoformat()
+
+
+_YMD_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[年\-/.]\s*(\d{1,2})(?:\s*[月\-/.]\s*(\d{1,2}))?")
+_YEAR_END_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年\s*(?:底|末)")
+_MD_RE = re.compile(r"(?<![\d.])(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?")
+
+
+def _date_in(norm: str, year: int | None, end: bool) -> _dt.date | None:
+    found = _YMD_RE.search(norm)
+    if found:
+        y, m, d = int(found[1]), int(found[2]), found[3] and int(found[3])
+    elif (found := _YEAR_END_RE.search(norm)) is not None:
+        y, m, d = int(found[1]), 12, 31
+    elif (found := _MD_RE.search(norm)) is not None and year is not None:
+        y, m, d = year, int(found[1]), found[2] and int(found[2])
+    else:
+        return None
+    if not 1 <= m <= 12:
+        return None
+    last = calendar.monthrange(y, m)[1]
+    try:
+        return _dt.date(y, m, d if d else (last if end else 1))
+    except ValueError:
+        return None
+
+
 def _is_none_word(text: str) -> bool:
     return "".join(_normalise(text).split()) in NONE_WORDS
 
@@ -246,9 +286,20 @@ _PLACEHOLDER_HEAD = re.compile(r"指标\s*\d*")
 
 @lru_cache(maxsize=4096)
 def units_compatible(a: str | None, b: str | None) -> bool:
-    """Whether a target and an actual measure the same thing. A missing unit is no mismatch."""
+    """Whether a target and an actual measure the same thing. A missing unit is no mismatch;
+    units of one measure (万元 and 元) are none either (unit_factor converts them)."""
     ua, ub = _normalise_unit(a), _normalise_unit(b)
-    return ua is None or ub is None or ua.casefold() == ub.casefold()
+    return ua is None or ub is None or ua.casefold() == ub.casefold() or unit_factor(ua, ub) is not None
+
+
+@lru_cache(maxsize=4096)
+def unit_factor(unit: str | None, into: str | None) -> float | None:
+    """What a number in `unit` is multiplied by to be in `into` (元 into 万元: 0.0001), when the
+    two are different units of one measure (values.toml [units.scale]); None otherwise."""
+    a, b = UNIT_SCALE.get(_normalise_unit(unit) or ""), UNIT_SCALE.get(_normalise_unit(into) or "")
+    if a is None or b is None or a[0] != b[0] or a == b:
+        return None
+    return a[1] / b[1]
 
 
 # ---------------------------------------------------------------------------- dispatch

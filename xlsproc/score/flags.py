@@ -49,6 +49,8 @@ def indicator_flags(sink: FlagSink, row, ind: IndicatorRow, rules: Rules, formul
     if row.kind in ("positive", "equal") and row.completion >= ir["over_completion"] and row.t != 0 \
             and isnan(row.last):
         sink.add("over-completion", ind.actual, name, ratio=fmt(row.completion))
+    if isinstance(row.late, str) and row.grade == "达成" and not row.rep < row.w:
+        sink.add("finished-late", ind.actual, name, late=row.late)     # late, yet full marks
     if _unit_clash(row):
         sink.add("unit-mismatch", ind.actual, name, target_unit=unit_or_none(row.t_unit),
                  actual_unit=unit_or_none(row.a_unit))

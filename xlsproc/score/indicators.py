@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from xlsproc.model import Cell, Evaluation, IndicatorRow
-from xlsproc.read.values import (Value, column_operator, nothing_happened, parse_value,
-                                 target_in_name, units_compatible)
+from xlsproc.read.values import (Quantity, Value, column_operator, finished_late, nothing_happened,
+                                 parse_value, target_in_name, unit_factor, units_compatible)
 from xlsproc.rules import Rules
 from xlsproc.score.history import relative_completion, relative_target
 from xlsproc.score.numbers import as_number, fmt, round_half_up
@@ -111,8 +111,10 @@ def _relative(ev: Evaluation, ind: IndicatorRow, t: Value, a: Value,
 # back one element at a time). Only a Series built with dtype=object stays object: a numpy
 # object array is inferred as "str" all the same.
 FRAME_COLUMNS = ("e", "i", "kind", "t_kind", "a_kind", "t", "a", "t_unit", "a_unit", "w", "rep",
-                 "actual_text", "reason_blank", "target_text", "rel_c", "last", "no_w", "t_named")
-TEXT_COLUMNS = ("kind", "t_kind", "a_kind", "t_unit", "a_unit", "actual_text", "target_text")
+                 "actual_text", "reason_blank", "target_text", "rel_c", "last", "no_w", "t_named",
+                 "a_converted", "late")
+TEXT_COLUMNS = ("kind", "t_kind", "a_kind", "t_unit", "a_unit", "actual_text", "target_text",
+                "a_converted", "late")
 
 
 def indicator_frame(evaluations: list[Evaluation],
@@ -126,24 +128,44 @@ def indicator_frame(evaluations: list[Evaluation],
                 continue        # a template's empty row; with a weight it counts (and is flagged)
             (t, named), a = _target_value(ind), _with_unit(parse_value(ind.actual.value), ind.unit_hint)
             t, a = nothing_happened(t, a) or (t, a)        # 无 | 无 for 重大安全事故: none, as asked
+            a, converted = _in_target_units(t, a)          # 950000元 against ≤100万元: 95 万元
             kind, rel_c, last = _kind(t, a), np.nan, np.nan
             if kind == "manual":
                 kind, rel_c, last = _relative(ev, ind, t, a, last_year)
             if no_w:
                 kind = "manual"         # nothing to score against: the reported score stands
+            late = finished_late(t.text, ind.actual.value, ev.year) \
+                if kind == "qualitative" and t.kind == "deadline" else None
             rows.append((
                 e_id, i_id, kind, t.kind, a.kind,
                 t.number if t.kind == "number" else np.nan,
                 a.number if a.kind == "number" else np.nan,
                 unit_or_none(t.unit), unit_or_none(a.unit),
                 num_or_nan(ind.weight), num_or_nan(ind.score),
-                a.text, ind.reason.blank, t.text, rel_c, last, no_w, named))
+                a.text, ind.reason.blank, t.text, rel_c, last, no_w, named, converted,
+                late and f"完成于 {late[0]}，时限为 {late[1]}"))
             if kind == "compound":
                 parts.extend(_compound_parts((e_id, i_id), t, a))
     columns = list(zip(*rows)) or [()] * len(FRAME_COLUMNS)
     frame = pd.DataFrame({name: pd.Series(values, dtype=object) if name in TEXT_COLUMNS else values
                           for name, values in zip(FRAME_COLUMNS, columns)})
     return frame, pd.DataFrame(parts, columns=["e", "i", "t", "a", "unit_ok"])
+
+
+def _in_target_units(t: Value, a: Value) -> tuple[Value, str | None]:
+    """The actual with each quantity in its target part's unit where the two are units of one
+    measure (values.toml [units.scale]), and what was converted ('950000元') for the explanation."""
+    if t.kind not in ("number", "compound") or a.kind not in ("number", "compound"):
+        return a, None
+    parts, notes = list(a.parts), []
+    for n, (tp, ap) in enumerate(zip(t.parts, a.parts)):
+        factor = unit_factor(ap.unit, tp.unit)
+        if factor is not None:
+            parts[n] = Quantity(ap.number * factor, tp.unit)
+            notes.append(f"{fmt(ap.number, 4)}{ap.unit}")
+    if not notes:
+        return a, None
+    return Value(a.text, a.kind, a.op, tuple(parts)), "、".join(notes)
 
 
 def lacks_weights(ev: Evaluation) -> bool:
@@ -243,6 +265,10 @@ def _qualitative_score(grade: str, w: float, reported: float, rules: Rules) -> t
 
 def formula_of(row, ind: IndicatorRow) -> str:
     text = _explanation(row)
+    if isinstance(row.a_converted, str) and row.kind != "compound":
+        text = f"实际完成值 {row.a_converted} 折合 {fmt(row.a, 4)}{row.t_unit}；{text}"
+    elif isinstance(row.a_converted, str):
+        text = f"实际完成值 {row.a_converted} 已换算为年度指标值的单位；{text}"
     if row.t_pct:
         text = f"年度指标值 {fmt(row.t / 100, 6)} 与百分数的实际完成值对照，按 {fmt(row.t, 4)}% 计；{text}"
     if row.t_named:
