@@ -338,3 +338,36 @@ def test_done_after_the_time_limit_as_a_date_cell(tmp_path, reported, late):
     [ev] = _check(_save(wb, tmp_path, "时限日期.xlsx"))
     assert ev["indicators"][0]["score"] == reported
     assert ("finished-late" in {f["code"] for f in ev["flags"]}) == late
+
+
+@pytest.mark.parametrize("label", ["执行率（15分）", "得分（15分）"])
+def test_execution_weight_in_a_column_header(tmp_path, label):
+    """No 分值 column; the funds header says 执行率（15分）: the execution weight is 15 (it was the
+    default 10: score 9 instead of 13.5, 'score over weight', 'weights add up to 95')."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    header = ["项目资金（万元）", None, "年初预算数", "全年预算数", "全年执行数", None, "执行率", "得分"]
+    header[6 if label.startswith("执行率") else 7] = label
+    r = _put(ws, _head(ws), header)
+    r = _put(ws, r, [None, "年度资金总额", 100, 100, 90, None, "90%", 13.5])
+    rows = [*INDICATORS[:2], ("效益指标", "社会效益指标", "就业率", "≥60%", "66%", 25, 25), INDICATORS[3]]
+    _indicators(ws, r, rows, total=98.5)
+    [ev] = _check(_save(wb, tmp_path, "执行率分值.xlsx"))
+    assert (ev["budget"]["weight"], ev["budget"]["score"], ev["total_score"]) == (15, 13.5, 98.5)
+    assert not {f["code"] for f in ev["flags"]}
+
+
+def test_funds_block_below_the_indicators(tmp_path):
+    """项目资金 after the indicator rows, 总分 last: its rows were read as indicators (weights 185,
+    a 'placeholder' 100, budget-missing)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    r = _put(ws, _head(ws), IND_HEADER)
+    for row in INDICATORS:
+        r = _put(ws, r, [None, *row])
+    r = _funds(ws, r)
+    _put(ws, r, ["总分", None, None, None, None, None, 100, 99.5])
+    [ev] = _check(_save(wb, tmp_path, "资金在后.xlsx"))
+    _assert_standard(ev)
+    assert ev["reported_total"] == 99.5
+    assert not {f["code"] for f in ev["flags"]}

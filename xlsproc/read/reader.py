@@ -25,6 +25,7 @@ from xlsproc.read.values import parse_value
 MAX_LABEL_LEN = 24          # longer text is prose, not a header label
 MAX_HEADER_ROW = 300        # an evaluation table's header is near the top; a 50,000-row list is not one
 MAX_INDICATOR_ROWS = 1000   # indicators below the header, at most
+MAX_FUNDS_BELOW = 40        # rows of a money block that follows the indicators, at most
 _YEAR = re.compile(r"(20\d{2})\s*年")
 _YEAR_ANY = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 _new_tuple = tuple.__new__
@@ -268,8 +269,9 @@ def _funds_header(sheet: Sheet, stop: int, start: int = 0) -> tuple[int, dict[st
 def _read_funds(sheet: Sheet, header: int, roles: dict[str, int], stop: int) -> Funds:
     first_amount = min(roles[k] for k in ("initial", "annual", "executed") if k in roles)
     block_texts = {lab.text for _, lab in sheet.text_cells(header) if _is_fund_block(lab.text)}
-    block_weight = next((lab.weight for _, lab in sheet.text_cells(header)
-                         if _is_fund_block(lab.text) and lab.weight), None)
+    # 预算执行情况(10分), or the weight in a column's own header: 执行率(15分), 得分(15分)
+    block_weight = next((lab.weight for _, lab in sheet.text_cells(header) if lab.weight and (
+        _is_fund_block(lab.text) or layout.role_of(lab.text, "funds") in ("rate", "score", "weight"))), None)
     rows: list[FundRow] = []
     group, group_text = 0, None
     for r in range(header + 1, stop):
@@ -407,7 +409,15 @@ def _indicator_end(sheet: Sheet, start: int, roles: dict[str, int]) -> tuple[int
                         return r, r
                     if c < label_cols and closing:
                         return r, None
+        if _is_funds_header_row(sheet, r):
+            return r, None                  # the money block follows the indicators
     return last, None
+
+
+def _is_funds_header_row(sheet: Sheet, r: int) -> bool:
+    """全年预算数 and 全年执行数 written out as such on one row (not merely contained)."""
+    roles = {layout.role_of(lab.text, "funds", False) for _, lab in sheet.text_cells(r)}
+    return "annual" in roles and "executed" in roles
 
 
 @lru_cache(maxsize=16384)
@@ -773,8 +783,15 @@ def _read_table(sheet: Sheet, top: int, header: int, roles: dict[str, int]) -> t
     name_col = roles.get("name", roles.get("level2", roles.get("level1", 0)))
     end, total_row = _indicator_end(sheet, start, roles)
     indicators, level1_weights, execution = _read_indicators(sheet, _Block(header, start, end, roles))
-    fund_header = _funds_header(sheet, header, top)
-    funds = _funds_with_execution(sheet, fund_header, header, execution, top)
+    fund_header, funds_stop = _funds_header(sheet, header, top), header
+    if fund_header is None and end < sheet.rows and _is_funds_header_row(sheet, end):
+        funds_stop = min(sheet.rows, end + MAX_FUNDS_BELOW)    # the money block below the indicators
+        fund_header = _funds_header(sheet, funds_stop, end)
+    funds = _funds_with_execution(sheet, fund_header, funds_stop, execution, top, header)
+    if funds_stop != header and funds is not None:       # the 总分 row may follow the money block
+        end = max([end] + [c.ref.row + 1 for x in funds.rows
+                           for c in (x.label, x.initial, x.annual, x.executed) if c.ref is not None])
+        total_row = _indicator_end(sheet, end, roles)[1]
     meta = _meta(sheet, header, top)
     kind, title = _title_kind(sheet, header, top)
     kind = kind or ("project" if "project" in meta else
@@ -803,9 +820,10 @@ def _read_table(sheet: Sheet, top: int, header: int, roles: dict[str, int]) -> t
 
 
 def _funds_with_execution(sheet: Sheet, fund_header: tuple[int, dict[str, int]] | None,
-                          header: int, execution: dict, top: int = 0) -> Funds | None:
-    """The money block; a 预算执行率 row of the indicator table supplies what it lacks."""
-    funds = _read_funds(sheet, *fund_header, stop=header) if fund_header else None
+                          stop: int, execution: dict, top: int, header: int) -> Funds | None:
+    """The money block (its rows end before `stop`); a 预算执行率 row of the indicator table
+    supplies what it lacks."""
+    funds = _read_funds(sheet, *fund_header, stop=stop) if fund_header else None
     if funds is None or funds.total is None:
         funds = _funds_pairs(sheet, top, header) or funds
     if funds is not None and execution and funds.weight.blank:
