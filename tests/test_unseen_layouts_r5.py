@@ -371,3 +371,37 @@ def test_funds_block_below_the_indicators(tmp_path):
     _assert_standard(ev)
     assert ev["reported_total"] == 99.5
     assert not {f["code"] for f in ev["flags"]}
+
+
+def test_category_title_rows(tmp_path):
+    """No 一级指标 column: 一、产出指标（50分） on a row of its own, merged across the table, above
+    its indicators. It was skipped as a note: three false 'category missing' warnings."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    r = _funds(ws, _head(ws))
+    r = _put(ws, r, [None, "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"])
+    for title, rows in (("一、产出指标（50分）", INDICATORS[:2]), ("（二）效益指标（30分）", INDICATORS[2:3]),
+                        ("3.满意度指标（10分）", INDICATORS[3:])):
+        _put(ws, r, [None, title])
+        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=8)
+        r += 1
+        for row in rows:
+            r = _put(ws, r, [None, *row[1:]])
+    _put(ws, r, ["总分", None, None, None, None, 100, 99.5])
+    [ev] = _check(_save(wb, tmp_path, "分组标题行.xlsx"))
+    assert [i["level1"] for i in ev["indicators"]] == ["一、产出指标（50分）"] * 2 + [
+        "（二）效益指标（30分）", "3.满意度指标（10分）"]
+    assert ev["total_score"] == 99.5 and ev["reported_total"] == 99.5
+    assert not {f["code"] for f in ev["flags"]}
+
+
+@pytest.mark.parametrize("label", ["自评得分合计", "得分合计", "总分合计"])
+def test_total_row_wordings(tmp_path, label):
+    """自评得分合计 closing the table was read as a 100-point indicator (weights 200)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    r = _indicators(ws, _funds(ws, _head(ws)), total=99.5)
+    ws.cell(r - 1, 1, label)
+    [ev] = _check(_save(wb, tmp_path, "合计行.xlsx"))
+    _assert_standard(ev)
+    assert ev["reported_total"] == 99.5

@@ -496,6 +496,12 @@ def _read_indicators(sheet: Sheet, block: _Block):
         else:
             continue                            # nothing filled in: no indicator
         if note_span and sheet.origin_of(r, note_span[0]) == sheet.origin_of(r, note_span[1]):
+            group = cell(*sheet.origin_of(r, note_span[0]))
+            if _is_category_title(group.text):  # 一、产出指标（50分）: the 一级 of the rows below
+                last1, last1_text, last2 = group, group.text, EMPTY
+                lab1 = layout.normalize(group.text)
+                if lab1.weight is not None:
+                    level1_weights.setdefault(lab1.text, (lab1.weight, group))
             continue                            # one cell merged across the row: a note
         name = get.get("name", EMPTY)
         if _is_note(name.text) and all(get.get(k, EMPTY).blank for k in ("target", "actual", "weight")):
@@ -534,6 +540,16 @@ def _read_indicators(sheet: Sheet, block: _Block):
             placeholder=placeholder and target.blank and actual.blank or named_placeholder
             or _template_marks(target, actual, get.get("weight", EMPTY))))
     return tuple(out), level1_weights, execution
+
+
+_ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．])")
+
+
+@lru_cache(maxsize=4096)
+def _is_category_title(raw: str) -> bool:
+    """A row of its own naming an indicator category (一、产出指标（50分）, （二）效益指标)."""
+    text = layout.normalize(_ENUMERATOR.sub("", raw.strip())).text
+    return text in layout.synonyms("indicators", "category")
 
 
 def _template_marks(target: Cell, actual: Cell, weight: Cell) -> bool:
