@@ -405,3 +405,20 @@ def test_total_row_wordings(tmp_path, label):
     [ev] = _check(_save(wb, tmp_path, "合计行.xlsx"))
     _assert_standard(ev)
     assert ev["reported_total"] == 99.5
+
+
+def test_total_row_formulas_without_cached_results(tmp_path):
+    """年度资金总额 = SUM(其中…) written by a program, never recalculated: the components stand in
+    and formula-no-cache says why — not three errors 'the total row is empty' (fund-rows-sum)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    r = _put(ws, _head(ws), FUNDS_HEADER)
+    _put(ws, r, [None, "年度资金总额", None, None, None, 10, "95%", 9.5])
+    _put(ws, r + 1, [None, "其中：当年财政拨款", 80, 80, 76])
+    _put(ws, r + 2, [None, "上年结转资金", 20, 20, 19])
+    for col in "CDE":
+        ws[f"{col}{r}"] = f"=SUM({col}{r + 1}:{col}{r + 2})"
+    _indicators(ws, r + 3)
+    [ev] = _check(_save(wb, tmp_path, "总额公式.xlsx"))
+    _assert_standard(ev)
+    assert [f["code"] for f in ev["flags"]] == ["formula-no-cache"] * 3

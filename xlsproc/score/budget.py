@@ -30,7 +30,9 @@ def score_budget(ev: Evaluation, sink: FlagSink, rules: Rules) -> BudgetResult |
     taken = {col: as_number(getattr(total, col)) for col in ("annual", "executed", "initial")}
     for col in ("annual", "executed", "initial"):
         comp_total, problem = _components_check(funds, col, er["fund_tolerance"], ev.money_unit)
-        if problem:
+        if problem and not no_cache(getattr(total, col)):
+            # (a total that is a formula without its result — =SUM(其中…) written by a program — is
+            # not blank: formula-no-cache says so once, and its components stand in for it)
             sink.add("fund-rows-sum", getattr(total, col), None, **problem)
         if comp_total is not None and not as_number(getattr(total, col)):
             used_components = True
