@@ -422,3 +422,30 @@ def test_total_row_formulas_without_cached_results(tmp_path):
     [ev] = _check(_save(wb, tmp_path, "总额公式.xlsx"))
     _assert_standard(ev)
     assert [f["code"] for f in ev["flags"]] == ["formula-no-cache"] * 3
+
+
+def test_column_numbering_rows_under_the_headers(tmp_path):
+    """栏次 | 1 | 2 | 3 | 4 | 5=3/2 under the funds header and 甲 | 乙 | 丙 | 1 | 2 … under the
+    indicator header: they were read as a component row (three fund-rows-sum errors) and as an
+    indicator worth 3 points (weights 103)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    r = _put(ws, _head(ws), FUNDS_HEADER)
+    ws.merge_cells(start_row=r - 1, start_column=1, end_row=r + 2, end_column=1)
+    r = _put(ws, r, [None, "栏次", 1, 2, 3, 4, "5=3/2", "6=4×5"])
+    r = _put(ws, r, [None, "年度资金总额", 100, 100, 95, 10, "95%", 9.5])
+    r = _put(ws, r, [None, "其中：当年财政拨款", 100, 100, 95])
+    r = _put(ws, r, IND_HEADER)
+    r = _put(ws, r, [None, "甲", "乙", "丙", 1, 2, 3, 4, 5])
+    _indicators(ws, r, header=None)
+    [ev] = _check(_save(wb, tmp_path, "栏次.xlsx"))
+    _assert_standard(ev)
+    assert not {f["code"] for f in ev["flags"]}
+
+
+@pytest.mark.parametrize("values, numbering", [
+    (["栏次", 1, 2, 3, 4, "5=3/2"], True), (["甲", "乙", 1, 2, 3], True), ([None, "A", "B", 0, 1, 2], True),
+    (["年度资金总额", 1, 2, 3], False), ([1, 2, 4], False), ([1, 2], False), (["其中：拨款", 100, 100, 95], False)])
+def test_numbering_row(values, numbering):
+    from xlsproc.read.rowkinds import is_numbering_row
+    assert is_numbering_row(values) is numbering

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from xlsproc.read import layout
+from xlsproc.read import layout, rowkinds
 from xlsproc.write import marks
 from xlsproc.read.grid import Grid, _as_percent_text, clean_value, read_grids
 from xlsproc.read.layout import Label
@@ -134,6 +134,10 @@ class Sheet:
             at = self._origin[r][c]
             return at is not None and at[0] < r
         return False
+
+    def own_values(self, r: int) -> list[Any]:
+        """A row's values without those of ranges merged down from above ('' there)."""
+        return ["" if self.is_continuation(r, c) else v for c, v in enumerate(self.filled[r])]
 
     def text_cells(self, r: int) -> list[tuple[int, Label]]:
         """(col, Label) for each non-blank label cell of a row, left to right (cached per row)."""
@@ -277,6 +281,8 @@ def _read_funds(sheet: Sheet, header: int, roles: dict[str, int], stop: int) -> 
     for r in range(header + 1, stop):
         if any(_ends_funds(lab.text) for _, lab in sheet.text_cells(r)):
             break
+        if rowkinds.is_numbering_row(sheet.own_values(r)):
+            continue                     # 栏次 | 1 | 2 | 3 under the header
         label_col, label, row_group = _row_label(sheet, r, first_amount, block_texts)
         if label and layout.role_of(label, "funds", allow_contains=False) in ("annual", "executed"):
             continue                     # a repeated header row
@@ -497,7 +503,7 @@ def _read_indicators(sheet: Sheet, block: _Block):
             continue                            # nothing filled in: no indicator
         if note_span and sheet.origin_of(r, note_span[0]) == sheet.origin_of(r, note_span[1]):
             group = cell(*sheet.origin_of(r, note_span[0]))
-            if _is_category_title(group.text):  # 一、产出指标（50分）: the 一级 of the rows below
+            if rowkinds.is_category_title(group.text):  # 一、产出指标（50分）: the 一级 of the rows below
                 last1, last1_text, last2 = group, group.text, EMPTY
                 lab1 = layout.normalize(group.text)
                 if lab1.weight is not None:
@@ -540,16 +546,6 @@ def _read_indicators(sheet: Sheet, block: _Block):
             placeholder=placeholder and target.blank and actual.blank or named_placeholder
             or _template_marks(target, actual, get.get("weight", EMPTY))))
     return tuple(out), level1_weights, execution
-
-
-_ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．])")
-
-
-@lru_cache(maxsize=4096)
-def _is_category_title(raw: str) -> bool:
-    """A row of its own naming an indicator category (一、产出指标（50分）, （二）效益指标)."""
-    text = layout.normalize(_ENUMERATOR.sub("", raw.strip())).text
-    return text in layout.synonyms("indicators", "category")
 
 
 def _template_marks(target: Cell, actual: Cell, weight: Cell) -> bool:
@@ -796,6 +792,8 @@ def _read_table(sheet: Sheet, top: int, header: int, roles: dict[str, int]) -> t
     `top` and the header. Returns the table and its last row."""
     grid = sheet.grid
     start = _merge_second_header_row(sheet, header, roles)
+    if start < sheet.rows and rowkinds.is_numbering_row(sheet.own_values(start)):
+        start += 1                      # 甲 | 乙 | 1 | 2 | 3 numbering the columns
     name_col = roles.get("name", roles.get("level2", roles.get("level1", 0)))
     end, total_row = _indicator_end(sheet, start, roles)
     indicators, level1_weights, execution = _read_indicators(sheet, _Block(header, start, end, roles))

@@ -1,0 +1,47 @@
+"""Rows of an evaluation table that are neither headers nor data, told apart by their text alone
+(the words are data in labels.toml): a category title on a row of its own (一、产出指标（50分）)
+and a column-numbering row under a header (栏次 | 1 | 2 | 3 | 5=3/2).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from xlsproc.read import layout
+
+_ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．])")
+# '5=3/2', '6=4×5': a column number with how the column is computed
+_COMPUTED_COLUMN = re.compile(r"^\d+\s*=\s*[\d\s+\-*/×÷()]+$")
+
+
+@lru_cache(maxsize=4096)
+def is_category_title(raw: str) -> bool:
+    """A row of its own naming an indicator category (一、产出指标（50分）, （二）效益指标)."""
+    text = layout.normalize(_ENUMERATOR.sub("", raw.strip())).text
+    return text in layout.synonyms("indicators", "category")
+
+
+def is_numbering_row(values: list[Any]) -> bool:
+    """栏次 | 甲 | 乙 | 1 | 2 | 3 | 5=3/2: the columns numbered under a header, no data. At least
+    three whole numbers counting up by one from 0 or 1; anything else a numbering word, a letter
+    or a computed column number."""
+    numbers, words = [], layout.synonyms("numbering", "words")
+    for value in values:
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, (int, float)):
+            if value != int(value):
+                return False
+            numbers.append(int(value))
+            continue
+        text = layout.normalize(str(value)).text
+        if text.isdigit():
+            numbers.append(int(text))
+        elif not (text in words or (len(text) == 1 and text.isascii() and text.isalpha())
+                  or _COMPUTED_COLUMN.match(text)):
+            return False
+    return len(numbers) >= 3 and numbers[0] in (0, 1) and numbers == list(
+        range(numbers[0], numbers[0] + len(numbers)))
