@@ -449,3 +449,28 @@ def test_column_numbering_rows_under_the_headers(tmp_path):
 def test_numbering_row(values, numbering):
     from xlsproc.read.rowkinds import is_numbering_row
     assert is_numbering_row(values) is numbering
+
+
+def test_hidden_indicator_row_is_named(tmp_path):
+    """An old indicator hidden (not deleted) still counts: weights 110 and a total that does not
+    match what the officer sees. The hidden-row warning now says which row and why."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    rows = [INDICATORS[0], ("产出指标", "数量指标", "（旧）建设服务站", "≥3个", "3个", 10, 10), *INDICATORS[1:]]
+    r = _funds(ws, _head(ws))
+    _indicators(ws, r, rows)
+    ws.row_dimensions[r + 2].hidden = True
+    ws.row_dimensions[r + 3].hidden = False
+    [ev] = _check(_save(wb, tmp_path, "隐藏行.xlsx"))
+    hidden = [f for f in ev["flags"] if f["code"] == "hidden-row"]
+    assert [(f["cell"], f["severity"]) for f in hidden] == [(f"D{r + 2}", "warning")]
+    assert f"第 {r + 2} 行已隐藏" in hidden[0]["message"] and "（旧）建设服务站" in hidden[0]["message"]
+    assert {"weights-sum", "total-mismatch"} <= {f["code"] for f in ev["flags"]}
+
+
+def test_hidden_rows_of_any_xml_spelling():
+    from xlsproc.read.scan import _hidden_rows
+    xml = (b'<x:worksheet xmlns:x="s"><x:sheetData><x:row r="3" hidden="1"/><x:row spans="1:2" '
+           b"hidden='true'/><x:row/><x:row r=\"9\" hidden=\"0\"/></x:sheetData></x:worksheet>")
+    assert _hidden_rows(xml) == {2, 3}
+    assert _hidden_rows(b"<worksheet><sheetData><row r='1'/></sheetData></worksheet>") == set()

@@ -146,6 +146,7 @@ class Evaluation:
     indicator_columns: frozenset[str] | None = None  # roles of the indicator header (None: unknown)
     filled_by_xlsproc: tuple[str, ...] = ()  # cells still holding what xlsproc filled in (marks.py)
     money_unit: str = "万元"                 # 万元 | 元: as the table's header says (results-json.md)
+    hidden_rows: frozenset[int] = frozenset()  # rows of its indicators the officer hid (0-based)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ class Grid:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)   # r0, c0, r1, c1
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)       # cell → formula text
     no_cache: set[tuple[int, int]] = field(default_factory=set)              # formulas without value
+    hidden_rows: set[int] = field(default_factory=set)                       # rows the officer hid
 
     @cached_property
     def values(self) -> list[list[Any]]:
@@ -314,6 +315,7 @@ def _grid(wb, name: str, file: str, xml: "scan.SheetXml | None") -> Grid:
     grid = Grid(file=file, sheet=name, raw=values, merged=merged)
     if xml is None:
         return grid
+    grid.hidden_rows = xml.hidden_rows
     for (r, c), (text, cached, _) in xml.formulas.items():
         grid.formulas[(r, c)] = text
         if not cached:

@@ -773,7 +773,7 @@ def _band_grid(grid: Grid, lo: int, hi: int) -> Grid:
               if c1 >= lo and c0 < hi]
     return Grid(grid.file, grid.sheet, raw, merged,
                 {k: v for k, v in grid.formulas.items() if lo <= k[1] < hi},
-                {k for k in grid.no_cache if lo <= k[1] < hi})
+                {k for k in grid.no_cache if lo <= k[1] < hi}, grid.hidden_rows)
 
 
 def _is_example(sheet: Sheet, top: int, header: int, ev: Evaluation) -> bool:
@@ -829,7 +829,8 @@ def _read_table(sheet: Sheet, top: int, header: int, roles: dict[str, int]) -> t
         supervisor=meta.get("supervisor", EMPTY), implementer=meta.get("implementer", EMPTY),
         header_cell=sheet.cell(header, roles.get("level1", name_col)).ref,
         indicator_columns=frozenset(roles),
-        money_unit=_money_unit(sheet, top, header, fund_header[0] if fund_header else None))
+        money_unit=_money_unit(sheet, top, header, fund_header[0] if fund_header else None),
+        hidden_rows=frozenset(i.row for i in indicators if i.row in grid.hidden_rows))
     return ev, last
 
 

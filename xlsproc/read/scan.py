@@ -33,6 +33,7 @@ class SheetXml:
 
     formulas: dict[tuple[int, int], tuple[str, bool, float | None]] = field(default_factory=dict)
     percent: set[tuple[int, int]] = field(default_factory=set)
+    hidden_rows: set[int] = field(default_factory=set)          # 0-based
 
 
 # --- finding and reading parts ----------------------------------------------------------------
@@ -148,7 +149,26 @@ def scan_sheet(data: bytes, percent_styles: frozenset[str] = frozenset(), full_c
         formulas, percent = _parsed_cells(data, percent_styles)
     found.formulas = _trusted_caches(formulas, full_calc)
     found.percent = percent
+    found.hidden_rows = _hidden_rows(data)
     return found
+
+
+_ROW_TAG = re.compile(r"<(?:[\w.\-]+:)?row(?=[\s/>])[^>]*>")
+
+
+def _hidden_rows(data: bytes) -> set[int]:
+    """The 0-based rows an officer hid (<row r="12" hidden="1">); rows without r= take the next
+    number, as everywhere."""
+    if b"hidden" not in data:
+        return set()
+    out, last = set(), 0
+    for tag in _ROW_TAG.finditer(data.decode("utf-8", "replace")):
+        attrs = _attrs(tag.group())
+        r = attrs.get("r", "")
+        last = int(r) if r.isdigit() else last + 1
+        if attrs.get("hidden") in ("1", "true"):
+            out.add(last - 1)
+    return out
 
 
 _CALC_PR = re.compile(r"<(?:[\w.\-]+:)?calcPr(?=[\s/>])[^>]*>")
