@@ -474,3 +474,26 @@ def test_hidden_rows_of_any_xml_spelling():
            b"hidden='true'/><x:row/><x:row r=\"9\" hidden=\"0\"/></x:sheetData></x:worksheet>")
     assert _hidden_rows(xml) == {2, 3}
     assert _hidden_rows(b"<worksheet><sheetData><row r='1'/></sheetData></worksheet>") == set()
+
+
+def test_common_indicator_rubric_with_a_budget_execution_group(tmp_path):
+    """A department table on the 投入/过程/产出/效益 rubric: 二级 预算执行 holds 预算执行率 and
+    结转结余率. Every row of the group was taken for the execution row (the last one won): weight
+    10 instead of 15, 结转结余率 dropped, weights 85."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    r = _put(ws, 1, ["部门整体支出绩效自评表"])
+    r = _put(ws, r, ["部门名称", "某区自然资源局"])
+    r = _put(ws, r, ["部门预算资金（万元）", None, "年初预算数", "全年预算数", "全年执行数", None, "执行率"])
+    r = _put(ws, r, [None, "年度资金总额", 2000, 2000, 1900, None, "95%"])
+    rows = [("投入", "预算编制", "预算编制准确率", "≥95%", "97%", 10, 10),
+            ("过程", "预算执行", "预算执行率", "100%", "95%", 15, 14.25, "部分项目年底未支付"),
+            ("过程", "预算执行", "结转结余率", "≤5%", "3%", 20, 20),
+            ("产出", "职责履行", "重点工作完成率", "100%", "100%", 30, 30),
+            ("效益", "社会效益", "服务对象满意度", "≥90%", "95%", 25, 25)]
+    _indicators(ws, r, rows, total=99.25)
+    [ev] = _check(_save(wb, tmp_path, "共性指标.xlsx"))
+    assert (ev["budget"]["weight"], ev["budget"]["score"]) == (15, 14.25)
+    assert [i["name"] for i in ev["indicators"]] == ["预算编制准确率", "结转结余率", "重点工作完成率", "服务对象满意度"]
+    assert ev["total_score"] == 99.25 and ev["grade"] == "优"
+    assert not {f["code"] for f in ev["flags"]}

@@ -517,7 +517,8 @@ def _read_indicators(sheet: Sheet, block: _Block):
             continue
         l1 = get.get("level1", EMPTY)
         l2 = get.get("level2", EMPTY)
-        special = special or _special_kind(l2.text) or _special_kind(l1.text)
+        if name.blank:   # a named row is what its name says (结转结余率 under 二级 预算执行 is no rate)
+            special = _special_kind(l2.text) or _special_kind(l1.text)
         if special == "execution":
             execution = get
             continue
