@@ -497,3 +497,20 @@ def test_common_indicator_rubric_with_a_budget_execution_group(tmp_path):
     assert [i["name"] for i in ev["indicators"]] == ["预算编制准确率", "结转结余率", "重点工作完成率", "服务对象满意度"]
     assert ev["total_score"] == 99.25 and ev["grade"] == "优"
     assert not {f["code"] for f in ev["flags"]}
+
+
+@pytest.mark.parametrize("target, actual, score", [
+    ("≥95%", "98.5%（抽检1000批次）", 20),     # was 0: a second quantity made the actual 'compound'
+    ("≥10个", "10个（其中新建3个）", 20),
+    ("≥95%", "抽检1000批次，合格率98.5%", 20),
+    ("≥1000人次", "1.2千人次", 20),            # 千 multiplies as 万 does (was 1.2 of 1000)
+    ("≥5千克", "5.5千克", 20),                  # 千克 stays a unit
+])
+def test_actual_with_more_than_the_target_asks(tmp_path, target, actual, score):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    rows = [INDICATORS[0], ("产出指标", "质量指标", "抽检合格率", target, actual, 20, 20), *INDICATORS[2:]]
+    _indicators(ws, _funds(ws, _head(ws)), rows)
+    [ev] = _check(_save(wb, tmp_path, "多个数.xlsx"))
+    assert ev["indicators"][1]["score"] == score
+    assert not {f["code"] for f in ev["flags"]} - {"over-completion"}

@@ -128,6 +128,7 @@ def indicator_frame(evaluations: list[Evaluation],
                 continue        # a template's empty row; with a weight it counts (and is flagged)
             (t, named), a = _target_value(ind), _with_unit(parse_value(ind.actual.value), ind.unit_hint)
             t, a = nothing_happened(t, a) or (t, a)        # 无 | 无 for 重大安全事故: none, as asked
+            a = _one_quantity(t, a)                       # 98.5%（抽检1000批次） against ≥95%: 98.5%
             a, converted = _in_target_units(t, a)          # 950000元 against ≤100万元: 95 万元
             kind, rel_c, last = _kind(t, a), np.nan, np.nan
             if kind == "manual":
@@ -150,6 +151,15 @@ def indicator_frame(evaluations: list[Evaluation],
     frame = pd.DataFrame({name: pd.Series(values, dtype=object) if name in TEXT_COLUMNS else values
                           for name, values in zip(FRAME_COLUMNS, columns)})
     return frame, pd.DataFrame(parts, columns=["e", "i", "t", "a", "unit_ok"])
+
+
+def _one_quantity(t: Value, a: Value) -> Value:
+    """An actual with several quantities against a target of one ('98.5%（抽检1000批次）' for
+    ≥95%, '10个（其中新建3个）' for ≥10个): the first in the target's unit, else the first."""
+    if t.kind != "number" or a.kind != "compound":
+        return a
+    part = next((p for p in a.parts if t.unit and p.unit == t.unit), a.parts[0])
+    return Value(a.text, "number", a.op, (part,))
 
 
 def _in_target_units(t: Value, a: Value) -> tuple[Value, str | None]:
