@@ -514,3 +514,22 @@ def test_actual_with_more_than_the_target_asks(tmp_path, target, actual, score):
     [ev] = _check(_save(wb, tmp_path, "多个数.xlsx"))
     assert ev["indicators"][1]["score"] == score
     assert not {f["code"] for f in ev["flags"]} - {"over-completion"}
+
+
+@pytest.mark.parametrize("name, weight, code", [("（例）培训人次", None, None), ("例：培训人次", None, None),
+                                                ("示例：开展活动场次", 5, "placeholder-left")])
+def test_template_example_row_left_in(tmp_path, name, weight, code):
+    """The template's example row, target filled, nothing else: it was an indicator with its
+    actual missing (an error, 'scored 0'); it is a placeholder row (placeholder-left with a weight)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    rows = [(*INDICATORS[0][:3], "≥30人次", "35人次", 30, 30), ("产出指标", "数量指标", name, "≥100人次", None, weight, None),
+            *INDICATORS[1:]]
+    _indicators(ws, _funds(ws, _head(ws)), rows)
+    [ev] = _check(_save(wb, tmp_path, "示例行.xlsx"))
+    codes = {f["code"] for f in ev["flags"]}
+    if weight is None:
+        _assert_standard(ev)
+        assert not codes
+    else:                       # with a weight it counts, as 指标1： does (scoring.md), and is named
+        assert code in codes
