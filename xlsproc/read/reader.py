@@ -421,9 +421,20 @@ def _indicator_end(sheet: Sheet, start: int, roles: dict[str, int]) -> tuple[int
 
 
 def _is_funds_header_row(sheet: Sheet, r: int) -> bool:
-    """全年预算数 and 全年执行数 written out as such on one row (not merely contained)."""
-    roles = {layout.role_of(lab.text, "funds", False) for _, lab in sheet.text_cells(r)}
+    """全年预算数 and 全年执行数 written out as such on one row (not merely contained). Asked of
+    every row below the indicator header: judged from the raw texts (as text_cells labels them),
+    one cached answer per text, without labelling the row."""
+    roles = {_funds_role(value) for value in sheet.filled[r] if type(value) is str and value}
     return "annual" in roles and "executed" in roles
+
+
+@lru_cache(maxsize=16384)
+def _funds_role(raw: str) -> str | None:
+    """The money-block role a cell's raw text names exactly, judged by its label (text_cells)."""
+    if len(raw) > 4 * MAX_LABEL_LEN:
+        return None
+    text = layout.normalize(raw).text
+    return layout.role_of(text, "funds", False) if text else None
 
 
 @lru_cache(maxsize=16384)
