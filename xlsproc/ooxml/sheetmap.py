@@ -336,6 +336,26 @@ class MappedSheetXml(_SheetXml):
         return ops
 
 
+def written_style(xml: str, row: int, col: int) -> int:
+    """The cellXfs index a value written into the cell (0-based row, col) shows with, as the
+    sheet editors give it: the cell's own s when it is in the XML, else its row's (a row with
+    customFormat="1"), else its column's (<col style=…>) — so a blank cell never written in a
+    column formatted 0.00% is a percent cell too.  ValueError when the XML is not well-formed."""
+    found = map_sheet(xml)
+    for at in found.rows:
+        if at.num != row + 1:
+            continue
+        cell = next((c for c in at.cells if c.col == col), None)
+        if cell is not None:
+            style = cell.attrs.get("s") or "0"
+            return int(style) if style.strip().isdigit() else 0
+        default = _SheetXml._row_default_style(xml[at.start:at.head_end])
+        if default is not None:
+            return default
+        break
+    return _col_default(found.cols, col)
+
+
 def sheet_editor(xml: str) -> _SheetXml:
     """The editor for a worksheet's XML: the string editor when string searches read it
     exactly, the mapped one otherwise."""

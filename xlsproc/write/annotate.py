@@ -28,9 +28,10 @@ from xlsproc.score.numbers import fmt, pct
 from xlsproc.score.result import EvaluationResult
 from xlsproc.ooxml.package import PartReader
 from xlsproc.ooxml.workbook import workbook_parts
-from xlsproc.read.scan import _percent_styles, scan_sheet
+from xlsproc.read.scan import _percent_styles
 from xlsproc.refs import parse_cell
 from xlsproc.ooxml.normalize import normalized
+from xlsproc.ooxml.sheetmap import written_style
 from xlsproc.ooxml.patch import MAX_TEXT, CellPatch, NewSheet, internal_location, patch_xlsx
 from xlsproc.ooxml.unmark import sheet_names
 
@@ -103,8 +104,10 @@ COLUMN_WIDTHS = {0: 8, 1: 16, 2: 16, 3: 7, 4: 18, 5: 46, 6: 14}      # A4 landsc
 
 
 def review_sheet(file_name: str, results: list[EvaluationResult], profile: str,
-                 name: str = REVIEW_SHEET) -> NewSheet:
-    """Per table a three-row summary, then every flag as a row (errors first) with a link."""
+                 name: str = REVIEW_SHEET, rates: dict[tuple[str, str], float] | None = None) -> NewSheet:
+    """Per table a three-row summary, then every flag as a row (errors first) with a link.
+    `rates`: the execution rates as written into her cells (_rates_as_shown): the 代填 list
+    gives the value her cell holds (99.38 in a cell not formatted as a percentage)."""
     rows: list[list] = [[f"审核结果 — {file_name}"],
                         [f"由 xlsproc {__version__} 按{profile_label(profile)}生成。{LEGEND}"]]
     sheet = NewSheet(name=name, rows=rows, merges=["A1:G1", "A2:G2"],
@@ -117,7 +120,7 @@ def review_sheet(file_name: str, results: list[EvaluationResult], profile: str,
     head = len(rows)
     _style_row(sheet, head, len(FLAG_HEAD), "header")
     flags = sorted((f for r in results for f in r.flags), key=lambda f: SEVERITY_RANK[f.severity])
-    computed = [(res, computed_values(res)) for res in results]
+    computed = [(res, _as_written(computed_values(res), res.evaluation.sheet, rates or {})) for res in results]
     filled = {(res.evaluation.sheet, cell.ref.cell): (value, how)
               for res, values in computed for cell, value, how in values}
     for flag in flags:
@@ -136,6 +139,12 @@ def review_sheet(file_name: str, results: list[EvaluationResult], profile: str,
     _filled_block(sheet, computed)
     printing.fit_rows(sheet)
     return sheet
+
+
+def _as_written(values: list[tuple[Cell, float, str]], sheet: str,
+                rates: dict[tuple[str, str], float]) -> list[tuple[Cell, float, str]]:
+    """computed_values with each execution rate as written into her cell."""
+    return [(cell, rates.get((sheet, cell.ref.cell), value), how) for cell, value, how in values]
 
 
 def _filled_block(sheet: NewSheet, computed: list[tuple[EvaluationResult, list]]) -> None:
@@ -366,12 +375,21 @@ def _rates_as_shown(results: list[EvaluationResult], zf: zipfile.ZipFile,
     for (sheet, ref), value in wanted.items():
         part = parts.sheets.get(sheet) if parts and not parts.binary else None
         percent = bool(percent_styles) and part is not None \
-            and parse_cell(ref) in scan_sheet(zf.read(part), percent_styles).percent
+            and str(_written_style(zf.read(part), ref)) in percent_styles
         shown[(sheet, ref)] = value if percent else round(value * 100, 2)
     for patch in patches:
         if (patch.sheet, patch.ref) in shown and patch.value is not None:
             patch.value = shown[(patch.sheet, patch.ref)]
     return shown
+
+
+def _written_style(data: bytes, ref: str) -> int | None:
+    """The style a value written at ref takes (its own, else its row's or column's: a blank
+    cell never written in a column formatted 0.00% shows our value as a percentage too)."""
+    try:
+        return written_style(data.decode("utf-8"), *parse_cell(ref))
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def _new_sheets(src: Path, results: list[EvaluationResult], profile: str,
@@ -389,7 +407,7 @@ def _new_sheets(src: Path, results: list[EvaluationResult], profile: str,
                marks.cell_tags(res.evaluation).get(cell.ref.cell))
               for res in results for cell, value, _ in computed_values(res)]
     restyled: dict = {}
-    sheets = [_fitted_sheet(review_sheet(shown(src.name), results, profile, review)),
+    sheets = [_fitted_sheet(review_sheet(shown(src.name), results, profile, review, rates)),
               _fitted_sheet(report_sheet(results, report)),
               marks.record_sheet(record, source, {review: "review", report: "report"}, patches,
                                  filled, restyled)]

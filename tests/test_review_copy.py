@@ -1,0 +1,97 @@
+"""An independent review of the annotated copy's filled rates, threads and person list.
+
+Each input here is one the review found going wrong:
+* a blank execution-rate cell that is not in the sheet XML at all, in a column (or row)
+  formatted 0.00%: the copy wrote 99.38 into it, and the cell took the column's format when
+  written — "9938.00%";
+* the 代填 list on 审核结果 gave the rate as 0.9938 while her cell held the 99.38 we wrote;
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import SAMPLES
+
+SEED = SAMPLES / "洪山区团委_2024_部门整体.xlsx"
+FORM = "部门整体支出绩效自评表"
+PART = "xl/worksheets/sheet1.xml"
+PERCENT_XF = '<xf numFmtId="10" fontId="4" fillId="0" borderId="1" applyNumberFormat="1" xfId="0"/>'
+
+
+def _rewrite(src: Path, dst: Path, edit) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, edit(info.filename, zin.read(info)))
+    return dst
+
+
+def _rate_not_in_the_xml(tmp_path: Path, where: str) -> Path:
+    """The seed with its rate cell G5 gone from the sheet XML (never written) and a 0.00% style
+    (cellXfs index 10) on column G or on row 5 (customFormat) instead."""
+    def edit(name, data):
+        if name == "xl/styles.xml":
+            xml = data.decode().replace("</cellXfs>", PERCENT_XF + "</cellXfs>")
+            return xml.replace('cellXfs count="10"', 'cellXfs count="11"').encode()
+        if name != PART:
+            return data
+        xml, n = re.subn(r'<c r="G5" s="7" t="n"><v>0\.9938</v></c>', "", data.decode())
+        assert n == 1
+        if where == "column":
+            xml, n = re.subn(r'(<col [^>]*min="7" max="7")', r'\1 style="10"', xml)
+        else:
+            xml, n = re.subn(r'<row r="5">', '<row r="5" s="10" customFormat="1">', xml)
+        assert n == 1
+        return xml.encode()
+    return _rewrite(SEED, tmp_path / f"{where}.xlsx", edit)
+
+
+@pytest.mark.parametrize("where", ["column", "row"])
+def test_a_rate_cell_formatted_as_a_percentage_by_its_column_or_row_gets_the_fraction(tmp_path, where):
+    import xlsproc
+    from xlsproc.write.annotate import annotate
+    from xlsproc.write.marks import filled_cells
+    src = _rate_not_in_the_xml(tmp_path, where)
+    results = xlsproc.evaluate(src)
+    assert results[0].budget.reported_rate is None
+    out = tmp_path / "copy.xlsx"
+    annotate(src, out, results, "default")
+    cell = openpyxl.load_workbook(out)[FORM]["G5"]
+    assert cell.number_format == "0.00%"                         # as her column / row shows it
+    assert cell.value == 0.9938                                   # so 99.38%, not 9938.00%
+    assert filled_cells(out)[(FORM, "G5")][0] == 0.9938
+    again = xlsproc.evaluate(out)
+    assert again[0].evaluation.filled_by_xlsproc == ("G5",) and again[0].budget.rate == results[0].budget.rate
+
+
+def _blank_general_rate(tmp_path: Path) -> Path:
+    def edit(name, data):
+        if name != PART:
+            return data
+        xml, n = re.subn(r'<c r="G5" s="7" t="n"><v>0\.9938</v></c>', '<c r="G5" s="6"/>', data.decode())
+        assert n == 1
+        return xml.encode()
+    return _rewrite(SEED, tmp_path / "general.xlsx", edit)
+
+
+def _filled_rows(ws) -> dict[str, object]:
+    """The 代填 list of 审核结果: cell → 填入值."""
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    head = next(n for n, row in enumerate(rows) if row[:4] == ["序号", "工作表", "单元格", "填入值"])
+    return {row[2]: row[3] for row in rows[head + 1:] if row[0] is not None}
+
+
+def test_the_review_sheet_lists_the_rate_as_her_cell_holds_it(tmp_path):
+    import xlsproc
+    from xlsproc.write.annotate import annotate
+    from xlsproc.write.marks import filled_cells
+    src = _blank_general_rate(tmp_path)
+    out = tmp_path / "copy.xlsx"
+    annotate(src, out, xlsproc.evaluate(src), "default")
+    wb = openpyxl.load_workbook(out)
+    assert wb[FORM]["G5"].value == 99.38
+    assert _filled_rows(wb["审核结果"])["G5"] == 99.38 == filled_cells(out)[(FORM, "G5")][0]
