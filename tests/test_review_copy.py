@@ -5,6 +5,8 @@ Each input here is one the review found going wrong:
   formatted 0.00%: the copy wrote 99.38 into it, and the cell took the column's format when
   written — "9938.00%";
 * the 代填 list on 审核结果 gave the rate as 0.9938 while her cell held the 99.38 we wrote;
+* a person list ending in <extLst>: the person xlsproc was put after it (out of schema order:
+  Excel repairs the file).
 """
 from __future__ import annotations
 
@@ -95,3 +97,21 @@ def test_the_review_sheet_lists_the_rate_as_her_cell_holds_it(tmp_path):
     wb = openpyxl.load_workbook(out)
     assert wb[FORM]["G5"].value == 99.38
     assert _filled_rows(wb["审核结果"])["G5"] == 99.38 == filled_cells(out)[(FORM, "G5")][0]
+
+
+def test_our_person_goes_before_the_person_lists_extension_list(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    import xlsproc
+    from test_copies import _threaded
+    from xlsproc.write.annotate import annotate
+    src = _threaded(tmp_path)
+    src = _rewrite(src, tmp_path / "ext.xlsx", lambda name, data: data.replace(
+        b"</personList>", b'<extLst><ext uri="{B0D3E4A5-0000-4000-8000-000000000001}"/></extLst></personList>')
+        if name == "xl/persons/person.xml" else data)
+    out = tmp_path / "copy.xlsx"
+    annotate(src, out, xlsproc.evaluate(src), "default")
+    with zipfile.ZipFile(out) as zf:
+        root = ET.fromstring(zf.read("xl/persons/person.xml"))
+    names = [(child.tag.split("}")[1], child.get("displayName")) for child in root]
+    assert names == [("person", "她"), ("person", "xlsproc"), ("extLst", None)]

@@ -254,6 +254,9 @@ def _reply_in_threads(pkg: _Package, ct: _ContentTypes, part: str,
     _ensure_person(pkg, ct)
 
 
+_EXT_LST = re.compile(r"<(?:[\w.\-]+:)?extLst(?=[\s/>])")
+
+
 def _ensure_person(pkg: _Package, ct: _ContentTypes) -> None:
     """The person "xlsproc" in the workbook's person list (made when there is none)."""
     workbook = office_document(_Rels(pkg, "").items)
@@ -270,8 +273,10 @@ def _ensure_person(pkg: _Package, ct: _ContentTypes) -> None:
         if span[1] == span[3]:                                        # <personList/>
             xml = xml[:span[0]] + xml[span[0]:span[1]].replace("/>", ">").rstrip() \
                 + person(p) + f"</{p}personList>" + xml[span[3]:]
-        else:
-            xml = xml[:span[2]] + person(p) + xml[span[2]:]
+        else:                                                         # before an extLst (schema order)
+            ext = _EXT_LST.search(xml, span[1], span[2])
+            at = ext.start() if ext else span[2]
+            xml = xml[:at] + person(p) + xml[at:]
         pkg.put(found[0], xml)
         return
     part = "xl/persons/person.xml" if not pkg.has("xl/persons/person.xml") \
