@@ -115,3 +115,30 @@ def test_our_person_goes_before_the_person_lists_extension_list(tmp_path):
         root = ET.fromstring(zf.read("xl/persons/person.xml"))
     names = [(child.tag.split("}")[1], child.get("displayName")) for child in root]
     assert names == [("person", "她"), ("person", "xlsproc"), ("extLst", None)]
+
+
+def test_a_person_list_we_make_is_related_to_the_workbook(tmp_path):
+    """Her workbook has a thread but no person list (as other programs write it): the list we
+    make must be the workbook's (a relationship of type person), or Excel 365 finds no author
+    for our reply.  The relationship was added to a copy of the workbook's relationships that
+    the workbook then overwrote."""
+    import posixpath
+
+    import xlsproc
+    from test_copies import _threaded
+    from xlsproc.ooxml.comments import REL_PERSON
+    from xlsproc.write.annotate import annotate
+    src = _threaded(tmp_path, persons=False)
+    out = tmp_path / "copy.xlsx"
+    annotate(src, out, xlsproc.evaluate(src), "default")
+    with zipfile.ZipFile(out) as zf:
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode()
+        types = zf.read("[Content_Types].xml").decode()
+        members = set(zf.namelist())
+    targets = [re.search(r'Target="([^"]+)"', tag).group(1)
+               for tag in re.findall(r"<Relationship [^>]*>", rels) if f'Type="{REL_PERSON}"' in tag]
+    assert len(targets) == 1
+    part = targets[0].lstrip("/") if targets[0].startswith("/") else posixpath.normpath("xl/" + targets[0])
+    assert part in members and part.startswith("xl/persons/")
+    assert f'PartName="/{part}" ContentType="application/vnd.ms-excel.person+xml"' in types
+    assert [n for n in members if n.startswith("xl/persons/")] == [part]

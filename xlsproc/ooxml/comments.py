@@ -57,7 +57,9 @@ class _Note:
 
 
 def _apply_comments(pkg: _Package, ct: _ContentTypes, part: str, sheet: _SheetXml,
-                    notes: dict[tuple[int, int], _Note]) -> None:
+                    notes: dict[tuple[int, int], _Note], workbook_rels: _Rels | None = None) -> None:
+    """workbook_rels: the workbook's relationships the caller saves (a person list we make is
+    added there; a separate copy of them would be overwritten when the caller saves its own)."""
     rels = _Rels(pkg, part)
     found = rels.by_type("/comments")
     comments_part = found[0]["part"] if found else pkg.free_name(NEW_PART_NAMES["comments"])
@@ -71,7 +73,7 @@ def _apply_comments(pkg: _Package, ct: _ContentTypes, part: str, sheet: _SheetXm
         _add_vml_shapes(pkg, ct, rels, sheet, new_cells, notes)
     for rel in rels.by_type(REL_THREADS_SUFFIX):
         if rel.get("part") and pkg.has(rel["part"]):
-            _reply_in_threads(pkg, ct, rel["part"], notes)
+            _reply_in_threads(pkg, ct, rel["part"], notes, workbook_rels)
     rels.save()
 
 
@@ -216,7 +218,7 @@ def _reply_id(parent: str, text: str) -> str:
 
 
 def _reply_in_threads(pkg: _Package, ct: _ContentTypes, part: str,
-                      notes: dict[tuple[int, int], _Note]) -> None:
+                      notes: dict[tuple[int, int], _Note], workbook_rels: _Rels | None = None) -> None:
     """Our note as the last reply of the thread on its cell (once: not again when the thread
     already has it); cells without a thread keep only their legacy note."""
     xml = pkg.text(part)
@@ -251,16 +253,16 @@ def _reply_in_threads(pkg: _Package, ct: _ContentTypes, part: str,
     for end, element in sorted(inserts, key=lambda x: x[0], reverse=True):
         xml = xml[:end] + element + xml[end:]
     pkg.put(part, xml)
-    _ensure_person(pkg, ct)
+    _ensure_person(pkg, ct, workbook_rels)
 
 
 _EXT_LST = re.compile(r"<(?:[\w.\-]+:)?extLst(?=[\s/>])")
 
 
-def _ensure_person(pkg: _Package, ct: _ContentTypes) -> None:
-    """The person "xlsproc" in the workbook's person list (made when there is none)."""
-    workbook = office_document(_Rels(pkg, "").items)
-    rels = _Rels(pkg, workbook)
+def _ensure_person(pkg: _Package, ct: _ContentTypes, workbook_rels: _Rels | None = None) -> None:
+    """The person "xlsproc" in the workbook's person list (made when there is none, related to
+    the workbook in workbook_rels, which the caller saves; without them, here)."""
+    rels = workbook_rels if workbook_rels is not None else _Rels(pkg, office_document(_Rels(pkg, "").items))
     found = [r["part"] for r in rels.by_type("/person") if r.get("part") and pkg.has(r["part"])]
     def person(p: str) -> str:
         return f'<{p}person displayName="{PERSON_NAME}" id="{PERSON_ID}" userId="{PERSON_NAME}" providerId="None"/>'
@@ -285,4 +287,5 @@ def _ensure_person(pkg: _Package, ct: _ContentTypes) -> None:
                   f'{person("")}</personList>')
     ct.ensure_override(part, CT_PERSON)
     rels.add(REL_PERSON, part)
-    rels.save()
+    if workbook_rels is None:
+        rels.save()

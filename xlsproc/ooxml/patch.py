@@ -149,13 +149,13 @@ def _collect(sheet: _SheetXml, patches: list[CellPatch]) -> tuple[dict, dict]:
 
 
 def _patch_sheet(pkg: _Package, ct: _ContentTypes, info: _SheetInfo, patches: list[CellPatch],
-                 styles: _LazyStyles) -> _SheetXml:
+                 styles: _LazyStyles, wb: _Workbook) -> _SheetXml:
     sheet = sheet_editor(pkg.text(info.part))
     edits, notes = _collect(sheet, patches)
     if edits:
         sheet.edit_cells(edits, styles)
     if notes:
-        _apply_comments(pkg, ct, info.part, sheet, notes)
+        _apply_comments(pkg, ct, info.part, sheet, notes, wb.rels)
     pkg.put(info.part, sheet.xml)
     return sheet
 
@@ -201,7 +201,7 @@ def patch_xlsx(src: Path, dst: Path, patches: list[CellPatch], new_sheets: list[
         by_sheet: dict[str, list[CellPatch]] = {}
         for patch in patches:
             by_sheet.setdefault(patch.sheet, []).append(patch)
-        edited = {name: _patch_sheet(pkg, ct, wb.worksheet(name), sheet_patches, styles)
+        edited = {name: _patch_sheet(pkg, ct, wb.worksheet(name), sheet_patches, styles, wb)
                   for name, sheet_patches in by_sheet.items()}
         removed_formula = any(sheet.removed_formula for sheet in edited.values())
         if restyled is not None:
