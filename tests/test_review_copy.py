@@ -142,3 +142,38 @@ def test_a_person_list_we_make_is_related_to_the_workbook(tmp_path):
     assert part in members and part.startswith("xl/persons/")
     assert f'PartName="/{part}" ContentType="application/vnd.ms-excel.person+xml"' in types
     assert [n for n in members if n.startswith("xl/persons/")] == [part]
+
+
+def test_a_thread_part_that_is_not_well_formed_is_left_as_it_is(tmp_path):
+    """A thread part some program wrote with a bare "&": the reply we spliced into it left it
+    as unreadable as before, and the check of the copy then refused the whole copy with an
+    English parser message ("not well-formed (invalid token)").  Such a part is left byte for
+    byte; the note is still in the cell's legacy note."""
+    import xlsproc
+    from test_copies import _threaded
+    from xlsproc.write.annotate import annotate
+    part = "xl/threadedComments/threadedComment1.xml"
+    src = _rewrite(_threaded(tmp_path), tmp_path / "amp.xlsx", lambda name, data: data.replace(
+        "已核对".encode(), "已核对 & 完成".encode()) if name == part else data)
+    results = xlsproc.evaluate(src)
+    flagged = [f for r in results for f in r.flags if f.cell == "E12"]
+    out = tmp_path / "copy.xlsx"
+    annotate(src, out, results, "default")
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(out) as b:
+        assert a.read(part) == b.read(part)
+    assert flagged[0].detail in openpyxl.load_workbook(out)[FORM]["E12"].comment.text
+
+
+def test_a_person_list_that_is_not_well_formed_gets_no_reply_in_her_threads(tmp_path):
+    """Her person list unreadable: our reply would name an author the list cannot hold, and
+    the copy was refused with an English parser message.  Her parts stay as they are."""
+    import xlsproc
+    from test_copies import _threaded
+    from xlsproc.write.annotate import annotate
+    src = _rewrite(_threaded(tmp_path), tmp_path / "persons.xlsx", lambda name, data: data.replace(
+        b'displayName="\xe5\xa5\xb9"', b'displayName="A & B"') if name == "xl/persons/person.xml" else data)
+    out = tmp_path / "copy.xlsx"
+    annotate(src, out, xlsproc.evaluate(src), "default")
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(out) as b:
+        for part in ("xl/persons/person.xml", "xl/threadedComments/threadedComment1.xml"):
+            assert a.read(part) == b.read(part)

@@ -7,6 +7,7 @@ import functools
 import re
 import uuid
 from dataclasses import dataclass
+from xml.etree import ElementTree as ET
 
 from xlsproc.refs import cell_name as _ref, parse_cell as _parse_ref
 from xlsproc.ooxml.markup import _Q, _attr, _children, _element_span, _esc, _plain_text, _prefix, _unescape
@@ -217,11 +218,21 @@ def _reply_id(parent: str, text: str) -> str:
     return "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"xlsproc:reply:{parent}:{text}")).upper() + "}"
 
 
+def _well_formed(xml: str) -> bool:
+    try:
+        ET.fromstring(xml.encode("utf-8"))
+    except ET.ParseError:
+        return False
+    return True
+
+
 def _reply_in_threads(pkg: _Package, ct: _ContentTypes, part: str,
                       notes: dict[tuple[int, int], _Note], workbook_rels: _Rels | None = None) -> None:
     """Our note as the last reply of the thread on its cell (once: not again when the thread
     already has it); cells without a thread keep only their legacy note."""
     xml = pkg.text(part)
+    if not _well_formed(xml):
+        return                  # left byte for byte: a reply spliced in would not make it readable
     p = _prefix(xml, "ThreadedComments")
     threads: dict[tuple[int, int], tuple[str, str, int, set]] = {}   # cell → (id, last dT, end, texts)
     parent_of: dict[str, tuple[int, int]] = {}
@@ -250,28 +261,34 @@ def _reply_in_threads(pkg: _Package, ct: _ContentTypes, part: str,
                              f'<{p}text>{_esc(note.text)}</{p}text></{p}threadedComment>'))
     if not inserts:
         return
+    if not _ensure_person(pkg, ct, workbook_rels):
+        return                  # her person list unreadable: no reply by an author it lacks
     for end, element in sorted(inserts, key=lambda x: x[0], reverse=True):
         xml = xml[:end] + element + xml[end:]
     pkg.put(part, xml)
-    _ensure_person(pkg, ct, workbook_rels)
 
 
 _EXT_LST = re.compile(r"<(?:[\w.\-]+:)?extLst(?=[\s/>])")
 
 
-def _ensure_person(pkg: _Package, ct: _ContentTypes, workbook_rels: _Rels | None = None) -> None:
+def _ensure_person(pkg: _Package, ct: _ContentTypes, workbook_rels: _Rels | None = None) -> bool:
     """The person "xlsproc" in the workbook's person list (made when there is none, related to
-    the workbook in workbook_rels, which the caller saves; without them, here)."""
+    the workbook in workbook_rels, which the caller saves; without them, here).  False (nothing
+    changed) when her person list is not well-formed XML with a personList root."""
     rels = workbook_rels if workbook_rels is not None else _Rels(pkg, office_document(_Rels(pkg, "").items))
     found = [r["part"] for r in rels.by_type("/person") if r.get("part") and pkg.has(r["part"])]
     def person(p: str) -> str:
         return f'<{p}person displayName="{PERSON_NAME}" id="{PERSON_ID}" userId="{PERSON_NAME}" providerId="None"/>'
     if found:
         xml = pkg.text(found[0])
+        if not _well_formed(xml):
+            return False
         if PERSON_ID in xml:
-            return
+            return True
         p = _prefix(xml, "personList")
         span = _element_span(xml, p, "personList")
+        if span is None:
+            return False
         if span[1] == span[3]:                                        # <personList/>
             xml = xml[:span[0]] + xml[span[0]:span[1]].replace("/>", ">").rstrip() \
                 + person(p) + f"</{p}personList>" + xml[span[3]:]
@@ -280,7 +297,7 @@ def _ensure_person(pkg: _Package, ct: _ContentTypes, workbook_rels: _Rels | None
             at = ext.start() if ext else span[2]
             xml = xml[:at] + person(p) + xml[at:]
         pkg.put(found[0], xml)
-        return
+        return True
     part = "xl/persons/person.xml" if not pkg.has("xl/persons/person.xml") \
         else pkg.free_name("xl/persons/person{}.xml")
     pkg.put(part, f'{XML_DECL}<personList xmlns="{NS_THREADS}" xmlns:x="{NS_MAIN}">'
@@ -289,3 +306,4 @@ def _ensure_person(pkg: _Package, ct: _ContentTypes, workbook_rels: _Rels | None
     rels.add(REL_PERSON, part)
     if workbook_rels is None:
         rels.save()
+    return True
