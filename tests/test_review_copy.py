@@ -177,3 +177,49 @@ def test_a_person_list_that_is_not_well_formed_gets_no_reply_in_her_threads(tmp_
     with zipfile.ZipFile(src) as a, zipfile.ZipFile(out) as b:
         for part in ("xl/persons/person.xml", "xl/threadedComments/threadedComment1.xml"):
             assert a.read(part) == b.read(part)
+
+
+def _zero_formulas(tmp_path: Path, name: str, full_calc: bool) -> Path:
+    """The seed with H5 blank (a value for us to write), G12 and G13 formulas whose cached results
+    are 0, and fullCalcOnLoad as given."""
+    def edit(part, data):
+        if part == "xl/workbook.xml":
+            xml = data.decode()
+            return (xml if full_calc else xml.replace(' fullCalcOnLoad="1"', "")).encode()
+        if part != PART:
+            return data
+        xml = data.decode()
+        for ref in ("G12", "G13"):
+            row = ref[1:]
+            xml, n = re.subn(rf'<c r="{ref}" s="8" t="n"><v>\d+</v></c>',
+                             f'<c r="{ref}" s="8"><f>IF(E{row}="0个",0,F{row})</f><v>0</v></c>', xml)
+            assert n == 1
+        xml, n = re.subn(r'<c r="H5" s="8" t="n"><v>19\.88</v></c>', '<c r="H5" s="8"/>', xml)
+        assert n == 1
+        return xml.encode()
+    return _rewrite(SEED, tmp_path / name, edit)
+
+
+def _no_cache_cells(path: Path) -> set[str]:
+    import xlsproc
+    return {f.cell for res in xlsproc.evaluate(path) for f in res.flags if f.code == "formula-no-cache"}
+
+
+def test_our_recalculation_request_does_not_make_her_cached_zeros_placeholders(tmp_path):
+    """A copy where we wrote a value asks Excel to recalculate (fullCalcOnLoad): sent back, her
+    formulas' cached zeros are her results, not a non-calculating writer's placeholders."""
+    import xlsproc
+    from xlsproc.write.annotate import annotate
+    src = _zero_formulas(tmp_path, "hers.xlsx", full_calc=False)
+    assert _no_cache_cells(src) == set()
+    copy = tmp_path / "copy.xlsx"
+    annotate(src, copy, xlsproc.evaluate(src), "default")
+    with zipfile.ZipFile(copy) as zf:
+        assert 'fullCalcOnLoad="1"' in zf.read("xl/workbook.xml").decode()
+    assert _no_cache_cells(copy) == set()
+
+
+def test_a_writer_that_cannot_calculate_still_has_its_zeros_doubted(tmp_path):
+    """The rule the exception above leaves alone: fullCalcOnLoad and every cache 0, no copy of ours."""
+    src = _zero_formulas(tmp_path, "xlsxwriter.xlsx", full_calc=True)
+    assert _no_cache_cells(src) == {"G12", "G13"}

@@ -119,7 +119,10 @@ def scan_xml(zf: zipfile.ZipFile, data: bytes, max_bytes: int, parts: WorkbookPa
     for a dense grid gets its XML without the far-away cells in `crops` (read.bounds)."""
     if parts is None or parts.binary:
         return {}
-    full_calc = _full_calc(parts.xml)
+    from xlsproc.write.marks import is_record_name
+    # Our copy asks Excel to recalculate (a value we wrote feeds her formulas): her cached results
+    # there are real ones, not a calculating-less writer's placeholders.
+    full_calc = _full_calc(parts.xml) and not any(is_record_name(n) for n in parts.sheets)
     percent_styles = frozenset()
     if parts.styles:
         percent_styles = _percent_styles(_read_small(zf, data, parts.styles, max_bytes))

@@ -263,7 +263,7 @@ def _entries(rows: list[list]) -> tuple[list[str], list[list]]:
     return texts, entries
 
 
-def _is_record_name(name: str) -> bool:
+def is_record_name(name: str) -> bool:
     return name == RECORD_SHEET or name.startswith(RECORD_SHEET + "（")
 
 
@@ -274,7 +274,7 @@ def find_record(zf: zipfile.ZipFile, names: list[str] | None = None) -> Record |
     names = unmark.sheet_names(zf) if names is None else names
     first, hidden = None, None
     for name in names:
-        if not _is_record_name(name):
+        if not is_record_name(name):
             continue
         found = _record(name, unmark.sheet_rows(zf, name))
         if found is not None and found.trusted:
@@ -304,7 +304,7 @@ def legacy_record(path: Path, data: bytes | None = None) -> Record | None:
             else calamine.load_workbook(str(path))
         first = None
         for meta in wb.sheets_metadata:
-            if _is_record_name(meta.name):
+            if is_record_name(meta.name):
                 found = _record(meta.name, wb.get_sheet_by_name(meta.name).to_python())
                 if found is not None and found.trusted:
                     return found
@@ -342,7 +342,7 @@ def officer_workbook(zf: zipfile.ZipFile, tables: set[str]) -> tuple[zipfile.Zip
     """(the workbook without our marks, its sheet names): `zf` itself when it carries no record;
     else a new in-memory zip without our sheets (never one holding a table), comments and fills."""
     names = unmark.sheet_names(zf)
-    record = find_record(zf, names) if any(_is_record_name(n) for n in names) else None
+    record = find_record(zf, names) if any(is_record_name(n) for n in names) else None
     if record is None:
         return zf, names
     drop = {n for n in record.sheets if n in names and n not in tables} | {record.name}
