@@ -18,18 +18,12 @@ import openpyxl
 import pytest
 
 from conftest import SAMPLES
+from producers import _rewrite
 
 SEED = SAMPLES / "洪山区团委_2024_部门整体.xlsx"
 FORM = "部门整体支出绩效自评表"
 PART = "xl/worksheets/sheet1.xml"
 PERCENT_XF = '<xf numFmtId="10" fontId="4" fillId="0" borderId="1" applyNumberFormat="1" xfId="0"/>'
-
-
-def _rewrite(src: Path, dst: Path, edit) -> Path:
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            zout.writestr(info.filename, edit(info.filename, zin.read(info)))
-    return dst
 
 
 def _rate_not_in_the_xml(tmp_path: Path, where: str) -> Path:
