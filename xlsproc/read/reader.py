@@ -528,7 +528,9 @@ def _read_indicators(sheet: Sheet, block: _Block):
             continue
         l1 = get.get("level1", EMPTY)
         l2 = get.get("level2", EMPTY)
-        if name.blank:   # a named row is what its name says (结转结余率 under 二级 预算执行 is no rate)
+        if name.blank or rowkinds.is_execution_formula(name.text):
+            # a named row is what its name says (结转结余率 under 二级 预算执行 is no rate), unless
+            # the name is the rate's formula (全年执行数/全年预算数 under 二级 预算执行率)
             special = _special_kind(l2.text) or _special_kind(l1.text)
         if special == "execution":
             execution = get
@@ -796,6 +798,8 @@ def _is_example(sheet: Sheet, top: int, header: int, ev: Evaluation) -> bool:
     titles = layout.synonyms("instructions", "titles")
     if any(t in layout.normalize(sheet.grid.sheet).text for t in titles):
         return True
+    if any(not ind.placeholder and not ind.weight.blank and _is_amount(ind.weight) for ind in ev.indicators):
+        return False        # real indicators with weights under a line 填表说明：…: a filled-in table
     return any(t in lab.text for r in range(top, header) for _, lab in sheet.text_cells(r) for t in titles)
 
 

@@ -45,3 +45,12 @@ def is_numbering_row(values: list[Any]) -> bool:
             return False
     return len(numbers) >= 3 and numbers[0] in (0, 1) and numbers == list(
         range(numbers[0], numbers[0] + len(numbers)))
+
+
+@lru_cache(maxsize=4096)
+def is_execution_formula(raw: str) -> bool:
+    """A 三级 cell that spells the execution rate out (全年执行数/全年预算数, 实际支出÷预算数×100%):
+    it names both amounts of the money block (labels.toml [funds] annual and executed)."""
+    text = layout.normalize(raw).text
+    return bool(text) and all(any(s in text for s in layout.synonyms("funds", role))
+                              for role in ("annual", "executed"))

@@ -83,6 +83,10 @@ def load_rules(path: str | Path | None = None) -> Rules:
     if isinstance(data.get("severity"), dict):
         # A flag added by a later xlsproc keeps its default severity in an older profile.
         data["severity"] = {**default["severity"], **data["severity"]}
+    if isinstance(data.get("qualitative"), dict):
+        # A key added by a later xlsproc keeps its default in an older profile.
+        data["qualitative"] = {"negation_words": default["qualitative"]["negation_words"],
+                               **data["qualitative"]}
     _check_like(default, data, where, "")
     _check_values(data, where)
     return Rules(data)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from math import isnan
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -80,11 +82,12 @@ def _scaled_actuals(frame: pd.DataFrame) -> pd.Series:
 
 def _fraction_targets(frame: pd.DataFrame) -> pd.Series:
     """Targets written as a bare fraction against an actual in percent (指标值 0.05 | 完成值 3%,
-    0.95 | 98%): the target is 5 %, 95 % — the mirror of _scaled_actuals. A bare 1 counts as 100 %
-    only against an actual above 1.5 % (1 | 100%; 1 | 0.8% stays as written)."""
+    0.95 | 98%): the target is 5 %, 95 % — the mirror of _scaled_actuals: a bare target of at most
+    1 against an actual above 1.5 % (1 | 100%). Against a small percentage both are percent
+    already (增长率 ≥0.5 | 0.6%, 1 | 0.8% stay as written)."""
     t, a = frame["t"], frame["a"]
     bare = frame["t_unit"].isna() & (frame["a_unit"] == "%") & (t != 0)
-    return bare & ((t.abs() < 1) | ((t.abs() == 1) & (a.abs() > 1.5)))      # (False where NaN)
+    return bare & (t.abs() <= 1) & (a.abs() > 1.5)      # (False where NaN)
 
 
 LastYear = Callable[[Evaluation, IndicatorRow], "float | None"]
@@ -155,10 +158,18 @@ def indicator_frame(evaluations: list[Evaluation],
 
 def _one_quantity(t: Value, a: Value) -> Value:
     """An actual with several quantities against a target of one ('98.5%（抽检1000批次）' for
-    ≥95%, '10个（其中新建3个）' for ≥10个): the first in the target's unit, else the first."""
+    ≥95%, '10个（其中新建3个）' for ≥10个): the first in the target's unit (or one of its measure),
+    else the first without a unit; the first when the target has no unit. A target with a unit none of them has keeps the
+    whole text ('合格980批次（共1000批次）' is no percentage for ≥95%)."""
     if t.kind != "number" or a.kind != "compound":
         return a
-    part = next((p for p in a.parts if t.unit and p.unit == t.unit), a.parts[0])
+    if t.unit:
+        part = next((p for p in a.parts if p.unit == t.unit or unit_factor(p.unit, t.unit)),
+                    next((p for p in a.parts if not p.unit), None))     # (a missing unit: no clash)
+        if part is None:
+            return a
+    else:
+        part = a.parts[0]
     return Value(a.text, "number", a.op, (part,))
 
 
@@ -224,10 +235,16 @@ def _completion(frame: pd.DataFrame, parts: pd.DataFrame) -> pd.Series:
 
 def _grades(texts: pd.Series, rules: Rules) -> pd.Series:
     q = rules["qualitative"]
-    unmet = texts.str.contains("|".join(q["unmet_words"]), regex=True)
-    partial = texts.str.contains("|".join(q["partial_words"]), regex=True)
+    unmet = texts.str.contains(_said(q["unmet_words"], q["negation_words"]), regex=True)
+    partial = texts.str.contains(_said(q["partial_words"], q["negation_words"]), regex=True)
     return pd.Series(np.select([unmet, partial], ["未达成", "部分达成"], "达成"), index=texts.index,
                      dtype=object)     # (not Arrow-backed: read back one by one)
+
+
+def _said(words: list[str], negations: list[str]) -> str:
+    """A pattern for any of `words` not straight after a negation (无不达标, 没有未按时完成)."""
+    denied = "".join(f"(?<!{re.escape(n)})" for n in negations)
+    return denied + "(?:" + "|".join(re.escape(w) for w in words) + ")"
 
 
 def band(grade: str, w: float, rules: Rules) -> tuple[float, float, float]:

@@ -1,0 +1,105 @@
+"""Adversarial review of the reader/scoring widening of 2026-12-05 (tests/test_unseen_layouts_r5.py):
+where a new rule fired where it should not. Each workbook is built here; figures by hand."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import xlsproc
+from xlsproc.rules import load_rules
+from test_unseen_layouts_r5 import (FUNDS_HEADER, IND_HEADER, INDICATORS, _assert_standard, _check,
+                                    _funds, _head, _indicators, _put, _save)
+
+
+def _fourth(tmp_path: Path, row: tuple, name: str = "第四项.xlsx") -> tuple[dict, dict]:
+    """The standard table with its fourth indicator (10 points) replaced: (that row, the table)."""
+    wb = openpyxl.Workbook()
+    _indicators(wb.active, _funds(wb.active, _head(wb.active)), [*INDICATORS[:3], row], total=None)
+    [ev] = _check(_save(wb, tmp_path, name))
+    return ev["indicators"][3], ev
+
+
+@pytest.mark.parametrize("actual", ["无不达标情况", "没有未按时完成的任务", "不存在未落实情况",
+                                    "未发现未完成事项", "不存在延期完成情况", "均及时处置，无未及时处置情况"])
+def test_a_denied_shortfall_is_met(tmp_path, actual):
+    """'无不达标情况' says nothing fell short: 达成 with full marks. The new words (不达标, 未按时,
+    未落实, 延期完成, 未及时) made these 未达成 at 5.99 of 10 (they were 达成 before)."""
+    ind, _ = _fourth(tmp_path, ("效益指标", "社会效益指标", "任务落实", "按期完成", actual, 10, 10))
+    assert (ind["kind"], ind["grade"], ind["score"]) == ("qualitative", "达成", 10)
+
+
+@pytest.mark.parametrize("actual, grade", [("未按时完成", "未达成"), ("部分完成，未全部完成", "部分达成"),
+                                           ("无法律纠纷，但未按期完成", "未达成")])
+def test_a_shortfall_said_is_still_heard(tmp_path, actual, grade):
+    ind, _ = _fourth(tmp_path, ("效益指标", "社会效益指标", "任务落实", "按期完成", actual, 10, 10))
+    assert ind["grade"] == grade
+
+
+def test_an_older_rules_profile_without_negation_words_still_loads(tmp_path):
+    from xlsproc.rules import _default_text
+    text = _default_text()
+    start = text.index("# A word right after one of these")
+    end = text.index("\n", text.index("negation_words")) + 1
+    path = tmp_path / "old.toml"
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    assert "negation_words" not in path.read_text(encoding="utf-8")
+    assert load_rules(path)["qualitative"]["negation_words"] == load_rules()["qualitative"]["negation_words"]
+
+
+@pytest.mark.parametrize("target, actual, score", [("≥0.5", "0.6%", 10), ("≥0.8", "85%", 10),
+                                                   ("≥0.95", "90%", 9.47), ("≥0.8", "0.85", 10)])
+def test_bare_fraction_target_only_against_a_real_percentage(tmp_path, target, actual, score):
+    """增长率 ≥0.5 | 0.6%: both are percent already (it was read as 50 %: 0.12 of 10). A bare
+    fraction beside a percentage above 1.5 % is read in percent, as before."""
+    ind, _ = _fourth(tmp_path, ("效益指标", "社会效益指标", "增长率", target, actual, 10, None))
+    assert ind["score"] == score
+
+
+def test_compound_actual_without_the_targets_unit_is_no_percentage(tmp_path):
+    """'合格980批次（共1000批次）' against ≥95%: no quantity in % — it was read as 980 % (full marks
+    with an over-completion warning); it is scored as before (0, unit-mismatch)."""
+    ind, ev = _fourth(tmp_path, ("效益指标", "社会效益指标", "合格率", "≥95%", "合格980批次（共1000批次）", 10, 10))
+    assert ind["score"] == 0
+    codes = {f["code"] for f in ev["flags"]}
+    assert "unit-mismatch" in codes and "over-completion" not in codes
+
+
+@pytest.mark.parametrize("actual, score", [("98%（1000批次中980批次）", 10), ("98（抽检1000批次）", 10),
+                                           ("0.6吨（其中有机肥0.2吨）", 10)])
+def test_compound_actual_with_a_quantity_in_the_targets_measure(tmp_path, actual, score):
+    target = "≥500千克" if "吨" in actual else "≥95%"
+    ind, _ = _fourth(tmp_path, ("效益指标", "社会效益指标", "合格率", target, actual, 10, 10))
+    assert ind["score"] == score
+
+
+def test_filled_table_under_a_fill_in_note_is_read(tmp_path):
+    """A sheet of indicators only (no money block, 项目名称 or 总分) under a line
+    '填表说明：…' is the officer's table: it was dropped (no-evaluation-found)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    r = _put(ws, 1, ["部门整体支出绩效自评表"])
+    r = _put(ws, r, ["填表说明：请按实际完成情况填写，定性指标填写达成情况。"])
+    _put(ws, r, IND_HEADER)
+    for k, row in enumerate(INDICATORS):
+        _put(ws, r + 1 + k, [None, *row])
+    [entry] = xlsproc.check(_save(wb, tmp_path, "只有指标.xlsx"))
+    assert entry["status"] == "ok", entry["error"]
+    [ev] = entry["evaluations"]
+    assert [i["score"] for i in ev["indicators"]] == [30, 20, 30, 10]
+
+
+def test_execution_row_whose_name_spells_the_rate_out(tmp_path):
+    """预算执行情况 | 预算执行率 | 全年执行数/全年预算数 | 100% | 95% | 10 | 9.5: the execution row
+    (it was read as a fifth indicator: weights 110, total 109)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    r = _put(ws, _head(ws), FUNDS_HEADER[:5])
+    r = _put(ws, r, [None, "年度资金总额", 100, 100, 95])
+    r = _put(ws, r, IND_HEADER)
+    r = _put(ws, r, [None, "预算执行情况", "预算执行率", "全年执行数/全年预算数", "100%", "95%", 10, 9.5])
+    _indicators(ws, r, header=None)
+    [ev] = _check(_save(wb, tmp_path, "执行率公式.xlsx"))
+    _assert_standard(ev)
+    assert "weights-sum" not in {f["code"] for f in ev["flags"]}
