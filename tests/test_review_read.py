@@ -103,3 +103,17 @@ def test_execution_row_whose_name_spells_the_rate_out(tmp_path):
     [ev] = _check(_save(wb, tmp_path, "执行率公式.xlsx"))
     _assert_standard(ev)
     assert "weights-sum" not in {f["code"] for f in ev["flags"]}
+
+
+def test_explanation_columns_right_of_the_table_are_no_second_table(tmp_path):
+    """指标名称 | 指标值说明 | 完成值说明 right of the table (no 分值, no 得分): notes on each row,
+    not a table side by side (it was read as a second table with budget-missing and
+    weight-column-missing errors that would send the file back)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    r = _put(ws, _funds(ws, _head(ws)), IND_HEADER + [None, "指标名称", "指标值说明", "完成值说明"])
+    for row in INDICATORS:
+        r = _put(ws, r, [None, *row, None, None, row[2], "按年初计划", "按统计台账"])
+    _put(ws, r, ["总分", None, None, None, None, None, 100, 99.5])
+    [ev] = _check(_save(wb, tmp_path, "右侧说明.xlsx"))
+    _assert_standard(ev)

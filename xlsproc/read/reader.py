@@ -755,7 +755,7 @@ def _read_tables(sheet: Sheet) -> list[Evaluation]:
 def _column_bands(sheet: Sheet) -> list[tuple[int, int]]:
     """Column ranges [lo, hi) of tables standing side by side: the header row holds a second
     年度指标值 … 实际完成值 whose own 一级指标 / 三级指标 (or 绩效指标) labels stand right of the first
-    table's 实际完成值. One range, the whole sheet, for the usual single table."""
+    table's 实际完成值, and its own 分值 or 得分. One range, the whole sheet, for the usual single table."""
     found = _indicator_header(sheet)
     if found is None:
         return [(0, sheet.cols)]
@@ -773,6 +773,9 @@ def _column_bands(sheet: Sheet) -> list[tuple[int, int]]:
         following = next((c for c, role in cells if c > t and role == "actual"), None)
         if following is None:
             break
+        after = next((x for x in targets if x > t), sheet.cols)
+        if not any(t < c < after and role in ("weight", "score") for c, role in cells):
+            continue                    # 指标名称 | 指标值说明 | 完成值说明 at the right: notes, no table
         blank = [c for c in range(actual + 1, labels[0]) if sheet.raw(r, c) in ("", None)]
         starts.append(blank[-1] + 1 if blank else labels[0])
         actual = following
