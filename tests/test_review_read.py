@@ -117,3 +117,27 @@ def test_explanation_columns_right_of_the_table_are_no_second_table(tmp_path):
     _put(ws, r, ["总分", None, None, None, None, None, 100, 99.5])
     [ev] = _check(_save(wb, tmp_path, "右侧说明.xlsx"))
     _assert_standard(ev)
+
+
+@pytest.mark.parametrize("name", ["综合评分", "总评分", "合计"])
+def test_indicator_named_like_a_total_row(tmp_path, name):
+    """满意度 | 综合评分 | ≥90分 | 92分 | 10: an indicator with its target and actual typed in, not
+    the 总分 row (综合评分 / 总评分 became total words: the indicator and the real 总分 were lost)."""
+    ind, ev = _fourth(tmp_path, ("满意度指标", "服务对象满意度指标", name, "≥90分", "92分", 10, 10))
+    assert (ind["name"], ind["score"]) == (name, 10)
+    assert ev["total_score"] == 99.5 and "weights-sum" not in {f["code"] for f in ev["flags"]}
+
+
+@pytest.mark.parametrize("merged", [True, False])
+def test_total_row_merged_over_the_target_and_actual_still_ends_the_table(tmp_path, merged):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    r = _put(ws, _funds(ws, _head(ws)), IND_HEADER)
+    for row in INDICATORS:
+        r = _put(ws, r, [None, *row])
+    _put(ws, r, ["总分", None, None, None, "/", "/", 100, 99.5] if not merged else ["总分", None, None, None, None, None, 100, 99.5])
+    if merged:
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=6)
+    _put(ws, r + 1, [None, "产出指标", "数量指标", "备用", "≥1个", "1个", 5, 5])
+    [ev] = _check(_save(wb, tmp_path, "总分合并.xlsx"))
+    _assert_standard(ev)

@@ -411,13 +411,20 @@ def _indicator_end(sheet: Sheet, start: int, roles: dict[str, int]) -> tuple[int
                 flags = _end_flags(value)
                 if flags:
                     total, closing = flags
-                    if c < limit and total:
-                        return r, r
+                    if c < limit and total and not _typed_in(sheet, r, roles, ("target", "actual")):
+                        return r, r         # (综合评分 | ≥90分 | 92分 is an indicator so named)
                     if c < label_cols and closing:
                         return r, None
         if _is_funds_header_row(sheet, r):
             return r, None                  # the money block follows the indicators
     return last, None
+
+
+def _typed_in(sheet: Sheet, r: int, roles: dict[str, int], keys: tuple[str, ...]) -> bool:
+    """Each of these columns holds a value typed on this row (not merged in from a label, not '/')."""
+    return all(k in roles and sheet.origin_of(r, roles[k]) == (r, roles[k])
+               and not sheet.cell(r, roles[k]).blank and parse_value(sheet.cell(r, roles[k]).value).kind != "blank"
+               for k in keys)
 
 
 def _is_funds_header_row(sheet: Sheet, r: int) -> bool:
