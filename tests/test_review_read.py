@@ -141,3 +141,40 @@ def test_total_row_merged_over_the_target_and_actual_still_ends_the_table(tmp_pa
     _put(ws, r + 1, [None, "产出指标", "数量指标", "备用", "≥1个", "1个", 5, 5])
     [ev] = _check(_save(wb, tmp_path, "总分合并.xlsx"))
     _assert_standard(ev)
+
+
+def _stacked(ws, title_between: bool) -> None:
+    """A first table of indicators only (no money block, no 总分), then a second full table below."""
+    r = _put(ws, 1, ["项目支出绩效自评表"])
+    r = _put(ws, r, ["项目名称", "第一个项目"])
+    r = _put(ws, r, IND_HEADER)
+    for row in INDICATORS:
+        r = _put(ws, r, [None, *row])
+    r += 1
+    if title_between:
+        r = _put(ws, r, ["项目支出绩效自评表"])
+        r = _put(ws, r, ["项目名称", "第二个项目"])
+    r = _put(ws, r, FUNDS_HEADER)
+    r = _put(ws, r, [None, "年度资金总额", 50, 50, 40, 10, "80%", 8])
+    r = _put(ws, r, IND_HEADER)
+    for row in INDICATORS:
+        r = _put(ws, r, [None, *row])
+    _put(ws, r, ["总分", None, None, None, None, None, 100, 98])
+
+
+@pytest.mark.parametrize("title_between", [True, False])
+def test_money_block_of_the_next_table_is_not_taken_from_below(tmp_path, title_between):
+    """The second table's money block (under its title and 项目名称, or straight above its own
+    indicator header) is not the first table's 'money block below the indicators': the first
+    table took 50 / 40 and the second table's 总分, and the second table vanished."""
+    wb = openpyxl.Workbook()
+    _stacked(wb.active, title_between)
+    first, second = _check(_save(wb, tmp_path, "上下两表.xlsx"))
+    assert first["budget"] is None or first["budget"]["annual"] is None
+    assert "budget-missing" in {f["code"] for f in first["flags"]}
+    assert first["total_score"] == 90
+    b = second["budget"]
+    assert (b["annual"], b["executed"], b["score"]) == (50, 40, 8)
+    assert second["total_score"] == 98 and second["reported_total"] == 98
+    if title_between:
+        assert (first["project"], second["project"]) == ("第一个项目", "第二个项目")

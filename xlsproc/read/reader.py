@@ -420,6 +420,15 @@ def _indicator_end(sheet: Sheet, start: int, roles: dict[str, int]) -> tuple[int
     return last, None
 
 
+def _next_table_row(sheet: Sheet, lo: int, hi: int) -> int | None:
+    """The first row in [lo, hi) with a table's title or a 项目名称 / 部门名称 / 主管部门 label."""
+    for r in range(lo, hi):
+        kind, title = _title_kind(sheet, r + 1, r)
+        if kind or title or set(_meta(sheet, r + 1, r)) & {"project", "department", "reporting", "supervisor"}:
+            return r
+    return None
+
+
 def _typed_in(sheet: Sheet, r: int, roles: dict[str, int], keys: tuple[str, ...]) -> bool:
     """Each of these columns holds a value typed on this row (not merged in from a label, not '/')."""
     return all(k in roles and sheet.origin_of(r, roles[k]) == (r, roles[k])
@@ -825,13 +834,28 @@ def _read_table(sheet: Sheet, top: int, header: int, roles: dict[str, int]) -> t
     indicators, level1_weights, execution = _read_indicators(sheet, _Block(header, start, end, roles))
     fund_header, funds_stop = _funds_header(sheet, header, top), header
     if fund_header is None and end < sheet.rows and _is_funds_header_row(sheet, end):
-        funds_stop = min(sheet.rows, end + MAX_FUNDS_BELOW)    # the money block below the indicators
-        fund_header = _funds_header(sheet, funds_stop, end)
+        opens = _next_table_row(sheet, max((i.row for i in indicators), default=start - 1) + 1, end)
+        following = _indicator_header(sheet, end + 1)
+        following_row = following[0] if following else sheet.rows
+        if opens is not None:
+            end = opens                 # a title or 项目名称 above the money block: the next table's
+        else:                           # the money block below the indicators
+            funds_stop = min(sheet.rows, end + MAX_FUNDS_BELOW, following_row)
+            fund_header = _funds_header(sheet, funds_stop, end)
     funds = _funds_with_execution(sheet, fund_header, funds_stop, execution, top, header)
     if funds_stop != header and funds is not None:       # the 总分 row may follow the money block
-        end = max([end] + [c.ref.row + 1 for x in funds.rows
-                           for c in (x.label, x.initial, x.annual, x.executed) if c.ref is not None])
-        total_row = _indicator_end(sheet, end, roles)[1]
+        below = max([end] + [c.ref.row + 1 for x in funds.rows
+                             for c in (x.label, x.initial, x.annual, x.executed) if c.ref is not None])
+        below_total = _indicator_end(sheet, below, roles)[1]
+        if below_total is not None and below_total < following_row:
+            end, total_row = below, below_total
+        elif following_row < sheet.rows:
+            # an indicator header follows the money block before any 总分: the block heads the
+            # next table (money above its indicators, the usual layout), not this one
+            fund_header, funds_stop = None, header
+            funds = _funds_with_execution(sheet, None, header, execution, top, header)
+        else:
+            end, total_row = below, below_total
     meta = _meta(sheet, header, top)
     kind, title = _title_kind(sheet, header, top)
     kind = kind or ("project" if "project" in meta else
