@@ -178,3 +178,23 @@ def test_money_block_of_the_next_table_is_not_taken_from_below(tmp_path, title_b
     assert second["total_score"] == 98 and second["reported_total"] == 98
     if title_between:
         assert (first["project"], second["project"]) == ("第一个项目", "第二个项目")
+
+
+def test_own_money_block_below_before_a_titled_next_table(tmp_path):
+    """Money below the first table's indicators (no 总分), then a second table under its title:
+    each keeps its own money."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    r = _put(ws, _head(ws), IND_HEADER)
+    for row in INDICATORS:
+        r = _put(ws, r, [None, *row])
+    r = _put(ws, r, FUNDS_HEADER)
+    r = _put(ws, r, [None, "年度资金总额", 100, 100, 95, 10, "95%", 9.5]) + 1
+    r = _put(ws, r, ["项目支出绩效自评表"])
+    r = _put(ws, r, ["项目名称", "第二个项目"])
+    r = _put(ws, r, FUNDS_HEADER)
+    _indicators(ws, _put(ws, r, [None, "年度资金总额", 50, 50, 40, 10, "80%", 8]), total=98)
+    first, second = _check(_save(wb, tmp_path, "下方资金.xlsx"))
+    assert (first["budget"]["annual"], first["budget"]["score"], first["total_score"]) == (100, 9.5, 99.5)
+    assert (second["budget"]["annual"], second["budget"]["score"], second["total_score"]) == (50, 8, 98)
+    assert second["project"] == "第二个项目"

@@ -836,22 +836,23 @@ def _read_table(sheet: Sheet, top: int, header: int, roles: dict[str, int]) -> t
     if fund_header is None and end < sheet.rows and _is_funds_header_row(sheet, end):
         opens = _next_table_row(sheet, max((i.row for i in indicators), default=start - 1) + 1, end)
         following = _indicator_header(sheet, end + 1)
-        following_row = following[0] if following else sheet.rows
+        # the next table: its title or 项目名称, else its indicator header
+        next_top = (_next_table_row(sheet, end + 1, following[0]) if following else None) \
+            or (following[0] if following else sheet.rows)
         if opens is not None:
             end = opens                 # a title or 项目名称 above the money block: the next table's
         else:                           # the money block below the indicators
-            funds_stop = min(sheet.rows, end + MAX_FUNDS_BELOW, following_row)
+            funds_stop = min(sheet.rows, end + MAX_FUNDS_BELOW, next_top)
             fund_header = _funds_header(sheet, funds_stop, end)
     funds = _funds_with_execution(sheet, fund_header, funds_stop, execution, top, header)
     if funds_stop != header and funds is not None:       # the 总分 row may follow the money block
         below = max([end] + [c.ref.row + 1 for x in funds.rows
                              for c in (x.label, x.initial, x.annual, x.executed) if c.ref is not None])
         below_total = _indicator_end(sheet, below, roles)[1]
-        if below_total is not None and below_total < following_row:
-            end, total_row = below, below_total
-        elif following_row < sheet.rows:
-            # an indicator header follows the money block before any 总分: the block heads the
-            # next table (money above its indicators, the usual layout), not this one
+        below_total = below_total if below_total is not None and below_total < next_top else None
+        if below_total is None and following and next_top == following[0]:
+            # the next indicator header follows the money block, no 总分 or title between: the
+            # block heads that table (money above its indicators, the usual layout), not this one
             fund_header, funds_stop = None, header
             funds = _funds_with_execution(sheet, None, header, execution, top, header)
         else:
