@@ -198,3 +198,33 @@ def test_own_money_block_below_before_a_titled_next_table(tmp_path):
     assert (first["budget"]["annual"], first["budget"]["score"], first["total_score"]) == (100, 9.5, 99.5)
     assert (second["budget"]["annual"], second["budget"]["score"], second["total_score"]) == (50, 8, 98)
     assert second["project"] == "第二个项目"
+
+
+@pytest.mark.parametrize("mark", ["—", "/", "-", "产出指标小计"])
+def test_subtotal_row_with_a_mark_in_the_name_column(tmp_path, mark):
+    """产出指标 | 小计 | — | — | — | 50 | 50: a subtotal row (it became an indicator of 50 points
+    once a named row was taken for what its name says: weights 150, actual-missing)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    r = _put(ws, _funds(ws, _head(ws)), IND_HEADER)
+    for row in INDICATORS[:2]:
+        r = _put(ws, r, [None, *row])
+    r = _put(ws, r, [None, "产出指标", "小计", mark, "—", "—", 50, 50])
+    _indicators(ws, r, INDICATORS[2:], header=None)
+    [ev] = _check(_save(wb, tmp_path, "小计.xlsx"))
+    _assert_standard(ev)
+    assert not {f["code"] for f in ev["flags"]}
+
+
+@pytest.mark.parametrize("mark", ["—", "/"])
+def test_execution_row_with_a_mark_in_the_name_column(tmp_path, mark):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    r = _put(ws, _head(ws), FUNDS_HEADER[:5])
+    r = _put(ws, r, [None, "年度资金总额", 100, 100, 95])
+    r = _put(ws, r, IND_HEADER)
+    r = _put(ws, r, [None, "预算执行情况", "预算执行率", mark, "100%", "95%", 10, 9.5])
+    _indicators(ws, r, header=None)
+    [ev] = _check(_save(wb, tmp_path, "执行率横线.xlsx"))
+    _assert_standard(ev)
+    assert "weights-sum" not in {f["code"] for f in ev["flags"]}

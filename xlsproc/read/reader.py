@@ -544,10 +544,13 @@ def _read_indicators(sheet: Sheet, block: _Block):
             continue
         l1 = get.get("level1", EMPTY)
         l2 = get.get("level2", EMPTY)
-        if name.blank or rowkinds.is_execution_formula(name.text):
-            # a named row is what its name says (结转结余率 under 二级 预算执行 is no rate), unless
-            # the name is the rate's formula (全年执行数/全年预算数 under 二级 预算执行率)
-            special = _special_kind(l2.text) or _special_kind(l1.text)
+        level_kind = _special_kind(l2.text) or _special_kind(l1.text)
+        if level_kind == "subtotal" or name.blank or parse_value(name.text).kind == "blank" \
+                or rowkinds.is_execution_formula(name.text):
+            # a named row is what its name says (结转结余率 under 二级 预算执行 is no rate), unless the
+            # name is only '—' or '/' or the rate's formula (全年执行数/全年预算数 under 二级 预算执行率);
+            # 小计 in a level column makes the row a subtotal whatever its name (产出指标小计)
+            special = special or level_kind
         if special == "execution":
             execution = get
             continue
