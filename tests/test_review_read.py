@@ -228,3 +228,15 @@ def test_execution_row_with_a_mark_in_the_name_column(tmp_path, mark):
     [ev] = _check(_save(wb, tmp_path, "执行率横线.xlsx"))
     _assert_standard(ev)
     assert "weights-sum" not in {f["code"] for f in ev["flags"]}
+
+
+@pytest.mark.parametrize("target, actual, late", [
+    ("9月启动，12月底前完成", "12月20日完成", False),
+    ("2024年9月-12月", "12月完成", False),
+    ("9月启动，10月底前完成", "2024年11月5日完成", True),
+    ("2024年8月31日前", "2024年10月15日完成", True)])
+def test_time_limit_is_the_latest_date_of_the_target(tmp_path, target, actual, late):
+    """'9月启动，12月底前完成' has its time limit at 12-31, not at 9-30: done on 12-20 is on time
+    (it drew a finished-late warning)."""
+    _, ev = _fourth(tmp_path, ("效益指标", "社会效益指标", "按期完成", target, actual, 10, 10))
+    assert ("finished-late" in {f["code"] for f in ev["flags"]}) is late

@@ -237,8 +237,9 @@ def nothing_happened(target: Value, actual: Value) -> tuple[Value, Value] | None
 def finished_late(target: str, actual: object, year: int | None) -> tuple[str, str] | None:
     """(done, deadline) as 'YYYY-MM-DD' when a time-limit target ('2024年8月31日前', '12月底前')
     and its actual ('2024年10月15日', a date cell) both name a date and the actual one is later;
-    None otherwise. A month alone is its last day in a deadline, its first in an actual."""
-    limit = _date_in(_normalise(target), year, end=True)
+    None otherwise. A month alone is its last day in a deadline, its first in an actual. The
+    deadline is the latest date the target names ('9月启动，12月底前完成', '2024年9月-12月': 12月)."""
+    limit = _latest_date_in(_normalise(target), year)
     if limit is None:
         return None
     text = actual.isoformat() if isinstance(actual, (_dt.date, _dt.datetime)) else str(actual or "")
@@ -251,6 +252,25 @@ def finished_late(target: str, actual: object, year: int | None) -> tuple[str, s
 _YMD_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[年\-/.]\s*(\d{1,2})(?:\s*[月\-/.]\s*(\d{1,2}))?")
 _YEAR_END_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年\s*(?:底|末)")
 _MD_RE = re.compile(r"(?<![\d.])(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?")
+
+
+def _latest_date_in(norm: str, year: int | None) -> _dt.date | None:
+    """The latest date a deadline names, each date taken at its end ('2024年9月-12月' → 12-31)."""
+    found, rest = [], norm
+    while rest:
+        date = _date_in(rest, year, end=True)
+        if date is None:
+            break
+        found.append(date)
+        year = date.year                    # '2024年9月-12月': 12月 is of that year too
+        rest = rest[_date_end(rest) or len(rest):]
+    return max(found, default=None)
+
+
+def _date_end(norm: str) -> int | None:
+    """Where the first date _date_in finds in `norm` ends."""
+    ends = [m.end() for m in (_YMD_RE.search(norm), _YEAR_END_RE.search(norm), _MD_RE.search(norm)) if m]
+    return min(ends) if ends else None
 
 
 def _date_in(norm: str, year: int | None, end: bool) -> _dt.date | None:
