@@ -22,7 +22,8 @@ def _fourth(tmp_path: Path, row: tuple, name: str = "第四项.xlsx") -> tuple[d
 
 
 @pytest.mark.parametrize("actual", ["无不达标情况", "没有未按时完成的任务", "不存在未落实情况",
-                                    "未发现未完成事项", "不存在延期完成情况", "均及时处置，无未及时处置情况"])
+                                    "未发现未完成事项", "不存在延期完成情况", "均及时处置，无未及时处置情况",
+                                    "没有出现未按时完成的情况", "无任何不达标项目"])
 def test_a_denied_shortfall_is_met(tmp_path, actual):
     """'无不达标情况' says nothing fell short: 达成 with full marks. The new words (不达标, 未按时,
     未落实, 延期完成, 未及时) made these 未达成 at 5.99 of 10 (they were 达成 before)."""
@@ -41,7 +42,7 @@ def test_an_older_rules_profile_without_negation_words_still_loads(tmp_path):
     from xlsproc.rules import _default_text
     text = _default_text()
     start = text.index("# A word right after one of these")
-    end = text.index("\n", text.index("negation_words")) + 1
+    end = text.index("]\n", text.index("negation_words")) + 2
     path = tmp_path / "old.toml"
     path.write_text(text[:start] + text[end:], encoding="utf-8")
     assert "negation_words" not in path.read_text(encoding="utf-8")
