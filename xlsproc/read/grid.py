@@ -47,6 +47,16 @@ class Grid:
     no_cache: set[tuple[int, int]] = field(default_factory=set)              # formulas without value
     hidden_rows: set[int] = field(default_factory=set)                       # rows the officer hid
 
+    def band(self, lo: int, hi: int) -> "Grid":
+        """This grid with every column outside [lo, hi) blank (a table standing beside another);
+        cell addresses stay those of the sheet."""
+        raw = [["" if c < lo or c >= hi else v for c, v in enumerate(row)] for row in self.raw]
+        merged = [(r0, max(c0, lo), r1, min(c1, hi - 1)) for r0, c0, r1, c1 in self.merged
+                  if c1 >= lo and c0 < hi]
+        return Grid(self.file, self.sheet, raw, merged,
+                    {k: v for k, v in self.formulas.items() if lo <= k[1] < hi},
+                    {k for k in self.no_cache if lo <= k[1] < hi}, set(self.hidden_rows))
+
     @cached_property
     def values(self) -> list[list[Any]]:
         return [[clean_value(v) for v in row] for row in self.raw]

@@ -411,7 +411,7 @@ def _indicator_end(sheet: Sheet, start: int, roles: dict[str, int]) -> tuple[int
                 flags = _end_flags(value)
                 if flags:
                     total, closing = flags
-                    if c < limit and total and not _typed_in(sheet, r, roles, ("target", "actual")):
+                    if c < limit and total and not rowkinds.typed_in(sheet, r, roles, ("target", "actual")):
                         return r, r         # (综合评分 | ≥90分 | 92分 is an indicator so named)
                     if c < label_cols and closing:
                         return r, None
@@ -427,13 +427,6 @@ def _next_table_row(sheet: Sheet, lo: int, hi: int) -> int | None:
         if kind or title or set(_meta(sheet, r + 1, r)) & {"project", "department", "reporting", "supervisor"}:
             return r
     return None
-
-
-def _typed_in(sheet: Sheet, r: int, roles: dict[str, int], keys: tuple[str, ...]) -> bool:
-    """Each of these columns holds a value typed on this row (not merged in from a label, not '/')."""
-    return all(k in roles and sheet.origin_of(r, roles[k]) == (r, roles[k])
-               and not sheet.cell(r, roles[k]).blank and parse_value(sheet.cell(r, roles[k]).value).kind != "blank"
-               for k in keys)
 
 
 def _is_funds_header_row(sheet: Sheet, r: int) -> bool:
@@ -754,7 +747,7 @@ def read_sheet(grid: Grid) -> list[Evaluation]:
     sheet = Sheet(grid)
     bands = _column_bands(sheet)
     if len(bands) > 1:                  # tables side by side: each read in its own columns
-        return [ev for lo, hi in bands for ev in _read_tables(Sheet(_band_grid(grid, lo, hi)))]
+        return [ev for lo, hi in bands for ev in _read_tables(Sheet(grid.band(lo, hi)))]
     return _read_tables(sheet)
 
 
@@ -800,16 +793,6 @@ def _column_bands(sheet: Sheet) -> list[tuple[int, int]]:
         actual = following
     ends = starts[1:] + [sheet.cols]
     return list(zip(starts, ends))
-
-
-def _band_grid(grid: Grid, lo: int, hi: int) -> Grid:
-    """The grid with every column outside [lo, hi) blank: cell addresses stay those of the sheet."""
-    raw = [["" if c < lo or c >= hi else v for c, v in enumerate(row)] for row in grid.raw]
-    merged = [(r0, max(c0, lo), r1, min(c1, hi - 1)) for r0, c0, r1, c1 in grid.merged
-              if c1 >= lo and c0 < hi]
-    return Grid(grid.file, grid.sheet, raw, merged,
-                {k: v for k, v in grid.formulas.items() if lo <= k[1] < hi},
-                {k for k in grid.no_cache if lo <= k[1] < hi}, grid.hidden_rows)
 
 
 def _is_example(sheet: Sheet, top: int, header: int, ev: Evaluation) -> bool:

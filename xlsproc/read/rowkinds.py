@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from xlsproc.read import layout
+from xlsproc.read.values import parse_value
 
 _ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．])")
 # '5=3/2', '6=4×5': a column number with how the column is computed
@@ -54,3 +55,16 @@ def is_execution_formula(raw: str) -> bool:
     text = layout.normalize(raw).text
     return bool(text) and all(any(s in text for s in layout.synonyms("funds", role))
                               for role in ("annual", "executed"))
+
+
+def typed_in(sheet: Any, r: int, roles: dict[str, int], keys: tuple[str, ...]) -> bool:
+    """Each of these columns of a reader Sheet holds a value typed on row r (not merged in from
+    a label, not a template's '/'): 综合评分 | ≥90分 | 92分 is an indicator, 总分 merged over them is not."""
+    for k in keys:
+        c = roles.get(k)
+        if c is None or sheet.origin_of(r, c) != (r, c):
+            return False
+        cell = sheet.cell(r, c)
+        if cell.blank or parse_value(cell.value).kind == "blank":
+            return False
+    return True
