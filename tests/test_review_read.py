@@ -241,3 +241,26 @@ def test_time_limit_is_the_latest_date_of_the_target(tmp_path, target, actual, l
     (it drew a finished-late warning)."""
     _, ev = _fourth(tmp_path, ("效益指标", "社会效益指标", "按期完成", target, actual, 10, 10))
     assert ("finished-late" in {f["code"] for f in ev["flags"]}) is late
+
+
+@pytest.mark.parametrize("target, actual, score", [
+    ("≥100人", "完成率95%（计划100人，实际95人）", 9.5),     # the plan was read as the actual: full marks
+    ("≥100人", "共100人，其中实际到场95人", 9.5),
+    ("≥100人", "100人（实际完成95人）", 9.5),
+    ("≥10个", "10个（其中新建3个）", 10),                   # 其中 names a part of it, not the actual
+])
+def test_several_quantities_in_the_targets_unit_the_words_say_which_is_the_actual(
+        tmp_path, target, actual, score):
+    """An actual naming the plan and what was achieved in the target's unit: the one marked 实际
+    (values.toml [several_quantities]) is scored — the first of them was taken, the plan."""
+    ind, _ = _fourth(tmp_path, ("产出指标", "数量指标", "培训人数", target, actual, 10, None))
+    assert ind["score"] == score
+
+
+def test_several_quantities_the_words_do_not_tell_apart_are_no_one_number(tmp_path):
+    """'1000批次中980批次' against ≥1000批次: nothing says which is the actual — not full marks
+    for the 1000 that came first; the check says the actual is not one number."""
+    ind, ev = _fourth(tmp_path, ("产出指标", "数量指标", "抽检批次", "≥1000批次", "1000批次中980批次", 10, None))
+    assert ind["score"] != 10
+    [flag] = [f for f in ev["flags"] if f["code"] == "actual-several"]
+    assert flag["cell"] == "F12" and "1000批次中980批次" in flag["message"]

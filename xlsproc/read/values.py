@@ -60,6 +60,8 @@ UNIT_STOP_WORDS = tuple(_nfkc(w) for w in _VOCAB["units"]["stop_words"])
 MAX_UNIT_LENGTH = int(_VOCAB["units"]["max_length"])
 NONE_WORDS = frozenset(_nfkc(w) for w in _VOCAB["none"]["words"])
 NONE_TARGET_PREFIXES = tuple(_nfkc(w) for w in _VOCAB["none"]["target_prefixes"])
+ACTUAL_WORDS = tuple(_nfkc(w) for w in _VOCAB["several_quantities"]["actual"])
+OTHER_WORDS = tuple(_nfkc(w) for w in _VOCAB["several_quantities"]["other"])
 
 if not set(OPERATOR_WORDS.values()) | set(SUFFIX_OPERATORS.values()) | set(COLUMN_WORDS.values()) \
         <= set(OPS):
@@ -231,6 +233,29 @@ def nothing_happened(target: Value, actual: Value) -> tuple[Value, Value] | None
         return target, zero
     if target.kind == "qualitative" and _normalise(target.text).strip().startswith(NONE_TARGET_PREFIXES):
         return target, Value(actual.text, "qualitative", None, ())
+    return None
+
+
+_PIECES_RE = re.compile(r"[、，,；;（）()\[\]【】]")
+
+
+def the_actual_among(text: str, fits) -> Quantity | None:
+    """Which of several quantities `fits` (all in the target's unit) an actual's text names as
+    the actual (values.toml [several_quantities]); None when the text does not tell."""
+    marked, plain = [], []
+    for piece in _PIECES_RE.split(_normalise(text)):
+        value = parse_value(piece) if piece.strip() else None
+        if value is None or value.kind != "number" or len(value.parts) != 1 or value.parts[0] not in fits:
+            continue
+        if any(w in piece for w in ACTUAL_WORDS):
+            marked.append(value.parts[0])
+        elif not any(w in piece for w in OTHER_WORDS):
+            plain.append(value.parts[0])
+    for found in (marked, plain):
+        if len(set(found)) == 1:
+            return found[0]
+        if found:
+            return None
     return None
 
 

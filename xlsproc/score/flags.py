@@ -44,6 +44,8 @@ def indicator_flags(sink: FlagSink, row, ind: IndicatorRow, rules: Rules, formul
         sink.add("actual-missing", ind.actual, name)
     elif row.t_kind in ("number", "compound") and row.kind == "qualitative":
         sink.add("actual-not-numeric", ind.actual, name, target=row.target_text, actual=row.actual_text)
+    elif row.t_kind == "number" and row.a_kind == "compound" and row.kind != "manual":
+        sink.add("actual-several", ind.actual, name, actual=row.actual_text)  # no one of them is it
     if row.kind in ("positive", "equal") and row.t == 0:
         sink.add("target-zero", ind.target, name)
     if row.kind in ("positive", "equal") and row.completion >= ir["over_completion"] and row.t != 0 \

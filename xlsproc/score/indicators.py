@@ -15,7 +15,8 @@ import pandas as pd
 
 from xlsproc.model import Cell, Evaluation, IndicatorRow
 from xlsproc.read.values import (Quantity, Value, column_operator, finished_late, nothing_happened,
-                                 parse_value, target_in_name, unit_factor, units_compatible)
+                                 parse_value, target_in_name, the_actual_among, unit_factor,
+                                 units_compatible)
 from xlsproc.rules import Rules
 from xlsproc.score.history import relative_completion, relative_target
 from xlsproc.score.numbers import as_number, fmt, round_half_up
@@ -158,14 +159,18 @@ def indicator_frame(evaluations: list[Evaluation],
 
 def _one_quantity(t: Value, a: Value) -> Value:
     """An actual with several quantities against a target of one ('98.5%（抽检1000批次）' for
-    ≥95%, '10个（其中新建3个）' for ≥10个): the first in the target's unit (or one of its measure),
-    else the first without a unit; the first when the target has no unit. A target with a unit none of them has keeps the
-    whole text ('合格980批次（共1000批次）' is no percentage for ≥95%)."""
+    ≥95%): the one in the target's unit (or one of its measure), else the first without a unit;
+    the first when the target has no unit. Several in the target's unit: the one its words name
+    the actual (values.the_actual_among: '计划100人，实际95人' is 95人, '10个（其中新建3个）' 10个),
+    or none. None fitting keeps the whole text ('合格980批次（共1000批次）' is no percentage)."""
     if t.kind != "number" or a.kind != "compound":
         return a
     if t.unit:
-        part = next((p for p in a.parts if p.unit == t.unit or unit_factor(p.unit, t.unit)),
-                    next((p for p in a.parts if not p.unit), None))     # (a missing unit: no clash)
+        fits = [p for p in a.parts if p.unit == t.unit or unit_factor(p.unit, t.unit)]
+        if len(set(fits)) > 1:               # 计划100人，实际95人: the words tell which, or nothing does
+            part = the_actual_among(a.text, fits)
+        else:
+            part = fits[0] if fits else next((p for p in a.parts if not p.unit), None)  # (no unit: no clash)
         if part is None:
             return a
     else:
