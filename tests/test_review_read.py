@@ -32,7 +32,9 @@ def test_a_denied_shortfall_is_met(tmp_path, actual):
 
 
 @pytest.mark.parametrize("actual, grade", [("未按时完成", "未达成"), ("部分完成，未全部完成", "部分达成"),
-                                           ("无法律纠纷，但未按期完成", "未达成")])
+                                           ("无法律纠纷，但未按期完成", "未达成"), ("无法按期完成", "未达成"),
+                                           ("因疫情无法完成", "未达成"), ("不能按时交付", "未达成"),
+                                           ("无法律纠纷", "达成")])
 def test_a_shortfall_said_is_still_heard(tmp_path, actual, grade):
     ind, _ = _fourth(tmp_path, ("效益指标", "社会效益指标", "任务落实", "按期完成", actual, 10, 10))
     assert ind["grade"] == grade
