@@ -215,8 +215,13 @@ def note_key(text: str) -> str:
     return f"{len(text)}:{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}"
 
 
-def strip(zf: zipfile.ZipFile, marks: list[Mark], sheets: set[str]) -> bytes:
+KEEP_CALC = object()        # strip(calc=): no record of the calcPr our copy changed: leave it
+
+
+def strip(zf: zipfile.ZipFile, marks: list[Mark], sheets: set[str], calc: str | None | object = KEEP_CALC) -> bytes:
     """The package of `zf` without `sheets` and without the marks: a new zip's bytes.
+    `calc`: her <calcPr> start tag before our copy set fullCalcOnLoad (None: she had none),
+    put back (_Workbook.restore_calc); KEEP_CALC: the flag stays as it is.
 
     The cell styles our last round appended (for its fills and its sheets), unused once the marks
     are off, are dropped from the end of styles.xml, so that rounds do not pile them up."""
@@ -224,6 +229,8 @@ def strip(zf: zipfile.ZipFile, marks: list[Mark], sheets: set[str]) -> bytes:
     wb, ct = _Workbook(pkg), _ContentTypes(pkg)
     for name in sheets:
         _remove_sheet(pkg, ct, wb, name)
+    if calc is not KEEP_CALC:
+        wb.restore_calc(calc)
     by_sheet: dict[str, list[Mark]] = {}
     for mark in marks:
         by_sheet.setdefault(mark.sheet, []).append(mark)
@@ -571,6 +578,7 @@ def _remove_sheet(pkg: _Package, ct: _ContentTypes, wb: _Workbook, name: str) ->
 
     xml = re.sub(rf"<{p}definedName(?=[\s>])[^>]*>.*?</{p}definedName>|<{p}definedName(?=[\s/])[^>]*/>",
                  rescope, xml, flags=re.S)
+    xml = _drop_emptied_names(xml, wb.xml, p)
     count = len(sheet_tags) - 1
 
     def views(m: re.Match) -> str:
@@ -596,6 +604,18 @@ def _remove_sheet(pkg: _Package, ct: _ContentTypes, wb: _Workbook, name: str) ->
         _remove_orphans(pkg, ct, related)
 
 
+def _drop_emptied_names(xml: str, before: str, p: str) -> str:
+    """Without the <definedNames> that removing a sheet's names left empty: a workbook with no
+    names has none (Excel writes none), as hers had before our sheet's name was added."""
+    span = _element_span(xml, p, "definedNames")
+    if span is None or xml[span[1]:span[2]].strip() or span[1] == span[3]:
+        return xml
+    old = _element_span(before, p, "definedNames")
+    if old is None or not before[old[1]:old[2]].strip():
+        return xml                      # empty before: as she wrote it
+    return xml[:span[0]] + xml[span[3]:]
+
+
 def _remove_orphans(pkg: _Package, ct: _ContentTypes, parts: list[str]) -> None:
     """Remove these parts (a removed sheet's drawings, printer settings…) unless another
     relationship part still refers to them."""
@@ -617,4 +637,4 @@ def _set_attr_in(element: str, name: str, value: str) -> str:
     return _set_attr(head, name, value) + element[len(head):]
 
 
-__all__ = ["hidden_sheets", "may_hold", "Mark", "normalise", "note_key", "original_fills", "sheet_names", "sheet_rows", "strip"]
+__all__ = ["hidden_sheets", "may_hold", "Mark", "normalise", "note_key", "original_fills", "sheet_names", "sheet_rows", "strip", "KEEP_CALC"]

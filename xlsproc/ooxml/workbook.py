@@ -26,6 +26,35 @@ WORKBOOK_ORDER = (
 ).split()
 
 
+# <calcPr fullCalcOnLoad>: set by a copy that writes a value, taken back by the next round
+
+_FULL_CALC_ATTR = re.compile(r"""\sfullCalcOnLoad\s*=\s*("[^"]*"|'[^']*')""")
+
+
+def _full_calc(tag: str) -> bool:
+    return (_attr(tag, "fullCalcOnLoad") or "").strip() in ("1", "true")
+
+
+def _flagged(tag: str) -> str:
+    """Her <calcPr> start tag as recalc_on_load writes it."""
+    return _set_attr(tag, "fullCalcOnLoad", "1")
+
+
+def _added_calc(p: str) -> str:
+    """The calcPr recalc_on_load adds to a workbook that has none."""
+    return f'<{p}calcPr fullCalcOnLoad="1"/>'
+
+
+def _without_full_calc(tag: str) -> str:
+    return _FULL_CALC_ATTR.sub("", tag, count=1)
+
+
+def _is_start_tag(text: object, p: str) -> bool:
+    """Whether `text` is one <calcPr> start tag (what a record may put back into workbook.xml)."""
+    return isinstance(text, str) and len(text) < 2000 and \
+        re.fullmatch(rf"<{re.escape(p)}calcPr(?=[\s/>])[^<>]*>", text) is not None
+
+
 # ---------------------------------------------------------------------------
 # Workbook: sheet list, adding / replacing sheets, defined names
 
@@ -170,23 +199,54 @@ class _Workbook:
         block = f"<{self.p}definedNames>{element}</{self.p}definedNames>"
         return _insert_in_order(xml, start, end, WORKBOOK_ORDER, "definedNames", block, self.p)
 
-    def recalc_on_load(self) -> None:
+    def recalc_on_load(self) -> tuple[str | None] | None:
         """Have Excel and WPS recalculate every formula when the copy is opened
         (<calcPr fullCalcOnLoad="1"/>): a formula of hers that uses a cell we wrote a value
         into (her total over the scores we filled in) keeps the result cached before, so
-        without this the copy would show our scores beside a total that leaves them out."""
+        without this the copy would show our scores beside a total that leaves them out.
+        Returns what it changed, for restore_calc: (her <calcPr> start tag,) or (None,) when
+        she had no calcPr; None when she asked for it herself (nothing changed)."""
         p, xml = self.p, self.xml
         span = _element_span(xml, p, "calcPr")
         if span is not None:
             tag = xml[span[0]:span[1]]
-            if (_attr(tag, "fullCalcOnLoad") or "").strip() in ("1", "true"):
-                return
-            xml = xml[:span[0]] + _set_attr(tag, "fullCalcOnLoad", "1") + xml[span[1]:]
+            if _full_calc(tag):
+                return None
+            xml = xml[:span[0]] + _flagged(tag) + xml[span[1]:]
+            before = (tag,)
         else:
             start, end = _root_content(xml, p, "workbook")
-            xml = _insert_in_order(xml, start, end, WORKBOOK_ORDER, "calcPr",
-                                   f'<{p}calcPr fullCalcOnLoad="1"/>', p)
+            xml = _insert_in_order(xml, start, end, WORKBOOK_ORDER, "calcPr", _added_calc(p), p)
+            before = (None,)
         self.xml, self.dirty = xml, True
+        return before
+
+    def restore_calc(self, before: str | None) -> None:
+        """Undo recalc_on_load of an earlier round (`before`: her <calcPr> start tag then, None:
+        she had none): the element as she wrote it when ours is still exactly as we made it,
+        else (a program rewrote the workbook since) only our fullCalcOnLoad taken back.  A flag
+        that is no longer set, or a calcPr she removed, is hers and stays."""
+        p, xml = self.p, self.xml
+        span = _element_span(xml, p, "calcPr")
+        if span is None:
+            return
+        tag = xml[span[0]:span[1]]
+        if not _full_calc(tag):
+            return
+        if before is None:
+            if xml[span[0]:span[3]] == _added_calc(p):
+                xml = xml[:span[0]] + xml[span[3]:]
+            else:
+                xml = xml[:span[0]] + _without_full_calc(tag) + xml[span[1]:]
+        elif _is_start_tag(before, p) and not _full_calc(before) and _flagged(before) == tag:
+            xml = xml[:span[0]] + before + xml[span[1]:]
+        else:
+            value = _attr(before, "fullCalcOnLoad")
+            value = value.strip() if isinstance(value, str) else None
+            restored = _set_attr(tag, "fullCalcOnLoad", value) if value in ("0", "false") \
+                else _without_full_calc(tag)
+            xml = xml[:span[0]] + restored + xml[span[1]:]
+        self.xml, self.dirty = xml, self.dirty or xml != self.xml
 
     def drop_calc_chain(self, ct: _ContentTypes) -> None:
         for rel in self.rels.by_type("/calcChain"):

@@ -154,12 +154,16 @@ CHUNK = 200          # cells per entry (an entry is one cell's text: at most 32,
 
 
 def record_sheet(name: str, source: zipfile.ZipFile, ours: dict[str, str], patches: list[CellPatch],
-                 filled: list[tuple[str, str, object, str | None]], restyled: dict) -> Callable[[], NewSheet]:
+                 filled: list[tuple[str, str, object, str | None]], restyled: dict,
+                 recalc: list | None = None) -> Callable[[], NewSheet]:
     """The record sheet, built once patch_xlsx has filled `restyled` ({(sheet, ref): (style
-    before, after)}): what every restyled cell looked like before, from `source`'s styles.
+    before, after)}): what every restyled cell looked like before, from `source`'s styles;
+    and `recalc` (patch_xlsx's: her <calcPr> start tag before we set fullCalcOnLoad).
 
     Row 1: RECORD_MAGIC, RECORD_VERSION, the key's id, the MAC; then one entry a row, a JSON
     array in column A: ["sheet", name, role]; ["fills", [[<fill> a cell had, its applyFill], …]];
+    ["calc", her <calcPr> start tag, or null when she had none] (only when this copy set
+    fullCalcOnLoad; a record without it, from an older xlsproc, leaves the flag as it is);
     ["cells", sheet, [[ref, our fill, note_key of our comment, index into fills], …]];
     ["filled", sheet, [[ref, value, cell_tags], …]] (at most CHUNK cells an entry)."""
     def build() -> NewSheet:
@@ -182,6 +186,8 @@ def record_sheet(name: str, source: zipfile.ZipFile, ours: dict[str, str], patch
             values.setdefault(sheet, []).append([ref, value, tag])
         entries = [["note", RECORD_NOTE]] + [["sheet", sheet, role] for sheet, role in ours.items()]
         entries.append(["fills", [list(kind) for kind in kinds]])
+        if recalc:
+            entries.append(["calc", recalc[0]])
         for kind, by_sheet in (("cells", cells), ("filled", values)):
             for sheet, items in by_sheet.items():
                 entries += [[kind, sheet, items[i:i + CHUNK]] for i in range(0, len(items), CHUNK)]
@@ -212,6 +218,9 @@ def cell_tags(ev) -> dict[str, str]:
 
 # --- reading it back ---------------------------------------------------------------------------
 
+NOT_RECORDED = object()
+
+
 class Record:
     """A copy's record as read back: `trusted` when its MAC verifies under our key."""
 
@@ -220,6 +229,11 @@ class Record:
         self.sheets: dict[str, str] = {}
         self.marks: list[unmark.Mark] = []
         self.filled: dict[tuple[str, str], tuple[object, str | None]] = {}
+        # Her <calcPr> start tag before the copy set fullCalcOnLoad (None: she had none);
+        # NOT_RECORDED: the copy did not set it, or an older xlsproc made it.
+        self.calc: str | None | object = next(
+            (e[1] for e in entries if len(e) == 2 and e[0] == "calc" and (e[1] is None or isinstance(e[1], str))),
+            NOT_RECORDED)
         fills = next((e[1] for e in entries if len(e) == 2 and e[0] == "fills" and isinstance(e[1], list)), [])
         for entry in entries:
             if len(entry) != 3 or not isinstance(entry[1], str) or not entry[1]:
@@ -347,7 +361,8 @@ def officer_workbook(zf: zipfile.ZipFile, tables: set[str]) -> tuple[zipfile.Zip
         return zf, names
     drop = {n for n in record.sheets if n in names and n not in tables} | {record.name}
     try:
-        data = unmark.strip(zf, [m for m in record.marks if m.sheet not in drop], drop)
+        data = unmark.strip(zf, [m for m in record.marks if m.sheet not in drop], drop,
+                            calc=record.calc if record.calc is not NOT_RECORDED else unmark.KEEP_CALC)
     except (ValueError, KeyError, IndexError, zipfile.BadZipFile):
         return zf, names                    # a copy we cannot take apart: annotated as it is
     return zipfile.ZipFile(io.BytesIO(data)), [n for n in names if n not in drop]
