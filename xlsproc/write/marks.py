@@ -11,8 +11,10 @@ problem that remains has one current comment; nothing accumulates.
 How a copy is known: every copy carries a record sheet (RECORD_SHEET, very hidden) listing
 what xlsproc added — its sheets (by the names they were given: an officer's own sheet called
 审核结果 or 自评报告 is hers and is never touched; ours then get another name), every cell it
-restyled with our fill, our comment text and the fill the cell had before, and every blank cell
-it filled with a computed value.  Everything is text, so it survives Excel, WPS, LibreOffice and
+restyled with our fill, our comment text and the fill the cell had before, every blank cell
+it filled with a computed value, and — when a filled value made the copy ask Excel to recalculate
+on opening (fullCalcOnLoad) — her <calcPr> as it was, put back by the next round unless that
+round writes a value again.  Everything is text, so it survives Excel, WPS, LibreOffice and
 openpyxl rewriting the package (style indices, part names and comment authors do not).
 
 Threat model (issue 12 #5).  The record is workbook content the submitter controls: anyone can
@@ -29,6 +31,8 @@ write a sheet that looks like ours.  What a forged record could buy:
 * its other rows only make xlsproc remove things from its own annotated output: a comment whose
   text is exactly the recorded text, a fill that is exactly the recorded colour, a sheet by
   name — and never a sheet holding an evaluation table, which is read whatever the record says.
+  The calc row can only put back a <calcPr> start tag that differs from the present one by our
+  flag alone (else it only takes fullCalcOnLoad="1" off or back to "0"/"false").
   Scoring never depends on them (the workbook is read as submitted), so these cosmetic marks are
   taken off also for an unverified record, if it is hidden as ours are (a copy made by another
   installation): the officer could delete them herself.  A visible sheet that merely looks like
