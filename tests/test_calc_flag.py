@@ -48,14 +48,15 @@ def _workbook_xml(path: Path) -> bytes:
         return zf.read("xl/workbook.xml")
 
 
-def _her_workbook(tmp_path: Path, calc: str, h5: str | None = None) -> Path:
-    """The seed with her calcPr and H5 (the 资金执行 score) blank, or typed by her; without the
-    seed's empty <definedNames /> (a workbook without names, as Excel writes it)."""
+def _her_workbook(tmp_path: Path, calc: str, h5: str | None = None, names: str = "<definedNames />") -> Path:
+    """The seed with her calcPr and H5 (the 资金执行 score) blank, or typed by her; her empty
+    definedNames as the seed writes it (`names`; "": none, as Excel writes a workbook without
+    names)."""
     def edit(part, data):
         if part == "xl/workbook.xml":
             xml = data.decode()
             assert SEED_CALC in xml and "<definedNames />" in xml
-            return xml.replace(SEED_CALC, calc).replace("<definedNames />", "").encode()
+            return xml.replace(SEED_CALC, calc).replace("<definedNames />", names).encode()
         if part == PART:
             xml, n = re.subn(r'<c r="H5" s="8" t="n"><v>19\.88</v></c>', _h5(h5, 'r="H5" s="8"'),
                              data.decode())
@@ -101,13 +102,15 @@ def _stripped_workbook_xml(copy: Path) -> bytes:
         return source.read("xl/workbook.xml")
 
 
+@pytest.mark.parametrize("names", ["<definedNames />", ""], ids=["empty names", "no names"])
 @pytest.mark.parametrize("calc", list(HERS.values()), ids=list(HERS))
-def test_her_calc_setting_comes_back_when_we_write_no_value(tmp_path, calc):
+def test_her_calc_setting_comes_back_when_we_write_no_value(tmp_path, calc, names):
     """Her workbook (H5 blank) → our copy writes H5 and sets fullCalcOnLoad → she leaves it
     (round 2 writes it again: the flag stays) → she types her own H5 → round 3 writes no value:
     her workbook.xml exactly, and the copy's workbook.xml is what a first copy of her workbook
-    with that H5 would have."""
-    hers = _her_workbook(tmp_path, calc)
+    with that H5 would have.  (Our 审核结果 has an autofilter: its name goes into her definedNames
+    and comes out again.)"""
+    hers = _her_workbook(tmp_path, calc, names=names)
     copy1 = _annotate(hers, tmp_path / "copy1.xlsx")
     assert _wrote_h5(copy1) and _calc(_workbook_xml(copy1))[0].count('fullCalcOnLoad="1"') == 1
 
@@ -120,7 +123,7 @@ def test_her_calc_setting_comes_back_when_we_write_no_value(tmp_path, calc):
     copy3 = _annotate(resubmitted, tmp_path / "copy3.xlsx")
     assert not _wrote_h5(copy3)
     assert _calc(_workbook_xml(copy3)) == ([calc] if calc else [])
-    fresh = _annotate(_her_workbook(tmp_path, calc, h5="19.5"), tmp_path / "fresh.xlsx")
+    fresh = _annotate(_her_workbook(tmp_path, calc, h5="19.5", names=names), tmp_path / "fresh.xlsx")
     assert _workbook_xml(copy3) == _workbook_xml(fresh)
 
     # And once more: a copy that wrote no value, sent back as it is, changes nothing.
@@ -133,7 +136,7 @@ def test_a_record_of_an_older_xlsproc_leaves_the_flag_as_it_is(tmp_path, monkeyp
     hers = _her_workbook(tmp_path, HERS["no attribute"])
     real = annotate_module.patch_xlsx
 
-    def older(*args, recalc=None, **kwargs):          # an xlsproc without the calc entry
+    def older(*args, workbook_before=None, **kwargs):          # an xlsproc without the calc entry
         return real(*args, **kwargs)
     monkeypatch.setattr(annotate_module, "patch_xlsx", older)
     copy1 = _annotate(hers, tmp_path / "copy1.xlsx")
@@ -195,3 +198,23 @@ def test_the_round_tripped_copy_opens_in_libreoffice(tmp_path):
         outs.append(to_pdf(copy2, folder / "pdf"))
     for pdf in outs:
         assert pdf.stat().st_size > 1000
+
+
+def test_only_an_empty_defined_names_element_is_put_back(tmp_path):
+    """The record's names row puts back her <definedNames/> only where taking our names off left
+    none; anything else it says is ignored."""
+    from xlsproc.ooxml.package import _Package
+    from xlsproc.ooxml.workbook import _Workbook
+
+    with zipfile.ZipFile(SEED) as zf:
+        wb = _Workbook(_Package(zf))
+    seed = wb.xml
+    without = seed.replace("<definedNames />", "")
+    for xml, closed, had, expected in [
+            (without, "<definedNames />", True, seed),
+            (without, "<definedNames />", False, without),          # she had none: stays so
+            (seed, "<definedNames />", True, seed),                 # still there: not twice
+            (without, '<definedNames><definedName name="x">A1</definedName></definedNames>', True, without)]:
+        wb.xml = xml
+        wb.restore_names(closed, had)
+        assert wb.xml == expected

@@ -51,7 +51,7 @@ Choices:
 * writing a value into a cell sets <calcPr fullCalcOnLoad="1"/>: Excel and WPS then
   recalculate her formulas on opening, so a total over the scores we filled in is not
   left showing the result cached without them (LibreOffice ignores the flag and follows
-  its own "recalculation on file load" setting) the calcPr she had is reported (recalc) for the
+  its own "recalculation on file load" setting) the calcPr she had is reported (workbook_before) for the
   copy's record, and the next round puts it back (unmark.strip) unless it writes a value again;
 * overwriting a formula cell drops xl/calcChain.xml (Excel rebuilds it);
   overwriting the master cell of a shared formula turns that group into plain
@@ -164,7 +164,7 @@ def _patch_sheet(pkg: _Package, ct: _ContentTypes, info: _SheetInfo, patches: li
 def patch_xlsx(src: Path, dst: Path, patches: list[CellPatch], new_sheets: list[NewSheet] = (), *,
                verify: bool = False, fsync: bool = True, atomic: bool = True,
                source: zipfile.ZipFile | None = None, restyled: dict | None = None,
-               recalc: list | None = None) -> list[str] | None:
+               workbook_before: dict | None = None) -> list[str] | None:
     """Write dst = src with the patches applied and new_sheets added (or replaced).
 
     Only the parts that need a change are rewritten; every other zip member is
@@ -189,10 +189,12 @@ def patch_xlsx(src: Path, dst: Path, patches: list[CellPatch], new_sheets: list[
     the new sheets are built: an entry of new_sheets may be a callable returning the NewSheet,
     called then (e.g. a sheet recording what the restyled cells looked like before).
 
-    recalc: a list that receives, when a written value made this call set fullCalcOnLoad, the
-    workbook's <calcPr> start tag as it was before ([None]: it had none), also complete when
-    the new sheets are built; left empty when nothing was changed (no value written, or the
-    workbook asked for recalculation itself).  Workbook.restore_calc takes it back.
+    workbook_before: a dict that receives, complete when the new sheets are built, what of
+    workbook.xml a later round must put back as it was (unmark.strip): "calc", her <calcPr>
+    start tag (None: she had none) when a written value made this call set fullCalcOnLoad (not
+    when nothing was written or she asked for recalculation herself); "names", her empty
+    <definedNames/> when she wrote it so (a name for a new sheet makes it an element with
+    content, and removing that name later leaves none).
     """
     src, dst = Path(src), Path(dst)
     if dst.exists() and os.path.samefile(src, dst):
@@ -216,8 +218,10 @@ def patch_xlsx(src: Path, dst: Path, patches: list[CellPatch], new_sheets: list[
                             for ref, styles_ in sheet.restyled.items())
         if any(patch.value is not None for patch in patches):
             before = wb.recalc_on_load()
-            if recalc is not None and before is not None:
-                recalc[:] = before
+            if workbook_before is not None and before is not None:
+                workbook_before["calc"] = before[0]
+        if workbook_before is not None and (closed := wb.closed_names()) is not None:
+            workbook_before["names"] = closed
         new_sheets = [ns() if callable(ns) else ns for ns in new_sheets]
         for ns in new_sheets:
             _add_new_sheet(pkg, ct, wb, styles, ns)

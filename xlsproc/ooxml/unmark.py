@@ -218,17 +218,22 @@ def note_key(text: str) -> str:
 KEEP_CALC = object()        # strip(calc=): no record of the calcPr our copy changed: leave it
 
 
-def strip(zf: zipfile.ZipFile, marks: list[Mark], sheets: set[str], calc: str | None | object = KEEP_CALC) -> bytes:
+def strip(zf: zipfile.ZipFile, marks: list[Mark], sheets: set[str], calc: str | None | object = KEEP_CALC,
+          names: str | None = None) -> bytes:
     """The package of `zf` without `sheets` and without the marks: a new zip's bytes.
     `calc`: her <calcPr> start tag before our copy set fullCalcOnLoad (None: she had none),
-    put back (_Workbook.restore_calc); KEEP_CALC: the flag stays as it is.
+    put back (_Workbook.restore_calc); KEEP_CALC: the flag stays as it is.  `names`: her empty
+    <definedNames/>, put back when removing our sheets' names leaves none (restore_names).
 
     The cell styles our last round appended (for its fills and its sheets), unused once the marks
     are off, are dropped from the end of styles.xml, so that rounds do not pile them up."""
     pkg = _Package(zf)
     wb, ct = _Workbook(pkg), _ContentTypes(pkg)
+    had_names = _element_span(wb.xml, wb.p, "definedNames") is not None
     for name in sheets:
         _remove_sheet(pkg, ct, wb, name)
+    if names is not None:
+        wb.restore_names(names, had_names)
     if calc is not KEEP_CALC:
         wb.restore_calc(calc)
     by_sheet: dict[str, list[Mark]] = {}

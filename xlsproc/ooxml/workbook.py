@@ -248,6 +248,22 @@ class _Workbook:
             xml = xml[:span[0]] + restored + xml[span[1]:]
         self.xml, self.dirty = xml, self.dirty or xml != self.xml
 
+    def closed_names(self) -> str | None:
+        """Her <definedNames/> when she wrote it self-closed (empty), else None."""
+        span = _element_span(self.xml, self.p, "definedNames")
+        return self.xml[span[0]:span[3]] if span is not None and span[1] == span[3] else None
+
+    def restore_names(self, closed: str, had_names: bool) -> None:
+        """Put back her empty <definedNames/> (closed_names of an earlier round) where taking our
+        sheets' names off left no definedNames (`had_names`: there was one before that)."""
+        p, xml = self.p, self.xml
+        if not had_names or _element_span(xml, p, "definedNames") is not None or not (
+                isinstance(closed, str) and re.fullmatch(rf"<{re.escape(p)}definedNames\s*/>", closed)):
+            return
+        start, end = _root_content(xml, p, "workbook")
+        self.xml = _insert_in_order(xml, start, end, WORKBOOK_ORDER, "definedNames", closed, p)
+        self.dirty = True
+
     def drop_calc_chain(self, ct: _ContentTypes) -> None:
         for rel in self.rels.by_type("/calcChain"):
             self.rels.remove(rel["Id"])

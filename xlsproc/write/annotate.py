@@ -275,10 +275,10 @@ def annotate(src: Path, dst: Path, results: list[EvaluationResult], profile: str
         tables = {res.evaluation.sheet for res in results}
         source, names = marks.officer_workbook(package, tables)
         rates = _rates_as_shown(results, source, patches)
-        sheets, (restyled, recalc) = _new_sheets(src, results, profile, patches, source, names, rates)
+        sheets, (restyled, before) = _new_sheets(src, results, profile, patches, source, names, rates)
         try:
             lost = patch_xlsx(src, dst, patches, sheets, verify=True, fsync=fsync, atomic=atomic,
-                              source=source, restyled=restyled, recalc=recalc)
+                              source=source, restyled=restyled, workbook_before=before)
         except ValueError as exc:           # refused (Chinese): an edit it cannot make safely
             if "zip64" in str(exc).lower():
                 raise                       # the package itself: batch.worker.known_failure
@@ -306,9 +306,9 @@ def _foreign_copy(src: Path, dst: Path, results: list[EvaluationResult], profile
             with zipfile.ZipFile(converted) as package:
                 source, names = marks.officer_workbook(package, tables)
                 rates = _rates_as_shown(results, source, patches)
-                sheets, (restyled, recalc) = _new_sheets(src, results, profile, patches, source, names, rates)
+                sheets, (restyled, before) = _new_sheets(src, results, profile, patches, source, names, rates)
                 lost = patch_xlsx(converted, dst, patches, sheets, verify=True, source=source,
-                                  restyled=restyled, recalc=recalc, **write)
+                                  restyled=restyled, workbook_before=before, **write)
             _refuse_losses(dst, lost)
             return Written(None, _names(sheets))
         why = "本机未安装 LibreOffice" if convert.soffice() is None else "LibreOffice 未能转换该文件"
@@ -318,9 +318,9 @@ def _foreign_copy(src: Path, dst: Path, results: list[EvaluationResult], profile
         values = Path(tmp) / "values.xlsx"
         xls_to_xlsx(src, values, skip=ours)
         with zipfile.ZipFile(values) as zf:
-            sheets, (restyled, recalc) = _new_sheets(src, results, profile, patches, zf, sheet_names(zf))
+            sheets, (restyled, before) = _new_sheets(src, results, profile, patches, zf, sheet_names(zf))
             sheets[0].rows[1][0] = f"注意：{notice['message']}\n" + sheets[0].rows[1][0]
-            patch_xlsx(values, dst, patches, sheets, source=zf, restyled=restyled, recalc=recalc, **write)
+            patch_xlsx(values, dst, patches, sheets, source=zf, restyled=restyled, workbook_before=before, **write)
         return Written(notice, _names(sheets))
 
 
@@ -396,8 +396,8 @@ def _new_sheets(src: Path, results: list[EvaluationResult], profile: str,
                 patches: list[CellPatch], source: zipfile.ZipFile, names: list[str],
                 rates: dict[tuple[str, str], float] | None = None) -> tuple[list, tuple[dict, list]]:
     """审核结果, 自评报告 (named apart from the officer's sheets) and the hidden record of what
-    this copy adds; what patch_xlsx fills in for that record (restyled, recalc: the dict of the
-    cells it restyles, the list of the calcPr it changed).
+    this copy adds; what patch_xlsx fills in for that record (restyled, workbook_before: the
+    cells it restyles, what of workbook.xml it changed).
     `rates`: the execution rates as written into her cells (_rates_as_shown)."""
     review = marks.free_name(REVIEW_SHEET, names)
     report = marks.free_name(REPORT_SHEET, names + [review])
@@ -408,12 +408,12 @@ def _new_sheets(src: Path, results: list[EvaluationResult], profile: str,
                marks.cell_tags(res.evaluation).get(cell.ref.cell))
               for res in results for cell, value, _ in computed_values(res)]
     restyled: dict = {}
-    recalc: list = []
+    workbook_before: dict = {}
     sheets = [_fitted_sheet(review_sheet(shown(src.name), results, profile, review, rates)),
               _fitted_sheet(report_sheet(results, report)),
               marks.record_sheet(record, source, {review: "review", report: "report"}, patches,
-                                 filled, restyled, recalc)]
-    return sheets, (restyled, recalc)
+                                 filled, restyled, workbook_before)]
+    return sheets, (restyled, workbook_before)
 
 
 def _open_ooxml_package(path: Path, data: bytes | None = None) -> zipfile.ZipFile | None:

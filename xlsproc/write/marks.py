@@ -159,15 +159,17 @@ CHUNK = 200          # cells per entry (an entry is one cell's text: at most 32,
 
 def record_sheet(name: str, source: zipfile.ZipFile, ours: dict[str, str], patches: list[CellPatch],
                  filled: list[tuple[str, str, object, str | None]], restyled: dict,
-                 recalc: list | None = None) -> Callable[[], NewSheet]:
+                 workbook_before: dict | None = None) -> Callable[[], NewSheet]:
     """The record sheet, built once patch_xlsx has filled `restyled` ({(sheet, ref): (style
     before, after)}): what every restyled cell looked like before, from `source`'s styles;
-    and `recalc` (patch_xlsx's: her <calcPr> start tag before we set fullCalcOnLoad).
+    and `workbook_before` (patch_xlsx's: her <calcPr> start tag before we set fullCalcOnLoad,
+    her empty <definedNames/>).
 
     Row 1: RECORD_MAGIC, RECORD_VERSION, the key's id, the MAC; then one entry a row, a JSON
     array in column A: ["sheet", name, role]; ["fills", [[<fill> a cell had, its applyFill], …]];
     ["calc", her <calcPr> start tag, or null when she had none] (only when this copy set
     fullCalcOnLoad; a record without it, from an older xlsproc, leaves the flag as it is);
+    ["names", her empty <definedNames/>] (only when she wrote it so);
     ["cells", sheet, [[ref, our fill, note_key of our comment, index into fills], …]];
     ["filled", sheet, [[ref, value, cell_tags], …]] (at most CHUNK cells an entry)."""
     def build() -> NewSheet:
@@ -190,8 +192,9 @@ def record_sheet(name: str, source: zipfile.ZipFile, ours: dict[str, str], patch
             values.setdefault(sheet, []).append([ref, value, tag])
         entries = [["note", RECORD_NOTE]] + [["sheet", sheet, role] for sheet, role in ours.items()]
         entries.append(["fills", [list(kind) for kind in kinds]])
-        if recalc:
-            entries.append(["calc", recalc[0]])
+        for kind in ("calc", "names"):
+            if kind in (workbook_before or {}):
+                entries.append([kind, workbook_before[kind]])
         for kind, by_sheet in (("cells", cells), ("filled", values)):
             for sheet, items in by_sheet.items():
                 entries += [[kind, sheet, items[i:i + CHUNK]] for i in range(0, len(items), CHUNK)]
@@ -238,6 +241,8 @@ class Record:
         self.calc: str | None | object = next(
             (e[1] for e in entries if len(e) == 2 and e[0] == "calc" and (e[1] is None or isinstance(e[1], str))),
             NOT_RECORDED)
+        self.names: str | None = next(
+            (e[1] for e in entries if len(e) == 2 and e[0] == "names" and isinstance(e[1], str)), None)
         fills = next((e[1] for e in entries if len(e) == 2 and e[0] == "fills" and isinstance(e[1], list)), [])
         for entry in entries:
             if len(entry) != 3 or not isinstance(entry[1], str) or not entry[1]:
@@ -366,7 +371,8 @@ def officer_workbook(zf: zipfile.ZipFile, tables: set[str]) -> tuple[zipfile.Zip
     drop = {n for n in record.sheets if n in names and n not in tables} | {record.name}
     try:
         data = unmark.strip(zf, [m for m in record.marks if m.sheet not in drop], drop,
-                            calc=record.calc if record.calc is not NOT_RECORDED else unmark.KEEP_CALC)
+                            calc=record.calc if record.calc is not NOT_RECORDED else unmark.KEEP_CALC,
+                            names=record.names)
     except (ValueError, KeyError, IndexError, zipfile.BadZipFile):
         return zf, names                    # a copy we cannot take apart: annotated as it is
     return zipfile.ZipFile(io.BytesIO(data)), [n for n in names if n not in drop]
