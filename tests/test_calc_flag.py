@@ -5,7 +5,10 @@ so that Excel and WPS recalculate her formulas on opening.  The review found the
 not take it back: her own fullCalcOnLoad="0", a calcPr without the attribute or no calcPr at all
 stayed "1" for good, also when the new round writes no value.  Now the copy's record says what
 her calcPr was and the next round puts it back exactly (unless it writes a value again); a record
-made by an older xlsproc, which does not say, leaves the flag as it is.
+made by an older xlsproc, which does not say, leaves the flag as it is.  The same round trip
+also left her workbook without names with an empty <definedNames></definedNames> (the name of
+our 审核结果's autofilter taken out again): that element goes, and her own empty <definedNames />
+comes back as she wrote it.
 """
 from __future__ import annotations
 

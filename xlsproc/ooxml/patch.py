@@ -51,8 +51,9 @@ Choices:
 * writing a value into a cell sets <calcPr fullCalcOnLoad="1"/>: Excel and WPS then
   recalculate her formulas on opening, so a total over the scores we filled in is not
   left showing the result cached without them (LibreOffice ignores the flag and follows
-  its own "recalculation on file load" setting) the calcPr she had is reported (workbook_before) for the
-  copy's record, and the next round puts it back (unmark.strip) unless it writes a value again;
+  its own "recalculation on file load" setting); the calcPr she had is reported
+  (workbook_before) for the copy's record, and the next round puts it back (unmark.strip)
+  unless it writes a value again;
 * overwriting a formula cell drops xl/calcChain.xml (Excel rebuilds it);
   overwriting the master cell of a shared formula turns that group into plain
   formulas first, so the other cells keep theirs;

@@ -320,7 +320,8 @@ def _foreign_copy(src: Path, dst: Path, results: list[EvaluationResult], profile
         with zipfile.ZipFile(values) as zf:
             sheets, (restyled, before) = _new_sheets(src, results, profile, patches, zf, sheet_names(zf))
             sheets[0].rows[1][0] = f"注意：{notice['message']}\n" + sheets[0].rows[1][0]
-            patch_xlsx(values, dst, patches, sheets, source=zf, restyled=restyled, workbook_before=before, **write)
+            patch_xlsx(values, dst, patches, sheets, source=zf, restyled=restyled, workbook_before=before,
+                       **write)
         return Written(notice, _names(sheets))
 
 
@@ -394,7 +395,7 @@ def _written_style(data: bytes, ref: str) -> int | None:
 
 def _new_sheets(src: Path, results: list[EvaluationResult], profile: str,
                 patches: list[CellPatch], source: zipfile.ZipFile, names: list[str],
-                rates: dict[tuple[str, str], float] | None = None) -> tuple[list, tuple[dict, list]]:
+                rates: dict[tuple[str, str], float] | None = None) -> tuple[list, tuple[dict, dict]]:
     """审核结果, 自评报告 (named apart from the officer's sheets) and the hidden record of what
     this copy adds; what patch_xlsx fills in for that record (restyled, workbook_before: the
     cells it restyles, what of workbook.xml it changed).

@@ -14,7 +14,7 @@ what xlsproc added — its sheets (by the names they were given: an officer's ow
 restyled with our fill, our comment text and the fill the cell had before, every blank cell
 it filled with a computed value, and — when a filled value made the copy ask Excel to recalculate
 on opening (fullCalcOnLoad) — her <calcPr> as it was, put back by the next round unless that
-round writes a value again.  Everything is text, so it survives Excel, WPS, LibreOffice and
+round writes a value again (and her empty <definedNames/>, which our sheet's name filled).  Everything is text, so it survives Excel, WPS, LibreOffice and
 openpyxl rewriting the package (style indices, part names and comment authors do not).
 
 Threat model (issue 12 #5).  The record is workbook content the submitter controls: anyone can
