@@ -62,6 +62,9 @@ NONE_WORDS = frozenset(_nfkc(w) for w in _VOCAB["none"]["words"])
 NONE_TARGET_PREFIXES = tuple(_nfkc(w) for w in _VOCAB["none"]["target_prefixes"])
 ACTUAL_WORDS = tuple(_nfkc(w) for w in _VOCAB["several_quantities"]["actual"])
 OTHER_WORDS = tuple(_nfkc(w) for w in _VOCAB["several_quantities"]["other"])
+PERIODS_PER_YEAR = {_nfkc(k): float(v) for k, v in _VOCAB["periods"]["per_year"].items()}
+PERIOD_UNITS = frozenset(_nfkc(u) for u in _VOCAB["periods"]["units"])
+PERIOD_MAX_FILLER = int(_VOCAB["periods"]["max_filler"])
 
 if not set(OPERATOR_WORDS.values()) | set(SUFFIX_OPERATORS.values()) | set(COLUMN_WORDS.values()) \
         <= set(OPS):
@@ -354,6 +357,41 @@ def unit_factor(unit: str | None, into: str | None) -> float | None:
     if a is None or b is None or a[0] != b[0] or a == b:
         return None
     return a[1] / b[1]
+
+
+@dataclass(frozen=True)
+class Period:
+    """The period a frequency is written per ('1次/月': 月) and how many of it a year holds."""
+
+    word: str
+    per_year: float
+
+
+def period_of(value: Value) -> Period | None:
+    """The period of a frequency target or actual ('1次/月', '每季度开展1次', '≥1次/月', '月均2场'):
+    the whole cell, operators aside, is one count per period (values.toml [periods]); None for
+    anything else ('12次', '3000元/月', '每月按时完成，共12次')."""
+    if value.kind != "number" or len(value.parts) != 1:
+        return None
+    if value.unit is not None and value.unit not in PERIOD_UNITS:
+        return None
+    core = "".join(_OP_RE.sub("", _normalise(value.text)).split())
+    for pattern in _FREQUENCY_RES:
+        found = pattern.fullmatch(core)
+        if found:
+            word = found["p"]
+            return Period(word, PERIODS_PER_YEAR[word])
+    return None
+
+
+_PERIOD_ALT = _alternation(PERIODS_PER_YEAR)
+_FREQ_NUMBER = r"\d+(?:\.\d+)?"
+_FREQ_UNIT = rf"[{_CJK}]{{0,3}}"
+_FREQUENCY_RES = (
+    re.compile(rf"每个?(?P<p>{_PERIOD_ALT})[{_CJK}]{{0,{PERIOD_MAX_FILLER}}}?{_FREQ_NUMBER}{_FREQ_UNIT}"),
+    re.compile(rf"{_FREQ_NUMBER}{_FREQ_UNIT}/(?P<p>{_PERIOD_ALT})"),
+    re.compile(rf"(?P<p>{_PERIOD_ALT})均{_FREQ_NUMBER}{_FREQ_UNIT}"),
+)
 
 
 # ---------------------------------------------------------------------------- dispatch

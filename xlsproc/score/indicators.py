@@ -15,8 +15,8 @@ import pandas as pd
 
 from xlsproc.model import Cell, Evaluation, IndicatorRow
 from xlsproc.read.values import (Quantity, Value, column_operator, finished_late, nothing_happened,
-                                 parse_value, target_in_name, the_actual_among, unit_factor,
-                                 units_compatible)
+                                 parse_value, period_of, target_in_name, the_actual_among,
+                                 unit_factor, units_compatible)
 from xlsproc.rules import Rules
 from xlsproc.score.history import relative_completion, relative_target
 from xlsproc.score.numbers import as_number, fmt, round_half_up
@@ -116,9 +116,9 @@ def _relative(ev: Evaluation, ind: IndicatorRow, t: Value, a: Value,
 # object array is inferred as "str" all the same.
 FRAME_COLUMNS = ("e", "i", "kind", "t_kind", "a_kind", "t", "a", "t_unit", "a_unit", "w", "rep",
                  "actual_text", "reason_blank", "target_text", "rel_c", "last", "no_w", "t_named",
-                 "a_converted", "late")
+                 "a_converted", "late", "per_year")
 TEXT_COLUMNS = ("kind", "t_kind", "a_kind", "t_unit", "a_unit", "actual_text", "target_text",
-                "a_converted", "late")
+                "a_converted", "late", "per_year")
 
 
 def indicator_frame(evaluations: list[Evaluation],
@@ -134,6 +134,7 @@ def indicator_frame(evaluations: list[Evaluation],
             t, a = nothing_happened(t, a) or (t, a)        # 无 | 无 for 重大安全事故: none, as asked
             a = _one_quantity(t, a)                       # 98.5%（抽检1000批次） against ≥95%: 98.5%
             a, converted = _in_target_units(t, a)          # 950000元 against ≤100万元: 95 万元
+            t, a, per_year = _per_year(t, a)               # 1次/月 against 12次: 12次 a year
             kind, rel_c, last = _kind(t, a), np.nan, np.nan
             if kind == "manual":
                 kind, rel_c, last = _relative(ev, ind, t, a, last_year)
@@ -148,7 +149,7 @@ def indicator_frame(evaluations: list[Evaluation],
                 unit_or_none(t.unit), unit_or_none(a.unit),
                 num_or_nan(ind.weight), num_or_nan(ind.score),
                 a.text, ind.reason.blank, t.text, rel_c, last, no_w, named, converted,
-                late and f"完成于 {late[0]}，时限为 {late[1]}"))
+                late and f"完成于 {late[0]}，时限为 {late[1]}", per_year))
             if kind == "compound":
                 parts.extend(_compound_parts((e_id, i_id), t, a))
     columns = list(zip(*rows)) or [()] * len(FRAME_COLUMNS)
@@ -192,6 +193,31 @@ def _in_target_units(t: Value, a: Value) -> tuple[Value, str | None]:
     if not notes:
         return a, None
     return Value(a.text, a.kind, a.op, tuple(parts)), "、".join(notes)
+
+
+def _per_year(t: Value, a: Value) -> tuple[Value, Value, str | None]:
+    """A frequency per period against a yearly count, or the other way ('1次/月' | '12次',
+    '≥12次' | '每月1次'): the per-period side converted to the year (values.toml [periods]), and
+    what was converted for the explanation ('年度指标值 1次/月 折合全年 12次'). Both per the same
+    period (每月1次 | 每月1次): compared as written. Units of different measures are left as they
+    are (the unit check speaks)."""
+    if t.kind != "number" or a.kind != "number" or not units_compatible(t.unit, a.unit):
+        return t, a, None
+    tp, ap = period_of(t), period_of(a)
+    if tp is None and ap is None or tp is not None and ap is not None and tp.per_year == ap.per_year:
+        return t, a, None
+    notes = []
+
+    def yearly(value: Value, period, side: str) -> Value:
+        if period is None or period.per_year == 1:
+            return value
+        part = value.parts[0]
+        number = part.number * period.per_year
+        notes.append(f"{side} {value.text} 折合全年 {fmt(number, 4)}{part.unit or ''}")
+        return Value(value.text, value.kind, value.op, (Quantity(number, part.unit),))
+
+    t, a = yearly(t, tp, "年度指标值"), yearly(a, ap, "实际完成值")
+    return t, a, "，".join(notes) or None
 
 
 def lacks_weights(ev: Evaluation) -> bool:
@@ -301,6 +327,8 @@ def formula_of(row, ind: IndicatorRow) -> str:
         text = f"实际完成值 {row.a_converted} 折合 {fmt(row.a, 4)}{row.t_unit}；{text}"
     elif isinstance(row.a_converted, str):
         text = f"实际完成值 {row.a_converted} 已换算为年度指标值的单位；{text}"
+    if isinstance(row.per_year, str):
+        text = f"{row.per_year}；{text}"
     if row.t_pct:
         text = f"年度指标值 {fmt(row.t / 100, 6)} 与百分数的实际完成值对照，按 {fmt(row.t, 4)}% 计；{text}"
     if row.t_named:
