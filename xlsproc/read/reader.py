@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from xlsproc.read import layout, rowkinds
+from xlsproc.read import layout, rowkinds, sidebyside
 from xlsproc.write import marks
 from xlsproc.read.grid import Grid, _as_percent_text, clean_value, read_grids
 from xlsproc.read.layout import Label
@@ -164,11 +164,7 @@ def _roles(sheet: Sheet, r: int, section: str) -> dict[str, int]:
 
 def _shared_roles(sheet: Sheet, r: int, section: str) -> dict[str, int]:
     """_roles without the copy, for a caller that only looks: the dict is shared, never change it."""
-    cells = sheet._header_cells.get(r)
-    if cells is None:
-        cells = sheet._header_cells[r] = tuple(
-            [(c, lab.text) for c, lab in sheet.text_cells(r) if len(lab.text) <= MAX_LABEL_LEN])
-    return _roles_of(cells, section)
+    return _roles_of(_header_cells(sheet, r), section)
 
 
 @lru_cache(maxsize=8192)
@@ -765,34 +761,21 @@ def _read_tables(sheet: Sheet) -> list[Evaluation]:
 
 
 def _column_bands(sheet: Sheet) -> list[tuple[int, int]]:
-    """Column ranges [lo, hi) of tables standing side by side: the header row holds a second
-    年度指标值 … 实际完成值 whose own 一级指标 / 三级指标 (or 绩效指标) labels stand right of the first
-    table's 实际完成值, and its own 分值 or 得分. One range, the whole sheet, for the usual single table."""
+    """Column ranges [lo, hi) of tables standing side by side (read/sidebyside.py); one range,
+    the whole sheet, for the usual single table."""
     found = _indicator_header(sheet)
     if found is None:
         return [(0, sheet.cols)]
-    r = found[0]
-    cells = [(c, layout.role_of(text, "indicators")) for c, text in sheet._header_cells[r]]
-    targets = [c for c, role in cells if role == "target"]
-    actual = next((c for c, role in cells if targets and c > targets[0] and role == "actual"), None)
-    if actual is None:
-        return [(0, sheet.cols)]
-    starts = [0]
-    for t in targets[1:]:
-        labels = [c for c, role in cells if actual < c < t and role in ("block", "level1", "level2", "name")]
-        if not labels:
-            continue                    # another target column of the same table
-        following = next((c for c, role in cells if c > t and role == "actual"), None)
-        if following is None:
-            break
-        after = next((x for x in targets if x > t), sheet.cols)
-        if not any(t < c < after and role in ("weight", "score") for c, role in cells):
-            continue                    # 指标名称 | 指标值说明 | 完成值说明 at the right: notes, no table
-        blank = [c for c in range(actual + 1, labels[0]) if sheet.raw(r, c) in ("", None)]
-        starts.append(blank[-1] + 1 if blank else labels[0])
-        actual = following
-    ends = starts[1:] + [sheet.cols]
-    return list(zip(starts, ends))
+    return sidebyside.column_bands(sheet, found[0], lambda r: _header_cells(sheet, r))
+
+
+def _header_cells(sheet: Sheet, r: int) -> tuple[tuple[int, str], ...]:
+    """A row's (column, label) cells, labels being short texts."""
+    cells = sheet._header_cells.get(r)
+    if cells is None:
+        cells = sheet._header_cells[r] = tuple(
+            [(c, lab.text) for c, lab in sheet.text_cells(r) if len(lab.text) <= MAX_LABEL_LEN])
+    return cells
 
 
 def _is_example(sheet: Sheet, top: int, header: int, ev: Evaluation) -> bool:

@@ -1,0 +1,60 @@
+"""Two tables side by side whose indicator headers stand at different heights (helper "periods",
+2026-12-05): the right one's title had a line more, its header 1–5 rows lower (or the left one's).
+Before, the sheet was read as one table: the second was silently dropped (2 rows lower), or the
+two were mixed into wrong totals (1, 3, 5 rows: 98 for 项目甲, a table with no 项目名称 and
+weights-sum). Each is now read in its own columns, with its own cell addresses.
+"""
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from test_unseen_layouts_r5 import (FUNDS_HEADER, IND_HEADER, INDICATORS, _assert_standard, _check,
+                                    _funds, _head, _indicators, _put, _save)
+
+
+def _side_by_side(tmp_path, left_down: int, right_down: int):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for shift, down, name, executed in ((0, left_down, "项目甲", 95), (10, right_down, "项目乙", 80)):
+        part = openpyxl.Workbook().active
+        r = _put(part, 1, ["项目支出绩效自评表"])
+        r = _put(part, r, ["项目名称", name])
+        r = _put(part, r, FUNDS_HEADER)
+        r = _put(part, r, [None, "年度资金总额", 100, 100, executed, 10, f"{executed}%", executed / 10])
+        _indicators(part, r, total=90 + executed / 10)
+        for row in part.iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    ws.cell(cell.row + down, cell.column + shift, cell.value)
+    return _check(_save(wb, tmp_path, "左右两表错行.xlsx"))
+
+
+@pytest.mark.parametrize("left_down, right_down", [(0, 1), (0, 2), (0, 3), (0, 5), (2, 0), (5, 0)])
+def test_two_tables_side_by_side_at_different_heights(tmp_path, left_down, right_down):
+    evs = _side_by_side(tmp_path, left_down, right_down)
+    assert [e["project"] for e in evs] == ["项目甲", "项目乙"]
+    assert [e["budget"]["score"] for e in evs] == [9.5, 8]
+    assert [e["total_score"] for e in evs] == [99.5, 98]
+    assert evs[0]["indicators"][0]["cells"]["target"] == f"E{6 + left_down}"
+    assert evs[1]["indicators"][0]["cells"]["target"] == f"O{6 + right_down}"
+    assert [f["code"] for f in evs[0]["flags"]] == []
+    assert [(f["code"], f["cell"]) for f in evs[1]["flags"]] == [("low-execution-rate", f"Q{4 + right_down}")]
+
+
+def test_notes_and_a_legend_right_of_one_table_are_no_second_table(tmp_path):
+    """偏差原因 then 备注 far right, and lower down at the right a legend naming 三级指标 |
+    年度指标值 | 实际完成值 (no 分值, no 得分): one table."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    r = _put(ws, _funds(ws, _head(ws)), IND_HEADER + [None, None, "备注"])
+    top = r
+    for row in INDICATORS:
+        r = _put(ws, r, [None, *row, None, None, None, "已完成"])
+    _put(ws, r, ["总分", None, None, None, None, None, 100, 99.5])
+    for n, line in enumerate([["填表示例"], ["三级指标", "年度指标值", "实际完成值", "说明"],
+                              ["培训人次", "≥100人次", "105人次", "按台账"]]):
+        for c, v in enumerate(line):
+            ws.cell(top + n, 15 + c, v)
+    [ev] = _check(_save(wb, tmp_path, "右侧备注.xlsx"))
+    _assert_standard(ev)
