@@ -33,6 +33,8 @@ def _flags(ev: dict, code: str) -> list[dict]:
     ("每季度1次", "3次", 7.5, "折合全年 4次"),
     ("≥12次", "每月1次", 10, "实际完成值 每月1次 折合全年 12次"),
     ("≥12场", "每季度3场", 10, "实际完成值 每季度3场 折合全年 12场"),
+    ("每月1次", "12次/年", 10, "年度指标值 每月1次 折合全年 12次"),
+    ("每季度3次", "每月1次", 10, "年度指标值 每季度3次 折合全年 12次，实际完成值 每月1次 折合全年 12次"),
 ])
 def test_a_target_per_period_against_a_yearly_count(tmp_path, target, actual, score, note):
     ind, ev = _fourth(tmp_path, _row(target, actual, score))
@@ -48,6 +50,12 @@ def test_same_period_or_no_frequency_is_compared_as_written(tmp_path, target, ac
     ind, ev = _fourth(tmp_path, _row(target, actual))
     assert (ind["kind"], ind["score"]) == ("positive", 10)
     assert "折合全年" not in ind["formula"] and not _flags(ev, "over-completion")
+
+
+def test_a_reverse_target_per_period(tmp_path):
+    """≤2次/月 (complaints, say) against 20次 in the year: 24 allowed, met."""
+    ind, _ = _fourth(tmp_path, _row("≤2次/月", "20次"))
+    assert (ind["kind"], ind["score"]) == ("reverse", 10) and "折合全年 24次" in ind["formula"]
 
 
 def test_a_frequency_word_without_a_number_stays_qualitative(tmp_path):
