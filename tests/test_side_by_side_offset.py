@@ -42,12 +42,14 @@ def test_two_tables_side_by_side_at_different_heights(tmp_path, left_down, right
     assert [(f["code"], f["cell"]) for f in evs[1]["flags"]] == [("low-execution-rate", f"Q{4 + right_down}")]
 
 
-def test_notes_and_a_legend_right_of_one_table_are_no_second_table(tmp_path):
-    """偏差原因 then 备注 far right, and lower down at the right a legend naming 三级指标 |
-    年度指标值 | 实际完成值 (no 分值, no 得分): one table."""
+@pytest.mark.parametrize("header", [IND_HEADER + [None, None, "备注"],
+                                    IND_HEADER[:-1] + [None, None, None, "偏差原因分析及改进措施"]])
+def test_notes_and_a_legend_right_of_one_table_are_no_second_table(tmp_path, header):
+    """偏差原因 then 备注 far right (or 偏差原因 itself, past blank columns), and lower down at the
+    right a legend naming 三级指标 | 年度指标值 | 实际完成值 (no 分值, no 得分): one table."""
     wb = openpyxl.Workbook()
     ws = wb.active
-    r = _put(ws, _funds(ws, _head(ws)), IND_HEADER + [None, None, "备注"])
+    r = _put(ws, _funds(ws, _head(ws)), header)
     top = r
     for row in INDICATORS:
         r = _put(ws, r, [None, *row, None, None, None, "已完成"])
@@ -58,3 +60,52 @@ def test_notes_and_a_legend_right_of_one_table_are_no_second_table(tmp_path):
             ws.cell(top + n, 15 + c, v)
     [ev] = _check(_save(wb, tmp_path, "右侧备注.xlsx"))
     _assert_standard(ev)
+
+
+@pytest.mark.parametrize("downs", [(0, 2, 4), (3, 0, 1), (0, 0, 3)])
+def test_three_tables_side_by_side_at_different_heights(tmp_path, downs):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for n, (down, name, executed) in enumerate(zip(downs, ("项目甲", "项目乙", "项目丙"), (95, 80, 90))):
+        part = openpyxl.Workbook().active
+        r = _put(part, 1, ["项目支出绩效自评表"])
+        r = _put(part, r, ["项目名称", name])
+        r = _put(part, r, FUNDS_HEADER)
+        r = _put(part, r, [None, "年度资金总额", 100, 100, executed, 10, f"{executed}%", executed / 10])
+        _indicators(part, r, total=90 + executed / 10)
+        for row in part.iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    ws.cell(cell.row + down, cell.column + 10 * n, cell.value)
+    evs = _check(_save(wb, tmp_path, "三表错行.xlsx"))
+    assert [e["project"] for e in evs] == ["项目甲", "项目乙", "项目丙"]
+    assert [e["total_score"] for e in evs] == [99.5, 98, 99]
+    assert [e["indicators"][0]["cells"]["target"] for e in evs] == [f"{col}{6 + d}" for col, d in zip("EOY", downs)]
+
+
+def test_a_lower_neighbour_of_another_form(tmp_path):
+    """The right table in a form of its own (三级指标 | 分值 | 年度指标值 | 度量单位 | 实际完成值 |
+    得分), its header two rows lower."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    _indicators(ws, _funds(ws, _head(ws)))
+    r = _put(ws, 1, [None] * 10 + ["项目支出绩效自评表"])
+    r = _put(ws, r, [None] * 10 + ["（2024年度）"])
+    r = _put(ws, r, [None] * 10 + ["填报日期：2025年1月"])
+    r = _put(ws, r, [None] * 10 + ["项目名称", "社区养老服务项目"])
+    r = _put(ws, r, [None] * 10 + ["主管部门", "某区民政局"])
+    r = _put(ws, r, [None] * 10 + ["（单位：万元）"])
+    r = _put(ws, r, [None] * 10 + FUNDS_HEADER)
+    r = _put(ws, r, [None] * 10 + [None, "年度资金总额", 50, 50, 50, 10, "100%", 10])
+    r = _put(ws, r, [None] * 10 + ["二、绩效指标完成情况"])
+    r = _put(ws, r, [None] * 10 + ["一级指标", "三级指标", "分值", "年度指标值", "度量单位", "实际完成值", "得分"])
+    assert r == 11                      # its header in row 10, the left one's in row 8
+    for row in (("产出指标", "服务人次", 45, "≥1000", "人次", 1200, 45),
+                ("效益指标", "服务覆盖率", 45, "≥90%", None, "95%", 45)):
+        r = _put(ws, r, [None] * 10 + list(row))
+    _put(ws, r, [None] * 10 + ["总分", None, 100, None, None, None, 100])
+    evs = _check(_save(wb, tmp_path, "右表另一格式.xlsx"))
+    assert [e["project"] for e in evs] == ["职业技能培训项目", "社区养老服务项目"]
+    _assert_standard(evs[0])
+    assert [i["score"] for i in evs[1]["indicators"]] == [45, 45]
+    assert evs[1]["indicators"][0]["cells"]["target"] == "N11" and evs[1]["total_score"] == 100

@@ -9,11 +9,14 @@ with notes or 偏差原因 columns at its right is one range: a neighbour needs 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from xlsproc.read import layout
 
 LABEL_ROLES = ("block", "level1", "level2", "name")
 POINT_ROLES = ("weight", "score")
+# Roles that end a header's run of columns: a neighbour's labels, or an indicator's data (产出指标).
+STOP_ROLES = LABEL_ROLES + ("category",)
 # How far below the first indicator header a neighbour's header may stand (a title of a few
 # lines more, a 填报说明 line): rows, at most.
 NEIGHBOUR_ROWS_BELOW = 12
@@ -25,24 +28,33 @@ def column_bands(sheet, r: int, header_cells: HeaderCells) -> list[tuple[int, in
     """Column ranges [lo, hi) of the tables side by side, the first indicator header at row `r`;
     one range, the whole sheet, for the usual single table."""
     cells = _roles(header_cells(r))
-    starts = _same_row_starts(sheet, r, cells)
-    if len(starts) == 1:
-        starts = _neighbour_lower(sheet, r, cells, header_cells) or starts
+    tables = _same_row_tables(sheet, cells, r)
+    more = _neighbours_lower(sheet, r, tables, header_cells) if tables else []
+    if more:
+        tables = sorted(tables + more)
+    if len(tables) < 2:
+        return [(0, sheet.cols)]
+    starts = [0] + [_gap_end(sheet, (left[3], right[3]), left[1] + 1, right[0])
+                    for left, right in zip(tables, tables[1:])]
     return list(zip(starts, starts[1:] + [sheet.cols]))
 
 
-def _roles(cells) -> list[tuple[int, str | None]]:
-    return [(c, layout.role_of(text, "indicators")) for c, text in cells]
+@lru_cache(maxsize=4096)
+def _roles(cells: tuple[tuple[int, str], ...]) -> tuple[tuple[int, str | None], ...]:
+    """Each cell's role (forms from one template repeat their rows: kept per process)."""
+    return tuple((c, layout.role_of(text, "indicators")) for c, text in cells)
 
 
-def _same_row_starts(sheet, r: int, cells) -> list[int]:
-    """The header row holds a second 年度指标值 … 实际完成值 whose own 一级指标 / 三级指标 (or
-    绩效指标) labels stand right of the first table's 实际完成值, and its own 分值 or 得分."""
+def _same_row_tables(sheet, cells, r: int) -> list[tuple[int, int, int, int]]:
+    """(first label, 实际完成值, last column, row) of the tables in the header row: a second
+    年度指标值 … 实际完成值 whose own 一级指标 / 三级指标 (or 绩效指标) labels stand right of the first
+    table's 实际完成值, with its own 分值 or 得分, is a table beside the first."""
     targets = [c for c, role in cells if role == "target"]
     actual = next((c for c, role in cells if targets and c > targets[0] and role == "actual"), None)
     if actual is None:
-        return [0]
-    starts = [0]
+        return []
+    first = min((c for c, role in cells if c < targets[0] and role in LABEL_ROLES), default=targets[0])
+    tables = [(first, actual, actual, r)]
     for t in targets[1:]:
         labels = [c for c, role in cells if actual < c < t and role in LABEL_ROLES]
         if not labels:
@@ -53,56 +65,57 @@ def _same_row_starts(sheet, r: int, cells) -> list[int]:
         after = next((x for x in targets if x > t), sheet.cols)
         if not any(t < c < after and role in POINT_ROLES for c, role in cells):
             continue                    # 指标名称 | 指标值说明 | 完成值说明 at the right: notes, no table
-        blank = [c for c in range(actual + 1, labels[0]) if sheet.raw(r, c) in ("", None)]
-        starts.append(blank[-1] + 1 if blank else labels[0])
+        tables.append((labels[0], following, following, r))
         actual = following
-    return starts
+    return tables
+
+
+def _neighbours_lower(sheet, r: int, tables, header_cells: HeaderCells) -> list[tuple[int, int, int, int]]:
+    """Tables whose headers stand a few rows below the first one's, in columns none of the
+    tables found takes (right of its 实际完成值, or left of its labels when the left table's title
+    is the longer)."""
+    found = list(tables)
+    for below in range(r + 1, min(sheet.rows, r + 1 + NEIGHBOUR_ROWS_BELOW)):
+        for lo, act, last in _tables_in(_roles(header_cells(below))):
+            if all(last < t_lo or lo > t_last for t_lo, _, t_last, _ in found):
+                found.append((lo, act, last, below))
+    return found[len(tables):]
 
 
 def _tables_in(cells) -> list[tuple[int, int, int]]:
     """(first label, actual, last column) of each whole indicator header in one row: labels, then
-    年度指标值, 实际完成值, and 分值 or 得分 before the next 年度指标值; its last column is the last of
-    the header columns next to each other from 分值 / 得分 on (what stands further right may be a
-    neighbour's data)."""
+    年度指标值, 实际完成值, and 分值 or 得分, in header columns next to each other (a blank column,
+    or a text no header label, ends it: what stands further right may be a neighbour's)."""
     found, lo = [], -1
-    targets = [c for c, role in cells if role == "target"]
-    for n, t in enumerate(targets):
-        after = targets[n + 1] if n + 1 < len(targets) else None
-        labels = [c for c, role in cells if lo < c < t and role in LABEL_ROLES]
-        actual = next((c for c, role in cells if c > t and role == "actual"
-                       and (after is None or c < after)), None)
-        if not labels or actual is None:
+    for n, (t, role) in enumerate(cells):
+        if role != "target" or t <= lo:
             continue
-        points = [c for c, role in cells if c > actual and role in POINT_ROLES
-                  and (after is None or c < after)]
-        if not points:
-            continue
-        last = max(points)
-        for c, role in cells:           # 偏差原因, 备注 … straight after 分值 / 得分
-            if c == last + 1 and role is not None and role not in LABEL_ROLES + ("category",):
-                last = c
-        found.append((labels[0], actual, last))
-        lo = last
+        labels = _labels_before(cells, lo, t)
+        actual, last = None, t
+        for c, role in cells[n + 1:]:
+            if c != last + 1 or role is None or role in STOP_ROLES or role == "target" and actual:
+                break
+            if role == "actual" and actual is None:
+                actual = c
+            last = c
+        points = any(labels and labels[0] < c <= last and role in POINT_ROLES for c, role in cells)
+        if labels and actual is not None and points:
+            found.append((labels[0], actual, last))
+            lo = last
     return found
 
 
-def _neighbour_lower(sheet, r: int, cells, header_cells: HeaderCells) -> list[int] | None:
-    """A neighbour whose header stands a few rows below the first one's, right of its 实际完成值
-    or left of its labels (the left table's title being the longer): the two ranges' starts."""
-    targets = [c for c, role in cells if role == "target"]
-    if not targets:
-        return None
-    actual = next((c for c, role in cells if c > targets[0] and role == "actual"), None)
-    first = min((c for c, role in cells if c < targets[0] and role in LABEL_ROLES), default=targets[0])
-    if actual is None:
-        return None
-    for below in range(r + 1, min(sheet.rows, r + 1 + NEIGHBOUR_ROWS_BELOW)):
-        for lo, _, last in _tables_in(_roles(header_cells(below))):
-            if lo > actual:                         # to the right: its range starts after a gap
-                return [0, _gap_end(sheet, (r, below), actual + 1, lo)]
-            if last < first:                        # to the left: the first table's starts after
-                return [0, _gap_end(sheet, (r, below), last + 1, first)]
-    return None
+def _labels_before(cells, lo: int, t: int) -> list[int]:
+    """The label columns (绩效指标, 一级指标 … 三级指标) straight before a 年度指标值 at `t`: the run
+    of label cells, right of `lo`, that no other text interrupts (a neighbour's data may stand
+    further left in the row)."""
+    run = []
+    for c, role in reversed([(c, role) for c, role in cells if lo < c < t]):
+        if role in LABEL_ROLES:
+            run.insert(0, c)
+        elif role not in POINT_ROLES:          # (三级指标 | 分值 | 年度指标值 … in some forms)
+            break
+    return run
 
 
 def _gap_end(sheet, rows: tuple[int, ...], lo: int, hi: int) -> int:
