@@ -70,3 +70,13 @@ def test_a_frequency_word_without_a_number_stays_qualitative(tmp_path):
 def test_period_of_reads_only_a_whole_frequency(text, per_year):
     found = period_of(parse_value(text))
     assert (found and found.per_year) == per_year
+
+
+@pytest.mark.parametrize("target, actual", [("每月1次", "1次"), ("每季度2次", "2次"), ("≥1次/月", "1次")])
+def test_the_periods_own_count_as_the_actual_is_met_per_period(tmp_path, target, actual):
+    """每月1次 | 1次: the officer repeats the count per period — met, and said so — not one
+    inspection in the whole year against 12 (it scored 1/12 of the weight)."""
+    ind, ev = _fourth(tmp_path, _row(target, actual))
+    assert (ind["kind"], ind["score"]) == ("positive", 10)
+    assert f"实际完成值 {actual} 按每" in ind["formula"] and "折合全年" not in ind["formula"]
+    assert not _flags(ev, "over-completion")

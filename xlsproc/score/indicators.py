@@ -206,6 +206,9 @@ def _per_year(t: Value, a: Value) -> tuple[Value, Value, str | None]:
     tp, ap = period_of(t), period_of(a)
     if tp is None and ap is None or tp is not None and ap is not None and tp.per_year == ap.per_year:
         return t, a, None
+    if tp is not None and ap is None and tp.per_year != 1 and a.number == t.number:
+        # 每月1次 | 1次: the officer repeats the count per period (met), not one in the whole year
+        return t, a, f"实际完成值 {a.text} 按每{tp.word}计"
     notes = []
 
     def yearly(value: Value, period, side: str) -> Value:
