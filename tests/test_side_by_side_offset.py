@@ -10,23 +10,13 @@ import openpyxl
 import pytest
 
 from test_unseen_layouts_r5 import (FUNDS_HEADER, IND_HEADER, INDICATORS, _assert_standard, _check,
-                                    _funds, _head, _indicators, _put, _save)
+                                    _funds, _head, _indicators, _put, _save, paste_project_table)
 
 
 def _side_by_side(tmp_path, left_down: int, right_down: int):
     wb = openpyxl.Workbook()
-    ws = wb.active
     for shift, down, name, executed in ((0, left_down, "项目甲", 95), (10, right_down, "项目乙", 80)):
-        part = openpyxl.Workbook().active
-        r = _put(part, 1, ["项目支出绩效自评表"])
-        r = _put(part, r, ["项目名称", name])
-        r = _put(part, r, FUNDS_HEADER)
-        r = _put(part, r, [None, "年度资金总额", 100, 100, executed, 10, f"{executed}%", executed / 10])
-        _indicators(part, r, total=90 + executed / 10)
-        for row in part.iter_rows():
-            for cell in row:
-                if cell.value is not None:
-                    ws.cell(cell.row + down, cell.column + shift, cell.value)
+        paste_project_table(wb.active, down, shift, name, executed)
     return _check(_save(wb, tmp_path, "左右两表错行.xlsx"))
 
 
@@ -65,18 +55,8 @@ def test_notes_and_a_legend_right_of_one_table_are_no_second_table(tmp_path, hea
 @pytest.mark.parametrize("downs", [(0, 2, 4), (3, 0, 1), (0, 0, 3)])
 def test_three_tables_side_by_side_at_different_heights(tmp_path, downs):
     wb = openpyxl.Workbook()
-    ws = wb.active
     for n, (down, name, executed) in enumerate(zip(downs, ("项目甲", "项目乙", "项目丙"), (95, 80, 90))):
-        part = openpyxl.Workbook().active
-        r = _put(part, 1, ["项目支出绩效自评表"])
-        r = _put(part, r, ["项目名称", name])
-        r = _put(part, r, FUNDS_HEADER)
-        r = _put(part, r, [None, "年度资金总额", 100, 100, executed, 10, f"{executed}%", executed / 10])
-        _indicators(part, r, total=90 + executed / 10)
-        for row in part.iter_rows():
-            for cell in row:
-                if cell.value is not None:
-                    ws.cell(cell.row + down, cell.column + 10 * n, cell.value)
+        paste_project_table(wb.active, down, 10 * n, name, executed)
     evs = _check(_save(wb, tmp_path, "三表错行.xlsx"))
     assert [e["project"] for e in evs] == ["项目甲", "项目乙", "项目丙"]
     assert [e["total_score"] for e in evs] == [99.5, 98, 99]

@@ -259,22 +259,27 @@ def test_qualitative_wordings(tmp_path, actual, grade, score):
     assert (ind["grade"], ind["score"]) == (grade, score)
 
 
+def paste_project_table(ws, down: int, shift: int, name: str, executed: float) -> None:
+    """A whole project table (its 项目名称 `name`, 100 budgeted, `executed` spent) written into
+    ws `down` rows and `shift` columns from A1: tables side by side are built from these."""
+    part = openpyxl.Workbook().active
+    r = _put(part, 1, ["项目支出绩效自评表"])
+    r = _put(part, r, ["项目名称", name])
+    r = _put(part, r, FUNDS_HEADER)
+    r = _put(part, r, [None, "年度资金总额", 100, 100, executed, 10, f"{executed}%", executed / 10])
+    _indicators(part, r, total=90 + executed / 10)
+    for row in part.iter_rows():
+        for cell in row:
+            if cell.value is not None:
+                ws.cell(cell.row + down, cell.column + shift, cell.value)
+
+
 def test_two_tables_side_by_side(tmp_path):
     """Two project tables on one sheet, the second to the right of the first (one blank column
     between): the second was silently dropped."""
     wb = openpyxl.Workbook()
-    ws = wb.active
     for shift, name, executed in ((0, "项目甲", 95), (10, "项目乙", 80)):
-        part = openpyxl.Workbook().active
-        r = _put(part, 1, ["项目支出绩效自评表"])
-        r = _put(part, r, ["项目名称", name])
-        r = _put(part, r, FUNDS_HEADER)
-        r = _put(part, r, [None, "年度资金总额", 100, 100, executed, 10, f"{executed}%", executed / 10])
-        _indicators(part, r, total=90 + executed / 10)
-        for row in part.iter_rows():
-            for cell in row:
-                if cell.value is not None:
-                    ws.cell(cell.row, cell.column + shift, cell.value)
+        paste_project_table(wb.active, 0, shift, name, executed)
     evs = _check(_save(wb, tmp_path, "左右两表.xlsx"))
     assert [e["project"] for e in evs] == ["项目甲", "项目乙"]
     assert [e["budget"]["score"] for e in evs] == [9.5, 8]
