@@ -80,3 +80,20 @@ def test_the_periods_own_count_as_the_actual_is_met_per_period(tmp_path, target,
     assert (ind["kind"], ind["score"]) == ("positive", 10)
     assert f"实际完成值 {actual} 按每" in ind["formula"] and "折合全年" not in ind["formula"]
     assert not _flags(ev, "over-completion")
+
+
+@pytest.mark.parametrize("target, actual, score", [("≥3000/月", "3500", 10), ("每月3000", "3200", 10),
+                                                   ("≥200/月", "2400", 10), ("月均2", "2", 10)])
+def test_a_per_period_figure_without_a_count_unit_is_no_frequency(tmp_path, target, actual, score):
+    """Review of the period rule (helper "review-periods"): '≥3000/月' | '3500', no unit either side,
+    is a rate (a subsidy a month) as likely as a count: it was 10 before the rule, then silently
+    0.97 of 10 (3500 against 36000). Without a count unit on one side it is compared as written."""
+    ind, _ = _fourth(tmp_path, _row(target, actual, score))
+    assert (ind["kind"], ind["score"]) == ("positive", score)
+    assert "折合全年" not in ind["formula"]
+
+
+@pytest.mark.parametrize("target, actual, note", [("每季度1", "4次", "折合全年 4"), ("≥1次/月", "12", "折合全年 12次")])
+def test_a_count_unit_on_one_side_is_enough(tmp_path, target, actual, note):
+    ind, _ = _fourth(tmp_path, _row(target, actual))
+    assert (ind["kind"], ind["score"]) == ("positive", 10) and note in ind["formula"]

@@ -199,10 +199,13 @@ def _per_year(t: Value, a: Value) -> tuple[Value, Value, str | None]:
     """A frequency per period against a yearly count, or the other way ('1次/月' | '12次',
     '≥12次' | '每月1次'): the per-period side converted to the year (values.toml [periods]), and
     what was converted for the explanation ('年度指标值 1次/月 折合全年 12次'). Both per the same
-    period (每月1次 | 每月1次): compared as written. Units of different measures are left as they
-    are (the unit check speaks)."""
+    period (每月1次 | 每月1次), or no unit on either side (≥3000/月 | 3500: a rate as likely as a
+    count): compared as written. Units of different measures are left as they are (the unit
+    check speaks)."""
     if t.kind != "number" or a.kind != "number" or not units_compatible(t.unit, a.unit):
         return t, a, None
+    if t.unit is None and a.unit is None:
+        return t, a, None           # ≥3000/月 | 3500: no count named either side, a rate as likely
     tp, ap = period_of(t), period_of(a)
     if tp is None and ap is None or tp is not None and ap is not None and tp.per_year == ap.per_year:
         return t, a, None
