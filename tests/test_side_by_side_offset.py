@@ -89,3 +89,24 @@ def test_a_lower_neighbour_of_another_form(tmp_path):
     _assert_standard(evs[0])
     assert [i["score"] for i in evs[1]["indicators"]] == [45, 45]
     assert evs[1]["indicators"][0]["cells"]["target"] == "N11" and evs[1]["total_score"] == 100
+
+
+@pytest.mark.parametrize("down", [1, 3, 5])
+@pytest.mark.parametrize("header", [["三级指标", "年度指标值", "实际完成值", "分值"],
+                                    ["一级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]])
+def test_a_filled_in_example_right_of_one_table_is_no_second_table(tmp_path, down, header):
+    """Review (helper "review-periods"): a 填表示例 box right of a single table, its header a few
+    rows below the table's, with 分值 and one example row of 10 points: read as a second table
+    (no 项目名称, weights-sum, budget-missing, a 10-point project in the district) since the
+    side-by-side rule; one table before it. A table of its own names itself above its header."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    top = _funds(ws, _head(ws))         # the indicator header's row
+    _indicators(ws, top)
+    example = ["产出指标", "培训人次", "≥100人次", "105人次", 10, 10] if header[0] == "一级指标" else \
+        ["培训人次", "≥100人次", "105人次", 10]
+    for n, line in enumerate([["填表示例"], header, example]):
+        for c, v in enumerate(line):
+            ws.cell(top + down - 1 + n, 12 + c, v)
+    [ev] = _check(_save(wb, tmp_path, "右侧示例.xlsx"))
+    _assert_standard(ev)

@@ -73,13 +73,31 @@ def _same_row_tables(sheet, cells, r: int) -> list[tuple[int, int, int, int]]:
 def _neighbours_lower(sheet, r: int, tables, header_cells: HeaderCells) -> list[tuple[int, int, int, int]]:
     """Tables whose headers stand a few rows below the first one's, in columns none of the
     tables found takes (right of its 实际完成值, or left of its labels when the left table's title
-    is the longer)."""
+    is the longer), each naming itself above its header (no 填表示例 box)."""
     found = list(tables)
     for below in range(r + 1, min(sheet.rows, r + 1 + NEIGHBOUR_ROWS_BELOW)):
         for lo, act, last in _tables_in(_roles(header_cells(below))):
-            if all(last < t_lo or lo > t_last for t_lo, _, t_last, _ in found):
+            left_end = max((t_last + 1 for _, _, t_last, _ in found if t_last < lo), default=0)
+            if all(last < t_lo or lo > t_last for t_lo, _, t_last, _ in found) \
+                    and _names_itself(sheet, below, left_end, last):
                 found.append((lo, act, last, below))
     return found[len(tables):]
+
+
+def _names_itself(sheet, header: int, lo: int, hi: int) -> bool:
+    """A table of its own names itself above its header, in its columns [lo, hi] (from the end of
+    the table at its left): a title or 项目名称 / 部门名称 (labels.toml [title], [meta]). A 填表示例
+    box with 分值 beside one table names nothing: no second table."""
+    words = _own_names()
+    return any(lo <= c <= hi and any(w in lab.text for w in words)
+               for r in range(header) for c, lab in sheet.text_cells(r))
+
+
+@lru_cache(maxsize=1)
+def _own_names() -> tuple[str, ...]:
+    names = [w for role in ("project", "department") for w in layout.synonyms("meta", role)]
+    names += [w for role in ("project", "department", "generic") for w in layout.synonyms("title", role)]
+    return tuple(names)
 
 
 def _tables_in(cells) -> list[tuple[int, int, int]]:
