@@ -91,18 +91,22 @@ def test_a_lower_neighbour_of_another_form(tmp_path):
     assert evs[1]["indicators"][0]["cells"]["target"] == "N11" and evs[1]["total_score"] == 100
 
 
+@pytest.mark.parametrize("merged_title", [False, True])
 @pytest.mark.parametrize("down", [1, 3, 5])
 @pytest.mark.parametrize("header", [["三级指标", "年度指标值", "实际完成值", "分值"],
                                     ["一级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]])
-def test_a_filled_in_example_right_of_one_table_is_no_second_table(tmp_path, down, header):
+def test_a_filled_in_example_right_of_one_table_is_no_second_table(tmp_path, down, header, merged_title):
     """Review (helper "review-periods"): a 填表示例 box right of a single table, its header a few
     rows below the table's, with 分值 and one example row of 10 points: read as a second table
     (no 项目名称, weights-sum, budget-missing, a 10-point project in the district) since the
-    side-by-side rule; one table before it. A table of its own names itself above its header."""
+    side-by-side rule; one table before it. A table of its own names itself above its header (the
+    title merged across the whole sheet, from A1, is the left table's)."""
     wb = openpyxl.Workbook()
     ws = wb.active
     top = _funds(ws, _head(ws))         # the indicator header's row
     _indicators(ws, top)
+    if merged_title:
+        ws.merge_cells("A1:P1")
     example = ["产出指标", "培训人次", "≥100人次", "105人次", 10, 10] if header[0] == "一级指标" else \
         ["培训人次", "≥100人次", "105人次", 10]
     for n, line in enumerate([["填表示例"], header, example]):

@@ -87,9 +87,10 @@ def _neighbours_lower(sheet, r: int, tables, header_cells: HeaderCells) -> list[
 def _names_itself(sheet, header: int, lo: int, hi: int) -> bool:
     """A table of its own names itself above its header, in its columns [lo, hi] (from the end of
     the table at its left): a title or 项目名称 / 部门名称 (labels.toml [title], [meta]). A 填表示例
-    box with 分值 beside one table names nothing: no second table."""
+    box with 分值 beside one table names nothing: no second table (nor does the left table's title
+    merged across the whole sheet)."""
     words = _own_names()
-    return any(lo <= c <= hi and any(w in lab.text for w in words)
+    return any(lo <= c <= hi and lo <= sheet.origin_of(r, c)[1] and any(w in lab.text for w in words)
                for r in range(header) for c, lab in sheet.text_cells(r))
 
 
