@@ -4,7 +4,8 @@ Two project tables pasted next to each other, their indicator headers in one row
 right one's title may have a line more, its header standing a few rows lower). Each range is read
 as a sheet of its own (Grid.band), cell addresses staying those of the sheet. An ordinary table
 with notes or 偏差原因 columns at its right is one range: a neighbour needs its own labels,
-年度指标值 … 实际完成值 and 分值 or 得分.
+年度指标值 … 实际完成值 and 分值 or 得分, and when its header stands lower a name of its own above
+it (a title, 项目名称 / 部门名称): a 填表示例 box is none.
 """
 from __future__ import annotations
 
