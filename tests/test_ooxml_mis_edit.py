@@ -203,12 +203,12 @@ def test_a_word_document_with_relationships_is_not_a_workbook(tmp_path):
 def test_string_scan_and_parser_read_the_samples_alike():
     """The reader's string scan (plain sheets) and its parser fallback give the same formulas
     and percent cells on every sample sheet."""
-    from xlsproc.read.scan import _parsed_cells, _percent_styles, scan_sheet
+    from xlsproc.read.scan import _parsed_cells, percent_styles_of, scan_sheet
     compared = 0
     for path in sorted(p for p in SAMPLES.glob("*") if p.suffix in (".xlsx", ".xlsm")):
         with zipfile.ZipFile(path) as zf:
             parts = workbook_parts(PartReader(zf.namelist(), zf.read))
-            styles = _percent_styles(zf.read(parts.styles))
+            styles = percent_styles_of(zf.read(parts.styles))
             for part in parts.sheets.values():
                 data = zf.read(part)
                 fast = scan_sheet(data, styles)
@@ -263,11 +263,11 @@ def test_notes_on_unusual_sheet_xml(tmp_path, variant):
 @pytest.mark.parametrize("form", [r"s = '\1'", r's="&#x3\1;"', r's ="\1"', r"s='\1'"])
 def test_percent_cells_with_any_style_attribute_syntax(form):
     """The percent scan looks for s="9" as written; any other way to write it reads the same."""
-    from xlsproc.read.scan import _percent_styles, scan_sheet
+    from xlsproc.read.scan import percent_styles_of, scan_sheet
     for path in sorted(p for p in SAMPLES.glob("*") if p.suffix in (".xlsx", ".xlsm")):
         with zipfile.ZipFile(path) as zf:
             parts = workbook_parts(PartReader(zf.namelist(), zf.read))
-            styles = _percent_styles(zf.read(parts.styles))
+            styles = percent_styles_of(zf.read(parts.styles))
             for part in parts.sheets.values():
                 data = zf.read(part).decode()
                 percent = scan_sheet(data.encode(), styles).percent

@@ -32,19 +32,26 @@ _WIDE = re.compile("[\u1100-\u115f\u231a\u231b\u2329\u232a\u23e9-\u23ec\u23f0\u2
 MEMO_CHARS = 2000
 
 
-def _text_width(text: str) -> int:
+def memo_short_texts(maxsize: int, max_chars: int = MEMO_CHARS):
+    """f(text, *rest) remembered per process for texts up to max_chars (see MEMO_CHARS); a
+    longer text is computed again."""
+    def wrap(f):
+        memo = functools.lru_cache(maxsize=maxsize)(f)
+
+        @functools.wraps(f)
+        def call(text: str, *rest):
+            return (memo if len(text) <= max_chars else f)(text, *rest)
+        call.cache_info, call.cache_clear = memo.cache_info, memo.cache_clear
+        return call
+    return wrap
+
+
+@memo_short_texts(4096)
+def text_width(text: str) -> int:
     """Width in character units: East Asian wide and full-width characters count 2."""
     if text.isascii():
         return len(text)
     return 2 * len(text) - len(_WIDE.sub("", text))
-
-
-_text_width_memo = functools.lru_cache(maxsize=4096)(_text_width)
-
-
-@functools.wraps(_text_width)
-def text_width(text: str) -> int:
-    return (_text_width_memo if len(text) <= MEMO_CHARS else _text_width)(text)
 
 
 def wrapped_lines(text: str, per_line: float) -> int:

@@ -210,8 +210,18 @@ PERSON_ID = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, "xlsproc:person")).upper() 
 
 
 @functools.lru_cache(maxsize=4)
-def _thread_re(p: str) -> re.Pattern:
+def thread_re(p: str) -> re.Pattern:
+    """One <threadedComment> element (prefix p): group 1 its attributes, group 2 its content."""
     return re.compile(rf"<{p}threadedComment(?=[\s/>])({_Q})(?:/>|>(.*?)</{p}threadedComment>)", re.S)
+
+
+def thread_attr(m: re.Match, name: str) -> str | None:
+    return _attr("<x" + m.group(1) + ">", name)
+
+
+def thread_text(m: re.Match) -> str:
+    """A threaded comment's text, as a parser reads it."""
+    return _unescape(re.sub(r"<[^>]*>", "", m.group(2) or ""))
 
 
 def _reply_id(parent: str, text: str) -> str:
@@ -236,19 +246,18 @@ def _reply_in_threads(pkg: _Package, ct: _ContentTypes, part: str,
     p = _prefix(xml, "ThreadedComments")
     threads: dict[tuple[int, int], tuple[str, str, int, set]] = {}   # cell → (id, last dT, end, texts)
     parent_of: dict[str, tuple[int, int]] = {}
-    for m in _thread_re(p).finditer(xml):
-        tag = "<x" + m.group(1) + ">"
-        ident, parent, ref = _attr(tag, "id"), _attr(tag, "parentId"), _attr(tag, "ref")
-        text = _unescape(re.sub(r"<[^>]*>", "", m.group(2) or ""))
+    for m in thread_re(p).finditer(xml):
+        ident, parent, ref = thread_attr(m, "id"), thread_attr(m, "parentId"), thread_attr(m, "ref")
+        text = thread_text(m)
         if parent is None and ref and ident:
             cell = _parse_ref(ref)
             if cell not in threads:
-                threads[cell] = (ident, _attr(tag, "dT") or "", m.end(), {text.strip()})
+                threads[cell] = (ident, thread_attr(m, "dT") or "", m.end(), {text.strip()})
                 parent_of[ident] = cell
         elif parent in parent_of:
             ident_, d_t, _, texts = threads[parent_of[parent]]
             texts.add(text.strip())
-            d_t = max(d_t, _attr(tag, "dT") or "")          # ISO times: the latest sorts last
+            d_t = max(d_t, thread_attr(m, "dT") or "")      # ISO times: the latest sorts last
             threads[parent_of[parent]] = (ident_, d_t, m.end(), texts)
     inserts = []
     for cell, note in notes.items():

@@ -24,7 +24,8 @@ from xml.etree import ElementTree as ET
 
 from xlsproc.refs import parse_cell
 
-from xlsproc.ooxml.markup import _Q, _attr, _attrs, _children, _element_span, _esc, _prefix, _set_attr
+from xlsproc.ooxml.comments import thread_attr, thread_re, thread_text
+from xlsproc.ooxml.markup import _attr, _attrs, _children, _element_span, _esc, _prefix, _set_attr
 from xlsproc.ooxml.package import (USUAL_STYLES, USUAL_WORKBOOK, _ContentTypes, _Package,
                                    _rels_owner, _rels_path, _Rels, _write_package)
 from xlsproc.ooxml.styles import _Styles
@@ -389,15 +390,12 @@ def _unmark_threads(pkg: _Package, part: str, keys: set[str]) -> None:
     """Our replies off the threads (replies, found by their text; a thread's first comment is
     always hers)."""
     xml = pkg.text(part)
-    p = _prefix(xml, "ThreadedComments")
-    pattern = re.compile(rf"<{p}threadedComment(?=[\s/>])({_Q})(?:/>|>(.*?)</{p}threadedComment>)", re.S)
 
     def drop(m: re.Match) -> str:
-        if _attr("<x" + m.group(1) + ">", "parentId") is None:
+        if thread_attr(m, "parentId") is None:
             return m.group(0)
-        text = html.unescape(re.sub(r"<[^>]*>", "", m.group(2) or ""))
-        return "" if note_key(text) in keys else m.group(0)
-    kept = pattern.sub(drop, xml)
+        return "" if note_key(thread_text(m)) in keys else m.group(0)
+    kept = thread_re(_prefix(xml, "ThreadedComments")).sub(drop, xml)
     if kept != xml:
         pkg.put(part, kept)
 

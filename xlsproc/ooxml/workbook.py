@@ -31,7 +31,8 @@ WORKBOOK_ORDER = (
 _FULL_CALC_ATTR = re.compile(r"""\sfullCalcOnLoad\s*=\s*("[^"]*"|'[^']*')""")
 
 
-def _full_calc(tag: str) -> bool:
+def full_calc_on_load(tag: str) -> bool:
+    """Whether a <calcPr> start tag asks for every formula to be recalculated on opening."""
     return (_attr(tag, "fullCalcOnLoad") or "").strip() in ("1", "true")
 
 
@@ -210,7 +211,7 @@ class _Workbook:
         span = _element_span(xml, p, "calcPr")
         if span is not None:
             tag = xml[span[0]:span[1]]
-            if _full_calc(tag):
+            if full_calc_on_load(tag):
                 return None
             xml = xml[:span[0]] + _flagged(tag) + xml[span[1]:]
             before = (tag,)
@@ -231,14 +232,14 @@ class _Workbook:
         if span is None:
             return
         tag = xml[span[0]:span[1]]
-        if not _full_calc(tag):
+        if not full_calc_on_load(tag):
             return
         if before is None:
             if xml[span[0]:span[3]] == _added_calc(p):
                 xml = xml[:span[0]] + xml[span[3]:]
             else:
                 xml = xml[:span[0]] + _without_full_calc(tag) + xml[span[1]:]
-        elif _is_start_tag(before, p) and not _full_calc(before) and _flagged(before) == tag:
+        elif _is_start_tag(before, p) and not full_calc_on_load(before) and _flagged(before) == tag:
             xml = xml[:span[0]] + before + xml[span[1]:]
         else:
             value = _attr(before, "fullCalcOnLoad")

@@ -335,11 +335,11 @@ def _grid(wb, name: str, file: str, xml: "scan.SheetXml | None") -> Grid:
     for r, c in xml.percent:
         value = clean_value(values[r][c]) if r < len(values) and c < len(values[r]) else None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            values[r][c] = _as_percent_text(value)
+            values[r][c] = as_percent_text(value)
     return grid
 
 
-def _as_percent_text(value: float) -> str:
+def as_percent_text(value: float) -> str:
     """0.975 shown as 97.5% is what the officer typed and saw: keep it that way."""
     text = repr(round(value * 100, 8))
     return (text[:-2] if text.endswith(".0") else text) + "%"

@@ -16,7 +16,7 @@ from typing import Any
 
 from xlsproc.read import layout, rowkinds, sidebyside
 from xlsproc.write import marks
-from xlsproc.read.grid import Grid, _as_percent_text, clean_value, read_grids
+from xlsproc.read.grid import Grid, as_percent_text, clean_value, read_grids
 from xlsproc.read.layout import Label
 from xlsproc.model import (EMPTY, Cell, CellRef, Evaluation, FundRow, Funds, IndicatorRow,
                     XlsprocError, indicator_row)
@@ -235,14 +235,8 @@ INDICATOR_COLUMNS = ("level1", "level2", "name", "op", "target", "unit", "actual
 
 
 def _has_number(sheet: Sheet, r: int) -> bool:
-    """A row holding an amount: a number, or a number typed as text (56.00万元, １２０)."""
-    for c in range(sheet.cols):
-        value = clean_value(sheet.raw(r, c))   # (a nan or inf, cleaned to '', is no number)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return True
-        if isinstance(value, str) and value and parse_value(value).kind == "number":
-            return True
-    return False
+    """A row holding an amount (_is_amount; a nan or inf, cleaned to '', is none)."""
+    return any(_is_amount(clean_value(sheet.raw(r, c))) for c in range(sheet.cols))
 
 
 def _funds_header(sheet: Sheet, stop: int, start: int = 0) -> tuple[int, dict[str, int]] | None:
@@ -786,7 +780,7 @@ def _is_example(sheet: Sheet, top: int, header: int, ev: Evaluation) -> bool:
     titles = layout.synonyms("instructions", "titles")
     if any(t in layout.normalize(sheet.grid.sheet).text for t in titles):
         return True
-    if any(not ind.placeholder and not ind.weight.blank and _is_amount(ind.weight) for ind in ev.indicators):
+    if any(not ind.placeholder and not ind.weight.blank and _is_amount(ind.weight.value) for ind in ev.indicators):
         return False        # real indicators with weights under a line 填表说明：…: a filled-in table
     return any(t in lab.text for r in range(top, header) for _, lab in sheet.text_cells(r) for t in titles)
 
@@ -801,31 +795,15 @@ def _read_table(sheet: Sheet, top: int, header: int, roles: dict[str, int]) -> t
     name_col = roles.get("name", roles.get("level2", roles.get("level1", 0)))
     end, total_row = _indicator_end(sheet, start, roles)
     indicators, level1_weights, execution = _read_indicators(sheet, _Block(header, start, end, roles))
-    fund_header, funds_stop = _funds_header(sheet, header, top), header
+    fund_header, below = _funds_header(sheet, header, top), None
     if fund_header is None and end < sheet.rows and _is_funds_header_row(sheet, end):
-        opens = _next_table_row(sheet, max((i.row for i in indicators), default=start - 1) + 1, end)
-        following = _indicator_header(sheet, end + 1)
-        # the next table: its title or 项目名称, else its indicator header
-        next_top = (_next_table_row(sheet, end + 1, following[0]) if following else None) \
-            or (following[0] if following else sheet.rows)
-        if opens is not None:
-            end = opens                 # a title or 项目名称 above the money block: the next table's
-        else:                           # the money block below the indicators
-            funds_stop = min(sheet.rows, end + MAX_FUNDS_BELOW, next_top)
-            fund_header = _funds_header(sheet, funds_stop, end)
-    funds = _funds_with_execution(sheet, fund_header, funds_stop, execution, top, header)
-    if funds_stop != header and funds is not None:       # the 总分 row may follow the money block
-        below = max([end] + [c.ref.row + 1 for x in funds.rows
-                             for c in (x.label, x.initial, x.annual, x.executed) if c.ref is not None])
-        below_total = _indicator_end(sheet, below, roles)[1]
-        below_total = below_total if below_total is not None and below_total < next_top else None
-        if below_total is None and following and next_top == following[0]:
-            # the next indicator header follows the money block, no 总分 or title between: the
-            # block heads that table (money above its indicators, the usual layout), not this one
-            fund_header, funds_stop = None, header
-            funds = _funds_with_execution(sheet, None, header, execution, top, header)
-        else:
-            end, total_row = below, below_total
+        last_indicator = max((i.row for i in indicators), default=start - 1)
+        end, total_row, below = _money_below(sheet, top, header, last_indicator, end, total_row,
+                                             roles, execution)
+    if below is not None:
+        fund_header, funds = below
+    else:
+        funds = _funds_with_execution(sheet, fund_header, header, execution, top, header)
     meta = _meta(sheet, header, top)
     kind, title = _title_kind(sheet, header, top)
     kind = kind or ("project" if "project" in meta else
@@ -852,6 +830,35 @@ def _read_table(sheet: Sheet, top: int, header: int, roles: dict[str, int]) -> t
         money_unit=_money_unit(sheet, top, header, fund_header[0] if fund_header else None),
         hidden_rows=frozenset(i.row for i in indicators if i.row in grid.hidden_rows))
     return ev, last
+
+
+def _money_below(sheet: Sheet, top: int, header: int, last_indicator: int, end: int,
+                 total_row: int | None, roles: dict[str, int], execution: dict
+                 ) -> tuple[int, int | None, tuple[tuple[int, dict[str, int]], Funds] | None]:
+    """A money-block header at `end`, right below the indicators of a table with none above
+    them: (end, 总分 row, (money-block header, funds) or None). The block is this table's, and
+    the 总分 row may follow it; or the next table's: a title or 项目名称 stands above it (the
+    table then ends there), or the next indicator header follows it with no 总分 or title
+    between (money above its indicators, the usual layout)."""
+    opens = _next_table_row(sheet, last_indicator + 1, end)
+    if opens is not None:
+        return opens, total_row, None
+    following = _indicator_header(sheet, end + 1)
+    # the next table: its title or 项目名称, else its indicator header
+    next_top = (_next_table_row(sheet, end + 1, following[0]) if following else None) \
+        or (following[0] if following else sheet.rows)
+    stop = min(sheet.rows, end + MAX_FUNDS_BELOW, next_top)
+    fund_header = _funds_header(sheet, stop, end)
+    funds = _funds_with_execution(sheet, fund_header, stop, execution, top, header)
+    if funds is None:
+        return end, total_row, None
+    below = max([end] + [c.ref.row + 1 for x in funds.rows
+                         for c in (x.label, x.initial, x.annual, x.executed) if c.ref is not None])
+    below_total = _indicator_end(sheet, below, roles)[1]
+    below_total = below_total if below_total is not None and below_total < next_top else None
+    if below_total is None and following and next_top == following[0]:
+        return end, total_row, None
+    return below, below_total, (fund_header, funds)
 
 
 def _funds_with_execution(sheet: Sheet, fund_header: tuple[int, dict[str, int]] | None,
@@ -886,7 +893,7 @@ def _funds_pairs(sheet: Sheet, top: int, header: int) -> Funds | None:
             if role not in PAIR_ROLES or role in found or sheet.origin_of(r, c) != (r, c):
                 continue
             value = _value_right_of(sheet, r, c)
-            if value is not None and _is_amount(value):
+            if value is not None and _is_amount(value.value):
                 found[role] = (sheet.cell(r, c), value)
     if "annual" not in found or "executed" not in found:
         return None
@@ -897,13 +904,13 @@ def _funds_pairs(sheet: Sheet, top: int, header: int) -> Funds | None:
                  score=get.get("score", EMPTY))
 
 
-def _is_amount(cell: Cell) -> bool:
-    """A number, or a number typed as text (95%, 344.18万元), not a label beside a label."""
-    if isinstance(cell.value, bool):
+def _is_amount(value: Any) -> bool:
+    """A number, or a number typed as text (95%, 344.18万元, １２０), not a label beside a label."""
+    if isinstance(value, bool):
         return False
-    if isinstance(cell.value, (int, float)):
+    if isinstance(value, (int, float)):
         return True
-    return parse_value(cell.value).kind == "number"
+    return isinstance(value, str) and bool(value) and parse_value(value).kind == "number"
 
 
 def _total_above(sheet: Sheet, top: int, header: int) -> Cell:
@@ -958,7 +965,7 @@ def _mark_filled(ev: Evaluation, grid: Grid, filled: dict) -> Evaluation:
         now = clean_value(grid.raw[cell.ref.row][cell.ref.col])
         if written == now or (isinstance(written, (int, float)) and isinstance(now, (int, float))
                               and abs(written - now) < 1e-9) \
-                or (isinstance(written, (int, float)) and now == _as_percent_text(written)):   # 0.9938 → "99.38%"
+                or (isinstance(written, (int, float)) and now == as_percent_text(written)):   # 0.9938 → "99.38%"
             ours.append(cell.ref.cell)
             return Cell(None, cell.ref)
         return cell                         # the officer has typed her own value since

@@ -20,7 +20,7 @@ from functools import lru_cache
 from xlsproc.errors import file_error
 from xlsproc.ooxml.markup import _attrs, _plain_prefix, _unescape
 from xlsproc.ooxml.package import PartReader
-from xlsproc.ooxml.workbook import WorkbookParts, workbook_parts
+from xlsproc.ooxml.workbook import WorkbookParts, full_calc_on_load, workbook_parts
 from xlsproc.read.bounds import cropped_sheet
 from xlsproc.refs import parse_cell
 
@@ -125,7 +125,7 @@ def scan_xml(zf: zipfile.ZipFile, data: bytes, max_bytes: int, parts: WorkbookPa
     full_calc = _full_calc(parts.xml) and not any(is_record_name(n) for n in parts.sheets)
     percent_styles = frozenset()
     if parts.styles:
-        percent_styles = _percent_styles(_read_small(zf, data, parts.styles, max_bytes))
+        percent_styles = percent_styles_of(_read_small(zf, data, parts.styles, max_bytes))
     out = {}
     for sheet, name in parts.sheets.items():
         xml = _read_part(zf, data, name, max_bytes + 1)
@@ -181,7 +181,7 @@ _CALC_PR = re.compile(r"<(?:[\w.\-]+:)?calcPr(?=[\s/>])[^>]*>")
 def _full_calc(workbook_xml: str) -> bool:
     """Whether Excel is asked to recalculate everything on load."""
     tag = _CALC_PR.search(workbook_xml)
-    return bool(tag) and _attrs(tag.group(0)).get("fullCalcOnLoad") in ("1", "true")
+    return bool(tag) and full_calc_on_load(tag.group(0))
 
 
 _XF_BLOCK = re.compile(r'<(?:[\w.\-]+:)?cellXfs(?=[\s/>])[^>]*>(.*?)</(?:[\w.\-]+:)?cellXfs>', re.S)
@@ -190,7 +190,7 @@ _NUMFMT = re.compile(r'<(?:[\w.\-]+:)?numFmt(?=[\s/>])([^>]*)/?>')
 
 
 @lru_cache(maxsize=64)
-def _percent_styles(data: bytes) -> frozenset[str]:
+def percent_styles_of(data: bytes) -> frozenset[str]:
     """Indexes (as text) of the cell formats that show numbers as percentages (styles.xml)."""
     xml = data.decode("utf-8", "replace")
     custom = {}

@@ -21,6 +21,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from xlsproc.textwidth import memo_short_texts
+
 KINDS = ("blank", "number", "compound", "qualitative", "deadline", "relative")
 OPS = (">=", ">", "<=", "<", "=")
 
@@ -320,17 +322,10 @@ def _date_in(norm: str, year: int | None, end: bool) -> _dt.date | None:
         return None
 
 
+@memo_short_texts(4096, max_chars=64)
 def _is_none_word(text: str) -> bool:
-    """无, 没有 (values.toml [none]); asked of every indicator's actual: a short text's answer is
-    kept per process (actuals repeat), a long one is judged again."""
-    return (_is_none_word_memo if len(text) <= 64 else _none_word)(text)
-
-
-def _none_word(text: str) -> bool:
+    """无, 没有 (values.toml [none]); asked of every indicator's actual (actuals repeat)."""
     return "".join(_normalise(text).split()) in NONE_WORDS
-
-
-_is_none_word_memo = lru_cache(maxsize=4096)(_none_word)
 
 
 def layout_placeholder(head: str) -> bool:

@@ -122,13 +122,13 @@ def _weight_flags(ev: Evaluation, sink: FlagSink, budget: BudgetResult | None,
     ir = rules["indicators"]
     weights = [as_number(ind.weight) for ind in ev.indicators]
     for ind, w in zip(ev.indicators, weights):
-        if ind.placeholder and w:
-            sink.add("placeholder-left", ind.name if ind.name.ref else ind.weight,
-                     ind.name.text or None, name=ind.name.text or "（空白）", weight=fmt(w))
-    for ind, w in zip(ev.indicators, weights):
-        if ind.row in ev.hidden_rows and w:     # counted, yet neither seen nor printed
-            sink.add("hidden-row", ind.name if ind.name.ref else ind.weight, ind.name.text or None,
-                     row=ind.row + 1, name=ind.name.text or "（空白）", weight=fmt(w))
+        if not w:
+            continue
+        where, shown = ind.name if ind.name.ref else ind.weight, ind.name.text or "（空白）"
+        if ind.placeholder:
+            sink.add("placeholder-left", where, ind.name.text or None, name=shown, weight=fmt(w))
+        if ind.row in ev.hidden_rows:           # counted, yet neither seen nor printed
+            sink.add("hidden-row", where, ind.name.text or None, row=ind.row + 1, name=shown, weight=fmt(w))
     ind_weights = sum(w or 0.0 for w in weights)
     exec_weight = budget.weight if budget else 0.0
     total_w = exec_weight + ind_weights

@@ -5,10 +5,9 @@ indicator, one more frame for the parts of compound targets).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from math import isnan
-
-import re
 
 import numpy as np
 import pandas as pd

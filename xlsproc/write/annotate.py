@@ -23,13 +23,12 @@ from xlsproc.write.marks import FILLED_HEAD, FILLED_TITLE, REPORT_SHEET, REVIEW_
 from xlsproc.errors import SEVERITY_CN, SEVERITY_RANK
 from xlsproc.model import Cell, Flag, XlsprocError
 from xlsproc.fileio import shown
-from xlsproc.refs import cell_name
+from xlsproc.refs import cell_name, parse_cell
 from xlsproc.score.numbers import fmt, pct
 from xlsproc.score.result import EvaluationResult
 from xlsproc.ooxml.package import PartReader
 from xlsproc.ooxml.workbook import workbook_parts
-from xlsproc.read.scan import _percent_styles
-from xlsproc.refs import parse_cell
+from xlsproc.read.scan import percent_styles_of
 from xlsproc.ooxml.normalize import normalized
 from xlsproc.ooxml.sheetmap import written_style
 from xlsproc.ooxml.patch import MAX_TEXT, CellPatch, NewSheet, internal_location, patch_xlsx
@@ -371,7 +370,7 @@ def _rates_as_shown(results: list[EvaluationResult], zf: zipfile.ZipFile,
     if not wanted:
         return {}
     parts = workbook_parts(PartReader(zf.namelist(), zf.read))
-    percent_styles = _percent_styles(zf.read(parts.styles)) if parts and parts.styles else frozenset()
+    percent_styles = percent_styles_of(zf.read(parts.styles)) if parts and parts.styles else frozenset()
     shown: dict[tuple[str, str], float] = {}
     for (sheet, ref), value in wanted.items():
         part = parts.sheets.get(sheet) if parts and not parts.binary else None
@@ -403,11 +402,9 @@ def _new_sheets(src: Path, results: list[EvaluationResult], profile: str,
     review = marks.free_name(REVIEW_SHEET, names)
     report = marks.free_name(REPORT_SHEET, names + [review])
     record = marks.free_name(marks.RECORD_SHEET, names + [review, report])
-    rates = rates or {}
-    filled = [(res.evaluation.sheet, cell.ref.cell,
-               rates.get((res.evaluation.sheet, cell.ref.cell), value),
-               marks.cell_tags(res.evaluation).get(cell.ref.cell))
-              for res in results for cell, value, _ in computed_values(res)]
+    filled = [(res.evaluation.sheet, cell.ref.cell, value, marks.cell_tags(res.evaluation).get(cell.ref.cell))
+              for res in results
+              for cell, value, _ in _as_written(computed_values(res), res.evaluation.sheet, rates or {})]
     restyled: dict = {}
     workbook_before: dict = {}
     sheets = [_fitted_sheet(review_sheet(shown(src.name), results, profile, review, rates)),

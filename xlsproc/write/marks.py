@@ -14,8 +14,9 @@ what xlsproc added — its sheets (by the names they were given: an officer's ow
 restyled with our fill, our comment text and the fill the cell had before, every blank cell
 it filled with a computed value, and — when a filled value made the copy ask Excel to recalculate
 on opening (fullCalcOnLoad) — her <calcPr> as it was, put back by the next round unless that
-round writes a value again (and her empty <definedNames/>, which our sheet's name filled).  Everything is text, so it survives Excel, WPS, LibreOffice and
-openpyxl rewriting the package (style indices, part names and comment authors do not).
+round writes a value again (and her empty <definedNames/>, which our sheet's name filled).
+Everything is text, so it survives Excel, WPS, LibreOffice and openpyxl rewriting the package
+(style indices, part names and comment authors do not).
 
 Threat model (issue 12 #5).  The record is workbook content the submitter controls: anyone can
 write a sheet that looks like ours.  What a forged record could buy:
@@ -225,9 +226,6 @@ def cell_tags(ev) -> dict[str, str]:
 
 # --- reading it back ---------------------------------------------------------------------------
 
-NOT_RECORDED = object()
-
-
 class Record:
     """A copy's record as read back: `trusted` when its MAC verifies under our key."""
 
@@ -237,10 +235,10 @@ class Record:
         self.marks: list[unmark.Mark] = []
         self.filled: dict[tuple[str, str], tuple[object, str | None]] = {}
         # Her <calcPr> start tag before the copy set fullCalcOnLoad (None: she had none);
-        # NOT_RECORDED: the copy did not set it, or an older xlsproc made it.
+        # unmark.KEEP_CALC: the copy did not set it, or an older xlsproc made it.
         self.calc: str | None | object = next(
             (e[1] for e in entries if len(e) == 2 and e[0] == "calc" and (e[1] is None or isinstance(e[1], str))),
-            NOT_RECORDED)
+            unmark.KEEP_CALC)
         self.names: str | None = next(
             (e[1] for e in entries if len(e) == 2 and e[0] == "names" and isinstance(e[1], str)), None)
         fills = next((e[1] for e in entries if len(e) == 2 and e[0] == "fills" and isinstance(e[1], list)), [])
@@ -371,8 +369,7 @@ def officer_workbook(zf: zipfile.ZipFile, tables: set[str]) -> tuple[zipfile.Zip
     drop = {n for n in record.sheets if n in names and n not in tables} | {record.name}
     try:
         data = unmark.strip(zf, [m for m in record.marks if m.sheet not in drop], drop,
-                            calc=record.calc if record.calc is not NOT_RECORDED else unmark.KEEP_CALC,
-                            names=record.names)
+                            calc=record.calc, names=record.names)
     except (ValueError, KeyError, IndexError, zipfile.BadZipFile):
         return zf, names                    # a copy we cannot take apart: annotated as it is
     return zipfile.ZipFile(io.BytesIO(data)), [n for n in names if n not in drop]

@@ -9,10 +9,9 @@ Excel, WPS and LibreOffice alike.
 """
 from __future__ import annotations
 
-import functools
 import re
 
-from xlsproc.textwidth import MEMO_CHARS, text_width, wrapped_lines
+from xlsproc.textwidth import memo_short_texts, text_width, wrapped_lines
 
 PORTRAIT_UNITS = 72          # one column of the 自评报告 sheet, A4 portrait
 LANDSCAPE_UNITS = 125        # all columns of the 审核结果 sheet together, A4 landscape
@@ -21,17 +20,10 @@ MAX_LINES = 24               # a row stays well below Excel's 409 points and one
 _SENTENCE_END = re.compile(r"(?<=[。；！？])")
 
 
-def _line_count(text: str, width: float) -> int:
+@memo_short_texts(8192)
+def line_count(text: str, width: float) -> int:
     """Lines a wrapped text takes in a column `width` units wide (padding taken off)."""
     return wrapped_lines(text, max(1.0, width - 2))
-
-
-_line_count_memo = functools.lru_cache(maxsize=8192)(_line_count)
-
-
-@functools.wraps(_line_count)
-def line_count(text: str, width: float) -> int:
-    return (_line_count_memo if len(text) <= MEMO_CHARS else _line_count)(text, width)
 
 
 def row_height(text: str, width: float) -> float:
